@@ -1,0 +1,49 @@
+"""Structured logging: one JSON object per line on stderr (or key=value text for humans)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from typing import Any
+
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        extra = " ".join(f"{k}={v}" for k, v in vars(record).items() if k not in _STANDARD)
+        line = f"{record.levelname.lower():7s} {record.name}: {record.getMessage()}"
+        if extra:
+            line += f"  {extra}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def setup_logging(level: str | None = None, fmt: str | None = None) -> None:
+    """Configure the root logger once; NEWSFLOW_LOG_LEVEL and NEWSFLOW_LOG_FORMAT=json|text."""
+    level = (level or os.environ.get("NEWSFLOW_LOG_LEVEL", "INFO")).upper()
+    fmt = fmt or os.environ.get("NEWSFLOW_LOG_FORMAT", "text")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("kafka", "elastic_transport", "urllib3", "apache_beam", "httpx", "trafilatura"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

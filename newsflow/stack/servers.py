@@ -1,0 +1,314 @@
+"""The two local servers: a one-node KRaft Kafka and a single-node Elasticsearch."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from newsflow.errors import StackError
+from newsflow.settings import Settings, parse_duration
+from newsflow.stack import artifacts, process
+from newsflow.stack.java import find_java_home
+
+
+@dataclass
+class ServiceStatus:
+    name: str
+    running: bool
+    healthy: bool
+    pid: int | None
+    address: str
+    detail: str
+
+    def line(self) -> str:
+        state = "healthy" if self.healthy else ("running, not healthy" if self.running else "stopped")
+        pid = f" pid {self.pid}" if self.pid else ""
+        return f"{self.name:14s} {state}{pid}  {self.address}  {self.detail}"
+
+
+def _host_port(address: str, default_port: int) -> tuple[str, int]:
+    if "//" not in address:
+        address = "//" + address
+    parts = urlsplit(address)
+    return parts.hostname or "127.0.0.1", parts.port or default_port
+
+
+_KAFKA_LOG4J = """Configuration:
+  name: newsflow-kafka
+  Appenders:
+    RollingFile:
+      - name: File
+        fileName: "{logs}/server.log"
+        filePattern: "{logs}/server.log.%i"
+        PatternLayout:
+          pattern: "[%d] %p %m (%c)%n"
+        Policies:
+          SizeBasedTriggeringPolicy:
+            size: 50MB
+        DefaultRolloverStrategy:
+          max: 5
+  Loggers:
+    Root:
+      level: INFO
+      AppenderRef:
+        - ref: File
+    Logger:
+      - name: kafka.request.logger
+        level: WARN
+      - name: org.apache.kafka.controller
+        level: INFO
+"""
+
+
+class KafkaServer:
+    """One Kafka 4.x node in KRaft mode (broker + controller), jars from the Maven cache."""
+
+    name = "kafka"
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.host, self.port = _host_port(settings.kafka.bootstrap.split(",")[0], 9092)
+        self.controller_port = settings.stack.kafka_controller_port
+        self.root = settings.home / "kafka"
+        self.pidfile = process.PidFile(self.root / "kafka.pid", "kafka.Kafka")
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    def _configure(self) -> Path:
+        data = self.root / "data"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        data.mkdir(parents=True, exist_ok=True)
+        max_bytes = self.settings.kafka.max_message_bytes
+        props = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.voters": f"1@{self.host}:{self.controller_port}",
+            "listeners": f"PLAINTEXT://{self.host}:{self.port},CONTROLLER://{self.host}:{self.controller_port}",
+            "advertised.listeners": f"PLAINTEXT://{self.host}:{self.port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "log.dirs": str(data),
+            "num.partitions": str(self.settings.topics.partitions),
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "10",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            "auto.create.topics.enable": "false",
+            "message.max.bytes": str(max_bytes),
+            "replica.fetch.max.bytes": str(max_bytes),
+            "num.network.threads": "2",
+            "num.io.threads": "4",
+            "log.retention.hours": "168",
+        }
+        config = self.root / "server.properties"
+        config.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+        (self.root / "log4j2.yaml").write_text(_KAFKA_LOG4J.format(logs=self.logs))
+        return config
+
+    def _java(self, home: Path) -> list[str]:
+        java_home = find_java_home(17)
+        return [str(java_home / "bin" / "java"), "-cp", f"{home}/libs/*"]
+
+    def start(self) -> None:
+        if self.pidfile.live_pid():
+            return
+        process.require_free_port(self.host, self.port, "Kafka")
+        process.require_free_port(self.host, self.controller_port, "Kafka controller")
+        home = artifacts.fetch_kafka(self.settings.home / "cache", self.settings.stack.kafka_version)
+        config = self._configure()
+        java = self._java(home)
+        if not (self.root / "data" / "meta.properties").exists():
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            result = subprocess.run(
+                [*java, f"-Dlog4j2.configurationFile={self.root / 'log4j2.yaml'}",
+                 "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)],
+                capture_output=True, text=True, check=False,
+            )
+            if result.returncode != 0:
+                msg = f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}"
+                raise StackError(msg)
+            print(f"  formatted Kafka storage (cluster id {cluster_id})")
+        heap = self.settings.stack.kafka_heap
+        cmd = [
+            java[0], f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+            "-Djava.awt.headless=true", f"-Dkafka.logs.dir={self.logs}",
+            f"-Dlog4j2.configurationFile={self.root / 'log4j2.yaml'}",
+            *java[1:], "kafka.Kafka", str(config),
+        ]
+        with open(self.logs / "stdout.log", "ab") as out:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True, cwd=self.root)
+        self.pidfile.write(proc.pid)
+
+    def healthy(self) -> bool:
+        if not process.port_open(self.host, self.port):
+            return False
+        try:
+            from kafka.admin import KafkaAdminClient
+
+            admin = KafkaAdminClient(
+                **self.settings.kafka.client_config(), request_timeout_ms=5000
+            )
+            try:
+                admin.describe_cluster()
+                return True
+            finally:
+                admin.close()
+        except Exception:  # any failure means "not answering metadata yet"
+            return False
+
+    def stop(self) -> bool:
+        pid = self.pidfile.live_pid()
+        if pid is None:
+            return False
+        process.stop_process(pid, "Kafka", timeout=60)
+        self.pidfile.path.unlink(missing_ok=True)
+        return True
+
+    def status(self) -> ServiceStatus:
+        pid = self.pidfile.live_pid()
+        external = pid is None and process.port_open(self.host, self.port)
+        healthy = self.healthy() if (pid or external) else False
+        detail = f"logs {self.logs}" if not external else "not started by newsflow"
+        return ServiceStatus("kafka", bool(pid) or external, healthy, pid, f"{self.host}:{self.port}", detail)
+
+    def failure_hint(self) -> str:
+        log = self.logs / "server.log"
+        tail = log.read_text(errors="replace").splitlines()[-20:] if log.exists() else []
+        errors = [line for line in tail if " ERROR " in line or "Exception" in line]
+        return "\n".join(errors[-5:]) or f"see {log}"
+
+
+class ElasticsearchServer:
+    """A single-node Elasticsearch 9 from the integ-test-zip, security off, bound to loopback."""
+
+    name = "elasticsearch"
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.url = settings.elasticsearch.url.rstrip("/")
+        self.host, self.port = _host_port(self.url, 9200)
+        self.root = settings.home / "elasticsearch"
+        self.pidfile = process.PidFile(self.root / "run" / "elasticsearch.pid", "org.elasticsearch")
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    def _configure(self, home: Path) -> Path:
+        conf = self.root / "config"
+        if conf.exists():
+            shutil.rmtree(conf)
+        shutil.copytree(home / "config", conf)
+        for sub in ("data", "logs", "run", "tmp"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        (conf / "elasticsearch.yml").write_text(
+            "\n".join(
+                [
+                    "cluster.name: newsflow",
+                    "node.name: newsflow-1",
+                    f"network.host: {self.host}",
+                    f"http.port: {self.port}",
+                    f"transport.port: {self.settings.stack.elasticsearch_transport_port}",
+                    "discovery.type: single-node",
+                    "xpack.security.enabled: false",
+                    f"path.data: {self.root / 'data'}",
+                    f"path.logs: {self.logs}",
+                    # a full disk must not silently turn our indices read-only in dev
+                    "cluster.routing.allocation.disk.threshold_enabled: false",
+                    "action.destructive_requires_name: false",
+                    "http.max_content_length: 200mb",
+                    "",
+                ]
+            )
+        )
+        heap = self.settings.stack.elasticsearch_heap
+        (conf / "jvm.options.d").mkdir(exist_ok=True)
+        (conf / "jvm.options.d" / "newsflow.options").write_text(f"-Xms{heap}\n-Xmx{heap}\n")
+        return conf
+
+    def start(self) -> None:
+        if self.pidfile.live_pid():
+            return
+        process.require_free_port(self.host, self.port, "Elasticsearch")
+        process.require_free_port(self.host, self.settings.stack.elasticsearch_transport_port, "Elasticsearch transport")
+        java_home = find_java_home(21)
+        home = artifacts.fetch_elasticsearch(self.settings.home / "cache", self.settings.stack.elasticsearch_version)
+        conf = self._configure(home)
+        user = process.ensure_service_user(self.settings.stack.service_user)
+        if user is not None:
+            process.check_traversable(home, user)
+            process.chown_tree(self.root, user)
+        env = {
+            **os.environ,
+            "ES_JAVA_HOME": str(java_home),
+            "ES_PATH_CONF": str(conf),
+            "ES_TMPDIR": str(self.root / "tmp"),
+        }
+        env.pop("ES_JAVA_OPTS", None)
+        cmd = [str(home / "bin" / "elasticsearch"), "-d", "-p", str(self.pidfile.path)]
+        with open(self.logs / "startup.log", "ab") as out:
+            result = subprocess.run(
+                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=self.root,
+                user=user.pw_uid if user else None, group=user.pw_gid if user else None,
+                extra_groups=[] if user else None, check=False, timeout=parse_duration(self.settings.stack.startup_timeout),
+            )
+        if result.returncode != 0:
+            msg = f"Elasticsearch failed to start (exit {result.returncode}):\n{self.failure_hint()}"
+            raise StackError(msg)
+
+    def _get(self, path: str, timeout: float = 5) -> dict:
+        with urllib.request.urlopen(f"{self.url}{path}", timeout=timeout) as resp:  # noqa: S310 - loopback
+            return json.loads(resp.read())
+
+    def healthy(self) -> bool:
+        try:
+            health = self._get("/_cluster/health")
+        except (OSError, urllib.error.URLError, ValueError):
+            return False
+        return health.get("status") in ("yellow", "green")
+
+    def stop(self) -> bool:
+        pid = self.pidfile.live_pid()
+        if pid is None:
+            return False
+        process.stop_process(pid, "Elasticsearch", timeout=90)
+        self.pidfile.path.unlink(missing_ok=True)
+        return True
+
+    def status(self) -> ServiceStatus:
+        pid = self.pidfile.live_pid()
+        external = pid is None and process.port_open(self.host, self.port)
+        healthy = self.healthy() if (pid or external) else False
+        detail = f"logs {self.logs}" if not external else "not started by newsflow"
+        if healthy:
+            try:
+                nodes = self._get("/_nodes/_local?filter_path=nodes.*.version")["nodes"]
+                detail = f"version {next(iter(nodes.values()))['version']}, " + detail
+            except (OSError, ValueError, KeyError, StopIteration):
+                pass
+        return ServiceStatus("elasticsearch", bool(pid) or external, healthy, pid, self.url, detail)
+
+    def failure_hint(self) -> str:
+        lines: list[str] = []
+        for log in (self.logs / "startup.log", self.logs / "newsflow.log"):
+            if log.exists():
+                lines += [ln for ln in log.read_text(errors="replace").splitlines()[-200:]
+                          if "ERROR" in ln or "Exception" in ln or "error" in ln.lower()]
+        return "\n".join(lines[-8:]) or f"see {self.logs}"
