@@ -45,3 +45,6 @@ class RecordError(NewsflowError):
 
     def __reduce__(self):
         return (type(self), (self.stage, self.reason, self.field))
+
+    def __repr__(self) -> str:  # Beam's exception handling passes repr() on
+        return str(self)
