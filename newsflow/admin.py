@@ -39,7 +39,9 @@ class ClusterCapabilities:
         if "rest-root" not in self.modules:
             notes.append("no rest-root module: GET / is unavailable (node info comes from _nodes)")
         if not self.reindex:
-            notes.append("no reindex module: reindexing replays from Kafka or files instead of _reindex")
+            notes.append(
+                "no reindex module: reindexing replays from Kafka or files instead of _reindex"
+            )
         return notes
 
 
@@ -74,9 +76,16 @@ def topic_specs(settings: Settings) -> dict[str, dict[str, str]]:
         topics.raw: regular,
         topics.enriched: regular,
         topics.alerts: regular,
-        topics.dlq: {"retention.ms": str(int(parse_duration(topics.dlq_retention) * 1000)), "max.message.bytes": max_bytes},
+        topics.dlq: {
+            "retention.ms": str(int(parse_duration(topics.dlq_retention) * 1000)),
+            "max.message.bytes": max_bytes,
+        },
         # latest value per key is all that matters: compacted, kept forever
-        topics.connector_state: {"cleanup.policy": "compact", "retention.ms": "-1", "max.message.bytes": max_bytes},
+        topics.connector_state: {
+            "cleanup.policy": "compact",
+            "retention.ms": "-1",
+            "max.message.bytes": max_bytes,
+        },
         topics.alert_deliveries: {"cleanup.policy": "compact", "retention.ms": "-1"},
     }
 
@@ -111,7 +120,9 @@ def create_topics(settings: Settings, report: InitReport) -> None:
         admin.close()
 
 
-def ensure_index(es: Any, alias: str, mappings: dict[str, Any], settings_body: dict[str, Any], report: InitReport) -> None:
+def ensure_index(
+    es: Any, alias: str, mappings: dict[str, Any], settings_body: dict[str, Any], report: InitReport
+) -> None:
     """Template for alias-*, and a first index alias-000001 behind the alias (write index)."""
     es.indices.put_index_template(
         name=alias,
@@ -129,7 +140,9 @@ def ensure_index(es: Any, alias: str, mappings: dict[str, Any], settings_body: d
     if not es.indices.exists(index=index):
         es.indices.create(index=index, settings=settings_body, mappings=mappings)
         report.indices_created.append(index)
-    es.indices.update_aliases(actions=[{"add": {"index": index, "alias": alias, "is_write_index": True}}])
+    es.indices.update_aliases(
+        actions=[{"add": {"index": index, "alias": alias, "is_write_index": True}}]
+    )
 
 
 def create_indices(settings: Settings, report: InitReport) -> None:
@@ -141,7 +154,9 @@ def create_indices(settings: Settings, report: InitReport) -> None:
         body = index_settings(idx.shards, idx.replicas, idx.refresh_interval, caps.folding)
         ensure_index(es, idx.articles, article_mappings(caps.analyzer), body, report)
         ensure_index(es, idx.alerts, alert_mappings(caps.analyzer), body, report)
-        es.cluster.health(index=f"{idx.articles},{idx.alerts}", wait_for_status="yellow", timeout="30s")
+        es.cluster.health(
+            index=f"{idx.articles},{idx.alerts}", wait_for_status="yellow", timeout="30s"
+        )
     finally:
         es.close()
 

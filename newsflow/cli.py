@@ -64,13 +64,22 @@ def cmd_search(args: argparse.Namespace) -> int:
     total, hits = search_articles(_settings(args), args.query, args.limit)
     if args.json:
         for hit in hits:
-            print(json.dumps({k: v for k, v in hit.items() if not k.startswith("_")}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {k: v for k, v in hit.items() if not k.startswith("_")}, ensure_ascii=False
+                )
+            )
         return 0
-    print(f"{total} article(s) match {args.query!r}" + (f"; showing {len(hits)}" if total > len(hits) else ""))
+    print(
+        f"{total} article(s) match {args.query!r}"
+        + (f"; showing {len(hits)}" if total > len(hits) else "")
+    )
     for hit in hits:
         doc = hit["_doc"]
         print(f"\n* {hit['title']}\n  {hit['url']}")
-        print(f"  {doc.get('source', {}).get('name')} | published {hit['published_at']} | story {doc.get('story_id')}")
+        print(
+            f"  {doc.get('source', {}).get('name')} | published {hit['published_at']} | story {doc.get('story_id')}"
+        )
         for label in ("persons", "organizations", "locations"):
             if hit[label]:
                 print(f"  {label}: {', '.join(hit[label])}")
@@ -96,7 +105,10 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     from pipeline.cli import run_pipeline
 
     return run_pipeline(
-        _settings(args), until_idle=args.until_idle, from_files=args.from_files, beam_args=args.beam_args
+        _settings(args),
+        until_idle=args.until_idle,
+        from_files=args.from_files,
+        beam_args=args.beam_args,
     )
 
 
@@ -107,14 +119,16 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     if args.action == "run":
         return alerts_cli.run_notifier(settings, rules_path=args.rules)
     if args.action == "test":
-        return alerts_cli.backtest(settings, rules_path=args.rules, since=args.since, as_json=args.json)
+        return alerts_cli.backtest(
+            settings, rules_path=args.rules, since=args.since, as_json=args.json
+        )
     return alerts_cli.delivery_status(settings, as_json=args.json)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from newsflow.demo import run_demo
 
-    return run_demo(_settings(args), query=args.query, keep_running=args.keep_running)
+    return run_demo(_settings(args), query=args.query)
 
 
 # --- parser ------------------------------------------------------------------------------
@@ -122,18 +136,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsflow", description=__doc__)
-    parser.add_argument("--config", help="config file (default: $NEWSFLOW_CONFIG or configs/newsflow.yaml)")
-    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default $NEWSFLOW_LOG_LEVEL or INFO)")
+    parser.add_argument(
+        "--config", help="config file (default: $NEWSFLOW_CONFIG or configs/newsflow.yaml)"
+    )
+    parser.add_argument(
+        "--log-level",
+        default=None,
+        help="DEBUG, INFO, WARNING (default $NEWSFLOW_LOG_LEVEL or INFO)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], help_: str
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
         p.set_defaults(func=func)
         return p
 
-    p = add("stack", cmd_stack, "start, stop or check the local Kafka and Elasticsearch (no Docker)")
+    p = add(
+        "stack", cmd_stack, "start, stop or check the local Kafka and Elasticsearch (no Docker)"
+    )
     p.add_argument("action", choices=["up", "down", "status"])
-    add("init", cmd_init, "create Kafka topics and Elasticsearch templates, indices and aliases (idempotent)")
+    add(
+        "init",
+        cmd_init,
+        "create Kafka topics and Elasticsearch templates, indices and aliases (idempotent)",
+    )
     add("config", cmd_config, "print the effective configuration, secrets masked")
 
     p = add("search", cmd_search, "full-text search over news-articles")
@@ -144,28 +172,49 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("connector", cmd_connector, "the feed connector: RSS/Atom -> news.raw")
     p.add_argument("action", choices=["run"])
     p.add_argument("--feeds", help="feeds file (default: $NEWSFLOW_FEEDS or configs/feeds.yaml)")
-    p.add_argument("--once", action="store_true", help="poll every enabled feed once, wait for Kafka acks, exit")
+    p.add_argument(
+        "--once",
+        action="store_true",
+        help="poll every enabled feed once, wait for Kafka acks, exit",
+    )
 
     p = add("feeds", cmd_feeds, "per-feed health")
     p.add_argument("action", choices=["status"])
     p.add_argument("--feeds", help="feeds file (default: $NEWSFLOW_FEEDS or configs/feeds.yaml)")
     p.add_argument("--json", action="store_true")
 
-    p = add("pipeline", cmd_pipeline, "the Beam pipeline: news.raw -> clean, dedupe, enrich, alerts -> Elasticsearch")
+    p = add(
+        "pipeline",
+        cmd_pipeline,
+        "the Beam pipeline: news.raw -> clean, dedupe, enrich, alerts -> Elasticsearch",
+    )
     p.add_argument("action", choices=["run"])
-    p.add_argument("--until-idle", type=float, default=None, metavar="SECONDS",
-                   help="exit 0 once no input arrived for SECONDS and all is written and committed")
-    p.add_argument("--from-files", default=None, metavar="GLOB", help="read JSONL records instead of Kafka (backfill)")
+    p.add_argument(
+        "--until-idle",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="exit 0 once no input arrived for SECONDS and all is written and committed",
+    )
+    p.add_argument(
+        "--from-files",
+        default=None,
+        metavar="GLOB",
+        help="read JSONL records instead of Kafka (backfill)",
+    )
 
     p = add("alerts", cmd_alerts, "keyword alerts: notifier, backtest, delivery status")
     p.add_argument("action", choices=["run", "test", "status"])
-    p.add_argument("--rules", help="rules file (default: $NEWSFLOW_ALERT_RULES or configs/alerts.yaml)")
+    p.add_argument(
+        "--rules", help="rules file (default: $NEWSFLOW_ALERT_RULES or configs/alerts.yaml)"
+    )
     p.add_argument("--since", default="7d", help="with test: how far back (e.g. 24h, 7d)")
     p.add_argument("--json", action="store_true")
 
-    p = add("demo", cmd_demo, "the main job: stack up, init, ingest the seed feeds end to end, search")
+    p = add(
+        "demo", cmd_demo, "the main job: stack up, init, ingest the seed feeds end to end, search"
+    )
     p.add_argument("--query", default="Peskov")
-    p.add_argument("--keep-running", action="store_true", help="leave the stack running afterwards (default)")
     return parser
 
 

@@ -8,7 +8,11 @@ from typing import Any
 # the integ-test-zip lacks it, so we fall back to the built-in standard analyzer.
 FOLDING_ANALYZER = {
     "analyzer": {
-        "newsflow_text": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]}
+        "newsflow_text": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["lowercase", "asciifolding"],
+        }
     },
     "normalizer": {"newsflow_keyword": {"type": "custom", "filter": ["lowercase", "asciifolding"]}},
 }
@@ -39,7 +43,10 @@ def article_mappings(analyzer: str) -> dict[str, Any]:
         "properties": {
             "id": {"type": "keyword"},
             "url": {"type": "keyword", "ignore_above": 4096},
-            "title": {**text_field(analyzer), "fields": {"raw": {"type": "keyword", "ignore_above": 1024}}},
+            "title": {
+                **text_field(analyzer),
+                "fields": {"raw": {"type": "keyword", "ignore_above": 1024}},
+            },
             "summary": text_field(analyzer),
             "body": text_field(analyzer),
             "authors": {"type": "keyword"},
@@ -103,7 +110,9 @@ def alert_mappings(analyzer: str) -> dict[str, Any]:
     }
 
 
-def index_settings(shards: int, replicas: int, refresh_interval: str, folding: bool) -> dict[str, Any]:
+def index_settings(
+    shards: int, replicas: int, refresh_interval: str, folding: bool
+) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "number_of_shards": shards,
         "number_of_replicas": replicas,

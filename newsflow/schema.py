@@ -22,7 +22,9 @@ DOCUMENT_SCHEMA = "newsflow.article/1"
 DLQ_SCHEMA = "newsflow.dlq/1"
 ALERT_SCHEMA = "newsflow.alert/1"
 
-EntityType = Literal["PERSON", "ORG", "LOCATION", "NORP", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART", "MISC"]
+EntityType = Literal[
+    "PERSON", "ORG", "LOCATION", "NORP", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART", "MISC"
+]
 
 
 def utcnow() -> datetime:
@@ -95,7 +97,9 @@ class RawArticle(_Record):
             raise RecordError("parse", "not a JSON object")
         schema = data.get("schema")
         if schema != RAW_SCHEMA:
-            raise RecordError("parse", f"unsupported schema {schema!r}, expected {RAW_SCHEMA!r}", "schema")
+            raise RecordError(
+                "parse", f"unsupported schema {schema!r}, expected {RAW_SCHEMA!r}", "schema"
+            )
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
@@ -167,7 +171,9 @@ class DeadLetter(_Record):
             return cls(stage=stage, reason=reason, payload=payload.decode("utf-8"), **where)
         except UnicodeDecodeError:
             encoded = base64.b64encode(payload).decode("ascii")
-            return cls(stage=stage, reason=reason, payload=encoded, payload_encoding="base64", **where)
+            return cls(
+                stage=stage, reason=reason, payload=encoded, payload_encoding="base64", **where
+            )
 
     def original(self) -> bytes:
         if self.payload_encoding == "base64":

@@ -30,7 +30,9 @@ def build_query(text: str) -> dict[str, Any]:
     }
 
 
-def search_articles(settings: Settings, text: str, limit: int = 10) -> tuple[int, list[dict[str, Any]]]:
+def search_articles(
+    settings: Settings, text: str, limit: int = 10
+) -> tuple[int, list[dict[str, Any]]]:
     es = elasticsearch_client(settings)
     try:
         resp = es.search(
@@ -47,5 +49,7 @@ def search_articles(settings: Settings, text: str, limit: int = 10) -> tuple[int
     hits = []
     for hit in resp["hits"]["hits"]:
         doc = hit["_source"]
-        hits.append({**{name: doc.get(name) for name in HIT_FIELDS}, "_doc": doc, "_score": hit["_score"]})
+        hits.append(
+            {**{name: doc.get(name) for name in HIT_FIELDS}, "_doc": doc, "_score": hit["_score"]}
+        )
     return total, hits

@@ -113,7 +113,9 @@ class ConnectorSettings(_Model):
     max_backoff: str = "6h"
     user_agent: str = "newsflow/0.1 (+https://github.com/newsflow/newsflow)"
     allow_private_addresses: bool = False
-    full_text_rate: float = Field(default=1.0, gt=0, description="article page fetches per second per host")
+    full_text_rate: float = Field(
+        default=1.0, gt=0, description="article page fetches per second per host"
+    )
     metrics_port: int | None = None
 
 

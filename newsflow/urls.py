@@ -9,9 +9,29 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "piwik_", "hsa_", "oly_", "vero_", "_hs")
 _TRACKING_NAMES = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "twclid", "igshid",
-        "mkt_tok", "ncid", "cmpid", "ref", "ref_src", "spm", "_ga", "_gl", "wt.mc_id",
-        "at_medium", "at_campaign", "rss", "taid", "s_cid", "ocid",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gclsrc",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "igshid",
+        "mkt_tok",
+        "ncid",
+        "cmpid",
+        "ref",
+        "ref_src",
+        "spm",
+        "_ga",
+        "_gl",
+        "wt.mc_id",
+        "at_medium",
+        "at_campaign",
+        "rss",
+        "taid",
+        "s_cid",
+        "ocid",
     }
 )
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
@@ -37,7 +57,11 @@ def canonical_url(url: str) -> str:
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
     query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not is_tracking_param(k)
+        ]
     )
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, query, ""))

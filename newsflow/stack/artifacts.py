@@ -58,7 +58,13 @@ def fetch_kafka(cache: Path, version: str) -> Path:
     (home / "pom.xml").write_text(_pom("kafka", deps))
     shutil.rmtree(libs, ignore_errors=True)
     print(f"  fetching Kafka {version} jars with mvn ...", flush=True)
-    _mvn(home, cache / "m2", "dependency:copy-dependencies", f"-DoutputDirectory={libs}", "-DincludeScope=runtime")
+    _mvn(
+        home,
+        cache / "m2",
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={libs}",
+        "-DincludeScope=runtime",
+    )
     if not any(libs.glob(f"kafka_2.13-{version}.jar")):
         msg = f"mvn did not deliver kafka_2.13-{version}.jar into {libs}"
         raise StackError(msg)
@@ -75,11 +81,22 @@ def fetch_elasticsearch(cache: Path, version: str) -> Path:
     download = cache / f"es-download-{version}"
     download.mkdir(parents=True, exist_ok=True)
     deps = [
-        ("org.elasticsearch.distribution.integ-test-zip", "elasticsearch", version, "<type>zip</type>"),
+        (
+            "org.elasticsearch.distribution.integ-test-zip",
+            "elasticsearch",
+            version,
+            "<type>zip</type>",
+        ),
     ]
     (download / "pom.xml").write_text(_pom("elasticsearch", deps))
     print(f"  fetching Elasticsearch {version} (integ-test-zip) with mvn ...", flush=True)
-    _mvn(download, cache / "m2", "dependency:copy-dependencies", f"-DoutputDirectory={download}", "-DincludeTypes=zip")
+    _mvn(
+        download,
+        cache / "m2",
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={download}",
+        "-DincludeTypes=zip",
+    )
     archive = download / f"elasticsearch-{version}.zip"
     if not archive.exists():
         msg = f"mvn did not deliver {archive.name} into {download}"

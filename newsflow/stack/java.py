@@ -24,7 +24,9 @@ def java_major(java_home: Path) -> int | None:
         if match:
             return int(match.group(1))
     try:
-        out = subprocess.run([str(java), "-version"], capture_output=True, text=True, timeout=30).stderr
+        out = subprocess.run(
+            [str(java), "-version"], capture_output=True, text=True, timeout=30
+        ).stderr
     except (OSError, subprocess.TimeoutExpired):
         return None
     match = re.search(r'version "(\d+)(?:\.(\d+))?', out)
@@ -41,7 +43,9 @@ def find_java_home(minimum: int = MIN_JAVA) -> Path:
         candidates.append(Path(os.environ["JAVA_HOME"]))
     for base in JVM_DIRS:
         if base.is_dir():
-            candidates.extend(sorted(p for p in base.iterdir() if p.is_dir() and not p.is_symlink()))
+            candidates.extend(
+                sorted(p for p in base.iterdir() if p.is_dir() and not p.is_symlink())
+            )
     found: list[tuple[int, Path]] = []
     for home in candidates:
         major = java_major(home)

@@ -44,7 +44,9 @@ class PidFile:
 
 def is_our_process(pid: int, marker: str) -> bool:
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        cmdline = (
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        )
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return False
     stat = Path(f"/proc/{pid}/stat").read_text(errors="replace")
@@ -62,7 +64,9 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
 def port_owner(port: int) -> str:
     """Best-effort description of who listens on a TCP port (for error messages)."""
     try:
-        out = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True, timeout=5).stdout
+        out = subprocess.run(
+            ["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True, timeout=5
+        ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return "another process"
     return out.strip().split("users:")[-1].strip() if "users:" in out else "another process"
@@ -83,7 +87,9 @@ def stop_process(pid: int, name: str, timeout: float = 60) -> None:
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not Path(f"/proc/{pid}").exists() or ") Z" in Path(f"/proc/{pid}/stat").read_text(errors="replace"):
+        if not Path(f"/proc/{pid}").exists() or ") Z" in Path(f"/proc/{pid}/stat").read_text(
+            errors="replace"
+        ):
             return
         time.sleep(0.2)
     print(f"  {name} (pid {pid}) did not stop within {timeout:.0f}s; killing it")

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -31,7 +30,9 @@ class ServiceStatus:
     detail: str
 
     def line(self) -> str:
-        state = "healthy" if self.healthy else ("running, not healthy" if self.running else "stopped")
+        state = (
+            "healthy" if self.healthy else ("running, not healthy" if self.running else "stopped")
+        )
         pid = f" pid {self.pid}" if self.pid else ""
         return f"{self.name:14s} {state}{pid}  {self.address}  {self.detail}"
 
@@ -130,15 +131,27 @@ class KafkaServer:
             return
         process.require_free_port(self.host, self.port, "Kafka")
         process.require_free_port(self.host, self.controller_port, "Kafka controller")
-        home = artifacts.fetch_kafka(self.settings.home / "cache", self.settings.stack.kafka_version)
+        home = artifacts.fetch_kafka(
+            self.settings.home / "cache", self.settings.stack.kafka_version
+        )
         config = self._configure()
         java = self._java(home)
         if not (self.root / "data" / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             result = subprocess.run(
-                [*java, f"-Dlog4j2.configurationFile={self.root / 'log4j2.yaml'}",
-                 "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)],
-                capture_output=True, text=True, check=False,
+                [
+                    *java,
+                    f"-Dlog4j2.configurationFile={self.root / 'log4j2.yaml'}",
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "-t",
+                    cluster_id,
+                    "-c",
+                    str(config),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if result.returncode != 0:
                 msg = f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}"
@@ -146,14 +159,27 @@ class KafkaServer:
             print(f"  formatted Kafka storage (cluster id {cluster_id})")
         heap = self.settings.stack.kafka_heap
         cmd = [
-            java[0], f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
-            "-Djava.awt.headless=true", f"-Dkafka.logs.dir={self.logs}",
+            java[0],
+            f"-Xms{heap}",
+            f"-Xmx{heap}",
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-Djava.awt.headless=true",
+            f"-Dkafka.logs.dir={self.logs}",
             f"-Dlog4j2.configurationFile={self.root / 'log4j2.yaml'}",
-            *java[1:], "kafka.Kafka", str(config),
+            *java[1:],
+            "kafka.Kafka",
+            str(config),
         ]
         with open(self.logs / "stdout.log", "ab") as out:
-            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    start_new_session=True, cwd=self.root)
+            proc = subprocess.Popen(
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=self.root,
+            )
         self.pidfile.write(proc.pid)
 
     def healthy(self) -> bool:
@@ -162,9 +188,7 @@ class KafkaServer:
         try:
             from kafka.admin import KafkaAdminClient
 
-            admin = KafkaAdminClient(
-                **self.settings.kafka.client_config(), request_timeout_ms=5000
-            )
+            admin = KafkaAdminClient(**self.settings.kafka.client_config(), request_timeout_ms=5000)
             try:
                 admin.describe_cluster()
                 return True
@@ -186,7 +210,9 @@ class KafkaServer:
         external = pid is None and process.port_open(self.host, self.port)
         healthy = self.healthy() if (pid or external) else False
         detail = f"logs {self.logs}" if not external else "not started by newsflow"
-        return ServiceStatus("kafka", bool(pid) or external, healthy, pid, f"{self.host}:{self.port}", detail)
+        return ServiceStatus(
+            "kafka", bool(pid) or external, healthy, pid, f"{self.host}:{self.port}", detail
+        )
 
     def failure_hint(self) -> str:
         log = self.logs / "server.log"
@@ -247,9 +273,13 @@ class ElasticsearchServer:
         if self.pidfile.live_pid():
             return
         process.require_free_port(self.host, self.port, "Elasticsearch")
-        process.require_free_port(self.host, self.settings.stack.elasticsearch_transport_port, "Elasticsearch transport")
+        process.require_free_port(
+            self.host, self.settings.stack.elasticsearch_transport_port, "Elasticsearch transport"
+        )
         java_home = find_java_home(21)
-        home = artifacts.fetch_elasticsearch(self.settings.home / "cache", self.settings.stack.elasticsearch_version)
+        home = artifacts.fetch_elasticsearch(
+            self.settings.home / "cache", self.settings.stack.elasticsearch_version
+        )
         conf = self._configure(home)
         user = process.ensure_service_user(self.settings.stack.service_user)
         if user is not None:
@@ -260,21 +290,33 @@ class ElasticsearchServer:
             "ES_JAVA_HOME": str(java_home),
             "ES_PATH_CONF": str(conf),
             "ES_TMPDIR": str(self.root / "tmp"),
+            # the launcher itself writes temp files too; keep them in our own tree
+            "CLI_JAVA_OPTS": f"-Djava.io.tmpdir={self.root / 'tmp'}",
         }
         env.pop("ES_JAVA_OPTS", None)
         cmd = [str(home / "bin" / "elasticsearch"), "-d", "-p", str(self.pidfile.path)]
         with open(self.logs / "startup.log", "ab") as out:
             result = subprocess.run(
-                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=self.root,
-                user=user.pw_uid if user else None, group=user.pw_gid if user else None,
-                extra_groups=[] if user else None, check=False, timeout=parse_duration(self.settings.stack.startup_timeout),
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=self.root,
+                user=user.pw_uid if user else None,
+                group=user.pw_gid if user else None,
+                extra_groups=[] if user else None,
+                check=False,
+                timeout=parse_duration(self.settings.stack.startup_timeout),
             )
         if result.returncode != 0:
-            msg = f"Elasticsearch failed to start (exit {result.returncode}):\n{self.failure_hint()}"
+            msg = (
+                f"Elasticsearch failed to start (exit {result.returncode}):\n{self.failure_hint()}"
+            )
             raise StackError(msg)
 
     def _get(self, path: str, timeout: float = 5) -> dict:
-        with urllib.request.urlopen(f"{self.url}{path}", timeout=timeout) as resp:  # noqa: S310 - loopback
+        with urllib.request.urlopen(f"{self.url}{path}", timeout=timeout) as resp:
             return json.loads(resp.read())
 
     def healthy(self) -> bool:
@@ -309,6 +351,9 @@ class ElasticsearchServer:
         lines: list[str] = []
         for log in (self.logs / "startup.log", self.logs / "newsflow.log"):
             if log.exists():
-                lines += [ln for ln in log.read_text(errors="replace").splitlines()[-200:]
-                          if "ERROR" in ln or "Exception" in ln or "error" in ln.lower()]
+                lines += [
+                    ln
+                    for ln in log.read_text(errors="replace").splitlines()[-200:]
+                    if "ERROR" in ln or "Exception" in ln or "error" in ln.lower()
+                ]
         return "\n".join(lines[-8:]) or f"see {self.logs}"

@@ -1,0 +1,96 @@
+"""`newsflow demo`: the main job - stack up, init, ingest the seed feeds end to end, search."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from newsflow.errors import StackError
+from newsflow.settings import PROJECT_ROOT, Settings
+
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+SEEDS_ADDRESS = ("127.0.0.1", 8089)  # configs/feeds.yaml points here
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve_seeds() -> Iterator[str]:
+    """Serve seeds/ over HTTP on loopback, as a publisher would serve its feeds."""
+    handler = functools.partial(_QuietHandler, directory=str(SEEDS_DIR))
+    try:
+        server = http.server.ThreadingHTTPServer(SEEDS_ADDRESS, handler)
+    except OSError as exc:
+        msg = f"cannot serve the seed feeds on {SEEDS_ADDRESS[0]}:{SEEDS_ADDRESS[1]}: {exc}"
+        raise StackError(msg) from None
+    thread = threading.Thread(target=server.serve_forever, name="seed-feeds", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{SEEDS_ADDRESS[0]}:{SEEDS_ADDRESS[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _step(title: str) -> float:
+    print(f"\n== {title}", flush=True)
+    return time.monotonic()
+
+
+def run_demo(settings: Settings, query: str = "Peskov") -> int:
+    from connectors.cli import run_connector
+    from pipeline.cli import run_pipeline
+
+    from newsflow.admin import initialise
+    from newsflow.search import search_articles
+    from newsflow.stack import LocalStack
+
+    started = _step("1/5 local stack: Kafka + Elasticsearch (newsflow stack up)")
+    for status in LocalStack(settings).up():
+        print("  " + status.line())
+    print(f"  ({time.monotonic() - started:.1f}s)")
+
+    _step("2/5 topics, index templates, indices, aliases (newsflow init)")
+    report = initialise(settings)
+    print(f"  topics created: {', '.join(report.topics_created) or 'none (already there)'}")
+    print(f"  indices created: {', '.join(report.indices_created) or 'none (already there)'}")
+    for note in report.notes:
+        print(f"  note: {note}")
+
+    # the seed feeds live on loopback: allow it explicitly, for this run only
+    demo = settings.with_overrides(connector={"allow_private_addresses": True})
+    with serve_seeds() as base_url:
+        _step(
+            f"3/5 connector: seed feeds served at {base_url} -> {settings.topics.raw} (newsflow connector run --once)"
+        )
+        rc = run_connector(demo, feeds_path=None, once=True)
+        if rc != 0:
+            return rc
+
+    _step(
+        f"4/5 pipeline: {settings.topics.raw} -> clean, dedupe, entities, alerts -> {settings.indices.articles}"
+    )
+    rc = run_pipeline(demo, until_idle=5.0, from_files=None, beam_args=[])
+    if rc != 0:
+        return rc
+
+    _step(f"5/5 search: newsflow search {query!r}")
+    total, hits = search_articles(settings, query, limit=5)
+    print(f"  {total} article(s) match {query!r}")
+    for hit in hits:
+        print(f"\n  * {hit['title']}\n    {hit['url']}\n    published {hit['published_at']}")
+        for label in ("persons", "organizations", "locations"):
+            if hit[label]:
+                print(f"    {label}: {', '.join(hit[label])}")
+    print(
+        "\nThe stack keeps running: try `newsflow search Kyiv`, `newsflow feeds status`,"
+        " `newsflow alerts test`; stop it with `newsflow stack down`."
+    )
+    return 0 if total > 0 else 1
