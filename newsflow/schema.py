@@ -21,6 +21,7 @@ RAW_SCHEMA = "newsflow.raw/1"
 DOCUMENT_SCHEMA = "newsflow.article/1"
 DLQ_SCHEMA = "newsflow.dlq/1"
 ALERT_SCHEMA = "newsflow.alert/1"
+PARSE_STAGE = "parse"
 
 EntityType = Literal[
     "PERSON", "ORG", "LOCATION", "NORP", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART", "MISC"
@@ -92,20 +93,19 @@ class RawArticle(_Record):
         try:
             data = json.loads(payload)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise RecordError("parse", f"not JSON: {exc}") from None
+            raise RecordError(PARSE_STAGE, f"not JSON: {exc}") from None
         if not isinstance(data, dict):
-            raise RecordError("parse", "not a JSON object")
+            raise RecordError(PARSE_STAGE, "not a JSON object")
         schema = data.get("schema")
         if schema != RAW_SCHEMA:
-            raise RecordError(
-                "parse", f"unsupported schema {schema!r}, expected {RAW_SCHEMA!r}", "schema"
-            )
+            reason = f"unsupported schema {schema!r}, expected {RAW_SCHEMA!r}"
+            raise RecordError(PARSE_STAGE, reason, "schema")
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"])
-            raise RecordError("parse", first["msg"], field) from None
+            raise RecordError(PARSE_STAGE, first["msg"], field) from None
 
 
 class Entity(_Record):

@@ -80,7 +80,8 @@ def test_project_services_run_real_cli_commands_with_known_env_vars():
             if mount.startswith("./configs"):
                 break
         else:
-            raise AssertionError(f"{service} does not mount ./configs")
+            msg = f"{service} does not mount ./configs"
+            raise AssertionError(msg)
 
 
 def test_config_files_named_in_compose_exist():
