@@ -54,7 +54,7 @@ class Source(_Record):
 class RawArticle(_Record):
     """One feed item as the connector produced it: HTML untouched, dates in UTC."""
 
-    schema_: Literal["newsflow.raw/1"] = Field(default=RAW_SCHEMA, alias="schema")
+    schema_: Literal["newsflow.raw/1"] = Field(default="newsflow.raw/1", alias="schema")
     id: str = Field(min_length=8, max_length=128)
     url: str | None = None
     guid: str | None = None
@@ -149,7 +149,7 @@ class ArticleDocument(_Record):
 class DeadLetter(_Record):
     """A record that a stage could not process: kept whole, with the stage and reason."""
 
-    schema_: Literal["newsflow.dlq/1"] = Field(default=DLQ_SCHEMA, alias="schema")
+    schema_: Literal["newsflow.dlq/1"] = Field(default="newsflow.dlq/1", alias="schema")
     stage: str
     reason: str
     field: str | None = None
