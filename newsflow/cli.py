@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -13,8 +14,16 @@ from newsflow.logs import setup_logging
 from newsflow.settings import Settings, load_settings
 
 
+LONG_RUNNING = {"connector", "pipeline", "alerts", "demo"}
+
+
 def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(args.config)
+    settings = load_settings(args.config)
+    if args.command in LONG_RUNNING:
+        logging.getLogger("newsflow").info(
+            "effective configuration", extra={"source": settings.source, "config": settings.masked()}
+        )
+    return settings
 
 
 # --- stack / init / config ---------------------------------------------------------------
