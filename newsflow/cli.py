@@ -13,7 +13,6 @@ from newsflow.errors import ConfigError, NewsflowError
 from newsflow.logs import setup_logging
 from newsflow.settings import Settings, load_settings
 
-
 LONG_RUNNING = {"connector", "pipeline", "alerts", "demo"}
 
 
@@ -21,7 +20,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = load_settings(args.config)
     if args.command in LONG_RUNNING:
         logging.getLogger("newsflow").info(
-            "effective configuration", extra={"source": settings.source, "config": settings.masked()}
+            "effective configuration",
+            extra={"source": settings.source, "config": settings.masked()},
         )
     return settings
 
