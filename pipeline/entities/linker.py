@@ -1,0 +1,250 @@
+"""Canonicalisation: raw mentions -> canonical entities (gazetteer, in-document links, compounds, junk)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pipeline.entities.gazetteer import Gazetteer, normalise
+from pipeline.entities.ner import Mention
+
+# spaCy label -> our type; labels not listed (DATE, CARDINAL, MONEY, ...) are not entities.
+LABEL_TYPES = {
+    "PERSON": "PERSON",
+    "ORG": "ORG",
+    "GPE": "LOCATION",
+    "LOC": "LOCATION",
+    "FAC": "LOCATION",
+    "NORP": "NORP",
+    "EVENT": "EVENT",
+    "LAW": "LAW",
+    "PRODUCT": "PRODUCT",
+    "WORK_OF_ART": "WORK_OF_ART",
+}
+FACETS = {"PERSON": "persons", "ORG": "organizations", "LOCATION": "locations"}
+
+_PRONOUN_WORDS = (
+    "i me my mine we us our ours you your yours he him his she her hers it its they them their "
+    "theirs this that these those who whom whose which what myself yourself himself herself "
+    "itself ourselves themselves one someone anyone everyone nobody"
+)
+PRONOUNS = frozenset(_PRONOUN_WORDS.split())
+# Words that precede a name inside a PERSON span ("President Donald Trump"): dropped.
+_TITLE_WORDS = (
+    "mr mr. mrs mrs. ms ms. dr dr. sir dame president vice prime minister chancellor premier "
+    "senator sen. rep. representative gov. governor mayor king queen prince princess pope judge "
+    "justice general gen. colonel col. admiral spokesman spokeswoman spokesperson secretary "
+    "ceo chairman chairwoman chair director professor prof. lord lady sheikh emir ayatollah "
+    "commissioner ambassador minister-president deputy foreign defence defense finance state "
+    "former late acting interim"
+)
+TITLES = frozenset(_TITLE_WORDS.split())
+_DEMONYM_ENDINGS = ("ian", "ians", "ean", "eans", "ese", "ish", "ains")
+_COMPOUND = re.compile(r"^[A-Z][\w.']*(?:\s*[-\u2013\u2014/]\s*[A-Z][\w.']*)+$")
+_COMPOUND_SPLIT = re.compile(r"\s*[-\u2013\u2014/]\s*")
+_EDGE_PUNCT = "\"'`()[]{}<>,;:!?*|-\u201c\u201d\u2018\u2019\u2022\u00b7\u2013\u2014 \t"
+_TYPE_PRIORITY = {"PERSON": 0, "LOCATION": 1, "ORG": 2}
+
+
+@dataclass
+class _Resolved:
+    name: str
+    type: str
+    surface: str
+    wikidata: str | None = None
+    fixed: bool = False  # settled by the gazetteer: never relinked or retyped
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class LinkedEntity:
+    """One canonical entity of an article, with every surface form it appeared under."""
+
+    name: str
+    type: str
+    mentions: int = 0
+    surface_forms: list[str] = field(default_factory=list)
+    wikidata: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        out = {
+            "name": self.name,
+            "type": self.type,
+            "mentions": self.mentions,
+            "surface_forms": self.surface_forms,
+        }
+        if self.wikidata:
+            out["wikidata"] = self.wikidata
+        return out
+
+
+def clean_surface(text: str, label: str) -> str:
+    """Trim quotes, punctuation, 'the', possessives and (for people) leading titles."""
+    text = normalise(text.strip(_EDGE_PUNCT))
+    text = text.strip(_EDGE_PUNCT)
+    if label == "PERSON":
+        words = text.split(" ")
+        while len(words) > 1 and (words[0].casefold() in TITLES or words[0][:1].islower()):
+            words.pop(0)
+        text = " ".join(words)
+    return text
+
+
+def is_junk(surface: str, gazetteer: Gazetteer) -> bool:
+    """Pronouns, numbers, single letters, lower-case words and operator-ignored surfaces."""
+    letters = [c for c in surface if c.isalpha()]
+    if len(letters) < 2:
+        return True
+    if surface.casefold() in PRONOUNS or gazetteer.is_ignored(surface):
+        return True
+    return not any(c.isupper() for c in surface)
+
+
+def looks_like_demonym(surface: str) -> bool:
+    """'Ukrainian', 'Europeans', 'British': an adjective or people, never a place."""
+    word = surface.casefold()
+    return " " not in word and word.endswith(_DEMONYM_ENDINGS)
+
+
+def split_compound(surface: str, gazetteer: Gazetteer, known: set[str]) -> list[str]:
+    """'Putin-Trump' -> ['Putin', 'Trump'] when every member is known on its own
+    (gazetteer or another mention in the article); 'Coca-Cola' stays whole."""
+    if not _COMPOUND.match(surface) or gazetteer.lookup(surface) is not None:
+        return [surface]
+    parts = [p for p in _COMPOUND_SPLIT.split(surface) if p]
+    if len(parts) > 1 and all(gazetteer.lookup(p) is not None or p in known for p in parts):
+        return parts
+    return [surface]
+
+
+def _known_words(mentions: Sequence[Mention]) -> set[str]:
+    """Every word of every non-compound mention (a member of 'Putin-Trump' must be one)."""
+    words: set[str] = set()
+    for m in mentions:
+        if not _COMPOUND.match(m.text.strip()):
+            words.update(normalise(m.text).split(" "))
+    return words
+
+
+def _resolve(surface: str, label: str, entry, gazetteer: Gazetteer) -> _Resolved | None:
+    entry = entry or gazetteer.lookup(surface)
+    if entry is not None:
+        return _Resolved(entry.name, entry.type, surface, entry.wikidata, True, entry.aliases)
+    etype = LABEL_TYPES.get(label)
+    if etype is None or is_junk(surface, gazetteer):
+        return None
+    if etype in ("LOCATION", "ORG", "PERSON") and looks_like_demonym(surface):
+        etype = "NORP"
+    return _Resolved(surface, etype, surface)
+
+
+def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[_Resolved]:
+    """Steps 1, 3 and 4: gazetteer lookup (fixes type), compound split, junk dropped."""
+    known = _known_words(mentions)
+    out: list[_Resolved] = []
+    for mention in mentions:
+        for line in mention.text.splitlines():  # a span must not run from the title into the body
+            surface = clean_surface(line, mention.label)
+            if not surface:
+                continue
+            parts = [surface] if mention.entry else split_compound(surface, gazetteer, known)
+            for part in parts:
+                resolved = _resolve(part, mention.label, mention.entry, gazetteer)
+                if resolved is not None:
+                    out.append(resolved)
+    return out
+
+
+def _vote_types(items: list[_Resolved]) -> None:
+    """The same unresolved surface gets one type per article: the most frequent one."""
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for r in items:
+        if not r.fixed:
+            votes[r.name][r.type] += 1
+    for r in items:
+        if not r.fixed:
+            counts = votes[r.name]
+            r.type = max(counts, key=lambda t: (counts[t], -_TYPE_PRIORITY.get(t, 9)))
+
+
+def _contains(long: list[str], short: list[str]) -> bool:
+    n = len(short)
+    return any(long[i : i + n] == short for i in range(len(long) - n + 1))
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.split(" ") if w[:1].isupper())
+
+
+def _link_target(r: _Resolved, targets: list[_Resolved]) -> _Resolved | None:
+    """The longest full name of the same type containing this mention's words (Peskov ->
+    Dmitry Peskov); a bare surname of any non-gazetteer type joins the person; ORG acronyms
+    join the ORG they abbreviate."""
+    words = r.name.split(" ")
+    best = None
+    for t in targets:
+        twords = t.name.split(" ")
+        if len(twords) <= len(words) or t.name == r.name:
+            continue
+        same = t.type == r.type and _contains(twords, words)
+        surname = (
+            t.type == "PERSON" and r.type != "NORP" and len(words) == 1 and twords[-1] == words[0]
+        )
+        acronym = t.type == r.type == "ORG" and r.name.isupper() and _initials(t.name) == r.name
+        if (same or surname or acronym) and (
+            best is None or len(twords) > len(best.name.split(" "))
+        ):
+            best = t
+    return best
+
+
+def link_in_document(items: list[_Resolved]) -> None:
+    """Step 2: short mentions take the canonical name of the longest matching full name."""
+    targets = {(r.name, r.type): r for r in items if len(r.name.split(" ")) > 1}
+    candidates = list(targets.values())
+    for r in items:
+        if r.fixed:
+            continue
+        target = _link_target(r, candidates)
+        if target is not None:
+            r.name, r.type, r.wikidata = target.name, target.type, target.wikidata
+            r.fixed, r.aliases = target.fixed, target.aliases
+
+
+def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity]:
+    """Canonical entities of one article, most mentioned first."""
+    items = resolve_mentions(mentions, gazetteer)
+    _vote_types(items)
+    link_in_document(items)
+    _vote_types(items)
+    by_name: dict[str, LinkedEntity] = {}
+    type_votes: dict[str, Counter] = defaultdict(Counter)
+    for r in items:
+        entity = by_name.setdefault(r.name, LinkedEntity(r.name, r.type, wikidata=r.wikidata))
+        entity.mentions += 1
+        entity.aliases = entity.aliases or r.aliases
+        entity.wikidata = entity.wikidata or r.wikidata
+        type_votes[r.name][r.type] += 10 if r.fixed else 1
+        if r.surface not in entity.surface_forms:
+            entity.surface_forms.append(r.surface)
+    for name, entity in by_name.items():
+        votes = type_votes[name]
+        entity.type = max(votes, key=lambda t: (votes[t], -_TYPE_PRIORITY.get(t, 9)))
+    return sorted(by_name.values(), key=lambda e: (-e.mentions, e.name))
+
+
+def document_fields(entities: Sequence[LinkedEntity]) -> dict:
+    """The document fields: entities, persons / organizations / locations, entity_aliases."""
+    fields: dict = {"entities": [e.to_dict() for e in entities]}
+    for etype, key in FACETS.items():
+        fields[key] = [e.name for e in entities if e.type == etype]
+    aliases: list[str] = []
+    for e in entities:
+        for alias in (e.name, *e.surface_forms, *e.aliases):
+            if alias not in aliases:
+                aliases.append(alias)
+    fields["entity_aliases"] = aliases
+    return fields
