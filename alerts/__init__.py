@@ -1,0 +1,1 @@
+"""Keyword alerting: rules, matcher, notifier (channels, delivery state) and backtest."""

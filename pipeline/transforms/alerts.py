@@ -1,4 +1,4 @@
-"""Alert matching stage (placeholder until issue 6 lands: matches nothing).
+"""Alert matching stage: every article against every rule, compiled once per worker.
 
 Contract: `docs | 'MatchAlerts' >> MatchAlerts(settings)` -> AlertOutput(ok, alerts, failed):
 ok = document dicts with `alert_rules` set; alerts = AlertEvent.model_dump(mode="json") dicts
@@ -8,12 +8,22 @@ failed = DeadLetter records.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import logging
+from typing import Any, NamedTuple
 
 import apache_beam as beam
+from apache_beam.metrics import Metrics
 
+from alerts.ids import DedupeBy, alert_id
+from alerts.matcher import RuleMatch, RuleMatcher
+from alerts.rules import RuleSet, load_rules, rules_path
+from newsflow.schema import AlertEvent
 from newsflow.settings import Settings
 from pipeline.transforms.deadletters import GuardedParDo
+
+log = logging.getLogger(__name__)
+
+EVENTS_KEY = "_alert_events"  # private: carries a document's alerts from the matcher to the split
 
 
 class AlertOutput(NamedTuple):
@@ -22,17 +32,68 @@ class AlertOutput(NamedTuple):
     failed: beam.PCollection
 
 
-class _NoRulesFn(beam.DoFn):
+def alert_event(doc: dict[str, Any], match: RuleMatch, dedupe_by: DedupeBy) -> AlertEvent:
+    """The AlertEvent for one rule that matched one document."""
+    return AlertEvent(
+        id=alert_id(match.rule_id, doc, dedupe_by),
+        rule_id=match.rule_id,
+        rule_name=match.rule_name,
+        article_id=doc["id"],
+        story_id=doc.get("story_id"),
+        title=doc.get("title") or "",
+        url=doc.get("url"),
+        source_name=(doc.get("source") or {}).get("name"),
+        matched_terms=match.matched_terms,
+        matched_entities=match.matched_entities,
+        snippets=match.snippets,
+        channels=match.channels,
+        published_at=doc.get("published_at"),
+    )
+
+
+class _MatchRulesFn(beam.DoFn):
+    def __init__(self, ruleset: RuleSet, dedupe_by: DedupeBy):
+        self.ruleset = ruleset
+        self.dedupe_by = dedupe_by
+        self.matched = Metrics.counter("newsflow", "alerts_matched")
+        self.matcher: RuleMatcher | None = None
+
+    def setup(self):
+        self.matcher = RuleMatcher(self.ruleset)  # compiled once per worker, not per bundle
+
     def process(self, doc):
-        yield doc
+        matches = self.matcher.match(doc) if self.matcher else []
+        events = [alert_event(doc, m, self.dedupe_by).model_dump(mode="json") for m in matches]
+        if events:
+            self.matched.inc(len(events))
+        rules = list(
+            dict.fromkeys([*(doc.get("alert_rules") or []), *(m.rule_id for m in matches)])
+        )
+        yield {**doc, "alert_rules": rules, EVENTS_KEY: events}
+
+
+def _document(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k != EVENTS_KEY}
+
+
+def load_pipeline_rules(settings: Settings) -> RuleSet:
+    """The rules file, validated now (so a typo fails the launch); no file means no rules."""
+    path = rules_path(settings)
+    if not path.exists():
+        log.warning("no alert rules file: alert matching is off", extra={"rules_file": str(path)})
+        return RuleSet(source=str(path))
+    return load_rules(path)
 
 
 class MatchAlerts(beam.PTransform):
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, ruleset: RuleSet | None = None):
         super().__init__()
         self.settings = settings
+        self.ruleset = ruleset if ruleset is not None else load_pipeline_rules(settings)
 
     def expand(self, docs) -> AlertOutput:
-        out = docs | "Match" >> GuardedParDo(_NoRulesFn(), stage="alerts")
-        alerts = out.ok | "NoAlerts" >> beam.FlatMap(lambda _doc: [])
-        return AlertOutput(out.ok, alerts, out.failed)
+        fn = _MatchRulesFn(self.ruleset, self.settings.alerts.dedupe_by)
+        out = docs | "Match" >> GuardedParDo(fn, stage="alerts")
+        ok = out.ok | "Documents" >> beam.Map(_document)
+        alerts = out.ok | "AlertEvents" >> beam.FlatMap(lambda doc: doc[EVENTS_KEY])
+        return AlertOutput(ok, alerts, out.failed)

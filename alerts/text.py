@@ -1,0 +1,99 @@
+"""Alert text normalisation: case- and accent-folded word streams, and snippets from the original."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+# letters and digits only: punctuation, underscores and any run of whitespace separate words;
+# a possessive 's is not a word of its own ("NATO's summit" is the phrase "NATO summit")
+WORD = re.compile(r"(?!(?<=['\u2019])s\b)[^\W_]+")
+_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+# letters NFKD leaves alone but readers treat as their base letter
+_BASE_LETTERS = str.maketrans(
+    {
+        "ø": "o",
+        "đ": "d",
+        "ł": "l",
+        "\u0131": "i",
+        "ħ": "h",
+        "æ": "ae",
+        "œ": "oe",
+        "þ": "th",
+        "ð": "d",
+    }
+)
+SNIPPET_RADIUS = 70
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: 'Émile ZOLA' -> 'emile zola', 'Straße' -> 'strasse'."""
+    if text.isascii():
+        return text.lower()
+    text = _MARKS.sub("", unicodedata.normalize("NFKD", text))
+    return text.casefold().translate(_BASE_LETTERS)
+
+
+def _nfc(text: str) -> str:
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
+
+
+def folded_words(text: str) -> str:
+    """Folded words joined by single spaces: what patterns and haystacks are made of."""
+    return fold(" ".join(WORD.findall(_nfc(text))))
+
+
+@dataclass
+class FieldText:
+    """One article field as the matcher sees it: ' word word ... ' plus the original text."""
+
+    original: str
+    haystack: str
+    _starts: list[tuple[int, int]] | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, text: str) -> FieldText:
+        original = _nfc(text or "")
+        words = WORD.findall(original)
+        # fold() never inserts spaces for real-world text, so word i of the haystack is word i here
+        return cls(original, " " + fold(" ".join(words)) + " ")
+
+    def word_index(self, position: int) -> int:
+        """Index of the word that starts at `position` in the haystack."""
+        return self.haystack.count(" ", 1, position)
+
+    def _spans(self) -> list[tuple[int, int]]:
+        if self._starts is None:  # lazily: only articles that matched something pay for it
+            self._starts = [m.span() for m in WORD.finditer(self.original)]
+        return self._starts
+
+    def snippet(self, position: int, length: int, radius: int = SNIPPET_RADIUS) -> str:
+        """Original text around the haystack words at [position, position+length), cut at spaces."""
+        spans = self._spans()
+        if not spans:
+            return ""
+        first = min(self.word_index(position), len(spans) - 1)
+        last = min(first + self.haystack.count(" ", position, position + length), len(spans) - 1)
+        start, end = spans[first][0], spans[last][1]
+        return cut(self.original, start, end, radius)
+
+    def find(self, folded_phrase: str) -> int:
+        """Haystack position of a folded phrase as whole words, or -1."""
+        return self.haystack.find(f" {folded_phrase} ")
+
+
+def cut(text: str, start: int, end: int, radius: int = SNIPPET_RADIUS) -> str:
+    """text[start:end] with about `radius` characters of context either side, cut at spaces."""
+    left = max(0, start - radius)
+    right = min(len(text), end + radius)
+    if left > 0:
+        space = text.find(" ", left, start)
+        left = space + 1 if space != -1 else left
+    if right < len(text):
+        space = text.rfind(" ", end, right)
+        right = space if space != -1 else right
+    body = " ".join(text[left:right].split())
+    return ("…" if left > 0 else "") + body + ("…" if right < len(text) else "")

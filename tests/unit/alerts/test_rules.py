@@ -1,0 +1,125 @@
+"""Alert rules file: validation errors name the file, the rule and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from alerts.rules import EmailChannel, WebhookChannel, load_rules, parse_rules
+from newsflow.errors import ConfigError
+
+GOOD = """
+channels:
+  ops-webhook: {type: webhook, url: "https://hooks.example.org/newsflow", secret_env: NEWSFLOW_WEBHOOK_SECRET}
+  newsroom:    {type: slack, url_env: SLACK_WEBHOOK_URL}
+  desk-mail:   {type: email, host: smtp.example.org, port: 587, from: alerts@example.org, to: [desk@example.org]}
+rules:
+  - id: arms-control
+    name: Arms control treaties
+    query: '"New START" OR ("arms control" AND NOT title:opinion)'
+    entities: ["Vladimir Putin"]
+    sources: [world-news]
+    languages: [en]
+    channels: [log, ops-webhook]
+    throttle: 1h
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "alerts.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_issue_example_loads(tmp_path: Path) -> None:
+    rules = load_rules(write(tmp_path, GOOD))
+    assert set(rules.channels) == {"log", "ops-webhook", "newsroom", "desk-mail"}
+    assert isinstance(rules.channels["ops-webhook"], WebhookChannel)
+    mail = rules.channels["desk-mail"]
+    assert isinstance(mail, EmailChannel) and mail.sender == "alerts@example.org"
+    rule = rules.rules[0]
+    assert rule.throttle_seconds == 3600
+    assert rule.entities == ["Vladimir Putin"] and rule.channels == ["log", "ops-webhook"]
+
+
+def test_shipped_rules_file_is_valid() -> None:
+    rules = load_rules(Path(__file__).parents[3] / "configs" / "alerts.yaml")
+    assert rules.rules and all(rule.channels for rule in rules.rules)
+
+
+def test_query_syntax_error_names_rule_and_position(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "rules:\n  - {id: ok, query: fine}\n  - {id: broken, query: '(treaty OR accord'}\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_rules(path)
+    assert info.value.entry == "rule broken" and info.value.field == "query"
+    assert (
+        str(path) in str(info.value)
+        and "missing ')'" in str(info.value)
+        and "column 1" in str(info.value)
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "entry", "field", "message"),
+    [
+        (
+            {"rules": [{"id": "a", "query": "x", "channels": ["pager"]}]},
+            "rule a",
+            "channels",
+            "unknown channel 'pager'",
+        ),
+        (
+            {"rules": [{"id": "a", "query": "x"}, {"id": "a", "query": "y"}]},
+            "rule a",
+            "id",
+            "duplicate",
+        ),
+        (
+            {"rules": [{"id": "a", "query": "x", "throttle": "soon"}]},
+            "rule a",
+            "throttle",
+            "not a duration",
+        ),
+        (
+            {"rules": [{"id": "a", "query": "x", "colour": "red"}]},
+            "rule a",
+            "colour",
+            "Extra inputs",
+        ),
+        ({"rules": [{"query": "x"}]}, "rules[0]", "id", "Field required"),
+        ({"rules": [{"id": "bad id!", "query": "x"}]}, "rule bad id!", "id", "ids are letters"),
+        ({"channels": {"hook": {"type": "webhook"}}}, "channel hook", "url", "needs 'url'"),
+        ({"channels": {"hook": {"type": "pager"}}}, "channel hook", "type", "unknown type"),
+        (
+            {"channels": {"hook": {"type": "webhook", "url": "u", "secret_env": "no spaces"}}},
+            "channel hook",
+            "secret_env",
+            "not an environment variable name",
+        ),
+        (
+            {"channels": {"m": {"type": "email", "host": "h", "from": "a@b"}}},
+            "channel m",
+            "to",
+            "Field required",
+        ),
+        ({"delivery": {"max_attempts": 0}}, "delivery", "max_attempts", "greater than or equal"),
+    ],
+)
+def test_config_errors_name_entry_and_field(
+    data: dict, entry: str, field: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_rules(data, "alerts.yaml")
+    assert (info.value.entry, info.value.field) == (entry, field)
+    assert message in str(info.value)
+
+
+def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="rules file not found"):
+        load_rules(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_rules(write(tmp_path, "rules: [\n"))
