@@ -90,10 +90,16 @@ class EntityEnricher:
             language = language_of(doc)
             if self.finder(language) is not None:
                 by_language.setdefault(language, []).append(i)  # type: ignore[arg-type]
-        for language, indexes in by_language.items():
+        for language, candidates in by_language.items():
             finder = self.finder(language)
             assert finder is not None
-            texts = [document_text(docs[i]) for i in indexes]
+            indexes, texts = [], []
+            for i in candidates:
+                try:
+                    texts.append(document_text(docs[i]))
+                    indexes.append(i)
+                except (AttributeError, TypeError) as exc:  # title/summary/body not text
+                    results[i] = RecordError("enrich", f"no text to analyse: {exc}", "body")
             for i, mentions in zip(indexes, self._mentions(finder, texts), strict=True):
                 if isinstance(mentions, Exception):
                     results[i] = mentions

@@ -180,3 +180,14 @@ def load_gazetteer(path: str | Path) -> Gazetteer:
     except yaml.YAMLError as exc:
         raise ConfigError(source, f"not valid YAML: {exc}") from None
     return parse_gazetteer(data or {}, source)
+
+
+if __name__ == "__main__":  # python -m pipeline.entities.gazetteer configs/entities.yaml
+    import sys
+
+    try:
+        loaded = load_gazetteer(sys.argv[1] if len(sys.argv) > 1 else "configs/entities.yaml")
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        sys.exit(1)
+    print(f"{loaded.source}: {len(loaded)} entries, {len(loaded.ignore)} ignored surfaces: OK")

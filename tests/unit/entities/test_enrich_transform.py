@@ -1,0 +1,98 @@
+"""The Beam stage and language handling: ExtractEntities on literal documents with TestPipeline."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from newsflow.schema import ArticleDocument
+from newsflow.settings import Settings
+from pipeline.entities import EntityEnricher
+from pipeline.transforms.enrich import ExtractEntities
+from tests.unit.entities.conftest import ENTITIES_FILE, MODEL, article
+
+GERMAN = "Bundeskanzler Olaf Scholz traf in Berlin den französischen Präsidenten Emmanuel Macron."
+ENGLISH = "Emmanuel Macron met Olaf Scholz in Berlin on Tuesday. Macron later flew to Kiev."
+
+
+def settings(**enrichment) -> Settings:
+    base = {"entities_file": str(ENTITIES_FILE), "models": {"en": MODEL}, "batch_size": 2}
+    return Settings().with_overrides(enrichment={**base, **enrichment})
+
+
+def facets(doc: dict) -> tuple:
+    return (
+        doc["id"],
+        doc.get("language"),
+        sorted(doc["persons"]),
+        sorted(doc["locations"]),
+        doc.get("_raw"),
+    )
+
+
+@pytest.mark.parametrize("language", ["de", None, ""])
+def test_no_english_ner_on_other_or_unknown_languages(enricher: EntityEnricher, language) -> None:
+    [doc] = enricher.enrich([article(GERMAN, language=language)])
+    assert doc["entities"] == [] and doc["persons"] == [] and doc["entity_aliases"] == []
+    assert doc["language"] == language
+
+
+def test_regional_language_tag_uses_base_model(enricher: EntityEnricher) -> None:
+    [doc] = enricher.enrich([article(ENGLISH, language="en-GB")])
+    assert {"Emmanuel Macron", "Olaf Scholz"} <= set(doc["persons"])
+
+
+def test_configured_but_missing_model_leaves_entities_empty(enricher: EntityEnricher) -> None:
+    missing = EntityEnricher(enricher.gazetteer, {"en": MODEL, "de": "de_core_news_nonexistent"})
+    de, en = missing.enrich([article(GERMAN, language="de"), article(ENGLISH)])
+    assert de["entities"] == [] and de["language"] == "de"
+    assert "Olaf Scholz" in en["persons"]
+
+
+def test_bad_document_fails_alone(enricher: EntityEnricher) -> None:
+    bad, good = enricher.enrich([article(ENGLISH, title=42), article(ENGLISH)])
+    assert isinstance(bad, Exception) and "body" in str(bad)
+    assert "Emmanuel Macron" in good["persons"]
+
+
+def test_enriched_document_matches_schema(enricher: EntityEnricher) -> None:
+    [doc] = enricher.enrich([article(ENGLISH, title="Macron in Berlin")])
+    doc = {k: v for k, v in doc.items() if not k.startswith("_")}
+    doc |= {
+        "source": {"name": "t", "feed_url": "http://x", "domain": "x"},
+        "published_at": "2026-01-01T00:00:00Z",
+        "fetched_at": "2026-01-01T00:00:00Z",
+    }
+    parsed = ArticleDocument.model_validate(doc)
+    assert "Kyiv" in parsed.locations
+
+
+def test_extract_entities_in_pipeline() -> None:
+    docs = [
+        article(ENGLISH, id="en1", _raw="raw-en1"),
+        article(GERMAN, id="de1", language="de", _raw="raw-de1"),
+        article("Vladimir Putin spoke in Moscow.", id="en2", _raw="raw-en2"),
+        article(ENGLISH, id="bad", title=["not", "text"], _raw="raw-bad"),
+    ]
+    expected = [
+        ("en1", "en", ["Emmanuel Macron", "Olaf Scholz"], ["Berlin", "Kyiv"], "raw-en1"),
+        ("de1", "de", [], [], "raw-de1"),
+        ("en2", "en", ["Vladimir Putin"], ["Moscow"], "raw-en2"),
+    ]
+    with TestPipeline() as p:
+        out = p | beam.Create(docs) | "ExtractEntities" >> ExtractEntities(settings())
+        assert_that(out.ok | "Facets" >> beam.Map(facets), equal_to(expected), label="ok")
+        dead = out.failed | "Letters" >> beam.Map(lambda d: (d.stage, d.payload, d.field))
+        assert_that(dead, equal_to([("enrich", "raw-bad", "body")]), label="failed")
+
+
+def test_disabled_enrichment_passes_documents_through() -> None:
+    with TestPipeline() as p:
+        out = (
+            p
+            | beam.Create([article(ENGLISH, id="en1", _raw="r")])
+            | ExtractEntities(settings(enabled=False))
+        )
+        assert_that(out.ok | beam.Map(facets), equal_to([("en1", "en", [], [], "r")]))

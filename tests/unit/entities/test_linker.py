@@ -1,0 +1,116 @@
+"""Canonicalisation rules, on hand-made mentions and on real spaCy output for the issue's examples."""
+
+from __future__ import annotations
+
+from pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
+from pipeline.entities.linker import clean_surface
+from pipeline.entities.ner import Mention, merge_mentions
+from tests.unit.entities.conftest import article
+
+SEED = (
+    "The Kremlin has accused Kiev of showing no interest in peace talks. Kremlin spokesperson "
+    'Dmitry Peskov said there is no Putin-Trump meeting planned. "Not yet," Peskov said when asked '
+    "whether the United States had reacted. Kiev has provided no reaction, Peskov added. Ukrainian "
+    "officials believe the US will help. Russian President Vladimir Putin and U.S. President Donald "
+    "Trump met in Alaska. Kiev's expectations were high."
+)
+
+
+def m(text: str, label: str, start: int = 0) -> Mention:
+    return Mention(text, label, start, start + len(text))
+
+
+def names(entities) -> set[tuple[str, str]]:
+    return {(e.name, e.type) for e in entities}
+
+
+def test_gazetteer_fixes_type_and_name() -> None:
+    gaz = Gazetteer([GazetteerEntry("Kyiv", "LOCATION", ("Kiev",), "Q1899")])
+    [kyiv] = link([m("Kiev", "PERSON", 0), m("Kiev", "GPE", 50), m("Kyiv", "PERSON", 90)], gaz)
+    assert (kyiv.name, kyiv.type, kyiv.mentions, kyiv.wikidata) == ("Kyiv", "LOCATION", 3, "Q1899")
+    assert kyiv.surface_forms == ["Kiev", "Kyiv"]
+
+
+def test_short_name_links_to_longest_full_name() -> None:
+    mentions = [m("Peskov", "PERSON", 0), m("Dmitry Peskov", "PERSON", 20), m("Peskov", "ORG", 60)]
+    [peskov] = link(mentions, Gazetteer())
+    assert (peskov.name, peskov.type, peskov.mentions) == ("Dmitry Peskov", "PERSON", 3)
+
+
+def test_short_name_without_full_name_stays() -> None:
+    assert names(link([m("Peskov", "PERSON")], Gazetteer())) == {("Peskov", "PERSON")}
+
+
+def test_compound_split_when_members_are_known() -> None:
+    mentions = [
+        m("Putin-Trump", "PERSON", 0),
+        m("Putin", "PERSON", 30),
+        m("Donald Trump", "PERSON", 50),
+    ]
+    entities = link(mentions, Gazetteer())
+    assert names(entities) == {("Putin", "PERSON"), ("Donald Trump", "PERSON")}
+
+
+def test_compound_kept_when_members_unknown() -> None:
+    assert names(link([m("Coca-Cola", "ORG")], Gazetteer())) == {("Coca-Cola", "ORG")}
+
+
+def test_junk_dropped() -> None:
+    junk = [
+        m("he", "PERSON"),
+        m("It", "ORG"),
+        m("2024", "ORG"),
+        m("A", "PERSON"),
+        m("42nd", "GPE"),
+        m("US", "CARDINAL"),
+    ]
+    assert link(junk, Gazetteer()) == []
+
+
+def test_demonym_is_never_a_place() -> None:
+    entities = link([m("Ukrainian", "GPE"), m("Europeans", "LOC")], Gazetteer())
+    assert names(entities) == {("Ukrainian", "NORP"), ("Europeans", "NORP")}
+
+
+def test_titles_and_possessives_trimmed() -> None:
+    assert clean_surface("President Donald Trump", "PERSON") == "Donald Trump"
+    assert clean_surface("Peskov's", "PERSON") == "Peskov"
+    assert clean_surface("\u201cthe Kremlin\u201d", "ORG") == "Kremlin"
+
+
+def test_span_across_title_and_body_is_split() -> None:
+    entities = link([m("Ukraine\n\nKremlin", "GPE")], Gazetteer())
+    assert names(entities) == {("Ukraine", "LOCATION"), ("Kremlin", "LOCATION")}
+
+
+def test_merge_prefers_longer_then_gazetteer() -> None:
+    entry = GazetteerEntry("Kyiv", "LOCATION", ("Kiev",))
+    ner = [Mention("Kiev", "PERSON", 0, 4), Mention("New York Times", "ORG", 10, 24)]
+    gaz = [Mention("Kiev", "GAZETTEER", 0, 4, entry), Mention("New York", "GAZETTEER", 10, 18)]
+    merged = merge_mentions(ner, gaz)
+    assert [(x.text, x.label) for x in merged] == [("Kiev", "GAZETTEER"), ("New York Times", "ORG")]
+
+
+def test_seed_sentences_end_to_end(enricher: EntityEnricher) -> None:
+    [doc] = enricher.enrich([article(SEED, title="Kremlin says Kiev avoiding peace talks")])
+    assert "Kyiv" in doc["locations"] and "Kiev" not in doc["persons"]
+    assert "Kiev" in doc["entity_aliases"] and "Kyiv" in doc["entity_aliases"]
+    assert "Dmitry Peskov" in doc["persons"] and "Peskov" not in doc["persons"]
+    assert {"Vladimir Putin", "Donald Trump"} <= set(doc["persons"])
+    assert not any("-" in p for p in doc["persons"])  # Putin-Trump split
+    assert "United States" in doc["locations"]
+    assert not {"US", "U.S.", "the United States"} & set(doc["locations"])
+    assert "Ukrainian" not in doc["locations"] and "Russian" not in doc["locations"]
+    by_name = {e["name"]: e for e in doc["entities"]}
+    assert by_name["Ukrainian"]["type"] == "NORP"
+    assert by_name["United States"]["surface_forms"] == ["United States", "US", "U.S."]
+    assert by_name["Kyiv"]["wikidata"] == "Q1899"
+    for facet in ("persons", "organizations", "locations"):
+        assert len(doc[facet]) == len(set(doc[facet]))
+
+
+def test_pronouns_numbers_letters_never_reach_facets(enricher: EntityEnricher) -> None:
+    text = "He met them in 2024. A said 42 people came. It was Tuesday. She called Apple Inc. about it."
+    [doc] = enricher.enrich([article(text)])
+    facets = doc["persons"] + doc["organizations"] + doc["locations"]
+    assert not [f for f in facets if f.casefold() in {"he", "she", "it", "them", "a", "2024", "42"}]
