@@ -11,7 +11,7 @@ from typing import Any
 
 import ahocorasick
 
-from alerts.query import Node, Term, evaluate, terms
+from alerts.query import Node, Term, evaluate, parse_query, terms
 from alerts.rules import Rule, RuleSet
 from alerts.text import FieldText, fold, folded_words
 
@@ -36,6 +36,7 @@ class _Compiled:
     rule: Rule
     query: Node
     term_ids: dict[Term, int]
+    explained: tuple[tuple[int, str], ...]  # (term id, label) of each term that counts for the rule
     entities: tuple[tuple[str, str], ...]  # (as written, folded)
     sources: frozenset[str]
     languages: frozenset[str]
@@ -84,8 +85,9 @@ class RuleMatcher:
         self._term_keys: dict[tuple[int, str], int] = {}
         self._rules: list[_Compiled] = []
         self._always: list[int] = []  # rules true when no term matches (e.g. 'NOT sport')
-        for index, (rule_id, query) in enumerate(ruleset.queries().items()):
-            self._add(index, ruleset.rule(rule_id), query)  # type: ignore[arg-type]
+        enabled = [rule for rule in ruleset.rules if rule.enabled]
+        for index, rule in enumerate(enabled):
+            self._add(index, rule, parse_query(rule.query))
         self._automaton = ahocorasick.Automaton()
         for folded, pattern_id in self._patterns.items():
             self._automaton.add_word(f" {folded} ", (pattern_id, len(folded)))
@@ -112,11 +114,13 @@ class RuleMatcher:
             self._rules_of[term_id].append(index)
         if evaluate(query, lambda _term: False):
             self._always.append(index)
+        explained = {term_ids[term]: _label(term) for term, positive in terms(query) if positive}
         self._rules.append(
             _Compiled(
                 rule=rule,
                 query=query,
                 term_ids=term_ids,
+                explained=tuple(explained.items()),
                 entities=tuple((name, fold(name)) for name in rule.entities),
                 sources=frozenset(rule.sources),
                 languages=frozenset(lang.lower() for lang in rule.languages),
@@ -171,11 +175,10 @@ class RuleMatcher:
     ) -> RuleMatch:
         labels: list[str] = []
         snippets: list[str] = []
-        for term, positive in terms(compiled.query):
-            term_id = compiled.term_ids[term]
-            if not positive or term_id not in matched or _label(term) in labels:
+        for term_id, label in compiled.explained:
+            if term_id not in matched:
                 continue
-            labels.append(_label(term))
+            labels.append(label)
             field_name, position, length = first[term_id]
             snippets.append(article.fields[field_name].snippet(position, length))
         for _name, folded in compiled.entities:

@@ -53,6 +53,7 @@ class FieldText:
     original: str
     haystack: str
     _starts: list[tuple[int, int]] | None = field(default=None, repr=False)
+    _snippets: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, text: str) -> FieldText:
@@ -72,6 +73,12 @@ class FieldText:
 
     def snippet(self, position: int, length: int, radius: int = SNIPPET_RADIUS) -> str:
         """Original text around the haystack words at [position, position+length), cut at spaces."""
+        key = (position, length)
+        if key not in self._snippets:  # rules sharing a term share its snippet
+            self._snippets[key] = self._snippet(position, length, radius)
+        return self._snippets[key]
+
+    def _snippet(self, position: int, length: int, radius: int) -> str:
         spans = self._spans()
         if not spans:
             return ""
