@@ -322,23 +322,25 @@ class RssConnector:
     def _produce(self, batch: list[PollResult]) -> tuple[set[str], str | None]:
         """Send every record, flush; returns the feeds whose records were all acknowledged."""
         topic = self.settings.topics.raw
-        futures = {
-            result.feed.name: [
-                self.producer.send(topic, key=r.id.encode("utf-8"), value=r.to_json())
-                for r in result.records
-            ]
-            for result in batch
-            if result.records
-        }
+        futures: dict[str, list] = {}
+        error: str | None = None
+        for result in (r for r in batch if r.records):
+            try:
+                futures[result.feed.name] = [
+                    self.producer.send(topic, key=r.id.encode("utf-8"), value=r.to_json())
+                    for r in result.records
+                ]
+            except Exception as exc:  # e.g. no metadata for the topic within max_block_ms
+                error = f"{type(exc).__name__}: {exc}"
+                log.error("cannot send records", extra={"feed": result.feed.name, "error": error})
         if not futures:
-            return set(), None
+            return set(), error
         try:
             self.producer.flush(timeout=60)
         except Exception as exc:
             log.error("Kafka flush failed", extra={"topic": topic, "error": str(exc)})
-            return set(), str(exc)
+            return set(), f"{type(exc).__name__}: {exc}"
         acked: set[str] = set()
-        error: str | None = None
         for name, sent in futures.items():
             failed = [f for f in sent if not f.succeeded()]
             if failed:

@@ -45,7 +45,9 @@ class FeedServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
-                request = Request(self.path, {k.lower(): v for k, v in self.headers.items()}, time.time())
+                request = Request(
+                    self.path, {k.lower(): v for k, v in self.headers.items()}, time.time()
+                )
                 server.requests.append(request)
                 route = server.routes.get(self.path.split("?", 1)[0])
                 if callable(route):
@@ -60,7 +62,7 @@ class FeedServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"

@@ -1,0 +1,217 @@
+"""Unit tests: HttpFetcher against a local HTTP server (no mocks): validators, redirects, limits."""
+
+import asyncio
+import gzip
+import threading
+import time
+from email.utils import formatdate
+
+import pytest
+
+from connectors.fetcher import (
+    HttpFetcher,
+    check_destination,
+    is_public_address,
+    parse_max_age,
+    parse_retry_after,
+)
+from connectors.testing import FeedServer, Route
+from newsflow.settings import ConnectorSettings
+
+RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+
+
+@pytest.fixture
+def server():
+    with FeedServer() as srv:
+        yield srv
+
+
+def fetch(url: str, allow_private: bool = True, **settings):
+    async def go():
+        config = ConnectorSettings(allow_private_addresses=allow_private, **settings)
+        fetcher = HttpFetcher(config)
+        try:
+            return await fetcher.fetch(url)
+        finally:
+            await fetcher.aclose()
+
+    return asyncio.run(go())
+
+
+def fetch_with(url: str, etag=None, modified=None):
+    async def go():
+        fetcher = HttpFetcher(ConnectorSettings(allow_private_addresses=True))
+        try:
+            return await fetcher.fetch(url, etag, modified)
+        finally:
+            await fetcher.aclose()
+
+    return asyncio.run(go())
+
+
+def test_ok_and_conditional_get_with_etag(server):
+    server.routes["/f"] = Route(RSS, etag=True)
+    first = fetch(server.url("/f"))
+    assert first.outcome == "ok" and first.body == RSS and first.headers["etag"]
+    second = fetch_with(server.url("/f"), etag=first.headers["etag"])
+    assert second.outcome == "not_modified" and second.status == 304 and second.body == b""
+    assert server.requests[1].headers["if-none-match"] == first.headers["etag"]
+    assert server.requests[0].headers["user-agent"].startswith("newsflow/")
+
+
+def test_conditional_get_with_last_modified(server):
+    stamp = "Wed, 05 Nov 2025 10:00:00 GMT"
+    server.routes["/f"] = Route(RSS, last_modified=stamp)
+    assert fetch_with(server.url("/f")).headers["last-modified"] == stamp
+    assert fetch_with(server.url("/f"), modified=stamp).outcome == "not_modified"
+
+
+def test_compressed_responses_are_decoded(server):
+    server.routes["/gz"] = Route(RSS, gzip=True)
+    result = fetch(server.url("/gz"))
+    assert result.outcome == "ok" and result.body == RSS
+    assert "gzip" in server.requests[0].headers["accept-encoding"]
+
+
+def test_429_carries_retry_after(server):
+    server.routes["/busy"] = Route(b"slow down", 429, {"Retry-After": "120"})
+    result = fetch(server.url("/busy"))
+    assert result.outcome == "rate_limited" and result.retry_after == 120
+    assert "HTTP 429" in result.error
+
+
+def test_503_with_http_date_retry_after(server):
+    later = formatdate(time.time() + 600, usegmt=True)
+    server.routes["/down"] = Route(b"maintenance", 503, {"Retry-After": later})
+    result = fetch(server.url("/down"))
+    assert result.outcome == "http_error" and 590 <= result.retry_after <= 600
+
+
+def test_permanent_redirect_reports_the_new_url(server):
+    server.routes["/old"] = Route(status=301, headers={"Location": "/new"})
+    server.routes["/new"] = Route(RSS)
+    result = fetch(server.url("/old"))
+    assert result.outcome == "ok" and result.body == RSS
+    assert result.permanent_url == server.url("/new")
+
+
+def test_temporary_redirect_keeps_the_url(server):
+    server.routes["/tmp"] = Route(status=302, headers={"Location": "/perm"})
+    server.routes["/perm"] = Route(status=308, headers={"Location": "/final"})
+    server.routes["/final"] = Route(RSS)
+    result = fetch(server.url("/tmp"))
+    assert result.outcome == "ok" and result.permanent_url is None
+    assert result.url == server.url("/final")
+
+
+def test_redirect_loop_fails_cleanly(server):
+    server.routes["/a"] = Route(status=301, headers={"Location": "/b"})
+    server.routes["/b"] = Route(status=302, headers={"Location": "/a"})
+    result = fetch(server.url("/a"))
+    assert result.outcome == "redirect_loop" and "redirect loop" in result.error
+    assert len(server.requests) == 2
+
+
+def test_slow_server_hits_the_timeout(server):
+    server.routes["/slow"] = Route(RSS, delay=3)
+    started = time.monotonic()
+    result = fetch(server.url("/slow"), timeout="1s")
+    assert result.outcome == "timeout" and "timed out after 1s" in result.error
+    assert time.monotonic() - started < 2.5
+
+
+def test_trickling_server_hits_the_total_timeout(server):
+    server.routes["/trickle"] = Route(RSS * 4, trickle=0.2)  # each chunk is fast, the whole is not
+    result = fetch(server.url("/trickle"), timeout="1s")
+    assert result.outcome == "timeout"
+
+
+def test_oversize_response_by_content_length(server):
+    server.routes["/big"] = Route(b"x" * 5000)
+    result = fetch(server.url("/big"), max_response_bytes=4096)
+    assert result.outcome == "too_large" and "4096-byte cap" in result.error
+
+
+def test_oversize_after_decompression(server):
+    server.routes["/bomb"] = Route(b"<" * 200_000, gzip=True)  # ~300 bytes on the wire
+    assert len(gzip.compress(b"<" * 200_000)) < 4096
+    result = fetch(server.url("/bomb"), max_response_bytes=4096)
+    assert result.outcome == "too_large"
+
+
+def test_ssrf_guard_refuses_loopback_unless_allowed(server):
+    server.routes["/f"] = Route(RSS)
+    refused = fetch(server.url("/f"), allow_private=False)
+    assert refused.outcome == "blocked" and "allow_private_addresses" in refused.error
+    assert server.requests == []  # nothing reached the server
+    assert fetch(server.url("/f"), allow_private=True).outcome == "ok"
+
+
+def test_ssrf_guard_applies_to_redirect_targets(server):
+    async def go():
+        with pytest.raises(Exception, match="loopback/private"):
+            await check_destination("http://localhost:1/x", allow_private=False)
+        with pytest.raises(Exception, match="only http"):
+            await check_destination("file:///etc/passwd", allow_private=True)
+
+    asyncio.run(go())
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("192.168.0.1", False),
+        ("172.16.5.4", False),
+        ("169.254.169.254", False),  # cloud metadata
+        ("::1", False),
+        ("fe80::1", False),
+        ("fd00::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("0.0.0.0", False),
+        ("100.64.0.1", False),  # carrier-grade NAT
+        ("93.184.216.34", True),
+        ("2606:4700::1111", True),
+    ],
+)
+def test_public_address_classification(address, public):
+    assert is_public_address(address) is public
+
+
+def test_per_host_concurrency_limit(server):
+    active = {"now": 0, "max": 0}
+    lock = threading.Lock()
+
+    def slow(request):
+        with lock:
+            active["now"] += 1
+            active["max"] = max(active["max"], active["now"])
+        time.sleep(0.2)
+        with lock:
+            active["now"] -= 1
+        return Route(RSS)
+
+    server.routes["/c"] = slow
+
+    async def go():
+        fetcher = HttpFetcher(
+            ConnectorSettings(allow_private_addresses=True, per_host_concurrency=2)
+        )
+        try:
+            return await asyncio.gather(*(fetcher.fetch(server.url("/c")) for _ in range(6)))
+        finally:
+            await fetcher.aclose()
+
+    results = asyncio.run(go())
+    assert all(r.outcome == "ok" for r in results)
+    assert active["max"] == 2
+
+
+def test_header_parsers():
+    assert parse_retry_after("30") == 30
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412480 - 60) == 60
+    assert parse_max_age("public, max-age=600") == 600
+    assert parse_max_age("no-cache") is None
