@@ -31,7 +31,9 @@ def dead_letter_for(element: Any, stage: str, exc: BaseException) -> DeadLetter:
         origin = element.get(ORIGIN_KEY) or {}
         payload = element.get(RAW_KEY)
         if payload is None:
-            payload = json.dumps({k: v for k, v in element.items() if not k.startswith("_")}, default=str)
+            payload = json.dumps(
+                {k: v for k, v in element.items() if not k.startswith("_")}, default=str
+            )
     elif not isinstance(payload, str | bytes):
         payload = json.dumps(payload, default=str)
     return DeadLetter.of(

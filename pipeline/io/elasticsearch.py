@@ -1,0 +1,241 @@
+"""Elasticsearch sink: batched bulk requests with retries; permanent per-document failures -> DLQ.
+
+Idempotent by construction: `_id` is the article id, and article documents are written with
+external versioning (version = revision), so a replay of the same revision is a 409 the sink
+counts as "already there", a newer revision replaces the document and an older one never wins.
+Alerts are written with op_type=create (a 409 means "already alerted").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, Literal
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MAX_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
+
+from newsflow.clients import elasticsearch_client
+from newsflow.errors import NewsflowError, RecordError
+from newsflow.schema import iso, utcnow
+from newsflow.settings import Settings, parse_duration
+from pipeline import metrics
+from pipeline.transforms.deadletters import dead_letter_for
+
+__all__ = ["WriteToElasticsearch", "search_with_retries"]
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["versioned", "create"]
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+MAX_BACKOFF_S = 30.0
+
+
+class ElasticsearchUnavailable(NewsflowError):
+    """Bulk retries exhausted: the bundle fails (its offsets are not committed) and is replayed."""
+
+    def __init__(self, index: str, attempts: int, reason: str):
+        self.index, self.attempts, self.reason = index, attempts, reason
+        super().__init__(
+            f"Elasticsearch bulk to {index!r} failed after {attempts} attempts: {reason}"
+        )
+
+    def __reduce__(self):
+        return (type(self), (self.index, self.attempts, self.reason))
+
+
+def public_fields(doc: dict[str, Any]) -> dict[str, Any]:
+    """The indexable part of a pipeline document (keys starting with '_' travel, never index)."""
+    return {k: v for k, v in doc.items() if not k.startswith("_")}
+
+
+def bulk_lines(doc: dict[str, Any], index: str, mode: Mode, indexed_at: str) -> str:
+    """The two NDJSON lines of one bulk operation for `doc`."""
+    source = public_fields(doc)
+    if mode == "versioned":
+        source["indexed_at"] = indexed_at
+        action = {
+            "index": {
+                "_index": index,
+                "_id": source["id"],
+                "version": int(source.get("revision") or 1),
+                "version_type": "external",
+            }
+        }
+    else:
+        action = {"create": {"_index": index, "_id": source["id"]}}
+    return json.dumps(action) + "\n" + json.dumps(source, ensure_ascii=False, default=str) + "\n"
+
+
+def _is_retryable(exc: Exception) -> bool:
+    from elastic_transport import ConnectionError as TransportConnectionError
+    from elastic_transport import ConnectionTimeout
+    from elasticsearch import ApiError
+
+    if isinstance(exc, TransportConnectionError | ConnectionTimeout):
+        return True
+    return isinstance(exc, ApiError) and exc.meta.status in RETRYABLE_STATUS
+
+
+class _WriteToElasticsearchFn(beam.DoFn):
+    """Buffers documents, flushes by count, bytes and age (and at the end of every bundle)."""
+
+    def __init__(self, settings: Settings, index: str, mode: Mode):
+        self.settings = settings
+        self.index = index
+        self.mode = mode
+        self.max_docs = settings.pipeline.bulk_max_docs
+        self.max_bytes = settings.pipeline.bulk_max_bytes
+        self.max_age = parse_duration(settings.pipeline.bulk_flush_interval)
+        self.max_retries = settings.pipeline.bulk_max_retries
+        self.indexed = Metrics.counter("newsflow", f"indexed_{mode}")
+        self.skipped = Metrics.counter("newsflow", f"already_indexed_{mode}")
+        self.failed = Metrics.counter("newsflow", "dlq_index")
+        self.latency = Metrics.distribution("newsflow", "bulk_latency_ms")
+
+    def setup(self) -> None:
+        # Retries are ours (with backoff and per-item handling), not the transport's.
+        self._es = elasticsearch_client(self.settings, max_retries=0, retry_on_timeout=False)
+
+    def teardown(self) -> None:
+        if getattr(self, "_es", None) is not None:
+            self._es.close()
+
+    def start_bundle(self) -> None:
+        self._buffer: list[tuple[dict[str, Any], str]] = []
+        self._bytes = 0
+        self._oldest = 0.0
+
+    def process(self, doc: dict[str, Any]):
+        if not self._buffer:
+            self._oldest = time.monotonic()
+        lines = bulk_lines(doc, self.index, self.mode, iso(utcnow()))
+        self._buffer.append((doc, lines))
+        self._bytes += len(lines)
+        full = len(self._buffer) >= self.max_docs or self._bytes >= self.max_bytes
+        if full or time.monotonic() - self._oldest >= self.max_age:
+            yield from self._flush()
+
+    def finish_bundle(self):
+        for dead in self._flush():
+            yield WindowedValue(dead, MAX_TIMESTAMP, [GlobalWindow()])
+
+    def _flush(self) -> list[Any]:
+        """Write the buffer; return dead letters for documents Elasticsearch refused for good."""
+        pending, self._buffer, self._bytes = self._buffer, [], 0
+        dead: list[Any] = []
+        started = time.monotonic()
+        attempt = 0
+        while pending:
+            try:
+                items = self._bulk(pending)
+            except Exception as exc:
+                if not _is_retryable(exc):
+                    raise
+                attempt = self._backoff(attempt, f"{type(exc).__name__}: {exc}")
+                continue
+            retry = []
+            for (doc, lines), item in zip(pending, items, strict=True):
+                outcome = self._outcome(item)
+                if outcome == "retry":
+                    retry.append((doc, lines))
+                elif outcome != "ok":
+                    dead.append(dead_letter_for(doc, "index", RecordError("index", outcome)))
+            if retry:
+                attempt = self._backoff(attempt, f"{len(retry)} document(s) rejected with 429/5xx")
+            pending = retry
+        elapsed = time.monotonic() - started
+        metrics.BULK_SECONDS.observe(elapsed)
+        self.latency.update(int(elapsed * 1000))
+        if dead:
+            self.failed.inc(len(dead))
+            metrics.DEAD_LETTERS.labels(stage="index").inc(len(dead))
+        return dead
+
+    def _bulk(self, pending: list[tuple[dict[str, Any], str]]) -> list[dict[str, Any]]:
+        body = "".join(lines for _doc, lines in pending)
+        response = self._es.bulk(operations=body, filter_path="errors,items.*.status,items.*.error")
+        if not response.get("errors"):
+            return [{"status": 201}] * len(pending)
+        return [next(iter(entry.values())) for entry in response["items"]]
+
+    def _outcome(self, item: dict[str, Any]) -> str:
+        """'ok', 'retry' or the reason of a permanent failure."""
+        status = int(item.get("status", 500))
+        if status < 300:
+            self._count(1, 0)
+            return "ok"
+        if status == 409:  # same or newer revision already indexed / alert already recorded
+            self._count(0, 1)
+            return "ok"
+        if status in RETRYABLE_STATUS:
+            return "retry"
+        error = item.get("error") or {}
+        if isinstance(error, dict):
+            return f"HTTP {status} {error.get('type', 'error')}: {error.get('reason', '')}"[:2000]
+        return f"HTTP {status}: {error}"[:2000]
+
+    def _count(self, indexed: int, skipped: int) -> None:
+        if indexed:
+            self.indexed.inc(indexed)
+            metrics.DOCUMENTS_INDEXED.labels(index=self.index).inc(indexed)
+        if skipped:
+            self.skipped.inc(skipped)
+            metrics.DOCUMENTS_SKIPPED.labels(index=self.index).inc(skipped)
+
+    def _backoff(self, attempt: int, reason: str) -> int:
+        if attempt >= self.max_retries:
+            raise ElasticsearchUnavailable(self.index, attempt + 1, reason)
+        delay = min(MAX_BACKOFF_S, 0.5 * 2**attempt)
+        metrics.BULK_RETRIES.inc()
+        log.warning(
+            "bulk retry",
+            extra={
+                "index": self.index,
+                "attempt": attempt + 1,
+                "delay_s": delay,
+                "reason": reason[:300],
+            },
+        )
+        time.sleep(delay)
+        return attempt + 1
+
+
+class WriteToElasticsearch(beam.PTransform):
+    """Bulk-writes documents to `index` (an alias); returns the DeadLetters of refused documents.
+
+    mode="versioned": `_id` = id, external version = revision (articles).
+    mode="create": `_id` = id, op_type=create, a conflict is success (alerts).
+    """
+
+    def __init__(self, settings: Settings, index: str, mode: Mode = "versioned"):
+        super().__init__()
+        self.settings = settings
+        self.index = index
+        self.mode = mode
+
+    def expand(self, pcoll):
+        return pcoll | "Bulk" >> beam.ParDo(
+            _WriteToElasticsearchFn(self.settings, self.index, self.mode)
+        )
+
+
+def search_with_retries(es: Any, index: str, retries: int, **body: Any) -> list[dict[str, Any]]:
+    """Hits of one search, retried with backoff on 429/5xx/connection errors (state lookups)."""
+    attempt = 0
+    while True:
+        try:
+            return es.search(index=index, **body)["hits"]["hits"]
+        except Exception as exc:
+            if not _is_retryable(exc) or attempt >= retries:
+                raise
+            delay = min(MAX_BACKOFF_S, 0.5 * 2**attempt)
+            log.warning(
+                "search retry", extra={"index": index, "attempt": attempt + 1, "delay_s": delay}
+            )
+            time.sleep(delay)
+            attempt += 1

@@ -1,0 +1,64 @@
+"""The pipeline graph: read -> parse -> clean -> language -> dedupe -> stories -> hooks -> sinks.
+
+The graph has no GroupByKey, Reshuffle, Flatten or side input: on the local FnApiRunner it fuses
+into one stage rooted at the Kafka reader, so every bundle runs read -> ... -> sinks and the
+reader's bundle finalizer (which commits the offsets) runs after the sinks flushed. Each branch of
+dead letters therefore gets its own DLQ writer instead of a Flatten. See docs/pipeline.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import apache_beam as beam
+
+from newsflow.settings import Settings
+from pipeline.io.elasticsearch import WriteToElasticsearch
+from pipeline.io.kafka import ReadFromKafkaPartitions, WriteToKafka
+from pipeline.records import dead_letter_serializer, serialize_alert, serialize_document
+from pipeline.transforms.alerts import MatchAlerts
+from pipeline.transforms.clean import CleanArticles
+from pipeline.transforms.dedupe import DropDuplicates
+from pipeline.transforms.enrich import ExtractEntities
+from pipeline.transforms.language import DetectLanguage
+from pipeline.transforms.parse import ParseArticles, to_envelope
+from pipeline.transforms.stories import AssignStories
+
+
+def build_pipeline(
+    p: beam.Pipeline, settings: Settings, options: dict[str, Any], from_files: str | None = None
+) -> None:
+    """Add the newsflow graph to `p` (from Kafka, or from JSONL files for a backfill)."""
+    if from_files:
+        records = p | "ReadFiles" >> beam.io.ReadFromTextWithFilename(from_files)
+    else:
+        records = p | "ReadRaw" >> ReadFromKafkaPartitions(settings, settings.topics.raw, options)
+    envelopes = records | "Envelope" >> beam.Map(to_envelope)
+
+    parsed = envelopes | "ParseArticles" >> ParseArticles(settings)
+    cleaned = parsed.ok | "CleanArticles" >> CleanArticles(settings)
+    languages = cleaned.ok | "DetectLanguage" >> DetectLanguage()
+    unique = languages.ok | "DropDuplicates" >> DropDuplicates(settings)
+    docs = unique | "AssignStories" >> AssignStories(settings)
+    failures = {"parse": parsed.failed, "clean": cleaned.failed, "language": languages.failed}
+
+    if settings.enrichment.enabled:
+        ents = docs | "ExtractEntities" >> ExtractEntities(settings)
+        docs = ents.ok
+        failures["enrich"] = ents.failed
+    matched = docs | "MatchAlerts" >> MatchAlerts(settings)
+    failures["alerts"] = matched.failed
+
+    topics, indices = settings.topics, settings.indices
+    failures["index"] = matched.ok | "IndexArticles" >> WriteToElasticsearch(
+        settings, indices.articles
+    )
+    matched.ok | "PublishEnriched" >> WriteToKafka(settings, topics.enriched, serialize_document)
+    failures["index_alerts"] = matched.alerts | "IndexAlerts" >> WriteToElasticsearch(
+        settings, indices.alerts, mode="create"
+    )
+    matched.alerts | "PublishAlerts" >> WriteToKafka(settings, topics.alerts, serialize_alert)
+
+    to_dlq = dead_letter_serializer(settings.kafka.max_message_bytes)
+    for stage, failed in failures.items():
+        failed | f"DeadLetters_{stage}" >> WriteToKafka(settings, topics.dlq, to_dlq)

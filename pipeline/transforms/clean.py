@@ -1,0 +1,132 @@
+"""Clean stage: HTML -> text, entities, Unicode, whitespace, boilerplate, tracking parameters."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from typing import Any
+
+import apache_beam as beam
+
+from newsflow.errors import RecordError
+from newsflow.settings import Settings
+from newsflow.urls import canonical_url
+from pipeline.transforms.deadletters import GuardedParDo, StageOutput
+
+STAGE = "clean"
+_TAG = re.compile(r"<[a-zA-Z/!?]")
+_DROP_TAGS = ("script", "style", "noscript", "iframe", "svg", "form", "button", "template", "head")
+_BLOCK_TAGS = (
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+    "pre", "tr", "table", "section", "article", "header", "footer", "figure", "figcaption", "hr", "dd", "dt",
+)  # fmt: skip
+# Zero-width characters, soft hyphen, BOM and bidi marks carry no text.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
+_SPACES = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+# Feed boilerplate: "Read more: ...", "Continue reading ...", WordPress' "The post X appeared first
+# on Y.", "[...]" truncation marks. Matched per line (a line is a block of the HTML).
+_BOILERPLATE_LINE = re.compile(
+    r"^\s*(read more|continue reading|read the full (story|article)|click here to read|"
+    r"see also|related articles?|follow us on|sign up for our newsletter|"
+    r"the post .{1,300} appeared first on .{1,200})\b.*$",
+    re.IGNORECASE,
+)
+_ARROW = "(\u00bb|\u203a|\u2192|>>)?"  # guillemets, arrows
+_INLINE_BOILERPLATE = re.compile(
+    r"(\s*(\[(…|\.\.\.)\]|…\s*read more\W*|read more\s*"
+    + _ARROW
+    + r"|continue reading\s*"
+    + _ARROW
+    + r"))+\s*$",
+    re.IGNORECASE,
+)
+_WORDS = re.compile(r"\w+")
+
+
+def html_to_text(value: str, _again: bool = True) -> str:
+    """Visible text of an HTML fragment: one line per block, entities decoded."""
+    if not value:
+        return ""
+    if _TAG.search(value):
+        import lxml.html
+
+        try:
+            root = lxml.html.fragment_fromstring(value, create_parent="div")
+        except Exception:  # lxml refuses some garbage: fall back to stripping tags
+            value = re.sub(r"<[^>]*>", " ", value)
+        else:
+            for el in root.iter(*_DROP_TAGS):
+                el.drop_tree()
+            for el in root.iter(*_BLOCK_TAGS):
+                el.tail = "\n" + (el.tail or "")
+            value = root.text_content()
+    # Feeds often double-escape ("&amp;amp;", "&lt;p&gt;"): decode what is left, once more,
+    # and if that revealed markup, strip it too (once: text about HTML keeps its brackets).
+    decoded = html.unescape(value)
+    if _again and decoded != value and _TAG.search(decoded):
+        return html_to_text(decoded, _again=False)
+    return decoded
+
+
+def normalise_text(value: str) -> str:
+    """NFKC, invisible characters removed, spaces collapsed, at most one blank line between blocks."""
+    value = unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in value.split("\n")]
+    lines = [line for line in lines if line and not _BOILERPLATE_LINE.match(line)]
+    text = "\n".join(lines)
+    return _INLINE_BOILERPLATE.sub("", text).strip()
+
+
+def clean_text(value: str, limit: int | None = None) -> str:
+    text = normalise_text(html_to_text(value))
+    if limit is not None and len(text) > limit:
+        cut = text.rfind(" ", 0, limit)
+        text = text[: cut if cut > limit * 0.9 else limit]
+    return text
+
+
+def single_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+def content_hash(title: str, text: str) -> str:
+    """Hash of the normalised words of title and text: equal for equal content, whatever the markup."""
+    words = _WORDS.findall(f"{title}\n{text}".casefold())
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()[:32]
+
+
+class _CleanArticleFn(beam.DoFn):
+    def __init__(self, max_body_chars: int):
+        self.max_body_chars = max_body_chars
+
+    def process(self, doc: dict[str, Any]):
+        doc = dict(doc)
+        doc["title"] = single_line(clean_text(doc.get("title") or ""))
+        doc["summary"] = clean_text(doc.get("summary") or "", self.max_body_chars)
+        doc["body"] = clean_text(doc.get("body") or "", self.max_body_chars)
+        if not (doc["title"] or doc["summary"] or doc["body"]):
+            reason = "no text left after cleaning"
+            raise RecordError(STAGE, reason, "content_html")
+        if doc.get("url"):
+            doc["url"] = canonical_url(doc["url"])
+        doc["authors"] = [single_line(clean_text(a)) for a in doc.get("authors") or [] if a.strip()]
+        doc["categories"] = [
+            single_line(clean_text(c)) for c in doc.get("categories") or [] if c.strip()
+        ]
+        doc["content_hash"] = content_hash(doc["title"], doc["body"] or doc["summary"])
+        yield doc
+
+
+class CleanArticles(beam.PTransform):
+    """HTML title/summary/body -> clean text; canonical URL; a content hash of the clean text."""
+
+    def __init__(self, settings: Settings):
+        super().__init__()
+        self.max_body_chars = settings.pipeline.max_body_chars
+
+    def expand(self, docs) -> StageOutput:
+        return docs | "Clean" >> GuardedParDo(_CleanArticleFn(self.max_body_chars), stage=STAGE)

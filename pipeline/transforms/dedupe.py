@@ -1,0 +1,80 @@
+"""Exact dedupe stage: one document per content (same normalised title + text -> one article).
+
+State lives in Elasticsearch (`content_hash` of indexed documents), looked up once per batch,
+plus a per-worker cache that covers the refresh interval (documents written by this worker but
+not yet searchable). A document whose content is already indexed under *another* id is dropped
+and counted; the same id passes (a revision, or a replay the sink will recognise).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from newsflow.settings import Settings
+from pipeline import metrics
+from pipeline.io.elasticsearch import search_with_retries
+from pipeline.transforms.batch import BatchLookupFn, LruDict
+
+log = logging.getLogger(__name__)
+
+CACHE_SIZE = 200_000
+
+
+class _DropDuplicatesFn(BatchLookupFn):
+    def __init__(self, settings: Settings):
+        super().__init__(settings)
+        self.index = settings.indices.articles
+        self.retries = settings.pipeline.bulk_max_retries
+        self.duplicates = Metrics.counter("newsflow", "duplicates")
+
+    def setup(self) -> None:
+        super().setup()
+        self.owners: LruDict = LruDict(CACHE_SIZE)  # content_hash -> ids that carry it
+
+    def indexed_owners(self, hashes: list[str]) -> dict[str, set[str]]:
+        hits = search_with_retries(
+            self.es, self.index, self.retries,
+            query={"terms": {"content_hash": hashes}},
+            source=["id", "content_hash"], size=min(10_000, 4 * len(hashes)),
+        )  # fmt: skip
+        found: dict[str, set[str]] = {}
+        for hit in hits:
+            src = hit["_source"]
+            found.setdefault(src["content_hash"], set()).add(src["id"])
+        return found
+
+    def resolve(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        unknown = sorted(
+            {d["content_hash"] for d in docs if d.get("content_hash") not in self.owners} - {""}
+        )
+        if unknown:
+            for content, ids in self.indexed_owners(unknown).items():
+                self.owners[content] = ids
+        kept = []
+        for doc in docs:
+            content = doc.get("content_hash")
+            owners = self.owners.get(content) if content else None
+            if owners and doc["id"] not in owners:
+                self.duplicates.inc()
+                metrics.DUPLICATES.inc()
+                log.debug("duplicate", extra={"id": doc["id"], "duplicate_of": sorted(owners)[0]})
+                continue
+            if content:
+                self.owners[content] = (owners or set()) | {doc["id"]}
+            kept.append(doc)
+        return kept
+
+
+class DropDuplicates(beam.PTransform):
+    """Drops documents whose content is already indexed (or earlier in the stream) under another id."""
+
+    def __init__(self, settings: Settings):
+        super().__init__()
+        self.settings = settings
+
+    def expand(self, docs):
+        return docs | "Dedupe" >> beam.ParDo(_DropDuplicatesFn(self.settings))

@@ -1,0 +1,64 @@
+"""Language detection stage: lingua over the clean text, the feed's language hint as fallback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import apache_beam as beam
+
+from pipeline.transforms.deadletters import GuardedParDo, StageOutput
+from pipeline.transforms.parse import LANGUAGE_HINT_KEY
+
+# A fixed set keeps detection at ~0.1 ms per article (all 75 lingua languages: ~2 ms);
+# a hint naming a language outside the set is trusted as is.
+LANGUAGES = (
+    "ARABIC", "BULGARIAN", "CATALAN", "CHINESE", "CROATIAN", "CZECH", "DANISH", "DUTCH", "ENGLISH",
+    "FINNISH", "FRENCH", "GERMAN", "GREEK", "HEBREW", "HINDI", "HUNGARIAN", "INDONESIAN", "ITALIAN",
+    "JAPANESE", "KOREAN", "NYNORSK", "BOKMAL", "PERSIAN", "POLISH", "PORTUGUESE", "ROMANIAN",
+    "RUSSIAN", "SERBIAN", "SLOVAK", "SPANISH", "SWEDISH", "TURKISH", "UKRAINIAN", "VIETNAMESE",
+)  # fmt: skip
+SAMPLE_CHARS = 400
+MIN_CHARS = 20
+
+
+def _hint(value: str | None) -> str | None:
+    if not value:
+        return None
+    code = value.strip().lower().replace("_", "-").split("-")[0]
+    return code if len(code) in (2, 3) and code.isalpha() else None
+
+
+class _DetectLanguageFn(beam.DoFn):
+    def setup(self) -> None:
+        from lingua import Language, LanguageDetectorBuilder
+
+        languages = [getattr(Language, name) for name in LANGUAGES if hasattr(Language, name)]
+        self._detector = (
+            LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
+        )
+        self._known = {lang.iso_code_639_1.name.lower() for lang in languages}
+
+    def detect(self, doc: dict[str, Any]) -> str | None:
+        hint = _hint(doc.get(LANGUAGE_HINT_KEY))
+        if hint and hint not in self._known:
+            return hint
+        sample = " ".join(filter(None, (doc.get("title"), doc.get("summary"), doc.get("body"))))[
+            :SAMPLE_CHARS
+        ]
+        if len(sample) >= MIN_CHARS:
+            found = self._detector.detect_language_of(sample)
+            if found is not None:
+                return found.iso_code_639_1.name.lower()
+        return hint
+
+    def process(self, doc: dict[str, Any]):
+        doc = dict(doc)
+        doc["language"] = self.detect(doc)
+        yield doc
+
+
+class DetectLanguage(beam.PTransform):
+    """Sets `language` (ISO 639-1, or None when the text is too short and the feed gave no hint)."""
+
+    def expand(self, docs) -> StageOutput:
+        return docs | "Detect" >> GuardedParDo(_DetectLanguageFn(), stage="language")

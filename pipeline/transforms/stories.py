@@ -1,0 +1,159 @@
+"""Story clustering stage: MinHash signatures with LSH bands give syndicated copies one story_id.
+
+Method: the word bigrams of title + summary + body are MinHashed with 64 hash functions; the
+signature is cut into 32 bands of 2 rows and each band hashed into a key ("07:9f3a..."), stored
+in the document's `story_keys`. Two documents share a band with probability s^2 (s = Jaccard
+similarity of their bigram sets), so the number of shared bands k ~ Binomial(32, s^2) and
+k >= ceil(32 * threshold^2) accepts pairs at or above `pipeline.story_similarity` (8 bands at
+0.5) while rejecting unrelated ones. A document joins the story of the candidate sharing the
+most bands (published within `pipeline.story_window`), else starts its own (story_id = its id).
+
+State: Elasticsearch (one terms query on story_keys per batch) plus a per-worker cache that
+covers documents not yet searchable (refresh interval). Runs unchanged on a distributed runner;
+two workers seeing the first two copies of a story within one refresh interval may start two
+stories (see docs/pipeline.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+import math
+import re
+import zlib
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+import apache_beam as beam
+import numpy as np
+
+from newsflow.settings import Settings, parse_duration
+from pipeline.io.elasticsearch import search_with_retries
+from pipeline.transforms.batch import BatchLookupFn, LruDict
+
+log = logging.getLogger(__name__)
+
+BANDS = 32
+ROWS = 2
+MAX_TOKENS = 3000
+CACHE_KEYS = 500_000
+CANDIDATES_PER_KEY = 8
+_PRIME = np.uint64((1 << 61) - 1)
+_rng = np.random.default_rng(20240601)  # fixed: signatures must agree across workers and runs
+_A = _rng.integers(1, 1 << 31, size=(BANDS * ROWS, 1), dtype=np.uint64)
+_B = _rng.integers(0, 1 << 31, size=(BANDS * ROWS, 1), dtype=np.uint64)
+_WORDS = re.compile(r"\w+")
+
+
+def shingles(text: str) -> set[int]:
+    """CRC32 of the word bigrams of `text` (lower-cased); single words for one-word texts."""
+    words = _WORDS.findall(text.casefold())[:MAX_TOKENS]
+    grams = [f"{a} {b}" for a, b in itertools.pairwise(words)] or words
+    return {zlib.crc32(g.encode("utf-8")) for g in grams}
+
+
+def story_keys(text: str) -> list[str]:
+    """The LSH band keys of a text ([] when it has no words)."""
+    values = shingles(text)
+    if not values:
+        return []
+    x = np.fromiter(values, dtype=np.uint64, count=len(values))
+    signature = ((_A * x + _B) % _PRIME).min(axis=1)
+    keys = []
+    for band in range(BANDS):
+        rows = signature[band * ROWS : (band + 1) * ROWS].tobytes()
+        keys.append(f"{band:02d}:{hashlib.blake2b(rows, digest_size=8).hexdigest()}")
+    return keys
+
+
+def min_shared_bands(threshold: float) -> int:
+    """Shared bands needed to accept a pair at `threshold` Jaccard similarity."""
+    return max(1, math.ceil(BANDS * threshold**ROWS))
+
+
+def _epoch(value: Any) -> float:
+    if isinstance(value, str):
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    return 0.0
+
+
+def story_text(doc: dict[str, Any]) -> str:
+    return "\n".join(filter(None, (doc.get("title"), doc.get("summary"), doc.get("body"))))
+
+
+class _AssignStoriesFn(BatchLookupFn):
+    def __init__(self, settings: Settings):
+        super().__init__(settings)
+        self.index = settings.indices.articles
+        self.retries = settings.pipeline.bulk_max_retries
+        self.needed = min_shared_bands(settings.pipeline.story_similarity)
+        self.window = parse_duration(settings.pipeline.story_window)
+
+    def setup(self) -> None:
+        super().setup()
+        # band key -> [(doc id, story id, published epoch)], most recent last
+        self.by_key: LruDict = LruDict(CACHE_KEYS)
+
+    def remember(self, doc_id: str, story: str, published: float, keys: list[str]) -> None:
+        for key in keys:
+            entries = [e for e in self.by_key.get(key, []) if e[0] != doc_id]
+            self.by_key[key] = [*entries, (doc_id, story, published)][-CANDIDATES_PER_KEY:]
+
+    def load_indexed(self, docs: list[dict[str, Any]]) -> None:
+        """Put indexed documents sharing a band with this batch (within the window) in the cache."""
+        keys = sorted({k for d in docs for k in d["story_keys"] if k not in self.by_key})
+        if not keys:
+            return
+        oldest = min(_epoch(d.get("published_at")) for d in docs) - self.window
+        hits = search_with_retries(
+            self.es, self.index, self.retries,
+            query={"bool": {"filter": [
+                {"terms": {"story_keys": keys}},
+                {"range": {"published_at": {"gte": int(oldest * 1000), "format": "epoch_millis"}}},
+            ]}},
+            source=["id", "story_id", "story_keys", "published_at"], size=5000,
+            sort=[{"published_at": "asc"}],
+        )  # fmt: skip
+        for hit in hits:
+            src = hit["_source"]
+            if src.get("story_id") and src.get("story_keys"):
+                self.remember(
+                    src["id"], src["story_id"], _epoch(src.get("published_at")), src["story_keys"]
+                )
+
+    def best_story(self, doc: dict[str, Any], published: float) -> str | None:
+        shared: Counter[tuple[str, str]] = Counter()
+        for key in doc["story_keys"]:
+            for cand_id, story, cand_published in self.by_key.get(key, []):
+                if abs(published - cand_published) <= self.window:
+                    shared[(cand_id, story)] += 1
+        if not shared:
+            return None
+        (cand_id, story), count = shared.most_common(1)[0]
+        return story if count >= self.needed else None
+
+    def resolve(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for doc in docs:
+            doc = dict(doc)
+            doc["story_keys"] = story_keys(story_text(doc))
+            out.append(doc)
+        self.load_indexed(out)
+        for doc in out:
+            published = _epoch(doc.get("published_at"))
+            doc["story_id"] = self.best_story(doc, published) or doc["id"]
+            self.remember(doc["id"], doc["story_id"], published, doc["story_keys"])
+        return out
+
+
+class AssignStories(beam.PTransform):
+    """Sets `story_keys` (LSH band keys) and `story_id` (shared by near-duplicate articles)."""
+
+    def __init__(self, settings: Settings):
+        super().__init__()
+        self.settings = settings
+
+    def expand(self, docs):
+        return docs | "Cluster" >> beam.ParDo(_AssignStoriesFn(self.settings))
