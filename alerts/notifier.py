@@ -1,0 +1,263 @@
+"""Alert notifier: consumes news.alerts and delivers each (alert, channel) once, with state in Kafka.
+
+Per alert and channel: a durable "delivering" entry before sending, "delivered" / "failed" after;
+consumer offsets are committed only once every entry of the batch is durable. After a crash,
+an alert whose last entry is "delivering" is sent again with the same X-Newsflow-Alert-Id, so a
+receiver that honours that idempotency key sees each alert exactly once (others: at least once).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from alerts.channels import DeliveryError, Notification, Sender
+from alerts.rules import RuleSet
+from alerts.state import (
+    DELIVERED,
+    DELIVERING,
+    FAILED,
+    FINAL,
+    HELD,
+    DeliveryState,
+    delivery_key,
+    throttle_key,
+)
+from newsflow.clients import kafka_consumer
+from newsflow.schema import AlertEvent, iso
+from newsflow.settings import Settings, parse_duration
+
+log = logging.getLogger(__name__)
+
+MAX_HELD_LISTED = 50  # a summary lists this many held alerts, and counts the rest
+
+
+def _brief(alert: dict[str, Any]) -> dict[str, Any]:
+    return {k: alert.get(k) for k in ("id", "title", "url", "matched_terms", "triggered_at")}
+
+
+class AlertNotifier:
+    """The `newsflow alerts run` loop; `run(stop)` returns when `stop` is set."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        rules: RuleSet,
+        senders: dict[str, Sender],
+        state: DeliveryState | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.settings = settings
+        self.rules = rules
+        self.senders = senders
+        self.state = state or DeliveryState(settings)
+        self.clock = clock
+        policy = rules.delivery
+        self.max_attempts = policy.max_attempts
+        self.backoff = parse_duration(policy.backoff)
+        self.max_backoff = parse_duration(policy.max_backoff)
+        self.stop = threading.Event()
+        self.counts: dict[str, int] = {}
+
+    # --- one (notification, channel) --------------------------------------------------------
+
+    def _send_with_retries(
+        self, sender: Sender, notification: Notification
+    ) -> tuple[bool, int, str | None]:
+        """(delivered, attempts, reason of the last failure)."""
+        delay = self.backoff
+        reason = None
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                sender.send(notification)
+                return True, attempt, None
+            except DeliveryError as exc:
+                reason = exc.reason
+                log.warning(
+                    "delivery attempt failed",
+                    extra={
+                        "channel": sender.name,
+                        "key": notification.key,
+                        "attempt": attempt,
+                        "reason": reason,
+                    },
+                )
+                if not exc.retryable or attempt == self.max_attempts or self.stop.wait(delay):
+                    return False, attempt, reason
+                delay = min(delay * 2, self.max_backoff)
+        return False, self.max_attempts, reason
+
+    def _deliver(self, alert: dict[str, Any], channel: str) -> None:
+        key = delivery_key(alert["id"], channel)
+        previous = self.state.get(key) or {}
+        if previous.get("status") in FINAL:
+            return  # already delivered, failed for good or held: a replay or a restart
+        base = {
+            "alert_id": alert["id"],
+            "rule_id": alert["rule_id"],
+            "channel": channel,
+            "title": alert.get("title"),
+        }
+        sender = self.senders.get(channel)
+        if sender is None:
+            self._record(
+                key,
+                {**base, "status": FAILED, "attempts": 0, "reason": f"unknown channel {channel!r}"},
+            )
+            return
+        if previous.get("status") == DELIVERING:
+            log.warning("re-sending an alert interrupted mid-delivery", extra={"key": key})
+        elif self._hold(alert, channel, key, base):
+            return
+        self.state.put(key, {**base, "status": DELIVERING, "attempts": previous.get("attempts", 0)})
+        notification = Notification("alert", alert["id"], alert["rule_id"], alert=alert)
+        ok, attempts, reason = self._send_with_retries(sender, notification)
+        if ok:
+            self._record(key, {**base, "status": DELIVERED, "attempts": attempts})
+            self._open_window(alert["rule_id"], channel)
+        elif self.stop.is_set():
+            return  # shutting down mid-retry: stays "delivering", offsets stay uncommitted
+        else:
+            log.error(
+                "alert delivery failed", extra={"key": key, "attempts": attempts, "reason": reason}
+            )
+            self._record(key, {**base, "status": FAILED, "attempts": attempts, "reason": reason})
+
+    def _record(self, key: str, value: dict[str, Any]) -> None:
+        self.state.put(key, value)
+        self.counts[value["status"]] = self.counts.get(value["status"], 0) + 1
+
+    # --- throttle ---------------------------------------------------------------------------
+
+    def _throttle(self, rule_id: str) -> float | None:
+        rule = self.rules.rule(rule_id)
+        return rule.throttle_seconds if rule else None
+
+    def _hold(self, alert: dict[str, Any], channel: str, key: str, base: dict[str, Any]) -> bool:
+        """Hold the alert for the summary when its rule's throttle window is open."""
+        window = self._throttle(alert["rule_id"])
+        if not window:
+            return False
+        tkey = throttle_key(alert["rule_id"], channel)
+        current = self.state.get(tkey)
+        if (
+            current
+            and current.get("held_count")
+            and self.clock() >= current["window_start"] + window
+        ):
+            self._summarise(tkey, current)  # the ended window's summary goes first
+            current = self.state.get(tkey)
+        if not current or self.clock() >= current["window_start"] + window:
+            return False
+        held = list(current.get("held", []))
+        if len(held) < MAX_HELD_LISTED:
+            held.append(_brief(alert))
+        self.state.put(
+            tkey, {**current, "held": held, "held_count": current.get("held_count", 0) + 1}
+        )
+        self._record(key, {**base, "status": HELD, "attempts": 0})
+        return True
+
+    def _open_window(self, rule_id: str, channel: str) -> None:
+        if self._throttle(rule_id):
+            tkey = throttle_key(rule_id, channel)
+            self.state.put(
+                tkey,
+                {
+                    "rule_id": rule_id,
+                    "channel": channel,
+                    "window_start": self.clock(),
+                    "held": [],
+                    "held_count": 0,
+                },
+            )
+
+    def flush_windows(self) -> None:
+        """Summarise the alerts held in every throttle window that has ended."""
+        for tkey, entry in list(self.state.entries.items()):
+            if not tkey.startswith("throttle/") or not entry.get("held_count"):
+                continue
+            window = self._throttle(entry["rule_id"]) or 0
+            if self.clock() < entry["window_start"] + window:
+                continue
+            self._summarise(tkey, entry)
+
+    def _summarise(self, tkey: str, entry: dict[str, Any]) -> None:
+        rule_id, channel, start = entry["rule_id"], entry["channel"], entry["window_start"]
+        sender = self.senders.get(channel)
+        span = (
+            iso(datetime.fromtimestamp(start, UTC)),
+            iso(datetime.fromtimestamp(self.clock(), UTC)),
+        )
+        summary_id = f"summary/{rule_id}/{channel}/{int(start * 1000)}"
+        notification = Notification(
+            "summary",
+            summary_id,
+            rule_id,
+            held=entry.get("held", []),
+            held_count=entry["held_count"],
+            window=span,
+        )
+        ok, attempts, reason = (
+            self._send_with_retries(sender, notification) if sender else (False, 0, "no channel")
+        )
+        if not ok and self.stop.is_set():
+            return
+        status = DELIVERED if ok else FAILED
+        self._record(
+            f"delivery/{summary_id}",
+            {
+                "status": status,
+                "rule_id": rule_id,
+                "channel": channel,
+                "attempts": attempts,
+                "reason": reason,
+                "alert_id": summary_id,
+                "title": notification.subject(),
+            },
+        )
+        # the summary was this window's notification: a new window starts now
+        self.state.put(tkey, {**entry, "window_start": self.clock(), "held": [], "held_count": 0})
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    def handle(self, value: bytes | None) -> None:
+        """Deliver one news.alerts record to each of its channels."""
+        try:
+            alert = AlertEvent.model_validate_json(value or b"").model_dump(mode="json")
+        except ValueError as exc:
+            log.error("skipping an unreadable news.alerts record", extra={"reason": str(exc)[:300]})
+            return
+        for channel in alert["channels"] or ["log"]:
+            if self.stop.is_set():
+                return
+            self._deliver(alert, channel)
+
+    def run(self, idle_timeout: float | None = None) -> int:
+        """Consume until stopped (or until nothing arrived for `idle_timeout` seconds)."""
+        consumer = kafka_consumer(
+            self.settings, self.settings.topics.alerts, group_id=self.settings.alerts.consumer_group
+        )
+        last_activity = time.monotonic()
+        try:
+            while not self.stop.is_set():
+                batches = consumer.poll(timeout_ms=500, max_records=100)
+                for records in batches.values():
+                    for record in records:
+                        self.handle(record.value)
+                if self.stop.is_set():
+                    break  # never commit past an alert we did not finish
+                if batches:
+                    consumer.commit()  # only now: every state entry of the batch is durable
+                    last_activity = time.monotonic()
+                self.flush_windows()
+                if idle_timeout is not None and time.monotonic() - last_activity > idle_timeout:
+                    break
+        finally:
+            consumer.close(autocommit=False)
+            self.state.close()
+        return 0

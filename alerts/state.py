@@ -1,0 +1,87 @@
+"""Notifier delivery state: the latest entry per key in the compacted alert-deliveries topic.
+
+Keys:  "delivery/<alert id>/<channel>"  -> {status, attempts, reason, at, rule_id, title, ...}
+       "throttle/<rule id>/<channel>"   -> {window_start, held, held_count}
+Statuses: delivering (about to send; re-sent on restart), delivered, failed (final, with the
+reason), held (throttled; goes into the window's summary).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from newsflow.clients import kafka_consumer, kafka_producer
+from newsflow.schema import iso, utcnow
+from newsflow.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DELIVERING, DELIVERED, FAILED, HELD = "delivering", "delivered", "failed", "held"
+FINAL = {DELIVERED, FAILED, HELD}
+
+
+def delivery_key(alert_id: str, channel: str) -> str:
+    return f"delivery/{alert_id}/{channel}"
+
+
+def throttle_key(rule_id: str, channel: str) -> str:
+    return f"throttle/{rule_id}/{channel}"
+
+
+def read_state(settings: Settings, timeout: float = 30.0) -> dict[str, dict[str, Any]]:
+    """Everything in the state topic, latest value per key (tombstones remove the key)."""
+    from kafka import TopicPartition
+
+    topic = settings.topics.alert_deliveries
+    consumer = kafka_consumer(settings, group_id=None, enable_auto_commit=False)
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        assigned = [TopicPartition(topic, p) for p in partitions]
+        consumer.assign(assigned)
+        consumer.seek_to_beginning(*assigned)
+        end = consumer.end_offsets(assigned)
+        state: dict[str, dict[str, Any]] = {}
+        deadline = time.monotonic() + timeout
+        while any(consumer.position(tp) < end[tp] for tp in assigned):
+            if time.monotonic() > deadline:
+                msg = f"could not read the delivery state topic {topic} within {timeout:g}s"
+                raise TimeoutError(msg)
+            for records in consumer.poll(timeout_ms=500).values():
+                for record in records:
+                    key = record.key.decode("utf-8")
+                    if record.value is None:
+                        state.pop(key, None)
+                    else:
+                        state[key] = json.loads(record.value)
+        return state
+    finally:
+        consumer.close()
+
+
+class DeliveryState:
+    """In-memory view of the state topic; `put` returns once the entry is durable in Kafka."""
+
+    def __init__(self, settings: Settings, entries: dict[str, dict[str, Any]] | None = None):
+        self.settings = settings
+        self.topic = settings.topics.alert_deliveries
+        self.entries = read_state(settings) if entries is None else entries
+        self._producer = kafka_producer(settings, linger_ms=0)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, value: dict[str, Any], timeout: float = 30.0) -> None:
+        value = {**value, "at": iso(utcnow())}
+        future = self._producer.send(
+            self.topic,
+            key=key.encode("utf-8"),
+            value=json.dumps(value, ensure_ascii=False).encode("utf-8"),
+        )
+        future.get(timeout=timeout)  # acks=all: durable before we act on it
+        self.entries[key] = value
+
+    def close(self) -> None:
+        self._producer.close(timeout=10)
