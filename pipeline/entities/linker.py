@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pipeline.entities.gazetteer import Gazetteer, normalise
+from pipeline.entities.names import looks_like_person
 from pipeline.entities.ner import Mention
+from pipeline.entities.places import is_known_place
 
 # spaCy label -> our type; labels not listed (DATE, CARDINAL, MONEY, ...) are not entities.
 LABEL_TYPES = {
@@ -38,13 +40,24 @@ _TITLE_WORDS = (
     "justice general gen. colonel col. admiral spokesman spokeswoman spokesperson secretary "
     "ceo chairman chairwoman chair director professor prof. lord lady sheikh emir ayatollah "
     "commissioner ambassador minister-president deputy foreign defence defense finance state "
-    "former late acting interim"
+    "former late acting interim chief executive officer co-founder founder economist analyst "
+    "scientist researcher volcanologist geologist lawyer attorney activist author writer "
+    "journalist reporter coach manager striker midfielder defender goalkeeper captain coach "
+    "commander lieutenant sergeant detective inspector officer doctor nurse surgeon teacher "
+    "candidate leader envoy negotiator mp senator-elect president-elect"
 )
 TITLES = frozenset(_TITLE_WORDS.split())
 _DEMONYM_ENDINGS = ("ian", "ians", "ean", "eans", "ese", "ish", "ains")
 _COMPOUND = re.compile(r"^[A-Z][\w.']*(?:\s*[-\u2013\u2014/]\s*[A-Z][\w.']*)+$")
 _COMPOUND_SPLIT = re.compile(r"\s*[-\u2013\u2014/]\s*")
+_LOCATIVE = frozenset(
+    {"in", "near", "at", "from", "to", "outside", "around", "across", "of", "into"}
+)
 _EDGE_PUNCT = "\"'`()[]{}<>,;:!?*|-\u201c\u201d\u2018\u2019\u2022\u00b7\u2013\u2014 \t"
+_POSSESSIVE = re.compile(r"'s?$")
+_COORDINATION = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+)")
+_SPACES = re.compile(r"\s+")
+_THE = re.compile(r"^the\s+", re.IGNORECASE)
 _TYPE_PRIORITY = {"PERSON": 0, "LOCATION": 1, "ORG": 2}
 
 
@@ -56,6 +69,7 @@ class _Resolved:
     wikidata: str | None = None
     fixed: bool = False  # settled by the gazetteer: never relinked or retyped
     aliases: tuple[str, ...] = ()
+    place_hint: bool = False  # a known place name the model typed as a person or organisation
 
 
 @dataclass
@@ -82,15 +96,18 @@ class LinkedEntity:
 
 
 def clean_surface(text: str, label: str) -> str:
-    """Trim quotes, punctuation, 'the', possessives and (for people) leading titles."""
-    text = normalise(text.strip(_EDGE_PUNCT))
-    text = text.strip(_EDGE_PUNCT)
+    """Trim quotes, punctuation and 'the'; for people leading titles, for people and
+    organisations trailing common nouns ("the MoDem party" -> "MoDem")."""
+    text = _SPACES.sub(" ", text.replace("\u2019", "'")).strip(_EDGE_PUNCT)
+    text = _THE.sub("", text).strip(_EDGE_PUNCT)
+    words = text.split(" ")
     if label == "PERSON":
-        words = text.split(" ")
         while len(words) > 1 and (words[0].casefold() in TITLES or words[0][:1].islower()):
             words.pop(0)
-        text = " ".join(words)
-    return text
+    if label in ("PERSON", "ORG"):
+        while len(words) > 1 and words[-1][:1].islower() and words[-2][:1].isupper():
+            words.pop()
+    return " ".join(words)
 
 
 def is_junk(surface: str, gazetteer: Gazetteer) -> bool:
@@ -109,27 +126,47 @@ def looks_like_demonym(surface: str) -> bool:
     return " " not in word and word.endswith(_DEMONYM_ENDINGS)
 
 
-def split_compound(surface: str, gazetteer: Gazetteer, known: set[str]) -> list[str]:
-    """'Putin-Trump' -> ['Putin', 'Trump'] when every member is known on its own
-    (gazetteer or another mention in the article); 'Coca-Cola' stays whole."""
-    if not _COMPOUND.match(surface) or gazetteer.lookup(surface) is not None:
+def split_compound(surface: str, gazetteer: Gazetteer, known: Counter) -> list[str]:
+    """'Putin-Trump' -> ['Putin', 'Trump'], 'Florence and Palermo' -> ['Florence', 'Palermo']
+    when every member is known on its own (gazetteer, place list or another mention in the
+    article); 'Coca-Cola' and 'Procter and Gamble' stay whole."""
+    if gazetteer.lookup(surface) is not None:
         return [surface]
-    parts = [p for p in _COMPOUND_SPLIT.split(surface) if p]
-    if len(parts) > 1 and all(gazetteer.lookup(p) is not None or p in known for p in parts):
+    if _COMPOUND.match(surface):
+        parts = [p for p in _COMPOUND_SPLIT.split(surface) if p]
+    elif " and " in surface:
+        parts = [p for p in _COORDINATION.split(surface) if p]
+    else:
+        return [surface]
+
+    def is_known(part: str) -> bool:
+        return gazetteer.lookup(part) is not None or known[part] > 0 or is_known_place(part)
+
+    if len(parts) > 1 and all(p[:1].isupper() and is_known(p) for p in parts):
         return parts
     return [surface]
 
 
-def _known_words(mentions: Sequence[Mention]) -> set[str]:
-    """Every word of every non-compound mention (a member of 'Putin-Trump' must be one)."""
-    words: set[str] = set()
+def _known_words(mentions: Sequence[Mention]) -> Counter:
+    """How many mentions each word occurs in (a member of 'Putin-Trump' must be one)."""
+    words: Counter = Counter()
     for m in mentions:
         if not _COMPOUND.match(m.text.strip()):
-            words.update(normalise(m.text).split(" "))
+            words.update(set(normalise(m.text).split(" ")))
     return words
 
 
-def _resolve(surface: str, label: str, entry, gazetteer: Gazetteer) -> _Resolved | None:
+def strip_possessive(surface: str, known: Counter) -> str:
+    """ "Michel Barnier's" -> "Michel Barnier" when Barnier is mentioned elsewhere too;
+    "Moody's" stays (the model keeps "'s" outside names, so inside one it is usually part of it)."""
+    bare = _POSSESSIVE.sub("", surface)
+    if bare != surface and bare and known[bare.split(" ")[-1]] >= 2:
+        return bare
+    return surface
+
+
+def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved | None:
+    label, entry = mention.label, mention.entry
     entry = entry or gazetteer.lookup(surface)
     if entry is not None:
         return _Resolved(entry.name, entry.type, surface, entry.wikidata, True, entry.aliases)
@@ -138,7 +175,19 @@ def _resolve(surface: str, label: str, entry, gazetteer: Gazetteer) -> _Resolved
         return None
     if etype in ("LOCATION", "ORG", "PERSON") and looks_like_demonym(surface):
         etype = "NORP"
-    return _Resolved(surface, etype, surface)
+    elif etype in ("LOCATION", "ORG") and looks_like_person(surface):
+        etype = "PERSON"
+    return _Resolved(surface, etype, surface, place_hint=_place_hint(surface, etype, mention.prev))
+
+
+def _place_hint(surface: str, etype: str, prev: str) -> bool:
+    """A known place tagged PERSON is a place; tagged ORG only after 'in', 'near', ... (a city
+    name is often a football club or a company). All-caps words are acronyms, not places."""
+    if surface.isupper():
+        return False
+    if etype == "PERSON" or (etype == "ORG" and prev in _LOCATIVE):
+        return is_known_place(surface)
+    return False
 
 
 def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[_Resolved]:
@@ -147,12 +196,14 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
     out: list[_Resolved] = []
     for mention in mentions:
         for line in mention.text.splitlines():  # a span must not run from the title into the body
-            surface = clean_surface(line, mention.label)
+            surface = strip_possessive(clean_surface(line, mention.label), known)
             if not surface:
                 continue
             parts = [surface] if mention.entry else split_compound(surface, gazetteer, known)
+            if len(parts) > 1:  # members of "Florence and Palermo" stand on their own
+                mention = replace(mention, prev="in")
             for part in parts:
-                resolved = _resolve(part, mention.label, mention.entry, gazetteer)
+                resolved = _resolve(part, mention, gazetteer)
                 if resolved is not None:
                     out.append(resolved)
     return out
@@ -219,6 +270,9 @@ def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity
     items = resolve_mentions(mentions, gazetteer)
     _vote_types(items)
     link_in_document(items)
+    for r in items:  # a place name that did not turn out to be part of a person's name
+        if r.place_hint and not r.fixed and r.name == r.surface:
+            r.type = "LOCATION"
     _vote_types(items)
     by_name: dict[str, LinkedEntity] = {}
     type_votes: dict[str, Counter] = defaultdict(Counter)

@@ -30,6 +30,7 @@ class Mention:
     start: int
     end: int
     entry: GazetteerEntry | None = None
+    prev: str = ""  # the word before, lower-cased ("in" Florence): evidence for places
 
 
 def _ner_only(name: str):
@@ -123,7 +124,17 @@ class MentionFinder:
         self.matcher = GazetteerMatcher(nlp, gazetteer)
 
     def mentions(self, doc) -> list[Mention]:
-        ner = [Mention(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents]
+        ner = [
+            Mention(
+                e.text,
+                e.label_,
+                e.start_char,
+                e.end_char,
+                None,
+                doc[e.start - 1].lower_ if e.start else "",
+            )
+            for e in doc.ents
+        ]
         return merge_mentions(ner, self.matcher(doc))
 
     def pipe(self, texts: Iterable[str], batch_size: int = 32) -> list[list[Mention]]:

