@@ -47,7 +47,12 @@ class FullTextExtractor:
             FULL_TEXT.labels("fetch_failed").inc()
             log.warning("article page fetch failed", extra={"url": url, "error": result.error})
             return None
-        text = await asyncio.to_thread(_extract, result.body, url)
+        try:
+            text = await asyncio.to_thread(_extract, result.body, url)
+        except Exception as exc:  # an extractor failure costs the full text, never the item
+            FULL_TEXT.labels("extract_failed").inc()
+            log.warning("article text extraction failed", extra={"url": url, "error": repr(exc)})
+            return None
         FULL_TEXT.labels("extracted" if text else "empty").inc()
         return text
 
