@@ -84,6 +84,8 @@ def _is_retryable(exc: Exception) -> bool:
 class _WriteToElasticsearchFn(beam.DoFn):
     """Buffers documents, flushes by count, bytes and age (and at the end of every bundle)."""
 
+    backoff_base = 0.5  # seconds; doubled per attempt up to MAX_BACKOFF_S
+
     def __init__(self, settings: Settings, index: str, mode: Mode):
         self.settings = settings
         self.index = index
@@ -190,7 +192,7 @@ class _WriteToElasticsearchFn(beam.DoFn):
     def _backoff(self, attempt: int, reason: str) -> int:
         if attempt >= self.max_retries:
             raise ElasticsearchUnavailable(self.index, attempt + 1, reason)
-        delay = min(MAX_BACKOFF_S, 0.5 * 2**attempt)
+        delay = min(MAX_BACKOFF_S, self.backoff_base * 2**attempt)
         metrics.BULK_RETRIES.inc()
         log.warning(
             "bulk retry",

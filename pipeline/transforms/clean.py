@@ -43,6 +43,7 @@ _INLINE_BOILERPLATE = re.compile(
     + r"))+\s*$",
     re.IGNORECASE,
 )
+_TAIL = 200
 _WORDS = re.compile(r"\w+")
 
 
@@ -50,21 +51,25 @@ def html_to_text(value: str, _again: bool = True) -> str:
     """Visible text of an HTML fragment: one line per block, entities decoded."""
     if not value:
         return ""
-    if _TAG.search(value):
-        import lxml.html
+    if not _TAG.search(value):
+        decoded = html.unescape(value)
+        if _again and _TAG.search(decoded):  # escaped markup ("&lt;p&gt;"): strip it once
+            return html_to_text(decoded, _again=False)
+        return html.unescape(decoded) if _again else decoded  # "&amp;amp;" -> "&"
+    import lxml.html
 
-        try:
-            root = lxml.html.fragment_fromstring(value, create_parent="div")
-        except Exception:  # lxml refuses some garbage: fall back to stripping tags
-            value = re.sub(r"<[^>]*>", " ", value)
-        else:
-            for el in root.iter(*_DROP_TAGS):
-                el.drop_tree()
-            for el in root.iter(*_BLOCK_TAGS):
-                el.tail = "\n" + (el.tail or "")
-            value = root.text_content()
-    # Feeds often double-escape ("&amp;amp;", "&lt;p&gt;"): decode what is left, once more,
-    # and if that revealed markup, strip it too (once: text about HTML keeps its brackets).
+    try:
+        root = lxml.html.fragment_fromstring(value, create_parent="div")
+    except Exception:  # lxml refuses some garbage: fall back to stripping tags
+        value = html.unescape(re.sub(r"<[^>]*>", " ", value))
+    else:
+        for el in root.iter(*_DROP_TAGS):
+            el.drop_tree()
+        for el in root.iter(*_BLOCK_TAGS):
+            el.tail = "\n" + (el.tail or "")
+        value = root.text_content()
+    # Feeds often double-escape: decode what is left once more; if that revealed markup,
+    # strip it too (once: a text about HTML keeps its brackets).
     decoded = html.unescape(value)
     if _again and decoded != value and _TAG.search(decoded):
         return html_to_text(decoded, _again=False)
@@ -78,7 +83,9 @@ def normalise_text(value: str) -> str:
     lines = [_SPACES.sub(" ", line).strip() for line in value.split("\n")]
     lines = [line for line in lines if line and not _BOILERPLATE_LINE.match(line)]
     text = "\n".join(lines)
-    return _INLINE_BOILERPLATE.sub("", text).strip()
+    # the pattern is anchored at the end: searching only the tail keeps it linear
+    head, tail = text[:-_TAIL], text[-_TAIL:]
+    return (head + _INLINE_BOILERPLATE.sub("", tail)).strip()
 
 
 def clean_text(value: str, limit: int | None = None) -> str:

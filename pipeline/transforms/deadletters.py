@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, NamedTuple
 
 import apache_beam as beam
@@ -10,6 +11,7 @@ from apache_beam.metrics import Metrics
 
 from newsflow.errors import RecordError
 from newsflow.schema import DeadLetter
+from pipeline.metrics import DEAD_LETTERS
 
 # Keys starting with "_" travel with a document through the pipeline and are never indexed.
 RAW_KEY = "_raw"  # the original news.raw value (str, or bytes for undecodable input)
@@ -30,7 +32,9 @@ def dead_letter_for(element: Any, stage: str, exc: BaseException) -> DeadLetter:
     if isinstance(element, dict):
         origin = element.get(ORIGIN_KEY) or {}
         payload = element.get(RAW_KEY)
-        if payload is None:
+        if payload is None and RAW_KEY in element:
+            payload = ""  # a Kafka tombstone: there was no value
+        elif payload is None:
             payload = json.dumps(
                 {k: v for k, v in element.items() if not k.startswith("_")}, default=str
             )
@@ -48,6 +52,27 @@ def dead_letter_for(element: Any, stage: str, exc: BaseException) -> DeadLetter:
     )
 
 
+# RecordError's repr is "stage: reason (field 'name')": Beam hands the repr, not the exception.
+_RECORD_ERROR = re.compile(
+    r"^(?P<stage>[^:]+): (?P<reason>.*?)(?: \(field '(?P<field>[^']*)'\))?$", re.DOTALL
+)
+
+
+def _as_exception(stage: str, exc_type: Any, exc_value: Any) -> BaseException:
+    """The exception Beam's exception handling describes (it passes repr(exc), not exc)."""
+    if isinstance(exc_value, BaseException):
+        return exc_value
+    text = str(exc_value)
+    if exc_type is RecordError or getattr(exc_type, "__name__", "") == "RecordError":
+        match = _RECORD_ERROR.match(text)
+        if match:
+            return RecordError(match["stage"], match["reason"], match["field"])
+    name = getattr(exc_type, "__name__", "Error")
+    if text.startswith(f"{name}(") and text.endswith(")"):
+        text = text[len(name) + 1 : -1].strip("'\"")
+    return RecordError(stage, f"{name}: {text}")
+
+
 class _ToDeadLetterFn(beam.DoFn):
     def __init__(self, stage: str):
         self.stage = stage
@@ -57,15 +82,8 @@ class _ToDeadLetterFn(beam.DoFn):
         # Beam hands us (element, (exc_type, repr(exc_value), traceback lines))
         element, (exc_type, exc_value, _tb) = failure
         self.counter.inc()
-        if isinstance(exc_value, BaseException):
-            exc = exc_value
-        else:
-            text = str(exc_value)
-            name = getattr(exc_type, "__name__", "Error")
-            if text.startswith(f"{name}(") and text.endswith(")"):
-                text = text[len(name) + 1 : -1].strip("'\"")
-            exc = RecordError(self.stage, f"{name}: {text}")
-        yield dead_letter_for(element, self.stage, exc)
+        DEAD_LETTERS.labels(stage=self.stage).inc()
+        yield dead_letter_for(element, self.stage, _as_exception(self.stage, exc_type, exc_value))
 
 
 class GuardedParDo(beam.PTransform):

@@ -17,7 +17,6 @@ stories (see docs/pipeline.md).
 from __future__ import annotations
 
 import hashlib
-import itertools
 import logging
 import math
 import re
@@ -47,19 +46,38 @@ _B = _rng.integers(0, 1 << 31, size=(BANDS * ROWS, 1), dtype=np.uint64)
 _WORDS = re.compile(r"\w+")
 
 
-def shingles(text: str) -> set[int]:
-    """CRC32 of the word bigrams of `text` (lower-cased); single words for one-word texts."""
+_WORD_HASHES: dict[str, int] = {}  # vocabulary is bounded in practice; capped anyway
+_MAX_VOCABULARY = 500_000
+_MIX = np.uint64(0x9E3779B1)
+_MASK = np.uint64(0xFFFFFFFF)
+
+
+def _word_hash(word: str) -> int:
+    value = _WORD_HASHES.get(word)
+    if value is None:
+        value = zlib.crc32(word.encode("utf-8"))
+        if len(_WORD_HASHES) < _MAX_VOCABULARY:
+            _WORD_HASHES[word] = value
+    return value
+
+
+def shingles(text: str) -> np.ndarray:
+    """32-bit hashes of the word bigrams of `text` (lower-cased); the word for one-word texts.
+
+    Stable across processes (CRC32, not Python's salted hash): workers and restarts agree.
+    """
     words = _WORDS.findall(text.casefold())[:MAX_TOKENS]
-    grams = [f"{a} {b}" for a, b in itertools.pairwise(words)] or words
-    return {zlib.crc32(g.encode("utf-8")) for g in grams}
+    hashes = np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
+    if len(hashes) < 2:
+        return hashes
+    return (hashes[:-1] * _MIX + hashes[1:]) & _MASK
 
 
 def story_keys(text: str) -> list[str]:
     """The LSH band keys of a text ([] when it has no words)."""
-    values = shingles(text)
-    if not values:
+    x = shingles(text)
+    if not len(x):
         return []
-    x = np.fromiter(values, dtype=np.uint64, count=len(values))
     signature = ((_A * x + _B) % _PRIME).min(axis=1)
     keys = []
     for band in range(BANDS):
@@ -97,9 +115,15 @@ class _AssignStoriesFn(BatchLookupFn):
         self.by_key: LruDict = LruDict(CACHE_KEYS)
 
     def remember(self, doc_id: str, story: str, published: float, keys: list[str]) -> None:
+        entry = (doc_id, story, published)
         for key in keys:
-            entries = [e for e in self.by_key.get(key, []) if e[0] != doc_id]
-            self.by_key[key] = [*entries, (doc_id, story, published)][-CANDIDATES_PER_KEY:]
+            entries = self.by_key.get(key)
+            if entries is None:
+                self.by_key[key] = [entry]
+                continue
+            if any(e[0] == doc_id for e in entries):
+                entries = [e for e in entries if e[0] != doc_id]
+            self.by_key[key] = [*entries[-(CANDIDATES_PER_KEY - 1) :], entry]
 
     def load_indexed(self, docs: list[dict[str, Any]]) -> None:
         """Put indexed documents sharing a band with this batch (within the window) in the cache."""
@@ -107,6 +131,14 @@ class _AssignStoriesFn(BatchLookupFn):
         if not keys:
             return
         oldest = min(_epoch(d.get("published_at")) for d in docs) - self.window
+        for src in self.indexed_candidates(keys, oldest):
+            if src.get("story_id") and src.get("story_keys"):
+                self.remember(
+                    src["id"], src["story_id"], _epoch(src.get("published_at")), src["story_keys"]
+                )
+
+    def indexed_candidates(self, keys: list[str], oldest: float) -> list[dict[str, Any]]:
+        """Indexed documents (id, story_id, story_keys, published_at) with any of `keys`."""
         hits = search_with_retries(
             self.es, self.index, self.retries,
             query={"bool": {"filter": [
@@ -116,12 +148,7 @@ class _AssignStoriesFn(BatchLookupFn):
             source=["id", "story_id", "story_keys", "published_at"], size=5000,
             sort=[{"published_at": "asc"}],
         )  # fmt: skip
-        for hit in hits:
-            src = hit["_source"]
-            if src.get("story_id") and src.get("story_keys"):
-                self.remember(
-                    src["id"], src["story_id"], _epoch(src.get("published_at")), src["story_keys"]
-                )
+        return [hit["_source"] for hit in hits]
 
     def best_story(self, doc: dict[str, Any], published: float) -> str | None:
         shared: Counter[tuple[str, str]] = Counter()

@@ -1,0 +1,35 @@
+"""DetectLanguage: lingua on the clean text; the feed's hint when the text is too short."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipeline.transforms.language import DetectLanguage
+from pipeline.transforms.parse import LANGUAGE_HINT_KEY
+
+
+def _doc(i: int, title: str, hint: str | None = None) -> dict:
+    return {"id": str(i), "title": title, "summary": "", "body": "", LANGUAGE_HINT_KEY: hint}
+
+
+def test_languages_are_detected_and_hints_fill_in():
+    docs = [
+        _doc(1, "The government announced new measures to support small businesses on Tuesday"),
+        _doc(
+            2, "Le gouvernement a annoncé mardi de nouvelles mesures pour soutenir les entreprises"
+        ),
+        _doc(3, "Die Regierung hat am Dienstag neue Maßnahmen zur Unterstützung angekündigt"),
+        _doc(4, "Oui", hint="fr-FR"),  # too short to detect: the feed's hint
+        _doc(5, "Ok"),  # nothing to go on
+        _doc(6, "Habari za asubuhi kutoka Nairobi leo", hint="sw"),  # outside the detector set
+    ]
+    with TestPipeline() as p:
+        out = p | beam.Create(docs) | DetectLanguage()
+        assert_that(
+            out.ok | beam.Map(lambda d: (d["id"], d["language"])),
+            equal_to(
+                [("1", "en"), ("2", "fr"), ("3", "de"), ("4", "fr"), ("5", None), ("6", "sw")]
+            ),
+        )
