@@ -237,22 +237,40 @@ class AlertNotifier:
                 return
             self._deliver(alert, channel)
 
+    @staticmethod
+    def _commit(consumer: Any) -> None:
+        from kafka.errors import CommitFailedError
+
+        try:
+            consumer.commit()
+        except (
+            CommitFailedError
+        ) as exc:  # rebalanced meanwhile: the records come again, state skips them
+            log.warning("offset commit failed; records will be re-read", extra={"reason": str(exc)})
+
     def run(self, idle_timeout: float | None = None) -> int:
         """Consume until stopped (or until nothing arrived for `idle_timeout` seconds)."""
         consumer = kafka_consumer(
-            self.settings, self.settings.topics.alerts, group_id=self.settings.alerts.consumer_group
+            self.settings,
+            self.settings.topics.alerts,
+            group_id=self.settings.alerts.consumer_group,
+            # a crashed notifier's partitions move to its successor after 10s, not the default 45s
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=3_000,
+            # retries against a down channel block the loop: allow long batches before a rebalance
+            max_poll_interval_ms=3_600_000,
         )
         last_activity = time.monotonic()
         try:
             while not self.stop.is_set():
-                batches = consumer.poll(timeout_ms=500, max_records=100)
+                batches = consumer.poll(timeout_ms=500, max_records=20)
                 for records in batches.values():
                     for record in records:
                         self.handle(record.value)
                 if self.stop.is_set():
                     break  # never commit past an alert we did not finish
                 if batches:
-                    consumer.commit()  # only now: every state entry of the batch is durable
+                    self._commit(consumer)  # only now: every state entry of the batch is durable
                     last_activity = time.monotonic()
                 self.flush_windows()
                 if idle_timeout is not None and time.monotonic() - last_activity > idle_timeout:

@@ -1,0 +1,217 @@
+"""Alert notifier against the real Kafka: once-only delivery across crashes, retries, status, config."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from alerts.channels import build_senders
+from alerts.cli import delivery_status
+from alerts.notifier import AlertNotifier
+from alerts.rules import load_rules
+from alerts.state import DeliveryState, delivery_key, read_state
+from newsflow.clients import kafka_producer
+from newsflow.schema import AlertEvent
+from newsflow.settings import PROJECT_ROOT, Settings
+from tests.conftest import settings_env
+from tests.unit.alerts.receivers import SmtpReceiver, WebhookReceiver, wait_for
+
+SECRET = "integration-secret"
+
+
+@pytest.fixture
+def hook() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()
+
+
+def write_rules(
+    tmp_path: Path, hook_url: str, extra_channels: dict | None = None, **delivery: object
+) -> Path:
+    channels = {
+        "ops-webhook": {"type": "webhook", "url": hook_url, "secret_env": "T_WEBHOOK_SECRET"}
+    }
+    channels.update(extra_channels or {})
+    data = {
+        "channels": channels,
+        "delivery": {
+            "timeout": "5s",
+            "max_attempts": 6,
+            "backoff": "100ms",
+            "max_backoff": "400ms",
+            **delivery,
+        },
+        "rules": [{"id": "r1", "query": "treaty", "channels": list(channels)}],
+    }
+    path = tmp_path / "alerts.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def publish(
+    settings: Settings, *alert_numbers: int, channels: tuple[str, ...] = ("ops-webhook",)
+) -> None:
+    producer = kafka_producer(settings)
+    try:
+        for n in alert_numbers:
+            event = AlertEvent(
+                id=f"alert-{n}",
+                rule_id="r1",
+                article_id=f"a{n}",
+                title=f"Treaty {n}",
+                url=f"https://example.org/{n}",
+                matched_terms=["treaty"],
+                channels=list(channels),
+            )
+            producer.send(settings.topics.alerts, key=event.id.encode(), value=event.to_json())
+        producer.flush(timeout=30)
+    finally:
+        producer.close()
+
+
+def start_notifier(
+    settings: Settings, rules: Path, log_path: Path, secret: str | None = SECRET
+) -> subprocess.Popen:
+    env = settings_env(settings)
+    env.pop("T_WEBHOOK_SECRET", None)
+    if secret is not None:
+        env["T_WEBHOOK_SECRET"] = secret
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "newsflow.cli", "alerts", "run", "--rules", str(rules)],
+            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+def statuses(settings: Settings) -> dict[str, str]:
+    return {k: v["status"] for k, v in read_state(settings).items() if k.startswith("delivery/")}
+
+
+def test_notifier_killed_mid_delivery_delivers_each_alert_exactly_once(
+    isolated: Settings, hook: WebhookReceiver, tmp_path: Path
+) -> None:
+    rules = write_rules(tmp_path, hook.url)
+    publish(isolated, 1, 2, 3)
+    hook.hang.set()  # every request now hangs until released: the notifier is stuck mid-delivery
+    first = start_notifier(isolated, rules, tmp_path / "notifier.log")
+    try:
+        (in_flight,) = wait_for(lambda: hook.alert_ids(), 60, "the first delivery to hang")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    assert statuses(isolated) == {delivery_key(in_flight, "ops-webhook"): "delivering"}
+    hook.hang.clear()
+    hook.release.set()
+    second = start_notifier(isolated, rules, tmp_path / "notifier.log")
+    try:
+        want = {delivery_key(f"alert-{n}", "ops-webhook"): "delivered" for n in (1, 2, 3)}
+        wait_for(lambda: statuses(isolated) == want, 60, "all three alerts delivered")
+        # a restart after a clean run re-sends nothing: alert 4 arrives, 1-3 do not come again
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(30) == 0
+        second = start_notifier(isolated, rules, tmp_path / "notifier.log")
+        publish(isolated, 4)
+        wait_for(lambda: "alert-4" in hook.alert_ids(), 60, "alert 4")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(30)
+    received = Counter(hook.alert_ids())
+    # the alert in flight when the notifier died is re-sent once, with the same idempotency key
+    assert received == {"alert-1": 1, "alert-2": 1, "alert-3": 1, "alert-4": 1, in_flight: 2}
+    assert len(set(hook.alert_ids())) == 4  # what an idempotent receiver keeps: each alert once
+    assert all(r.signature_ok(SECRET.encode()) for r in hook.requests)
+
+
+def run_in_thread(notifier: AlertNotifier) -> threading.Thread:
+    thread = threading.Thread(target=notifier.run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_webhook_down_for_a_while_is_delivered_after_retries_and_email_goes_out(
+    isolated: Settings, hook: WebhookReceiver, tmp_path: Path
+) -> None:
+    smtp = SmtpReceiver()
+    mail = {
+        "desk-mail": {
+            "type": "email",
+            "host": "127.0.0.1",
+            "port": smtp.port,
+            "from": "alerts@example.org",
+            "to": ["desk@example.org"],
+            "security": "none",
+        }
+    }
+    rules = load_rules(write_rules(tmp_path, hook.url, mail))
+    hook.fail_remaining = 3  # down for the first three attempts
+    notifier = AlertNotifier(
+        isolated,
+        rules,
+        build_senders(rules, 5.0, env={"T_WEBHOOK_SECRET": SECRET}),
+        DeliveryState(isolated),
+    )
+    thread = run_in_thread(notifier)
+    try:
+        publish(isolated, 7, channels=("ops-webhook", "desk-mail"))
+        want = {delivery_key("alert-7", c): "delivered" for c in ("ops-webhook", "desk-mail")}
+        wait_for(lambda: statuses(isolated) == want, 60, "delivery to both channels")
+    finally:
+        notifier.stop.set()
+        thread.join(30)
+        smtp.close()
+    assert hook.alert_ids() == ["alert-7"] * 4
+    assert read_state(isolated)[delivery_key("alert-7", "ops-webhook")]["attempts"] == 4
+    (message,) = smtp.messages
+    assert b"Treaty 7" in message.data and message.recipients == ["desk@example.org"]
+
+
+def test_final_failure_is_recorded_with_its_reason_and_shown_by_status(
+    isolated: Settings, hook: WebhookReceiver, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = load_rules(write_rules(tmp_path, hook.url, max_attempts=2))
+    hook.fail_remaining = 100
+    notifier = AlertNotifier(
+        isolated,
+        rules,
+        build_senders(rules, 5.0, env={"T_WEBHOOK_SECRET": SECRET}),
+        DeliveryState(isolated),
+    )
+    thread = run_in_thread(notifier)
+    try:
+        publish(isolated, 9)
+        wait_for(
+            lambda: statuses(isolated) == {delivery_key("alert-9", "ops-webhook"): "failed"},
+            60,
+            "failure",
+        )
+    finally:
+        notifier.stop.set()
+        thread.join(30)
+    assert len(hook.requests) == 2
+    capsys.readouterr()
+    assert delivery_status(isolated, as_json=False) == 0
+    out = capsys.readouterr().out
+    assert "FAILED  ops-webhook alert alert-9 (r1) after 2 attempt(s)" in out and "HTTP 503" in out
+
+
+def test_unset_signature_secret_is_a_clear_config_error(
+    isolated: Settings, hook: WebhookReceiver, tmp_path: Path
+) -> None:
+    rules = write_rules(tmp_path, hook.url)
+    process = start_notifier(isolated, rules, tmp_path / "notifier.log", secret=None)
+    assert process.wait(60) == 2
+    output = (tmp_path / "notifier.log").read_text()
+    assert "configuration error" in output and "channel ops-webhook" in output
+    assert "field 'secret_env'" in output and "$T_WEBHOOK_SECRET, which is not set" in output
+    assert str(rules) in output
+    assert os.environ.get("T_WEBHOOK_SECRET") is None
