@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kafka.errors import KafkaError
+
 from connectors.feeds import FeedConfig, feeds_file, load_feeds
 from connectors.metrics import serve_metrics
 from connectors.runner import RssConnector
@@ -34,16 +36,16 @@ def run_connector(settings: Settings, feeds_path: str | None, once: bool) -> int
     )  # fmt: skip
     try:
         state = ConnectorState(settings).load()
-    except StateError as exc:
-        log.error("cannot read connector state: %s", exc)
+        producer = kafka_producer(settings)
+    except (StateError, KafkaError) as exc:
+        log.error("cannot start: Kafka or the connector state is unavailable: %s", exc)
         return 1
-    producer = kafka_producer(settings)
     try:
         if not once:
             serve_metrics(settings.connector.metrics_port)
         connector = RssConnector(settings, feeds, producer, state)
         report = asyncio.run(_run(connector, once, _reloader(path) if not once else None))
-    except StateError as exc:
+    except (StateError, KafkaError) as exc:
         log.error("connector stopped: %s", exc)
         return 1
     finally:
@@ -99,7 +101,7 @@ def feeds_status(settings: Settings, feeds_path: str | None, as_json: bool) -> i
     feeds = load_feeds(feeds_file(settings, feeds_path))
     try:
         state = read_state(settings)
-    except StateError as exc:
+    except (StateError, KafkaError) as exc:
         log.error("%s", exc)
         return 1
     rows = status_rows(feeds, state.feeds)

@@ -13,6 +13,8 @@ from connectors.metrics import FULL_TEXT
 
 log = logging.getLogger(__name__)
 
+ROBOTS_TTL = 24 * 3600.0  # RFC 9309: caches should not be used for more than 24 hours
+
 
 class FullTextExtractor:
     """Fetch an article page when robots.txt allows it, at most `rate` pages/second per host."""
@@ -21,7 +23,7 @@ class FullTextExtractor:
         self.fetcher = fetcher
         self.min_gap = 1.0 / rate
         self.agent = user_agent.split("/", 1)[0]
-        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots: dict[str, tuple[float, RobotFileParser | None]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._last: dict[str, float] = {}
 
@@ -58,8 +60,9 @@ class FullTextExtractor:
 
     async def _robots_for(self, origin: str) -> RobotFileParser | None:
         """Parsed robots.txt; None means everything is allowed (RFC 9309: 4xx = no rules)."""
-        if origin in self._robots:
-            return self._robots[origin]
+        cached = self._robots.get(origin)
+        if cached is not None and time.monotonic() - cached[0] < ROBOTS_TTL:
+            return cached[1]
         result = await self.fetcher.fetch(f"{origin}/robots.txt", accept="text/plain, */*;q=0.5")
         parser: RobotFileParser | None = RobotFileParser()
         if result.outcome == "ok":
@@ -68,7 +71,7 @@ class FullTextExtractor:
             parser = None
         else:  # unreachable or 5xx: assume everything is disallowed, as RFC 9309 asks
             parser.disallow_all = True
-        self._robots[origin] = parser
+        self._robots[origin] = (time.monotonic(), parser)
         return parser
 
 

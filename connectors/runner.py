@@ -14,7 +14,13 @@ from connectors.fulltext import FullTextExtractor
 from connectors.metrics import CONSECUTIVE_FAILURES, ITEMS_PRODUCED
 from connectors.parser import FeedItem, FeedParseError, ParsedFeed, parse_feed, to_record
 from connectors.schedule import backoff_delay, effective_interval
-from connectors.state import ConnectorState, FeedState, ItemState, StateError
+from connectors.state import (
+    LAST_SEEN_REFRESH,
+    ConnectorState,
+    FeedState,
+    ItemState,
+    StateError,
+)
 from newsflow.schema import RawArticle, utcnow
 from newsflow.settings import Settings, parse_duration
 
@@ -84,8 +90,12 @@ class RssConnector:
         )
         committer = asyncio.create_task(self._commit_loop())
         polls: set[asyncio.Task] = set()
+        pruned_at: datetime | None = None
         try:
             while True:
+                if pruned_at is None or utcnow() - pruned_at > timedelta(hours=24):
+                    pruned_at = utcnow()
+                    await asyncio.to_thread(self.state.prune, self.producer, pruned_at)
                 if reload and (feeds := reload()) is not None:
                     self.feeds = feeds
                 for feed in self._due(once):
@@ -203,7 +213,10 @@ class RssConnector:
         for item in items:  # no await in this loop: decisions across concurrent polls are atomic
             known = self._pending.get(item.id) or self.state.items.get(item.id)
             if known is not None and item.content_hash in known.hashes:
-                continue  # unchanged (or an older version some feed still carries)
+                # unchanged (or an older version some feed still carries): only keep it alive
+                if known.last_seen is None or now - known.last_seen > LAST_SEEN_REFRESH:
+                    states[item.id] = known.model_copy(update={"last_seen": now})
+                continue
             if known is None:
                 new = ItemState(rev=1, hashes=[item.content_hash], feed=feed.name, last_seen=now)
             else:

@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 FEED_PREFIX = "feed:"
 ITEM_PREFIX = "item:"
 MAX_HASHES = 8  # content hashes remembered per item (a feed flip-flopping between versions)
+# An item no feed has carried for this long is forgotten (tombstoned), so the state stays
+# bounded; last_seen is refreshed at most once a day per item to keep state writes cheap.
+ITEM_RETENTION = timedelta(days=30)
+LAST_SEEN_REFRESH = timedelta(days=1)
 
 
 class StateError(NewsflowError):
@@ -155,6 +159,24 @@ class ConnectorState:
         for feed in feeds:
             self.feeds[feed.name] = feed
         self.items.update(items or {})
+
+    def prune(self, producer, now: datetime) -> int:
+        """Tombstone items unseen for ITEM_RETENTION; returns how many were forgotten."""
+        cutoff = now - ITEM_RETENTION
+        expired = [
+            i for i, s in self.items.items() if s.last_seen is not None and s.last_seen < cutoff
+        ]
+        if not expired:
+            return 0
+        futures = [
+            producer.send(self.topic, key=f"{ITEM_PREFIX}{i}".encode(), value=None) for i in expired
+        ]
+        producer.flush(timeout=60)
+        done = [i for i, f in zip(expired, futures, strict=True) if f.succeeded()]
+        for item_id in done:
+            self.items.pop(item_id, None)
+        log.info("forgot items no feed carries any more", extra={"items": len(done)})
+        return len(done)
 
 
 def _dump(state: _State) -> bytes:

@@ -196,3 +196,27 @@ def test_cli_rejects_an_invalid_feeds_file_naming_feed_and_field(settings, tmp_p
     done = run_cli(settings, "connector", "run", "--once", "--feeds", str(path))
     assert done.returncode == 2
     assert "entry 'broken'" in done.stderr and "field 'url'" in done.stderr
+
+
+def test_items_no_feed_carried_for_a_month_are_forgotten(settings, server, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from connectors.cli import run_connector
+    from connectors.state import ItemState, read_state
+
+    stale = ItemState(rev=3, hashes=["0" * 32], last_seen=datetime.now(UTC) - timedelta(days=40))
+    fresh = ItemState(rev=1, hashes=["1" * 32], last_seen=datetime.now(UTC) - timedelta(days=2))
+    producer = kafka_producer(settings)
+    try:
+        ConnectorState(settings).persist(
+            producer, [], {"stale-item-0001": stale, "fresh-item-0001": fresh}
+        )
+    finally:
+        producer.close(timeout=5)
+    server.routes["/feed"] = Route(rss(("https://prune.example/1", "Kept", "k")))
+    path = feeds_file(tmp_path, feed=server.url("/feed"))
+    assert run_connector(settings, path, once=True) == 0
+    items = read_state(settings).items
+    assert "stale-item-0001" not in items  # tombstoned on the compacted topic
+    assert items["fresh-item-0001"] == fresh
+    assert len(items) == 2

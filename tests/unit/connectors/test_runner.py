@@ -1,0 +1,124 @@
+"""Unit tests: RssConnector.poll decisions (new, revision, unchanged) without Kafka."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from connectors.feeds import FeedConfig
+from connectors.fetcher import HttpFetcher
+from connectors.metrics import FETCHES
+from connectors.runner import RssConnector
+from connectors.state import ConnectorState, ItemState
+from connectors.testing import FeedServer, Route
+from newsflow.settings import Settings
+
+
+def rss(*items):
+    body = "".join(
+        f"<item><title>{t}</title><link>{u}</link><description>{d}</description></item>"
+        for u, t, d in items
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{body}</channel></rss>'.encode()
+
+
+@pytest.fixture
+def server():
+    with FeedServer() as srv:
+        yield srv
+
+
+def make(settings: Settings, feeds):
+    return RssConnector(settings, feeds, producer=None, state=ConnectorState(settings))
+
+
+def poll(connector: RssConnector, feed: FeedConfig):
+    async def go():
+        connector.fetcher = HttpFetcher(connector.settings.connector)
+        try:
+            return await connector.poll(feed)
+        finally:
+            await connector.fetcher.aclose()
+
+    return asyncio.run(go())
+
+
+SETTINGS = Settings().with_overrides(connector={"allow_private_addresses": True})
+
+
+def commit(connector, result):
+    """What the committer does after Kafka acked: remember the decisions."""
+    connector.state.apply([result.state], result.items)
+    connector._pending.clear()
+
+
+def test_new_then_unchanged_then_revision_then_flip_back(server):
+    feed = FeedConfig(name="f", url=server.url("/f"))
+    connector = make(SETTINGS, [feed])
+    v1 = rss(("https://e.example/a", "A", "first"))
+    v2 = rss(("https://e.example/a", "A", "second"))
+    server.routes["/f"] = Route(v1)
+    first = poll(connector, feed)
+    assert [(r.title, r.revision) for r in first.records] == [("A", 1)]
+    commit(connector, first)
+    again = poll(connector, feed)
+    assert again.records == []
+    server.routes["/f"] = Route(v2)
+    edited = poll(connector, feed)
+    assert [(r.revision, r.summary_html) for r in edited.records] == [(2, "second")]
+    assert edited.records[0].id == first.records[0].id
+    commit(connector, edited)
+    server.routes["/f"] = Route(v1)  # a stale mirror still serving the old version
+    assert poll(connector, feed).records == []
+
+
+def test_items_decided_but_not_acknowledged_are_not_produced_twice_by_another_feed(server):
+    one = FeedConfig(name="one", url=server.url("/one"))
+    two = FeedConfig(name="two", url=server.url("/two"))
+    server.routes["/one"] = Route(rss(("https://w.example/s", "S", "same")))
+    server.routes["/two"] = Route(rss(("https://w.example/s?utm_source=x", "S", "same")))
+    connector = make(SETTINGS, [one, two])
+    assert len(poll(connector, one).records) == 1
+    assert poll(connector, two).records == []  # pending decision from feed one counts
+
+
+def test_unchanged_items_are_kept_alive_once_a_day(server):
+    feed = FeedConfig(name="f", url=server.url("/f"))
+    server.routes["/f"] = Route(rss(("https://e.example/a", "A", "x")))
+    connector = make(SETTINGS, [feed])
+    first = poll(connector, feed)
+    commit(connector, first)
+    item_id = first.records[0].id
+    old = datetime.now(UTC) - timedelta(days=3)
+    connector.state.items[item_id] = ItemState(
+        rev=1, hashes=[first.records[0].content_hash], last_seen=old
+    )
+    refreshed = poll(connector, feed)
+    assert refreshed.records == [] and refreshed.items[item_id].last_seen > old
+    connector.state.apply([], refreshed.items)
+    assert poll(connector, feed).items == {}  # seen today: no state write
+
+
+def test_a_changed_feed_url_in_the_config_starts_afresh(server):
+    server.routes["/a"] = Route(rss(("https://e.example/a", "A", "x")), etag=True)
+    server.routes["/b"] = Route(rss(("https://e.example/b", "B", "y")), etag=True)
+    connector = make(SETTINGS, [])
+    result = poll(connector, FeedConfig(name="f", url=server.url("/a")))
+    commit(connector, result)
+    moved = poll(connector, FeedConfig(name="f", url=server.url("/b")))
+    assert moved.state.url == server.url("/b") and moved.state.config_url == server.url("/b")
+    assert "if-none-match" not in server.requests_for("/b")[0].headers
+
+
+def test_fetch_outcomes_are_counted():
+    before = FETCHES.labels("blocked")._value.get()
+
+    async def go():
+        fetcher = HttpFetcher(Settings().connector)  # private addresses refused
+        try:
+            return await fetcher.fetch("http://127.0.0.1:9/feed")
+        finally:
+            await fetcher.aclose()
+
+    assert asyncio.run(go()).outcome == "blocked"
+    assert FETCHES.labels("blocked")._value.get() == before + 1
