@@ -220,3 +220,17 @@ def test_items_no_feed_carried_for_a_month_are_forgotten(settings, server, tmp_p
     assert "stale-item-0001" not in items  # tombstoned on the compacted topic
     assert items["fresh-item-0001"] == fresh
     assert len(items) == 2
+
+
+def test_run_exits_non_zero_when_the_connector_cannot_run(stack, server, tmp_path):
+    from connectors.cli import run_connector
+    from tests.conftest import unique_prefix
+
+    server.routes["/feed"] = Route(rss(("https://x.example/1", "X", "x")))
+    missing = stack.with_overrides(
+        topics={"connector_state": f"{unique_prefix()}.connector-state"},
+        connector={"allow_private_addresses": True},
+    )
+    path = feeds_file(tmp_path, feed=server.url("/feed"))
+    assert run_connector(missing, path, once=True) == 1  # no state topic: `newsflow init` first
+    assert server.requests == []

@@ -215,3 +215,23 @@ def test_header_parsers():
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412480 - 60) == 60
     assert parse_max_age("public, max-age=600") == 600
     assert parse_max_age("no-cache") is None
+
+
+def test_full_text_pages_go_through_the_ssrf_guard(server):
+    from connectors.fulltext import FullTextExtractor
+
+    server.routes["/article"] = Route(
+        b"<html><body><p>secret</p></body></html>", content_type="text/html"
+    )
+
+    async def go():
+        fetcher = HttpFetcher(ConnectorSettings())  # private addresses refused
+        try:
+            return await FullTextExtractor(fetcher, 10.0, "newsflow/0.1").extract(
+                server.url("/article")
+            )
+        finally:
+            await fetcher.aclose()
+
+    assert asyncio.run(go()) is None
+    assert server.requests == []
