@@ -1,0 +1,207 @@
+"""Alerts through `newsflow pipeline run` on the real Kafka and Elasticsearch: once per story, ever."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from alerts.channels import build_senders
+from alerts.notifier import AlertNotifier
+from alerts.rules import load_rules
+from alerts.state import DeliveryState
+from newsflow.clients import elasticsearch_client, kafka_consumer, kafka_producer
+from newsflow.schema import RawArticle, Source
+from newsflow.settings import PROJECT_ROOT, Settings
+from tests.conftest import settings_env
+from tests.unit.alerts.receivers import WebhookReceiver, wait_for
+
+BODY = (
+    "Negotiators from both countries met in Geneva on Tuesday to resume arms control talks, the first "
+    "such meeting since the treaty lapsed. Officials said the delegations discussed verification, "
+    "warhead limits and the future of the New START framework. The talks are expected to continue "
+    "through the week, with a joint statement possible on Friday if progress is made on inspections. "
+    "Analysts cautioned that the two sides remain far apart on missile defence and on the role of "
+    "third countries, but welcomed the return to the table after more than a year of silence."
+)
+
+
+@pytest.fixture
+def hook() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()
+
+
+def raw_article(feed: str, n: int, title: str, body: str = BODY) -> RawArticle:
+    url = f"https://{feed}.example.org/world/{n}"
+    now = datetime.now(UTC)
+    return RawArticle(
+        id=hashlib.sha256(url.encode()).hexdigest()[:32],
+        url=url,
+        title=title,
+        summary_html=f"<p>{body[:120]}</p>",
+        content_html=f"<p>{body}</p>",
+        published_at=now - timedelta(minutes=n),
+        fetched_at=now,
+        language_hint="en",
+        source=Source(
+            name=feed, feed_url=f"https://{feed}.example.org/rss", domain=f"{feed}.example.org"
+        ),
+        content_hash=hashlib.sha256(body.encode()).hexdigest(),
+    )
+
+
+def produce(settings: Settings, *articles: RawArticle) -> None:
+    producer = kafka_producer(settings)
+    try:
+        for article in articles:
+            producer.send(settings.topics.raw, key=article.id.encode(), value=article.to_json())
+        producer.flush(timeout=30)
+    finally:
+        producer.close()
+
+
+def write_rules(tmp_path: Path, hook_url: str) -> Path:
+    data = {
+        "channels": {"hook": {"type": "webhook", "url": hook_url}},
+        "rules": [
+            {"id": "arms", "query": '"arms control" AND NOT title:opinion', "channels": ["hook"]},
+            {"id": "never", "query": "cricket", "channels": ["hook"]},
+        ],
+    }
+    path = tmp_path / "alerts.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def pipeline(
+    settings: Settings, rules: Path, log: Path, until_idle: float, group: str | None = None
+):
+    env = settings_env(settings)
+    env["NEWSFLOW_ALERT_RULES"] = str(rules)
+    env["NEWSFLOW_ENRICHMENT__ENABLED"] = "false"  # entity conditions are covered by unit tests
+    if group:
+        env["NEWSFLOW_PIPELINE__CONSUMER_GROUP"] = group
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "newsflow.cli", "pipeline", "run", "--until-idle", str(until_idle)],
+            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+def finish(process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    code = process.wait(timeout)
+    assert code == 0, log.read_text()[-3000:]
+
+
+def alert_docs(settings: Settings) -> list[dict]:
+    es = elasticsearch_client(settings)
+    try:
+        es.indices.refresh(index=settings.indices.alerts)
+        hits = es.search(index=settings.indices.alerts, size=50, query={"match_all": {}})["hits"][
+            "hits"
+        ]
+        return [hit["_source"] | {"_id": hit["_id"]} for hit in hits]
+    finally:
+        es.close()
+
+
+def article_docs(settings: Settings) -> dict[str, dict]:
+    es = elasticsearch_client(settings)
+    try:
+        es.indices.refresh(index=settings.indices.articles)
+        hits = es.search(index=settings.indices.articles, size=50, query={"match_all": {}})["hits"][
+            "hits"
+        ]
+        return {hit["_source"]["source"]["name"]: hit["_source"] for hit in hits}
+    finally:
+        es.close()
+
+
+def alert_events(settings: Settings) -> list[dict]:
+    consumer = kafka_consumer(
+        settings, settings.topics.alerts, group_id=None, consumer_timeout_ms=3000
+    )
+    try:
+        return [json.loads(record.value) for record in consumer]
+    finally:
+        consumer.close()
+
+
+def notify_until_idle(settings: Settings, rules: Path) -> None:
+    ruleset = load_rules(rules)
+    notifier = AlertNotifier(
+        settings, ruleset, build_senders(ruleset, 5.0, env={}), DeliveryState(settings)
+    )
+    notifier.run(idle_timeout=4)
+
+
+def test_same_story_from_two_feeds_alerts_once(
+    isolated: Settings, hook: WebhookReceiver, tmp_path: Path
+) -> None:
+    rules, log = write_rules(tmp_path, hook.url), tmp_path / "pipeline.log"
+    produce(
+        isolated,
+        raw_article("wire-a", 1, "Arms control talks resume in Geneva"),
+        raw_article("wire-b", 2, "Geneva: arms control talks resume"),
+        raw_article(
+            "wire-c", 3, "Opinion: arms control talks resume", "A column on sport and culture."
+        ),
+    )
+    finish(pipeline(isolated, rules, log, until_idle=4), log)
+
+    articles = article_docs(isolated)
+    assert articles["wire-a"]["story_id"] == articles["wire-b"]["story_id"], "fixture: one story"
+    assert articles["wire-a"]["alert_rules"] == ["arms"] and articles["wire-b"]["alert_rules"] == [
+        "arms"
+    ]
+    assert articles["wire-c"]["alert_rules"] == []  # NOT title:opinion
+    (alert,) = alert_docs(isolated)
+    assert alert["rule_id"] == "arms" and alert["story_id"] == articles["wire-a"]["story_id"]
+    assert alert["matched_terms"] == ["arms control"]
+    assert any("arms control talks" in s.lower() for s in alert["snippets"])
+    assert {"id", "article_id", "title", "url", "triggered_at"} <= set(alert)
+    assert {event["id"] for event in alert_events(isolated)} == {alert["_id"]}
+
+    notify_until_idle(isolated, rules)
+    assert hook.alert_ids() == [alert["_id"]]
+    assert hook.requests[0].json()["alert"]["matched_terms"] == ["arms control"]
+
+
+def test_pipeline_killed_and_restarted_or_replayed_never_alerts_twice(
+    isolated: Settings, hook: WebhookReceiver, tmp_path: Path
+) -> None:
+    rules, log = write_rules(tmp_path, hook.url), tmp_path / "pipeline.log"
+    produce(isolated, raw_article("wire-a", 1, "Arms control talks resume in Geneva"))
+    first = pipeline(isolated, rules, log, until_idle=120)
+    try:
+        (alert,) = wait_for(lambda: alert_docs(isolated), 120, "the alert to be indexed")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(30)
+    # restart on the same consumer group, then a full replay from a fresh group
+    finish(pipeline(isolated, rules, log, until_idle=4), log)
+    finish(
+        pipeline(
+            isolated, rules, log, until_idle=4, group=f"{isolated.pipeline.consumer_group}-replay"
+        ),
+        log,
+    )
+
+    assert alert_docs(isolated) == [
+        alert
+    ]  # same id, triggered_at untouched: create never overwrote
+    events = alert_events(isolated)
+    assert len(events) >= 2, "the replay did match the article again"
+    assert {event["id"] for event in events} == {alert["_id"]}
+    notify_until_idle(isolated, rules)
+    assert hook.alert_ids() == [alert["_id"]]
