@@ -44,7 +44,7 @@ _TITLE_WORDS = (
     "scientist researcher volcanologist geologist lawyer attorney activist author writer "
     "journalist reporter coach manager striker midfielder defender goalkeeper captain coach "
     "commander lieutenant sergeant detective inspector officer doctor nurse surgeon teacher "
-    "candidate leader envoy negotiator mp senator-elect president-elect"
+    "treasurer candidate leader envoy negotiator mp senator-elect president-elect"
 )
 TITLES = frozenset(_TITLE_WORDS.split())
 _DEMONYM_ENDINGS = ("ian", "ians", "ean", "eans", "ese", "ish", "ains")
@@ -58,6 +58,56 @@ _POSSESSIVE = re.compile(r"'s?$")
 _COORDINATION = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+)")
 _SPACES = re.compile(r"\s+")
 _THE = re.compile(r"^the\s+", re.IGNORECASE)
+ORG_HEADS = frozenset(
+    {"United", "FC", "Inc", "Corp", "Corporation", "Ltd", "LLC", "plc", "PLC", "AG", "SE",
+     "Group", "Bank", "Party", "University", "Institute", "Agency", "Association", "Foundation",
+     "Council", "Commission", "Committee", "Ministry", "Department", "Airlines", "Airways",
+     "Motors", "Police", "Authority", "Organization", "Organisation", "Company", "Holdings",
+     "Securities", "Partners", "Research", "Watch", "Union", "League", "Federation", "Court",
+     "Office", "Service", "Network", "Coalition", "Alliance", "Movement", "Front", "Assembly",
+     "Parliament", "Congress", "Senate", "Bureau", "Survey", "Board", "Club", "Society", "Trust"}
+)  # fmt: skip
+PLACE_HEADS = frozenset(
+    {"Channel", "River", "Sea", "Ocean", "Lake", "Valley", "Mountains", "Mountain", "Island",
+     "Islands", "Bay", "Gulf", "Strait", "Peninsula", "Square", "Street", "Avenue", "Airport",
+     "Bridge", "Park", "Stadium", "Arena", "Province", "Region", "County", "Township", "Strip",
+     "Desert", "Coast", "Canal", "Palace", "Cathedral", "Crossing", "Border", "Oblast"}
+)  # fmt: skip
+_CONNECTORS = frozenset(
+    [
+        "of",
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "el",
+        "al",
+        "bin",
+        "ibn",
+        "von",
+        "van",
+        "der",
+        "den",
+        "da",
+        "do",
+        "dos",
+        "das",
+        "del",
+        "di",
+        "y",
+        "e",
+        "and",
+        "for",
+        "on",
+        "upon",
+        "the",
+        "at",
+        "in",
+        "&",
+        "'s",
+    ]
+)
 _TYPE_PRIORITY = {"PERSON": 0, "LOCATION": 1, "ORG": 2}
 
 
@@ -69,7 +119,7 @@ class _Resolved:
     wikidata: str | None = None
     fixed: bool = False  # settled by the gazetteer: never relinked or retyped
     aliases: tuple[str, ...] = ()
-    place_hint: bool = False  # a known place name the model typed as a person or organisation
+    place_hint: str = ""  # a known place name: "any" or "locative" (see _place_hint)
 
 
 @dataclass
@@ -156,11 +206,11 @@ def _known_words(mentions: Sequence[Mention]) -> Counter:
     return words
 
 
-def strip_possessive(surface: str, known: Counter) -> str:
+def strip_possessive(surface: str, known: Counter, label: str = "") -> str:
     """ "Michel Barnier's" -> "Michel Barnier" when Barnier is mentioned elsewhere too;
     "Moody's" stays (the model keeps "'s" outside names, so inside one it is usually part of it)."""
     bare = _POSSESSIVE.sub("", surface)
-    if bare != surface and bare and known[bare.split(" ")[-1]] >= 2:
+    if bare != surface and bare and (label == "PERSON" or known[bare.split(" ")[-1]] >= 2):
         return bare
     return surface
 
@@ -175,19 +225,30 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
         return None
     if etype in ("LOCATION", "ORG", "PERSON") and looks_like_demonym(surface):
         etype = "NORP"
-    elif etype in ("LOCATION", "ORG") and looks_like_person(surface):
-        etype = "PERSON"
+    elif etype in ("LOCATION", "ORG", "PERSON") and " " in surface:
+        etype = _type_from_head(surface, etype)
     return _Resolved(surface, etype, surface, place_hint=_place_hint(surface, etype, mention.prev))
 
 
-def _place_hint(surface: str, etype: str, prev: str) -> bool:
-    """A known place tagged PERSON is a place; tagged ORG only after 'in', 'near', ... (a city
-    name is often a football club or a company). All-caps words are acronyms, not places."""
-    if surface.isupper():
-        return False
-    if etype == "PERSON" or (etype == "ORG" and prev in _LOCATIVE):
-        return is_known_place(surface)
-    return False
+def _type_from_head(surface: str, etype: str) -> str:
+    """The last word types a name: "Manchester United", "Bristol Channel", "Lars Klingbeil"."""
+    last = surface.rsplit(" ", 1)[-1].rstrip(".")
+    if last in ORG_HEADS:
+        return "ORG"
+    if last in PLACE_HEADS:
+        return "LOCATION"
+    if etype != "PERSON" and looks_like_person(surface):
+        return "PERSON"
+    return etype
+
+
+def _place_hint(surface: str, etype: str, prev: str) -> str:
+    """'any' when a known place name may be retyped from PERSON; 'locative' when it may also be
+    retyped from ORG (after 'in', 'near', ...: a city name alone is often a club or company).
+    All-caps words are acronyms, not places."""
+    if surface.isupper() or not is_known_place(surface):
+        return ""
+    return "locative" if etype == "LOCATION" or prev in _LOCATIVE else "any"
 
 
 def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[_Resolved]:
@@ -195,18 +256,34 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
     known = _known_words(mentions)
     out: list[_Resolved] = []
     for mention in mentions:
-        for line in mention.text.splitlines():  # a span must not run from the title into the body
-            surface = strip_possessive(clean_surface(line, mention.label), known)
+        for line in _run_on_parts(mention.text):
+            surface = strip_possessive(clean_surface(line, mention.label), known, mention.label)
             if not surface:
                 continue
             parts = [surface] if mention.entry else split_compound(surface, gazetteer, known)
-            if len(parts) > 1:  # members of "Florence and Palermo" stand on their own
-                mention = replace(mention, prev="in")
+            # members of "Florence and Palermo" stand on their own, as if after "in"
+            context = replace(mention, prev="in") if len(parts) > 1 else mention
             for part in parts:
-                resolved = _resolve(part, mention, gazetteer)
+                resolved = _resolve(part, context, gazetteer)
                 if resolved is not None:
                     out.append(resolved)
     return out
+
+
+def _run_on_parts(text: str) -> list[str]:
+    """Split a span that runs across lines or across a lower-case verb ("Real Madrid sign
+    Trent Alexander-Arnold", a headline the model read as one name)."""
+    parts: list[str] = []
+    for line in text.splitlines():
+        current: list[str] = []
+        for word in line.split():
+            if word[:1].islower() and word.casefold() not in _CONNECTORS and len(current) >= 2:
+                parts.append(" ".join(current))
+                current = []
+                continue
+            current.append(word)
+        parts.append(" ".join(current))
+    return [p for p in parts if p]
 
 
 def _vote_types(items: list[_Resolved]) -> None:
@@ -265,13 +342,19 @@ def link_in_document(items: list[_Resolved]) -> None:
             r.fixed, r.aliases = target.fixed, target.aliases
 
 
+def _retype_as_place(r: _Resolved) -> bool:
+    if not r.place_hint or r.fixed or r.name != r.surface:
+        return False
+    return r.type == "PERSON" or (r.type == "ORG" and r.place_hint == "locative")
+
+
 def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity]:
     """Canonical entities of one article, most mentioned first."""
     items = resolve_mentions(mentions, gazetteer)
     _vote_types(items)
     link_in_document(items)
     for r in items:  # a place name that did not turn out to be part of a person's name
-        if r.place_hint and not r.fixed and r.name == r.surface:
+        if _retype_as_place(r):
             r.type = "LOCATION"
     _vote_types(items)
     by_name: dict[str, LinkedEntity] = {}

@@ -86,6 +86,22 @@ def test_given_name_makes_a_person() -> None:
     }
 
 
+def test_headline_run_on_span_is_split() -> None:
+    entities = link([m("Real Madrid sign Maria Lopez", "ORG")], Gazetteer())
+    assert names(entities) == {("Real Madrid", "ORG"), ("Maria Lopez", "PERSON")}
+
+
+def test_head_word_types_the_name() -> None:
+    found = link(
+        [m("Manchester United", "PERSON", 0), m("Bristol Channel", "ORG", 40)], Gazetteer()
+    )
+    assert names(found) == {("Manchester United", "ORG"), ("Bristol Channel", "LOCATION")}
+
+
+def test_person_possessive_always_trimmed() -> None:
+    assert names(link([m("Jason Wilcox's", "PERSON")], Gazetteer())) == {("Jason Wilcox", "PERSON")}
+
+
 def test_junk_dropped() -> None:
     junk = [
         m("he", "PERSON"),
