@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import socket
 import time
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from connectors.metrics import FETCH_SECONDS, FETCHES
@@ -25,6 +27,8 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 MAX_REDIRECTS = 5
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT = {301, 308}
+
+log = logging.getLogger(__name__)
 
 
 class FetchError(NewsflowError):
@@ -134,6 +138,43 @@ async def check_destination(url: str, allow_private: bool) -> None:
             raise FetchError(reason, "blocked")
 
 
+_REFUSED = "refusing connection to"
+
+
+class _PeerGuardBackend(httpcore.AsyncNetworkBackend):
+    """Checks the address actually connected to, closing the DNS-rebinding gap of a pre-check."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend):
+        self._inner = inner
+
+    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        peer = stream.get_extra_info("server_addr")
+        if peer and not is_public_address(str(peer[0])):
+            await stream.aclose()
+            msg = (
+                f"{_REFUSED} {host} ({peer[0]}): loopback/private/link-local address "
+                "(set connector.allow_private_addresses to allow)"
+            )
+            raise httpcore.ConnectError(msg)
+        return stream
+
+    async def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        msg = f"{_REFUSED} a unix socket"
+        raise httpcore.ConnectError(msg)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def _guard_peers(transport: httpx.AsyncHTTPTransport) -> None:
+    pool = getattr(transport, "_pool", None)
+    if isinstance(pool, httpcore.AsyncConnectionPool):
+        pool._network_backend = _PeerGuardBackend(pool._network_backend)
+    else:  # proxied, or httpx internals changed: the resolve-time check still applies
+        log.warning("SSRF peer check unavailable; relying on the resolve-time check")
+
+
 class HttpFetcher:
     """Async HTTP client with global and per-host concurrency limits."""
 
@@ -142,13 +183,17 @@ class HttpFetcher:
         self.timeout = parse_duration(settings.timeout)
         self._global = asyncio.Semaphore(settings.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        limits = httpx.Limits(
+            max_connections=settings.max_concurrency,
+            max_keepalive_connections=settings.max_concurrency,
+        )
+        transport = httpx.AsyncHTTPTransport(limits=limits)
+        if not settings.allow_private_addresses:
+            _guard_peers(transport)
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=httpx.Timeout(self.timeout),
-            limits=httpx.Limits(
-                max_connections=settings.max_concurrency,
-                max_keepalive_connections=settings.max_concurrency,
-            ),
+            transport=transport,
             headers={"User-Agent": settings.user_agent},
         )
 
@@ -246,6 +291,12 @@ class HttpFetcher:
         except httpx.DecodingError as exc:
             msg = f"cannot decode the compressed response: {exc}"
             raise FetchError(msg, "network") from None
+        except httpx.ConnectError as exc:
+            outcome = "blocked" if str(exc).startswith(_REFUSED) else "network"
+            msg = (
+                f"{exc}" if outcome == "blocked" else f"ConnectError: {exc or 'connection failed'}"
+            )
+            raise FetchError(msg, outcome) from None
         except (httpx.TransportError, httpx.InvalidURL, httpx.StreamError) as exc:
             msg = f"{type(exc).__name__}: {exc or 'connection failed'}"
             raise FetchError(msg, "network") from None

@@ -235,3 +235,24 @@ def test_full_text_pages_go_through_the_ssrf_guard(server):
 
     assert asyncio.run(go()) is None
     assert server.requests == []
+
+
+def test_the_connected_peer_is_checked_too(server):
+    """A name that passes the resolve-time check but connects to loopback (DNS rebinding)."""
+    import connectors.fetcher as fetcher_module
+
+    server.routes["/f"] = Route(RSS)
+
+    async def go():
+        original = fetcher_module.check_destination
+        fetcher_module.check_destination = lambda url, allow: asyncio.sleep(0)  # a rebinding DNS
+        fetcher = HttpFetcher(ConnectorSettings())
+        try:
+            return await fetcher.fetch(server.url("/f"))
+        finally:
+            fetcher_module.check_destination = original
+            await fetcher.aclose()
+
+    result = asyncio.run(go())
+    assert result.outcome == "blocked" and "refusing connection to 127.0.0.1" in result.error
+    assert server.requests == []
