@@ -64,13 +64,15 @@ class FullTextExtractor:
         if cached is not None and time.monotonic() - cached[0] < ROBOTS_TTL:
             return cached[1]
         result = await self.fetcher.fetch(f"{origin}/robots.txt", accept="text/plain, */*;q=0.5")
-        parser: RobotFileParser | None = RobotFileParser()
+        parser: RobotFileParser | None
         if result.outcome == "ok":
+            parser = RobotFileParser()
             parser.parse(result.body.decode("utf-8", "replace").splitlines())
-        elif 400 <= result.status < 500:
-            parser = None
-        else:  # unreachable or 5xx: assume everything is disallowed, as RFC 9309 asks
-            parser.disallow_all = True
+        elif 400 <= result.status < 500 and result.status != 429:
+            parser = None  # "unavailable": no rules
+        else:  # unreachable, 429 or 5xx: assume everything is disallowed, as RFC 9309 asks
+            parser = RobotFileParser()
+            parser.parse(["User-agent: *", "Disallow: /"])
         self._robots[origin] = (time.monotonic(), parser)
         return parser
 

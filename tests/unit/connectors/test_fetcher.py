@@ -256,3 +256,37 @@ def test_the_connected_peer_is_checked_too(server):
     result = asyncio.run(go())
     assert result.outcome == "blocked" and "refusing connection to 127.0.0.1" in result.error
     assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("robots", "allowed"),
+    [
+        (Route(b"User-agent: *\nDisallow: /private/\n", content_type="text/plain"), True),
+        (Route(b"User-agent: newsflow\nDisallow: /\n", content_type="text/plain"), False),
+        (Route(b"gone", 404, content_type="text/plain"), True),  # RFC 9309: unavailable = no rules
+        (Route(b"oops", 503, content_type="text/plain"), False),  # unreachable = disallow all
+    ],
+)
+def test_full_text_obeys_robots_txt(server, robots, allowed):
+    from pathlib import Path
+
+    from connectors.fulltext import FullTextExtractor
+
+    page = (
+        Path(__file__).resolve().parents[2] / "fixtures" / "feeds" / "article_page.html"
+    ).read_bytes()
+    server.routes["/robots.txt"] = robots
+    server.routes["/news/glacier"] = Route(page, content_type="text/html; charset=utf-8")
+
+    async def go():
+        fetcher = HttpFetcher(ConnectorSettings(allow_private_addresses=True))
+        try:
+            return await FullTextExtractor(fetcher, 10.0, "newsflow/0.1").extract(
+                server.url("/news/glacier")
+            )
+        finally:
+            await fetcher.aclose()
+
+    text = asyncio.run(go())
+    assert (text is not None and "Rhone glacier" in text) is allowed
+    assert len(server.requests_for("/news/glacier")) == (1 if allowed else 0)
