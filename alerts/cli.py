@@ -10,7 +10,7 @@ from typing import Any
 
 from alerts.backtest import run_backtest
 from alerts.channels import build_senders
-from alerts.notifier import AlertNotifier
+from alerts.notifier import AlertNotifier, DeliveryIndex
 from alerts.rules import RuleSet, load_rules, rules_path
 from alerts.state import DELIVERING, FAILED, read_state
 from newsflow.settings import Settings, parse_duration
@@ -33,7 +33,7 @@ def run_notifier(settings: Settings, rules_path: str | None) -> int:
         from prometheus_client import start_http_server
 
         start_http_server(settings.alerts.metrics_port)
-    notifier = AlertNotifier(settings, rules, senders)
+    notifier = AlertNotifier(settings, rules, senders, index=DeliveryIndex(settings))
 
     def stop(signum: int, _frame: Any) -> None:
         log.info("stopping the notifier", extra={"signal": signum})

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from prometheus_client import Counter
+
 from alerts.channels import DeliveryError, Notification, Sender
 from alerts.rules import RuleSet
 from alerts.state import (
@@ -27,7 +29,7 @@ from alerts.state import (
     delivery_key,
     throttle_key,
 )
-from newsflow.clients import kafka_consumer
+from newsflow.clients import elasticsearch_client, kafka_consumer
 from newsflow.schema import AlertEvent, iso
 from newsflow.settings import Settings, parse_duration
 
@@ -40,6 +42,38 @@ def _brief(alert: dict[str, Any]) -> dict[str, Any]:
     return {k: alert.get(k) for k in ("id", "title", "url", "matched_terms", "triggered_at")}
 
 
+DELIVERIES = Counter(
+    "newsflow_alert_deliveries",
+    "Alert notifications by channel and final status",
+    ["channel", "status"],
+)
+
+
+class DeliveryIndex:
+    """Mirrors each alert's delivery outcome into its news-alerts document (`delivery` field)."""
+
+    def __init__(self, settings: Settings):
+        self.alias = settings.indices.alerts
+        self.es = elasticsearch_client(settings)
+
+    def record(self, alert_id: str, entries: list[dict[str, Any]]) -> None:
+        delivery = [
+            {k: e.get(k) for k in ("channel", "status", "attempts", "reason", "at")}
+            for e in entries
+        ]
+        try:
+            self.es.update(
+                index=self.alias, id=alert_id, doc={"delivery": delivery}, retry_on_conflict=3
+            )
+        except Exception as exc:  # best effort: the state topic is the record; the doc may lag
+            log.info(
+                "alert document not updated", extra={"alert_id": alert_id, "reason": str(exc)[:200]}
+            )
+
+    def close(self) -> None:
+        self.es.close()
+
+
 class AlertNotifier:
     """The `newsflow alerts run` loop; `run(stop)` returns when `stop` is set."""
 
@@ -50,12 +84,14 @@ class AlertNotifier:
         senders: dict[str, Sender],
         state: DeliveryState | None = None,
         clock: Callable[[], float] = time.time,
+        index: DeliveryIndex | None = None,
     ):
         self.settings = settings
         self.rules = rules
         self.senders = senders
         self.state = state or DeliveryState(settings)
         self.clock = clock
+        self.index = index
         policy = rules.delivery
         self.max_attempts = policy.max_attempts
         self.backoff = parse_duration(policy.backoff)
@@ -126,10 +162,14 @@ class AlertNotifier:
                 "alert delivery failed", extra={"key": key, "attempts": attempts, "reason": reason}
             )
             self._record(key, {**base, "status": FAILED, "attempts": attempts, "reason": reason})
+        if self.index:
+            entries = [self.state.get(delivery_key(alert["id"], c)) for c in alert["channels"]]
+            self.index.record(alert["id"], [e for e in entries if e])
 
     def _record(self, key: str, value: dict[str, Any]) -> None:
         self.state.put(key, value)
         self.counts[value["status"]] = self.counts.get(value["status"], 0) + 1
+        DELIVERIES.labels(value.get("channel") or "?", value["status"]).inc()
 
     # --- throttle ---------------------------------------------------------------------------
 
@@ -278,4 +318,6 @@ class AlertNotifier:
         finally:
             consumer.close(autocommit=False)
             self.state.close()
+            if self.index:
+                self.index.close()
         return 0

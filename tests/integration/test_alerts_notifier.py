@@ -16,10 +16,10 @@ import yaml
 
 from alerts.channels import build_senders
 from alerts.cli import delivery_status
-from alerts.notifier import AlertNotifier
+from alerts.notifier import AlertNotifier, DeliveryIndex
 from alerts.rules import load_rules
 from alerts.state import DeliveryState, delivery_key, read_state
-from newsflow.clients import kafka_producer
+from newsflow.clients import elasticsearch_client, kafka_producer
 from newsflow.schema import AlertEvent
 from newsflow.settings import PROJECT_ROOT, Settings
 from tests.conftest import settings_env
@@ -180,11 +180,15 @@ def test_final_failure_is_recorded_with_its_reason_and_shown_by_status(
 ) -> None:
     rules = load_rules(write_rules(tmp_path, hook.url, max_attempts=2))
     hook.fail_remaining = 100
+    es = elasticsearch_client(isolated)  # the pipeline indexes the alert; here we do it ourselves
+    alert = AlertEvent(id="alert-9", rule_id="r1", article_id="a9", channels=["ops-webhook"])
+    es.index(index=isolated.indices.alerts, id=alert.id, document=alert.model_dump(mode="json"))
     notifier = AlertNotifier(
         isolated,
         rules,
         build_senders(rules, 5.0, env={"T_WEBHOOK_SECRET": SECRET}),
         DeliveryState(isolated),
+        index=DeliveryIndex(isolated),
     )
     thread = run_in_thread(notifier)
     try:
@@ -198,6 +202,10 @@ def test_final_failure_is_recorded_with_its_reason_and_shown_by_status(
         notifier.stop.set()
         thread.join(30)
     assert len(hook.requests) == 2
+    (delivery,) = es.get(index=isolated.indices.alerts, id="alert-9")["_source"]["delivery"]
+    es.close()
+    assert delivery["status"] == "failed" and delivery["attempts"] == 2
+    assert "HTTP 503" in delivery["reason"]
     capsys.readouterr()
     assert delivery_status(isolated, as_json=False) == 0
     out = capsys.readouterr().out
