@@ -6,12 +6,13 @@ rules with a matched term (or whose query holds with no term at all, e.g. `NOT x
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import ahocorasick
 
-from alerts.query import Node, Term, evaluate, parse_query, terms
+from alerts.query import Node, Not, Or, Term, evaluate, parse_query, terms
 from alerts.rules import Rule, RuleSet
 from alerts.text import FieldText, fold, folded_words
 
@@ -35,11 +36,34 @@ class RuleMatch:
 class _Compiled:
     rule: Rule
     query: Node
+    holds: Predicate
     term_ids: dict[Term, int]
     explained: tuple[tuple[int, str], ...]  # (term id, label) of each term that counts for the rule
     entities: tuple[tuple[str, str], ...]  # (as written, folded)
     sources: frozenset[str]
     languages: frozenset[str]
+
+
+Predicate = Callable[[set[int]], bool]
+
+
+def compile_query(node: Node, term_ids: dict[Term, int]) -> Predicate:
+    """The query as a function of the set of matched term ids (set operations where possible)."""
+    if isinstance(node, Term):
+        term_id = term_ids[node]
+        return lambda matched: term_id in matched
+    if isinstance(node, Not):
+        inner = compile_query(node.child, term_ids)
+        return lambda matched: not inner(matched)
+    if all(isinstance(child, Term) for child in node.children):
+        ids = frozenset(term_ids[child] for child in node.children)  # type: ignore[index]
+        if isinstance(node, Or):
+            return lambda matched: not ids.isdisjoint(matched)
+        return lambda matched: ids <= matched
+    parts = [compile_query(child, term_ids) for child in node.children]
+    if isinstance(node, Or):
+        return lambda matched: any(part(matched) for part in parts)
+    return lambda matched: all(part(matched) for part in parts)
 
 
 def _label(term: Term) -> str:
@@ -119,6 +143,7 @@ class RuleMatcher:
             _Compiled(
                 rule=rule,
                 query=query,
+                holds=compile_query(query, term_ids),
                 term_ids=term_ids,
                 explained=tuple(explained.items()),
                 entities=tuple((name, fold(name)) for name in rule.entities),
@@ -154,7 +179,7 @@ class RuleMatcher:
             compiled = self._rules[index]
             if not self._filters_pass(compiled, article):
                 continue
-            if evaluate(compiled.query, lambda t, c=compiled: c.term_ids[t] in matched):
+            if compiled.holds(matched):
                 results.append(self._explain(compiled, article, matched, first))
         return results
 

@@ -235,15 +235,22 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rules", default="10,1000,10000")
+    parser.add_argument(
+        "--vocabulary", type=int, default=30_000,
+        help="distinct words; larger = rarer rule terms = fewer alerts per article",
+    )  # fmt: skip
     args = parser.parse_args()
     rng = random.Random(6)
-    words = vocabulary(rng, 30_000)
+    words = vocabulary(rng, args.vocabulary)
     sample = zipf_sampler(rng, words)
     articles = [make_article(rng, sample) for _ in range(args.articles)]
     chars = statistics.median(
         len(a["title"]) + len(a["summary"]) + len(a["body"]) for a in articles
     )
-    print(f"{len(articles)} articles, median {chars:.0f} characters, {args.repeat} passes each")
+    print(
+        f"{len(articles)} articles, median {chars:.0f} characters, {args.repeat} passes each, "
+        f"vocabulary {args.vocabulary:,} words"
+    )
     print(f"{'rules':>7} {'compile s':>10} {'median ms':>10} {'p95 ms':>8} {'fired/article':>14}")
     for count in (int(c) for c in args.rules.split(",")):
         ruleset = parse_rules({"rules": make_rules(rng, words, count)})

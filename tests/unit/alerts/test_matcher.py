@@ -143,3 +143,29 @@ def test_disabled_rules_and_empty_documents() -> None:
     assert fired(m, doc("x")) == ["on"]
     assert fired(m, {"id": "a2", "title": None, "body": None}) == []
     assert fired(matcher(), doc("x")) == []
+
+
+def test_compiled_queries_agree_with_the_query_semantics() -> None:
+    import itertools
+    import random
+
+    from alerts.matcher import compile_query
+    from alerts.query import evaluate, parse_query, terms
+
+    rng = random.Random(3)
+    words = ["a", "b", "c", "d"]
+
+    def random_query(depth: int) -> str:
+        if depth == 0 or rng.random() < 0.3:
+            return rng.choice(words)
+        op = rng.choice([" AND ", " OR ", " "])
+        inner = op.join(random_query(depth - 1) for _ in range(rng.randint(2, 3)))
+        return ("NOT " if rng.random() < 0.3 else "") + f"({inner})"
+
+    for _ in range(200):
+        node = parse_query(random_query(3))
+        ids = {term: words.index(term.folded) for term, _ in terms(node)}
+        holds = compile_query(node, ids)
+        for present in itertools.product([False, True], repeat=len(words)):
+            matched = {i for i, p in enumerate(present) if p}
+            assert holds(matched) == evaluate(node, lambda t, m=matched, i=ids: i[t] in m)
