@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import apache_beam as beam
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 Mode = Literal["versioned", "create"]
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF_S = 30.0
+MAX_IN_FLIGHT = 2  # bulk requests per sink instance; one is being built while one is sent
 
 
 class ElasticsearchUnavailable(NewsflowError):
@@ -81,6 +84,14 @@ def _is_retryable(exc: Exception) -> bool:
     return isinstance(exc, ApiError) and exc.meta.status in RETRYABLE_STATUS
 
 
+@dataclass
+class _BulkResult:
+    dead: list[Any] = field(default_factory=list)
+    indexed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+
+
 class _WriteToElasticsearchFn(beam.DoFn):
     """Buffers documents, flushes by count, bytes and age (and at the end of every bundle)."""
 
@@ -102,8 +113,11 @@ class _WriteToElasticsearchFn(beam.DoFn):
     def setup(self) -> None:
         # Retries are ours (with backoff and per-item handling), not the transport's.
         self._es = elasticsearch_client(self.settings, max_retries=0, retry_on_timeout=False)
+        self._pool: ThreadPoolExecutor | None = None
 
     def teardown(self) -> None:
+        if getattr(self, "_pool", None) is not None:
+            self._pool.shutdown(wait=True)
         if getattr(self, "_es", None) is not None:
             self._es.close()
 
@@ -111,8 +125,12 @@ class _WriteToElasticsearchFn(beam.DoFn):
         self._buffer: list[tuple[dict[str, Any], str]] = []
         self._bytes = 0
         self._oldest = 0.0
+        self._in_flight: list[Future] = []
+        self._dead: list[Any] = []
+        if getattr(self, "_pool", None) is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"bulk-{self.index}")
 
-    def process(self, doc: dict[str, Any]):
+    def process(self, doc: dict[str, Any]) -> None:
         if not self._buffer:
             self._oldest = time.monotonic()
         lines = bulk_lines(doc, self.index, self.mode, iso(utcnow()))
@@ -120,16 +138,38 @@ class _WriteToElasticsearchFn(beam.DoFn):
         self._bytes += len(lines)
         full = len(self._buffer) >= self.max_docs or self._bytes >= self.max_bytes
         if full or time.monotonic() - self._oldest >= self.max_age:
-            yield from self._flush()
+            self._submit()
 
     def finish_bundle(self):
-        for dead in self._flush():
-            yield WindowedValue(dead, MAX_TIMESTAMP, [GlobalWindow()])
+        """Wait for every bulk of the bundle: the offsets are committed only after this returns."""
+        self._submit()
+        while self._in_flight:
+            self._collect(self._in_flight.pop(0))
+        dead, self._dead = self._dead, []
+        for letter in dead:
+            yield WindowedValue(letter, MAX_TIMESTAMP, [GlobalWindow()])
 
-    def _flush(self) -> list[Any]:
-        """Write the buffer; return dead letters for documents Elasticsearch refused for good."""
+    def _submit(self) -> None:
+        """Send the buffer in the background (the next batch is prepared meanwhile)."""
+        if not self._buffer:
+            return
         pending, self._buffer, self._bytes = self._buffer, [], 0
-        dead: list[Any] = []
+        if len(self._in_flight) >= MAX_IN_FLIGHT:  # backpressure: ES sets the pace
+            self._collect(self._in_flight.pop(0))
+        self._in_flight.append(self._pool.submit(self._write, pending))
+
+    def _collect(self, future: Future) -> None:
+        result: _BulkResult = future.result()  # raises ElasticsearchUnavailable: bundle fails
+        self._dead += result.dead
+        self.indexed.inc(result.indexed)
+        self.skipped.inc(result.skipped)
+        self.latency.update(int(result.seconds * 1000))
+        if result.dead:
+            self.failed.inc(len(result.dead))
+
+    def _write(self, pending: list[tuple[dict[str, Any], str]]) -> _BulkResult:
+        """Write one batch, retrying what may succeed later; permanent refusals -> dead letters."""
+        result = _BulkResult()
         started = time.monotonic()
         attempt = 0
         while pending:
@@ -142,21 +182,21 @@ class _WriteToElasticsearchFn(beam.DoFn):
                 continue
             retry = []
             for (doc, lines), item in zip(pending, items, strict=True):
-                outcome = self._outcome(item)
+                outcome = self._outcome(item, result)
                 if outcome == "retry":
                     retry.append((doc, lines))
                 elif outcome != "ok":
-                    dead.append(dead_letter_for(doc, "index", RecordError("index", outcome)))
+                    result.dead.append(dead_letter_for(doc, "index", RecordError("index", outcome)))
             if retry:
                 attempt = self._backoff(attempt, f"{len(retry)} document(s) rejected with 429/5xx")
             pending = retry
-        elapsed = time.monotonic() - started
-        metrics.BULK_SECONDS.observe(elapsed)
-        self.latency.update(int(elapsed * 1000))
-        if dead:
-            self.failed.inc(len(dead))
-            metrics.DEAD_LETTERS.labels(stage="index").inc(len(dead))
-        return dead
+        result.seconds = time.monotonic() - started
+        metrics.BULK_SECONDS.observe(result.seconds)
+        metrics.DOCUMENTS_INDEXED.labels(index=self.index).inc(result.indexed)
+        metrics.DOCUMENTS_SKIPPED.labels(index=self.index).inc(result.skipped)
+        if result.dead:
+            metrics.DEAD_LETTERS.labels(stage="index").inc(len(result.dead))
+        return result
 
     def _bulk(self, pending: list[tuple[dict[str, Any], str]]) -> list[dict[str, Any]]:
         body = "".join(lines for _doc, lines in pending)
@@ -165,14 +205,15 @@ class _WriteToElasticsearchFn(beam.DoFn):
             return [{"status": 201}] * len(pending)
         return [next(iter(entry.values())) for entry in response["items"]]
 
-    def _outcome(self, item: dict[str, Any]) -> str:
+    @staticmethod
+    def _outcome(item: dict[str, Any], result: _BulkResult) -> str:
         """'ok', 'retry' or the reason of a permanent failure."""
         status = int(item.get("status", 500))
         if status < 300:
-            self._count(1, 0)
+            result.indexed += 1
             return "ok"
         if status == 409:  # same or newer revision already indexed / alert already recorded
-            self._count(0, 1)
+            result.skipped += 1
             return "ok"
         if status in RETRYABLE_STATUS:
             return "retry"
@@ -180,14 +221,6 @@ class _WriteToElasticsearchFn(beam.DoFn):
         if isinstance(error, dict):
             return f"HTTP {status} {error.get('type', 'error')}: {error.get('reason', '')}"[:2000]
         return f"HTTP {status}: {error}"[:2000]
-
-    def _count(self, indexed: int, skipped: int) -> None:
-        if indexed:
-            self.indexed.inc(indexed)
-            metrics.DOCUMENTS_INDEXED.labels(index=self.index).inc(indexed)
-        if skipped:
-            self.skipped.inc(skipped)
-            metrics.DOCUMENTS_SKIPPED.labels(index=self.index).inc(skipped)
 
     def _backoff(self, attempt: int, reason: str) -> int:
         if attempt >= self.max_retries:

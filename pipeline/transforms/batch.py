@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 import apache_beam as beam
@@ -13,18 +12,38 @@ from newsflow.clients import elasticsearch_client
 from newsflow.settings import Settings
 
 
-class LruDict(OrderedDict):
-    """A dict that forgets its least recently written keys beyond `capacity`."""
+class RecentDict:
+    """A mapping that remembers roughly the last `capacity` keys written.
+
+    Two generations: writes go to the young one; when it holds capacity/2 keys it becomes the
+    old one and the previous old one is dropped. O(1) with plain-dict speed (an OrderedDict's
+    move_to_end per write cost more than the lookups it served).
+    """
 
     def __init__(self, capacity: int):
-        super().__init__()
-        self.capacity = capacity
+        self.half = max(1, capacity // 2)
+        self.young: dict[Any, Any] = {}
+        self.old: dict[Any, Any] = {}
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        value = self.young.get(key, _MISSING)
+        if value is _MISSING:
+            value = self.old.get(key, default)
+        return value
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self.young or key in self.old
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        super().__setitem__(key, value)
-        self.move_to_end(key)
-        if len(self) > self.capacity:
-            self.popitem(last=False)
+        self.young[key] = value
+        if len(self.young) >= self.half:
+            self.old, self.young = self.young, {}
+
+    def __len__(self) -> int:
+        return len(self.young) + len(self.old)
+
+
+_MISSING = object()
 
 
 class BatchLookupFn(beam.DoFn):

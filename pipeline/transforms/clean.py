@@ -78,7 +78,8 @@ def html_to_text(value: str, _again: bool = True) -> str:
 
 def normalise_text(value: str) -> str:
     """NFKC, invisible characters removed, spaces collapsed, at most one blank line between blocks."""
-    value = unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
+    if not value.isascii():  # NFKC and invisible characters only concern non-ASCII text
+        value = unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     lines = [_SPACES.sub(" ", line).strip() for line in value.split("\n")]
     lines = [line for line in lines if line and not _BOILERPLATE_LINE.match(line)]

@@ -17,7 +17,7 @@ from apache_beam.metrics import Metrics
 from newsflow.settings import Settings
 from pipeline import metrics
 from pipeline.io.elasticsearch import search_with_retries
-from pipeline.transforms.batch import BatchLookupFn, LruDict
+from pipeline.transforms.batch import BatchLookupFn, RecentDict
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class _DropDuplicatesFn(BatchLookupFn):
 
     def setup(self) -> None:
         super().setup()
-        self.owners: LruDict = LruDict(CACHE_SIZE)  # content_hash -> ids that carry it
+        self.owners: RecentDict = RecentDict(CACHE_SIZE)  # content_hash -> ids that carry it
 
     def indexed_owners(self, hashes: list[str]) -> dict[str, set[str]]:
         hits = search_with_retries(

@@ -30,7 +30,7 @@ import numpy as np
 
 from newsflow.settings import Settings, parse_duration
 from pipeline.io.elasticsearch import search_with_retries
-from pipeline.transforms.batch import BatchLookupFn, LruDict
+from pipeline.transforms.batch import BatchLookupFn, RecentDict
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,10 @@ def shingles(text: str) -> np.ndarray:
     Stable across processes (CRC32, not Python's salted hash): workers and restarts agree.
     """
     words = _WORDS.findall(text.casefold())[:MAX_TOKENS]
-    hashes = np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
+    known = list(map(_WORD_HASHES.get, words))  # C-speed for the (usual) known words
+    if None in known:
+        known = [h if h is not None else _word_hash(w) for h, w in zip(known, words, strict=True)]
+    hashes = np.array(known, dtype=np.uint64)
     if len(hashes) < 2:
         return hashes
     return (hashes[:-1] * _MIX + hashes[1:]) & _MASK
@@ -98,7 +101,8 @@ def _epoch(value: Any) -> float:
 
 
 def story_text(doc: dict[str, Any]) -> str:
-    return "\n".join(filter(None, (doc.get("title"), doc.get("summary"), doc.get("body"))))
+    """Title and body (the summary when there is no body: it mostly repeats the body's start)."""
+    return f"{doc.get('title') or ''}\n{doc.get('body') or doc.get('summary') or ''}"
 
 
 class _AssignStoriesFn(BatchLookupFn):
@@ -112,18 +116,19 @@ class _AssignStoriesFn(BatchLookupFn):
     def setup(self) -> None:
         super().setup()
         # band key -> [(doc id, story id, published epoch)], most recent last
-        self.by_key: LruDict = LruDict(CACHE_KEYS)
+        self.by_key: RecentDict = RecentDict(CACHE_KEYS)
 
     def remember(self, doc_id: str, story: str, published: float, keys: list[str]) -> None:
         entry = (doc_id, story, published)
+        by_key = self.by_key
         for key in keys:
-            entries = self.by_key.get(key)
+            entries = by_key.get(key)
             if entries is None:
-                self.by_key[key] = [entry]
-                continue
-            if any(e[0] == doc_id for e in entries):
-                entries = [e for e in entries if e[0] != doc_id]
-            self.by_key[key] = [*entries[-(CANDIDATES_PER_KEY - 1) :], entry]
+                by_key[key] = [entry]
+            elif entries[-1][0] != doc_id:  # a replay of the latest entry adds nothing
+                entries.append(entry)
+                if len(entries) > CANDIDATES_PER_KEY:
+                    del entries[0]
 
     def load_indexed(self, docs: list[dict[str, Any]]) -> None:
         """Put indexed documents sharing a band with this batch (within the window) in the cache."""

@@ -62,12 +62,13 @@ def _sink(fake: FakeElasticsearch, mode: str = "versioned") -> _WriteToElasticse
     fn = _WriteToElasticsearchFn(SETTINGS, "articles", mode)  # type: ignore[arg-type]
     fn.backoff_base = 0.001
     fn._es = fake
+    fn._pool = None
     fn.start_bundle()
     return fn
 
 
 def _write(fn: _WriteToElasticsearchFn, docs: list[dict[str, Any]]) -> list[Any]:
-    dead = [d for doc in docs for d in fn.process(doc)]
+    dead = [d for doc in docs for d in (fn.process(doc) or [])]
     return dead + [wv.value for wv in fn.finish_bundle()]
 
 
