@@ -35,6 +35,9 @@ from newsflow.settings import Settings, parse_duration
 
 log = logging.getLogger(__name__)
 
+# final delivery records are kept this long (well beyond news.alerts retention, so any replay
+# of a retained alert still finds its record); older ones are tombstoned at start-up
+STATE_MAX_AGE = 30 * 86400
 MAX_HELD_LISTED = 50  # a summary lists this many held alerts, and counts the rest
 
 
@@ -300,6 +303,9 @@ class AlertNotifier:
             # retries against a down channel block the loop: allow long batches before a rebalance
             max_poll_interval_ms=3_600_000,
         )
+        pruned = self.state.prune(STATE_MAX_AGE)
+        if pruned:
+            log.info("forgot old delivery records", extra={"pruned": pruned, "older_than_days": 30})
         last_activity = time.monotonic()
         try:
             while not self.stop.is_set():

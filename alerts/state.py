@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from newsflow.clients import kafka_consumer, kafka_producer
@@ -69,6 +70,19 @@ class DeliveryState:
         self.topic = settings.topics.alert_deliveries
         self.entries = read_state(settings) if entries is None else entries
         self._producer = kafka_producer(settings, linger_ms=0)
+
+    def prune(self, max_age_seconds: float) -> int:
+        """Tombstone final entries older than `max_age_seconds`; returns how many went."""
+        cutoff = iso(datetime.fromtimestamp(time.time() - max_age_seconds, UTC))
+        doomed = [
+            k for k, v in self.entries.items()
+            if k.startswith("delivery/") and v.get("status") in FINAL and v.get("at", "") < cutoff
+        ]  # fmt: skip
+        for key in doomed:
+            self._producer.send(self.topic, key=key.encode("utf-8"), value=None)
+            del self.entries[key]
+        self._producer.flush(timeout=30)
+        return len(doomed)
 
     def get(self, key: str) -> dict[str, Any] | None:
         return self.entries.get(key)

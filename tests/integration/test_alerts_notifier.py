@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -223,3 +224,30 @@ def test_unset_signature_secret_is_a_clear_config_error(
     assert "field 'secret_env'" in output and "$T_WEBHOOK_SECRET, which is not set" in output
     assert str(rules) in output
     assert os.environ.get("T_WEBHOOK_SECRET") is None
+
+
+def test_old_final_delivery_records_are_tombstoned(isolated: Settings) -> None:
+    producer = kafka_producer(isolated)
+    old = {
+        "status": "delivered",
+        "alert_id": "old",
+        "channel": "log",
+        "at": "2020-01-01T00:00:00.000Z",
+    }
+    recent = {**old, "alert_id": "recent", "at": "2999-01-01T00:00:00.000Z"}
+    pending = {**old, "alert_id": "pending", "status": "delivering"}
+    for entry in (old, recent, pending):
+        key = delivery_key(entry["alert_id"], "log").encode()
+        producer.send(isolated.topics.alert_deliveries, key=key, value=json.dumps(entry).encode())
+    producer.flush(timeout=30)
+    producer.close()
+
+    state = DeliveryState(isolated)
+    try:
+        assert state.prune(30 * 86400) == 1
+    finally:
+        state.close()
+    assert set(read_state(isolated)) == {
+        delivery_key("recent", "log"),
+        delivery_key("pending", "log"),
+    }

@@ -30,6 +30,9 @@ class MemoryState:
         self.entries[key] = value
         self.log.append((key, value.get("status")))
 
+    def prune(self, max_age_seconds: float) -> int:
+        return 0
+
     def close(self) -> None:
         pass
 
