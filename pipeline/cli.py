@@ -17,6 +17,7 @@ from pipeline import metrics
 from pipeline.io.kafka import RUN_CONTROL, request_stop
 from pipeline.main import build_pipeline
 from pipeline.options import DEFAULT_RUNNER, NewsflowOptions
+from pipeline.replay import FRESH_INDEX_FLAG, create_fresh_index, replay_stamp, swap_alias
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def pipeline_options(
     ours = options.view_as(NewsflowOptions).get_all_options(retain_unknown_options=False)
     flags = {k: ours.get(k) for k in (
         "kafka_read", "kafka_expansion_service", "kafka_partition_slots", "kafka_max_records",
-        "kafka_poll_ms", "until_idle",
+        "kafka_poll_ms", "until_idle", "fresh_index",
     )}  # fmt: skip
     flags["start_time_ms"] = parse_start_time(ours.get("kafka_start_time"))
     return options, flags
@@ -94,11 +95,31 @@ def _log_counters(result: Any) -> None:
     )
 
 
+def _replay_settings(
+    settings: Settings, flags: dict[str, Any], until_idle: float | None, from_files: str | None
+) -> tuple[Settings, str | None]:
+    """A replay reads with its own consumer group; --fresh_index writes into a new index."""
+    stamp = replay_stamp()
+    if flags["start_time_ms"] is not None:
+        group = f"{settings.pipeline.consumer_group}-replay-{stamp}"
+        settings = settings.with_overrides(pipeline={"consumer_group": group})
+    if not flags["fresh_index"]:
+        return settings, None
+    if until_idle is None and not from_files:
+        msg = "--fresh_index needs an end: add --until-idle SECONDS or --from-files GLOB"
+        raise ConfigError(FRESH_INDEX_FLAG, msg)
+    index = create_fresh_index(settings, stamp)
+    return settings.with_overrides(indices={"articles": index}), index
+
+
 def run_pipeline(
     settings: Settings, until_idle: float | None, from_files: str | None, beam_args: list[str]
 ) -> int:
     """Run the pipeline until stopped (or idle for `until_idle` seconds, or the files are read)."""
     options, flags = pipeline_options(beam_args, until_idle)
+    alias, fresh = settings.indices.articles, None
+    if flags["fresh_index"] or flags["start_time_ms"] is not None:
+        settings, fresh = _replay_settings(settings, flags, until_idle, from_files)
     log.info(
         "pipeline starting",
         extra={
@@ -117,5 +138,11 @@ def run_pipeline(
     result = pipeline.run()
     result.wait_until_finish()
     _log_counters(result)
+    if fresh:
+        previous = swap_alias(settings, alias, fresh)
+        print(
+            f"alias {alias} -> {fresh}"
+            + (f" (previous: {', '.join(previous)})" if previous else "")
+        )
     log.info("pipeline stopped", extra={"seconds": round(time.monotonic() - started, 1)})
     return 0

@@ -54,6 +54,12 @@ class NewsflowOptions(PipelineOptions):
             "group's committed offsets (replay)",
         )
         parser.add_argument(
+            "--fresh_index",
+            action="store_true",
+            help="write into a new index <alias>-<stamp> and move the alias to it at the end "
+            "(a replay with --kafka_start_time, or a backfill with --from-files; needs an end)",
+        )
+        parser.add_argument(
             "--until_idle",
             type=float,
             default=None,

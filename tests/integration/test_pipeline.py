@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,31 @@ def test_backfill_from_files(fast: Settings, tmp_path: Path):
     assert [(d.payload, d.source_topic) for d in dead] == [
         ("not json", f"file:{tmp_path / 'b.jsonl'}")
     ]
+
+
+def test_replay_from_a_time_into_a_fresh_index_swaps_the_alias(fast: Settings, tmp_path: Path):
+    from newsflow.clients import elasticsearch_client
+
+    old = [article(i) for i in range(3)]
+    produce(fast, old)
+    _run(fast, tmp_path)
+    time.sleep(0.05)  # Kafka timestamps are milliseconds: make "from" fall strictly between
+    since = int(time.time() * 1000)
+    new = [article(i) for i in range(3, 6)]
+    produce(fast, new)
+    _run(fast, tmp_path, f"--kafka_start_time={since}", "--fresh_index")
+
+    es = elasticsearch_client(fast)
+    try:
+        behind = es.indices.get_alias(name=fast.indices.articles)
+    finally:
+        es.close()
+    assert len(behind) == 1
+    ((index, spec),) = behind.items()
+    assert (
+        index != f"{fast.indices.articles}-000001"
+        and spec["aliases"][fast.indices.articles]["is_write_index"]
+    )
+    assert set(es_docs(fast)) == {a.id for a in new}  # only what was appended since the time
+    assert es_count(fast, index=f"{fast.indices.articles}-000001") == 3  # the old index is kept
+    assert uncommitted(fast) == 3  # the live group's offsets were not touched by the replay
