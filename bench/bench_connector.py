@@ -114,11 +114,45 @@ def one_round(settings: Settings, feeds: list[FeedConfig], producer) -> dict[str
     }
 
 
+def paced(
+    settings: Settings, feeds: list[FeedConfig], producer, proc, minutes: float, round_: int
+) -> None:
+    """Continuous mode, every feed due each minute (half of them changed): CPU as measured."""
+    state = ConnectorState(settings).load()
+    connector = RssConnector(settings, feeds, producer, state)
+
+    async def run() -> tuple[float, float, int]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(connector.run(stop=stop))
+        cpu, wall = time.process_time(), time.perf_counter()
+        bump = round_
+        while time.perf_counter() - wall < minutes * 60:
+            await asyncio.sleep(60 - (time.perf_counter() - wall) % 60)
+            proc.stdin.write(f"{bump}\n")  # the next minute's polls see half the feeds changed
+            proc.stdin.flush()
+            await asyncio.to_thread(proc.stdout.readline)
+            bump += 1
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        stop.set()
+        report = await task
+        return cpu, wall, report.polled
+
+    cpu, wall, polled = asyncio.run(run())
+    print(
+        f"paced, continuous mode, 1m interval for {wall / 60:.1f} min: {polled / wall * 60:,.0f} "
+        f"feeds/min polled, {cpu / wall:.2f} cores on average"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--items", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--paced", type=float, default=0, metavar="MINUTES",
+        help="also run the continuous mode with a 1m interval for MINUTES and measure its CPU",
+    )  # fmt: skip
     args = parser.parse_args()
 
     settings = bench_settings(load_settings())
@@ -142,6 +176,8 @@ def main() -> int:
             rounds.append(result)
             print(f"round {round_} (half 200, half 304; {result['records']} records, {result['revisions']} "
                   f"revisions): {result['feeds_per_min']:.0f} feeds/min, {result['cores']:.2f} cores")  # fmt: skip
+        if args.paced:
+            paced(settings, feeds, producer, proc, args.paced, args.rounds + 1)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         per_min = statistics.median(r["feeds_per_min"] for r in rounds)
         cores = statistics.median(r["cores"] for r in rounds)

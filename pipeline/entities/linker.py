@@ -54,6 +54,7 @@ _LOCATIVE = frozenset(
     {"in", "near", "at", "from", "to", "outside", "around", "across", "of", "into"}
 )
 _EDGE_PUNCT = "\"'`()[]{}<>,;:!?*|-\u201c\u201d\u2018\u2019\u2022\u00b7\u2013\u2014 \t"
+_NICKNAME = re.compile(r"^[\"\u201c].+[\"\u201d]$")
 _POSSESSIVE = re.compile(r"'s?$")
 _COORDINATION = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+)")
 _SPACES = re.compile(r"\s+")
@@ -65,13 +66,14 @@ ORG_HEADS = frozenset(
      "Motors", "Police", "Authority", "Organization", "Organisation", "Company", "Holdings",
      "Securities", "Partners", "Research", "Watch", "Union", "League", "Federation", "Court",
      "Office", "Service", "Network", "Coalition", "Alliance", "Movement", "Front", "Assembly",
-     "Parliament", "Congress", "Senate", "Bureau", "Survey", "Board", "Club", "Society", "Trust"}
+     "Parliament", "Congress", "Senate", "Bureau", "Survey", "Board", "Club", "Society", "Trust",
+     "Energy"}
 )  # fmt: skip
 PLACE_HEADS = frozenset(
     {"Channel", "River", "Sea", "Ocean", "Lake", "Valley", "Mountains", "Mountain", "Island",
      "Islands", "Bay", "Gulf", "Strait", "Peninsula", "Square", "Street", "Avenue", "Airport",
      "Bridge", "Park", "Stadium", "Arena", "Province", "Region", "County", "Township", "Strip",
-     "Desert", "Coast", "Canal", "Palace", "Cathedral", "Crossing", "Border", "Oblast"}
+     "Desert", "Coast", "Canal", "Palace", "Cathedral", "Crossing", "Border", "Oblast", "Dam"}
 )  # fmt: skip
 _CONNECTORS = frozenset(
     [
@@ -152,6 +154,7 @@ def clean_surface(text: str, label: str) -> str:
     text = _THE.sub("", text).strip(_EDGE_PUNCT)
     words = text.split(" ")
     if label == "PERSON":
+        words = [w for w in words if not _NICKNAME.match(w)]  # Jorge "Tuto" Quiroga
         while len(words) > 1 and (words[0].casefold() in TITLES or words[0][:1].islower()):
             words.pop(0)
     if label in ("PERSON", "ORG"):
@@ -160,12 +163,20 @@ def clean_surface(text: str, label: str) -> str:
     return " ".join(words)
 
 
+GENERIC_WORDS = frozenset(
+    {"party", "group", "government", "ministry", "department", "agency", "company", "state",
+     "city", "region", "province", "county", "district", "nation", "country"}
+)  # fmt: skip
+
+
 def is_junk(surface: str, gazetteer: Gazetteer) -> bool:
-    """Pronouns, numbers, single letters, lower-case words and operator-ignored surfaces."""
+    """Pronouns, numbers, single letters, lower-case words, generic nouns ("Party") and
+    operator-ignored surfaces."""
     letters = [c for c in surface if c.isalpha()]
     if len(letters) < 2:
         return True
-    if surface.casefold() in PRONOUNS or gazetteer.is_ignored(surface):
+    folded = surface.casefold()
+    if folded in PRONOUNS or folded in GENERIC_WORDS or gazetteer.is_ignored(surface):
         return True
     return not any(c.isupper() for c in surface)
 
@@ -201,8 +212,9 @@ def _known_words(mentions: Sequence[Mention]) -> Counter:
     """How many mentions each word occurs in (a member of 'Putin-Trump' must be one)."""
     words: Counter = Counter()
     for m in mentions:
-        if not _COMPOUND.match(m.text.strip()):
-            words.update(set(normalise(m.text).split(" ")))
+        text = m.text.strip()
+        if not _COMPOUND.match(text) and " and " not in text:
+            words.update(set(normalise(text).split(" ")))
     return words
 
 
@@ -255,7 +267,7 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
     """Steps 1, 3 and 4: gazetteer lookup (fixes type), compound split, junk dropped."""
     known = _known_words(mentions)
     out: list[_Resolved] = []
-    for mention in mentions:
+    for mention in _split_affiliations(mentions, gazetteer):
         for line in _run_on_parts(mention.text):
             surface = strip_possessive(clean_surface(line, mention.label), known, mention.label)
             if not surface:
@@ -267,6 +279,23 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
                 resolved = _resolve(part, context, gazetteer)
                 if resolved is not None:
                     out.append(resolved)
+    return out
+
+
+def _split_affiliations(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[Mention]:
+    """ "Ontario Premier Doug Ford", "US President Joe Biden" tagged as one PERSON: the known
+    place or organisation before the title becomes its own mention."""
+    out: list[Mention] = []
+    for m in mentions:
+        words = m.text.split(" ")
+        cut = next((i for i, w in enumerate(words) if i and w.casefold() in TITLES), 0)
+        head = " ".join(words[:cut])
+        if m.label == "PERSON" and cut and (gazetteer.lookup(head) or is_known_place(head)):
+            out.append(replace(m, text=head, label="GPE", end=m.start + len(head)))
+            rest = " ".join(words[cut:])
+            out.append(replace(m, text=rest, start=m.end - len(rest)))
+        else:
+            out.append(m)
     return out
 
 
@@ -299,8 +328,10 @@ def _vote_types(items: list[_Resolved]) -> None:
 
 
 def _contains(long: list[str], short: list[str]) -> bool:
-    n = len(short)
-    return any(long[i : i + n] == short for i in range(len(long) - n + 1))
+    """Every word of `short`, in order, in `long` ("Grand Renaissance Dam" in "Grand Ethiopian
+    Renaissance Dam"); a single word must be a whole word of `long`."""
+    it = iter(long)
+    return all(word in it for word in short)
 
 
 def _initials(name: str) -> str:
@@ -370,7 +401,16 @@ def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity
     for name, entity in by_name.items():
         votes = type_votes[name]
         entity.type = max(votes, key=lambda t: (votes[t], -_TYPE_PRIORITY.get(t, 9)))
-    return sorted(by_name.values(), key=lambda e: (-e.mentions, e.name))
+    fixed = {r.name for r in items if r.fixed}
+    kept = [e for e in by_name.values() if not _lone_word_person(e, fixed)]
+    return sorted(kept, key=lambda e: (-e.mentions, e.name))
+
+
+def _lone_word_person(entity: LinkedEntity, fixed: set[str]) -> bool:
+    """A one-word PERSON that no full name in the article and no gazetteer entry explains:
+    news introduces people by their full name, so this is nearly always a model error
+    ("Flash floods", "Turnout in Nuuk", half of "Hun Sen"). Mononyms go in the gazetteer."""
+    return entity.type == "PERSON" and " " not in entity.name and entity.name not in fixed
 
 
 def document_fields(entities: Sequence[LinkedEntity]) -> dict:

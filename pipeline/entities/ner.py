@@ -98,9 +98,29 @@ class GazetteerMatcher:
                 span = doc[start:end]
                 if not span.text[:1].isupper():  # "turkey", "chad": only capitalised text is a name
                     continue
+                if _inside_longer_name(doc, start):  # "Madrid" in "Real Madrid"
+                    continue
                 entry = self._entries[match_id]
                 found.append(Mention(span.text, "GAZETTEER", span.start_char, span.end_char, entry))
         return found
+
+
+_TITLE_WORDS = frozenset({"president", "minister", "prime", "chancellor", "king", "queen", "pope", "mr", "mrs", "ms", "dr", "senator", "governor", "mayor", "general", "secretary", "spokesman", "spokeswoman", "spokesperson", "premier", "prince", "princess", "judge", "sheikh", "lord", "sir", "ambassador", "envoy", "commander", "chief", "leader"})  # fmt: skip
+
+
+def _inside_longer_name(doc, start: int) -> bool:
+    """The match follows a capitalised word that is neither a title nor a sentence opener."""
+    if start == 0:
+        return False
+    prev = doc[start - 1]
+    if not (prev.is_alpha and prev.text[:1].isupper()) or prev.lower_ in _TITLE_WORDS:
+        return False
+    if start == 1:
+        return False
+    before = doc[start - 2]
+    return (
+        not (before.is_punct and before.text in '.!?:"\u201c') and "\n" not in before.text_with_ws
+    )
 
 
 def merge_mentions(ner: Sequence[Mention], gazetteer: Sequence[Mention]) -> list[Mention]:

@@ -39,18 +39,32 @@ def test_short_name_links_to_longest_full_name() -> None:
     assert (peskov.name, peskov.type, peskov.mentions) == ("Dmitry Peskov", "PERSON", 3)
 
 
-def test_short_name_without_full_name_stays() -> None:
-    assert names(link([m("Peskov", "PERSON")], Gazetteer())) == {("Peskov", "PERSON")}
+def test_lone_one_word_person_is_dropped_unless_gazetteer_knows_it() -> None:
+    assert link([m("Peskov", "PERSON"), m("Turnout", "PERSON", 20)], Gazetteer()) == []
+    gaz = Gazetteer([GazetteerEntry("Lula", "PERSON")])
+    assert names(link([m("Lula", "PERSON")], gaz)) == {("Lula", "PERSON")}
+
+
+def test_nickname_and_affiliation_trimmed_from_people() -> None:
+    gaz = Gazetteer([GazetteerEntry("Ontario", "LOCATION")])
+    found = link(
+        [m('Jorge "Tuto" Quiroga', "PERSON"), m("Ontario Premier Doug Ford", "PERSON", 40)], gaz
+    )
+    assert names(found) == {
+        ("Jorge Quiroga", "PERSON"),
+        ("Ontario", "LOCATION"),
+        ("Doug Ford", "PERSON"),
+    }
 
 
 def test_compound_split_when_members_are_known() -> None:
     mentions = [
         m("Putin-Trump", "PERSON", 0),
-        m("Putin", "PERSON", 30),
+        m("Vladimir Putin", "PERSON", 30),
         m("Donald Trump", "PERSON", 50),
     ]
     entities = link(mentions, Gazetteer())
-    assert names(entities) == {("Putin", "PERSON"), ("Donald Trump", "PERSON")}
+    assert names(entities) == {("Vladimir Putin", "PERSON"), ("Donald Trump", "PERSON")}
 
 
 def test_compound_kept_when_members_unknown() -> None:
