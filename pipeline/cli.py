@@ -135,8 +135,14 @@ def run_pipeline(
     started = time.monotonic()
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, settings, flags, from_files)
-    result = pipeline.run()
-    result.wait_until_finish()
+    try:
+        result = pipeline.run()
+        result.wait_until_finish()
+    except Exception as exc:  # a failed bundle: nothing after its last commit is lost
+        log.error(
+            "pipeline failed; restart it to resume from the last committed offsets", exc_info=exc
+        )
+        return 1
     _log_counters(result)
     if fresh:
         previous = swap_alias(settings, alias, fresh)
