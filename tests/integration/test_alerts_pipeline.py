@@ -30,7 +30,8 @@ BODY = (
     "warhead limits and the future of the New START framework. The talks are expected to continue "
     "through the week, with a joint statement possible on Friday if progress is made on inspections. "
     "Analysts cautioned that the two sides remain far apart on missile defence and on the role of "
-    "third countries, but welcomed the return to the table after more than a year of silence."
+    "third countries, but welcomed the return to the table after more than a year of silence. "
+    "Russian President Vladimir Putin said on Wednesday that the talks were useful."
 )
 
 
@@ -76,6 +77,8 @@ def write_rules(tmp_path: Path, hook_url: str) -> Path:
         "rules": [
             {"id": "arms", "query": '"arms control" AND NOT title:opinion', "channels": ["hook"]},
             {"id": "never", "query": "cricket", "channels": ["hook"]},
+            {"id": "putin", "query": "talks", "entities": ["Vladimir Putin"], "channels": ["hook"]},
+            {"id": "biden", "query": "talks", "entities": ["Joe Biden"], "channels": ["hook"]},
         ],
     }
     path = tmp_path / "alerts.yaml"
@@ -84,11 +87,16 @@ def write_rules(tmp_path: Path, hook_url: str) -> Path:
 
 
 def pipeline(
-    settings: Settings, rules: Path, log: Path, until_idle: float, group: str | None = None
+    settings: Settings,
+    rules: Path,
+    log: Path,
+    until_idle: float,
+    group: str | None = None,
+    entities: bool = False,
 ):
     env = settings_env(settings)
     env["NEWSFLOW_ALERT_RULES"] = str(rules)
-    env["NEWSFLOW_ENRICHMENT__ENABLED"] = "false"  # entity conditions are covered by unit tests
+    env["NEWSFLOW_ENRICHMENT__ENABLED"] = str(entities).lower()  # spaCy costs start-up time
     if group:
         env["NEWSFLOW_PIPELINE__CONSUMER_GROUP"] = group
     with log.open("ab") as out:
@@ -157,24 +165,28 @@ def test_same_story_from_two_feeds_alerts_once(
             "wire-c", 3, "Opinion: arms control talks resume", "A column on sport and culture."
         ),
     )
-    finish(pipeline(isolated, rules, log, until_idle=4), log)
+    finish(pipeline(isolated, rules, log, until_idle=4, entities=True), log)
 
     articles = article_docs(isolated)
     assert articles["wire-a"]["story_id"] == articles["wire-b"]["story_id"], "fixture: one story"
-    assert articles["wire-a"]["alert_rules"] == ["arms"] and articles["wire-b"]["alert_rules"] == [
-        "arms"
-    ]
-    assert articles["wire-c"]["alert_rules"] == []  # NOT title:opinion
-    (alert,) = alert_docs(isolated)
-    assert alert["rule_id"] == "arms" and alert["story_id"] == articles["wire-a"]["story_id"]
+    assert "Vladimir Putin" in articles["wire-a"]["persons"], "fixture: entity linked"
+    for feed in ("wire-a", "wire-b"):
+        assert articles[feed]["alert_rules"] == ["arms", "putin"]
+    assert articles["wire-c"]["alert_rules"] == []  # NOT title:opinion, and no Putin
+    alerts = {a["rule_id"]: a for a in alert_docs(isolated)}
+    assert set(alerts) == {"arms", "putin"}  # one per rule for the story, not one per feed
+    alert = alerts["arms"]
+    assert alert["story_id"] == articles["wire-a"]["story_id"]
     assert alert["matched_terms"] == ["arms control"]
     assert any("arms control talks" in s.lower() for s in alert["snippets"])
     assert {"id", "article_id", "title", "url", "triggered_at"} <= set(alert)
-    assert {event["id"] for event in alert_events(isolated)} == {alert["_id"]}
+    assert alerts["putin"]["matched_entities"] == ["Vladimir Putin"]
+    assert any("Vladimir Putin said" in s for s in alerts["putin"]["snippets"])
+    assert {event["id"] for event in alert_events(isolated)} == {a["_id"] for a in alerts.values()}
 
     notify_until_idle(isolated, rules)
-    assert hook.alert_ids() == [alert["_id"]]
-    assert hook.requests[0].json()["alert"]["matched_terms"] == ["arms control"]
+    assert sorted(hook.alert_ids()) == sorted(a["_id"] for a in alerts.values())
+    assert {r.json()["alert"]["rule_id"] for r in hook.requests} == {"arms", "putin"}
 
 
 def test_pipeline_killed_and_restarted_or_replayed_never_alerts_twice(
