@@ -88,43 +88,40 @@ def median_time(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
-def bench_spacy_and_enricher(docs: list[dict], repeats: int, batch_size: int) -> dict[str, float]:
-    nlp = load_model(MODEL)
-    enricher = EntityEnricher(
-        load_gazetteer(ROOT / "configs" / "entities.yaml"), {"en": MODEL}, batch_size
-    )
-    texts = [document_text(d) for d in docs]
-    enricher.enrich(docs[:2])  # warm-up: model already loaded, matcher built
-    spacy_s = median_time(lambda: list(nlp.pipe(texts, batch_size=batch_size)), repeats)
-    enrich_s = median_time(lambda: enricher.enrich(docs), repeats)
-    sample = texts[: min(len(texts), 60)]
+def latencies(docs: list[dict], nlp, enricher: EntityEnricher) -> dict[str, float]:
+    """Per-article latency (one article per call), spaCy alone vs the enricher."""
     spacy_lat, enrich_lat = [], []
-    for text, doc in zip(sample, docs, strict=False):
+    for doc in docs[:60]:
+        text = document_text(doc)
         started = time.perf_counter()
         nlp(text)
         spacy_lat.append(time.perf_counter() - started)
         started = time.perf_counter()
         enricher.enrich([doc])
         enrich_lat.append(time.perf_counter() - started)
-    q = lambda xs, p: sorted(xs)[int(p * (len(xs) - 1))] * 1000  # noqa: E731
+
+    def pct(xs: list[float], p: float) -> float:
+        return sorted(xs)[int(p * (len(xs) - 1))] * 1000
+
     return {
-        "spacy_s": spacy_s,
-        "enrich_s": enrich_s,
-        "spacy_p50_ms": q(spacy_lat, 0.5),
-        "spacy_p90_ms": q(spacy_lat, 0.9),
-        "enrich_p50_ms": q(enrich_lat, 0.5),
-        "enrich_p90_ms": q(enrich_lat, 0.9),
+        "spacy_p50_ms": pct(spacy_lat, 0.5),
+        "spacy_p90_ms": pct(spacy_lat, 0.9),
+        "enrich_p50_ms": pct(enrich_lat, 0.5),
+        "enrich_p90_ms": pct(enrich_lat, 0.9),
     }
 
 
-def bench_stage(docs: list[dict], settings, repeats: int) -> float:
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def run_stage(docs: list[dict], settings) -> None:
     from pipeline.transforms.enrich import ExtractEntities
 
-    def run() -> None:
-        with beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
-            _ = p | beam.Create(docs) | "ExtractEntities" >> ExtractEntities(settings)
-
-    return median_time(run, repeats)
+    with beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
+        _ = p | beam.Create(docs) | "ExtractEntities" >> ExtractEntities(settings)
 
 
 def raw_records(docs: list[dict], tag: str) -> list[str]:
@@ -155,30 +152,14 @@ def run_pipeline_once(settings, docs: list[dict], workdir: Path) -> float:
     return time.perf_counter() - started
 
 
-def bench_pipeline(docs: list[dict], repeats: int, enrich: bool) -> dict[str, float]:
+def pipeline_settings(enrich: bool):
     from newsflow.admin import initialise
-    from tests.conftest import cleanup, isolated_settings, unique_prefix
+    from tests.conftest import isolated_settings, unique_prefix
 
     settings = isolated_settings(load_settings(), unique_prefix())
     settings = settings.with_overrides(enrichment={"enabled": enrich})
     initialise(settings)
-    small = docs[:8]
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            run_pipeline_once(settings, small, Path(tmp))  # warm-up (imports, model load)
-            fixed = [run_pipeline_once(settings, small, Path(tmp)) for _ in range(repeats)]
-            full = [run_pipeline_once(settings, docs, Path(tmp)) for _ in range(repeats)]
-        total, with_entities = count_indexed(settings)
-    finally:
-        cleanup(settings)
-    n = len(docs)
-    return {
-        "end_to_end": rate(n, statistics.median(full)),
-        "steady": rate(n - len(small), statistics.median(full) - statistics.median(fixed)),
-        "indexed": total,
-        "with_entities": with_entities,
-        "expected": len(small) * (repeats + 1) + n * repeats,
-    }
+    return settings
 
 
 def count_indexed(settings) -> tuple[int, int]:
@@ -205,33 +186,69 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-pipeline", action="store_true", help="skip rows needing the stack")
     args = parser.parse_args()
+    from tests.conftest import cleanup
+
     settings = load_settings()
     batch = settings.enrichment.batch_size
     docs = full_length_articles(args.articles)
-    n = len(docs)
+    n, small = len(docs), docs[:8]
     words = statistics.median(len(d["body"].split()) for d in docs)
     print(
-        f"{n} articles, median {words:.0f} words, batch {batch}, 1 process, medians of {args.repeats}"
+        f"{n} articles, median {words:.0f} words, batch {batch}, 1 process, medians of {args.repeats} interleaved rounds"
     )
-    fig = bench_spacy_and_enricher(docs, args.repeats, batch)
-    spacy_rate = rate(n, fig["spacy_s"])
+    nlp = load_model(MODEL)
+    enricher = EntityEnricher(
+        load_gazetteer(ROOT / "configs" / "entities.yaml"), {"en": MODEL}, batch
+    )
+    texts = [document_text(d) for d in docs]
+    enricher.enrich(small)  # warm-up
+    runs: dict[str, list[float]] = {}
+    stacks = [] if args.no_pipeline else [pipeline_settings(True), pipeline_settings(False)]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            for stack in stacks:  # warm-up: imports, model load, index creation
+                run_pipeline_once(stack, small, work)
+            for _ in range(args.repeats):  # interleaved so machine load hits every row alike
+                runs.setdefault("spacy", []).append(
+                    timed(lambda: list(nlp.pipe(texts, batch_size=batch)))
+                )
+                runs.setdefault("enricher", []).append(timed(lambda: enricher.enrich(docs)))
+                runs.setdefault("stage", []).append(timed(lambda: run_stage(docs, settings)))
+                for name, stack in zip(("on", "off"), stacks, strict=False):
+                    runs.setdefault(f"{name}_small", []).append(
+                        run_pipeline_once(stack, small, work)
+                    )
+                    runs.setdefault(f"{name}_full", []).append(run_pipeline_once(stack, docs, work))
+        indexed = count_indexed(stacks[0]) if stacks else (0, 0)
+    finally:
+        for stack in stacks:
+            cleanup(stack)
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    spacy_rate = rate(n, med["spacy"])
     line("spaCy alone (nlp.pipe, ner only)", spacy_rate)
-    line("enricher (spaCy + canonicalise)", rate(n, fig["enrich_s"]), spacy_rate)
-    stage = rate(n, bench_stage(docs, settings, args.repeats))
-    line("ExtractEntities Beam stage", stage, spacy_rate, "  (incl. Beam start-up)")
-    if not args.no_pipeline:
-        on = bench_pipeline(docs, args.repeats, enrich=True)
-        off = bench_pipeline(docs, args.repeats, enrich=False)
-        line("whole pipeline, enrichment on", on["end_to_end"], spacy_rate, "  (incl. start-up)")
-        line("whole pipeline, enrichment on", on["steady"], spacy_rate, "  (steady state)")
-        line("whole pipeline, enrichment off", off["steady"], None, "  (steady state)")
-        print(
-            f"indexed (enrichment on): {on['indexed']} of {on['expected']}, {on['with_entities']} with entities"
+    line("enricher (spaCy + canonicalise)", rate(n, med["enricher"]), spacy_rate)
+    line("ExtractEntities Beam stage", rate(n, med["stage"]), spacy_rate, "  (incl. Beam start-up)")
+    if stacks:
+        expected = len(small) * (args.repeats + 1) + n * args.repeats
+        line(
+            "whole pipeline, enrichment on",
+            rate(n, med["on_full"]),
+            spacy_rate,
+            "  (incl. start-up)",
         )
-    for name in ("spacy", "enrich"):
-        label = "spaCy alone" if name == "spacy" else "enricher"
-        p50, p90 = fig[f"{name}_p50_ms"], fig[f"{name}_p90_ms"]
+        steady_on = rate(n - len(small), med["on_full"] - med["on_small"])
+        line("whole pipeline, enrichment on", steady_on, spacy_rate, "  (steady state)")
+        steady_off = rate(n - len(small), med["off_full"] - med["off_small"])
+        line("whole pipeline, enrichment off", steady_off, None, "  (steady state)")
+        print(f"indexed with enrichment on: {indexed[0]} of {expected}, {indexed[1]} with entities")
+    lat = latencies(docs, nlp, enricher)
+    for name, label in (("spacy", "spaCy alone"), ("enrich", "enricher")):
+        p50, p90 = lat[f"{name}_p50_ms"], lat[f"{name}_p90_ms"]
         print(f"latency per article, {label:<17}p50 {p50:6.1f} ms   p90 {p90:6.1f} ms")
+    if stacks:
+        per_article = (med["on_full"] - med["on_small"]) / (n - len(small)) * 1000
+        print(f"pipeline time per article, enrichment on: {per_article:.1f} ms (steady state)")
 
 
 if __name__ == "__main__":
