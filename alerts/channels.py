@@ -29,14 +29,17 @@ ALERT_ID_HEADER = "X-Newsflow-Alert-Id"
 class DeliveryError(NewsflowError):
     """One delivery attempt failed; `retryable` says whether trying again can help."""
 
-    def __init__(self, channel: str, reason: str, retryable: bool = True):
+    def __init__(
+        self, channel: str, reason: str, retryable: bool = True, retry_after: float | None = None
+    ):
         self.channel = channel
         self.reason = reason
         self.retryable = retryable
+        self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After)
         super().__init__(f"channel {channel}: {reason}")
 
     def __reduce__(self):
-        return (type(self), (self.channel, self.reason, self.retryable))
+        return (type(self), (self.channel, self.reason, self.retryable, self.retry_after))
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,9 @@ def _post(channel: str, url: str, body: bytes, headers: dict[str, str], timeout:
     # 4xx other than 408/429 will not get better by retrying: record it as a final failure
     retryable = response.status_code >= 500 or response.status_code in (408, 429)
     msg = f"HTTP {response.status_code} from {url}: {response.text[:200]}"
-    raise DeliveryError(channel, msg, retryable)
+    retry_after = response.headers.get("Retry-After", "")
+    wait = float(retry_after) if retry_after.isdigit() else None
+    raise DeliveryError(channel, msg, retryable, wait)
 
 
 @dataclass

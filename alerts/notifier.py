@@ -125,7 +125,8 @@ class AlertNotifier:
                         "reason": reason,
                     },
                 )
-                if not exc.retryable or attempt == self.max_attempts or self.stop.wait(delay):
+                wait = min(max(delay, exc.retry_after or 0), self.max_backoff)
+                if not exc.retryable or attempt == self.max_attempts or self.stop.wait(wait):
                     return False, attempt, reason
                 delay = min(delay * 2, self.max_backoff)
         return False, self.max_attempts, reason

@@ -34,6 +34,7 @@ class WebhookReceiver:
     requests: list[Received] = field(default_factory=list)
     fail_remaining: int = 0
     fail_status: int = 503
+    retry_after: str | None = None  # sent with failures as the Retry-After header
     hang: threading.Event = field(
         default_factory=threading.Event
     )  # set: requests wait for `release`
@@ -55,6 +56,8 @@ class WebhookReceiver:
                 status = receiver.fail_status if failing else 200
                 try:
                     self.send_response(status)
+                    if status != 200 and receiver.retry_after is not None:
+                        self.send_header("Retry-After", receiver.retry_after)
                     self.end_headers()
                     self.wfile.write(b"ok" if status == 200 else b"unavailable")
                 except OSError:

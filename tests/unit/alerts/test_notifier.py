@@ -165,3 +165,15 @@ def test_throttle_sends_one_per_window_and_summarises_the_rest(hook: WebhookRece
     n.handle(event(5))  # window over: its summary first, then event 5 is held in the next one
     assert [r.json()["type"] for r in hook.requests] == ["alert", "summary", "summary"]
     assert hook.requests[2].json()["alerts"][0]["id"] == "alert-4"
+
+
+def test_retry_after_from_the_server_is_honoured_up_to_max_backoff(hook: WebhookReceiver) -> None:
+    import time
+
+    hook.fail_remaining, hook.fail_status, hook.retry_after = 1, 429, "1"
+    n = notifier(hook, attempts=2)
+    n.max_backoff = 0.5  # Retry-After: 1 is capped here; without the header we would wait 10ms
+    started = time.monotonic()
+    n.handle(event(1))
+    assert 0.45 < time.monotonic() - started < 5
+    assert hook.alert_ids() == ["alert-1", "alert-1"]
