@@ -251,3 +251,39 @@ def test_old_final_delivery_records_are_tombstoned(isolated: Settings) -> None:
         delivery_key("recent", "log"),
         delivery_key("pending", "log"),
     }
+
+
+def test_throttled_alerts_survive_a_restart_and_arrive_as_one_summary(
+    isolated: Settings, hook: WebhookReceiver, tmp_path: Path
+) -> None:
+    path = write_rules(tmp_path, hook.url)
+    data = yaml.safe_load(path.read_text())
+    data["rules"][0]["throttle"] = "5s"
+    path.write_text(yaml.safe_dump(data))
+    rules = load_rules(path)
+
+    def start() -> tuple[AlertNotifier, threading.Thread]:
+        senders = build_senders(rules, 5.0, env={"T_WEBHOOK_SECRET": SECRET})
+        notifier = AlertNotifier(isolated, rules, senders, DeliveryState(isolated))
+        return notifier, run_in_thread(notifier)
+
+    notifier, thread = start()
+    try:
+        publish(isolated, 1)
+        wait_for(lambda: hook.alert_ids() == ["alert-1"], 30, "the first alert")
+        publish(isolated, 2, 3)
+        held = {delivery_key(f"alert-{n}", "ops-webhook"): "held" for n in (2, 3)}
+        wait_for(lambda: held.items() <= statuses(isolated).items(), 30, "alerts 2 and 3 held")
+    finally:
+        notifier.stop.set()
+        thread.join(30)
+    notifier, thread = start()  # a new process would read the same state topic
+    try:
+        wait_for(lambda: len(hook.requests) == 2, 30, "the summary after the window")
+    finally:
+        notifier.stop.set()
+        thread.join(30)
+    summary = hook.requests[1].json()
+    assert summary["type"] == "summary" and summary["rule_id"] == "r1" and summary["count"] == 2
+    assert sorted(a["id"] for a in summary["alerts"]) == ["alert-2", "alert-3"]
+    assert hook.requests[1].signature_ok(SECRET.encode())
