@@ -20,7 +20,7 @@ MAX_SNIPPETS = 8
 FIELDS = ("title", "body")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RuleMatch:
     """Why one rule fired on one article: the terms and entities, each with a snippet."""
 
@@ -158,11 +158,17 @@ class RuleMatcher:
         first: dict[int, tuple[str, int, int]] = {}
         if not self._patterns:
             return matched, first
+        terms_of = self._terms_of
         for field_name in FIELDS:
-            text = article.fields[field_name]
-            for end, (pattern_id, length) in self._automaton.iter(text.haystack):
-                for term_id, scope in self._terms_of[pattern_id]:
-                    if scope in ("any", field_name) and term_id not in matched:
+            seen: set[int] = set()  # frequent words hit many times; the first hit is all we need
+            for end, (pattern_id, length) in self._automaton.iter(
+                article.fields[field_name].haystack
+            ):
+                if pattern_id in seen:
+                    continue
+                seen.add(pattern_id)
+                for term_id, scope in terms_of[pattern_id]:
+                    if (scope == "any" or scope == field_name) and term_id not in matched:
                         matched.add(term_id)
                         first[term_id] = (field_name, end - length, length)
         return matched, first
