@@ -135,3 +135,26 @@ def test_rules_file_is_validated_when_the_pipeline_is_built(tmp_path) -> None:
         MatchAlerts(settings)
     missing = Settings().with_overrides(alerts={"rules_file": str(tmp_path / "none.yaml")})
     assert MatchAlerts(missing).ruleset.rules == []
+
+
+def test_dedupe_by_article_setting_reaches_the_stage() -> None:
+    docs = [
+        document("a1", "Arms control deal", "story-9"),
+        document("b7", "Arms control: done", "story-9"),
+    ]
+    per_article = Settings().with_overrides(alerts={"dedupe_by": "article"})
+    with BeamPipeline() as p:
+        story = p | "Story" >> beam.Create(docs) | "ByStory" >> MatchAlerts(Settings(), RULES)
+        article = (
+            p | "Article" >> beam.Create(docs) | "ByArticle" >> MatchAlerts(per_article, RULES)
+        )
+        assert_that(
+            story.alerts | "StoryIds" >> beam.Map(lambda a: a["id"]),
+            equal_to([alert_id("treaty", docs[0])] * 2),
+            label="OneIdPerStory",
+        )
+        assert_that(
+            article.alerts | "ArticleIds" >> beam.Map(lambda a: a["id"]),
+            equal_to([alert_id("treaty", d, "article") for d in docs]),
+            label="OneIdPerArticle",
+        )
