@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -287,3 +288,40 @@ def test_throttled_alerts_survive_a_restart_and_arrive_as_one_summary(
     assert summary["type"] == "summary" and summary["rule_id"] == "r1" and summary["count"] == 2
     assert sorted(a["id"] for a in summary["alerts"]) == ["alert-2", "alert-3"]
     assert hook.requests[1].signature_ok(SECRET.encode())
+
+
+def test_webhook_not_listening_for_a_while_is_delivered_once_it_is_back(
+    isolated: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="alerts.notifier")
+    gone = WebhookReceiver()
+    url, port = gone.url, gone.server.server_address[1]
+    gone.close()  # nothing listens on the port now: connection refused
+    rules = load_rules(
+        write_rules(tmp_path, url, max_attempts=8, backoff="200ms", max_backoff="1s")
+    )
+    senders = build_senders(rules, 5.0, env={"T_WEBHOOK_SECRET": SECRET})
+    notifier = AlertNotifier(isolated, rules, senders, DeliveryState(isolated))
+    thread = run_in_thread(notifier)
+    back = None
+    try:
+        publish(isolated, 5)
+        key = delivery_key("alert-5", "ops-webhook")
+        wait_for(
+            lambda: [
+                r for r in caplog.records if "could not reach" in str(getattr(r, "reason", ""))
+            ],
+            30,
+            "a refused delivery attempt",
+        )
+        back = WebhookReceiver(port=port)  # the endpoint comes back on the same address
+        wait_for(
+            lambda: statuses(isolated).get(key) == "delivered", 30, "delivery after the outage"
+        )
+    finally:
+        notifier.stop.set()
+        thread.join(30)
+        if back:
+            back.close()
+    assert back.alert_ids() == ["alert-5"]
+    assert read_state(isolated)[key]["attempts"] >= 2

@@ -40,6 +40,7 @@ class WebhookReceiver:
     )  # set: requests wait for `release`
     release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    port: int = 0  # 0: an ephemeral port
 
     def __post_init__(self) -> None:
         receiver = self
@@ -66,7 +67,7 @@ class WebhookReceiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
