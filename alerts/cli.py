@@ -13,6 +13,7 @@ from alerts.channels import build_senders
 from alerts.notifier import AlertNotifier, DeliveryIndex
 from alerts.rules import RuleSet, load_rules, rules_path
 from alerts.state import DELIVERING, FAILED, read_state
+from newsflow.errors import ConfigError
 from newsflow.settings import Settings, parse_duration
 
 log = logging.getLogger(__name__)
@@ -25,10 +26,16 @@ def _rules(settings: Settings, path: str | None) -> RuleSet:
 def run_notifier(settings: Settings, rules_path: str | None) -> int:
     """newsflow alerts run: consume news.alerts and deliver to channels until SIGTERM / Ctrl-C."""
     rules = _rules(settings, rules_path)
-    used = {"log"} | {channel for rule in rules.rules for channel in rule.channels}
-    senders = build_senders(
-        rules, parse_duration(rules.delivery.timeout), only=used
-    )  # secrets checked now
+    timeout = parse_duration(rules.delivery.timeout)
+    used = {"log"} | {channel for rule in rules.rules if rule.enabled for channel in rule.channels}
+    senders = build_senders(rules, timeout, only=used)  # a rule's channel must work: ConfigError
+    for name in set(rules.channels) - used:  # unused now, but older alerts may still name them
+        try:
+            senders.update(build_senders(rules, timeout, only={name}))
+        except ConfigError as exc:
+            log.warning(
+                "channel not usable, no rule uses it", extra={"channel": name, "reason": str(exc)}
+            )
     if settings.alerts.metrics_port:
         from prometheus_client import start_http_server
 

@@ -325,3 +325,23 @@ def test_webhook_not_listening_for_a_while_is_delivered_once_it_is_back(
             back.close()
     assert back.alert_ids() == ["alert-5"]
     assert read_state(isolated)[key]["attempts"] >= 2
+
+
+def test_unused_channel_with_unset_secret_does_not_block_the_notifier(
+    isolated: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "alerts.yaml"
+    path.write_text(
+        yaml.safe_dump({
+            "channels": {"spare": {"type": "webhook", "url": "http://127.0.0.1:9/x", "secret_env": "T_UNSET"}},
+            "rules": [{"id": "r1", "query": "treaty", "channels": ["log"]}],
+        })
+    )  # fmt: skip
+    log_path = tmp_path / "notifier.log"
+    process = start_notifier(isolated, path, log_path, secret=None)
+    try:
+        wait_for(lambda: "notifier started" in log_path.read_text(), 60, "the notifier to start")
+        assert "channel not usable, no rule uses it" in log_path.read_text()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
