@@ -101,6 +101,8 @@ class AlertNotifier:
         self.max_backoff = parse_duration(policy.max_backoff)
         self.stop = threading.Event()
         self.counts: dict[str, int] = {}
+        self._throttles = {r.id: r.throttle_seconds for r in rules.rules if r.throttle}
+        self._windows = {k for k in self.state.entries if k.startswith("throttle/")}
 
     # --- one (notification, channel) --------------------------------------------------------
 
@@ -178,8 +180,7 @@ class AlertNotifier:
     # --- throttle ---------------------------------------------------------------------------
 
     def _throttle(self, rule_id: str) -> float | None:
-        rule = self.rules.rule(rule_id)
-        return rule.throttle_seconds if rule else None
+        return self._throttles.get(rule_id)
 
     def _hold(self, alert: dict[str, Any], channel: str, key: str, base: dict[str, Any]) -> bool:
         """Hold the alert for the summary when its rule's throttle window is open."""
@@ -209,6 +210,7 @@ class AlertNotifier:
     def _open_window(self, rule_id: str, channel: str) -> None:
         if self._throttle(rule_id):
             tkey = throttle_key(rule_id, channel)
+            self._windows.add(tkey)
             self.state.put(
                 tkey,
                 {
@@ -222,8 +224,9 @@ class AlertNotifier:
 
     def flush_windows(self) -> None:
         """Summarise the alerts held in every throttle window that has ended."""
-        for tkey, entry in list(self.state.entries.items()):
-            if not tkey.startswith("throttle/") or not entry.get("held_count"):
+        for tkey in sorted(self._windows):
+            entry = self.state.get(tkey)
+            if not entry or not entry.get("held_count"):
                 continue
             window = self._throttle(entry["rule_id"]) or 0
             if self.clock() < entry["window_start"] + window:
