@@ -11,6 +11,7 @@ from alerts.ids import DedupeBy, alert_id
 from alerts.matcher import RuleMatch, RuleMatcher
 from alerts.rules import RuleSet
 from newsflow.clients import elasticsearch_client
+from newsflow.errors import ConfigError, NewsflowError
 from newsflow.schema import iso, utcnow
 from newsflow.settings import Settings, parse_duration
 
@@ -52,9 +53,13 @@ class BacktestReport:
 
 def indexed_articles(settings: Settings, since: str) -> Iterator[dict[str, Any]]:
     """Articles published within `since` (e.g. '7d'), oldest first."""
-    from elasticsearch import helpers
+    from elasticsearch import NotFoundError, helpers
 
-    start = utcnow() - timedelta(seconds=parse_duration(since))
+    try:
+        start = utcnow() - timedelta(seconds=parse_duration(since))
+    except ValueError as exc:
+        msg = "--since"
+        raise ConfigError(msg, str(exc)) from None
     es = elasticsearch_client(settings)
     try:
         yield from (
@@ -71,6 +76,9 @@ def indexed_articles(settings: Settings, since: str) -> Iterator[dict[str, Any]]
                 size=500,
             )
         )
+    except NotFoundError:
+        msg = f"index {settings.indices.articles!r} not found (run `newsflow init`)"
+        raise NewsflowError(msg) from None
     finally:
         es.close()
 

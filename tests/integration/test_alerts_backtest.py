@@ -89,3 +89,14 @@ def test_backtest_reports_a_rules_syntax_error(isolated: Settings, tmp_path: Pat
     result = backtest(isolated, rules)
     assert result.returncode == 2
     assert "entry 'rule broken': field 'query': unterminated phrase at column 1" in result.stderr
+
+
+def test_backtest_errors_are_one_clear_line(isolated: Settings, tmp_path: Path) -> None:
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text(RULES, encoding="utf-8")
+    result = backtest(isolated, rules, "--since", "soon")
+    assert result.returncode == 2 and "--since: not a duration: 'soon'" in result.stderr
+    missing = isolated.with_overrides(indices={"articles": f"{isolated.indices.articles}-none"})
+    result = backtest(missing, rules)
+    assert result.returncode == 1 and "not found (run `newsflow init`)" in result.stderr
+    assert "Traceback" not in result.stderr
