@@ -58,8 +58,8 @@ def indexed_articles(settings: Settings, since: str) -> Iterator[dict[str, Any]]
     try:
         start = utcnow() - timedelta(seconds=parse_duration(since))
     except ValueError as exc:
-        msg = "--since"
-        raise ConfigError(msg, str(exc)) from None
+        flag = "--since"
+        raise ConfigError(flag, str(exc)) from None
     es = elasticsearch_client(settings)
     try:
         yield from (
