@@ -53,12 +53,12 @@ class KafkaRecord(NamedTuple):
 class _RunControl:
     def __init__(self) -> None:
         self.stop = threading.Event()
-        self.last_input = time.monotonic()
+        self.last_input: float | None = None  # the idle clock starts at the first poll
         self.records = 0
 
     def reset(self) -> None:
         self.stop.clear()
-        self.last_input = time.monotonic()
+        self.last_input = None
         self.records = 0
 
     def note_input(self, count: int) -> None:
@@ -66,6 +66,8 @@ class _RunControl:
         self.records += count
 
     def idle_for(self) -> float:
+        if self.last_input is None:
+            self.last_input = time.monotonic()
         return time.monotonic() - self.last_input
 
 
