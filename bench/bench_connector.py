@@ -160,8 +160,11 @@ def main() -> int:
     proc, port = start_server(args.feeds, args.items)
     producer = kafka_producer(settings)
     try:
+        interval = 60.0 if args.paced else None  # paced: every feed is due once a minute
         feeds = [
-            FeedConfig(name=f"bench-{n}", url=f"http://127.0.0.1:{port}/feed/{n}")
+            FeedConfig(
+                name=f"bench-{n}", url=f"http://127.0.0.1:{port}/feed/{n}", interval=interval
+            )
             for n in range(args.feeds)
         ]
         cold = one_round(settings, feeds, producer)

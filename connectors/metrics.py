@@ -35,8 +35,8 @@ FULL_TEXT = Counter(
 )
 
 
-def serve_metrics(port: int | None) -> None:
+def serve_metrics(port: int | None, addr: str = "0.0.0.0") -> None:
     """Expose /metrics on the port (connector.metrics_port); no-op when unset."""
     if port:
-        start_http_server(port)
+        start_http_server(port, addr=addr)
         log.info("metrics on :%d/metrics", port, extra={"port": port})

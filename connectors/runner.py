@@ -99,10 +99,7 @@ class RssConnector:
                 if reload and (feeds := reload()) is not None:
                     self.feeds = feeds
                 for feed in self._due(once):
-                    self._in_flight.add(feed.name)
-                    task = asyncio.create_task(self._poll_and_queue(feed))
-                    polls.add(task)
-                    task.add_done_callback(polls.discard)
+                    self._spawn(feed, polls)
                 if once or stop.is_set():
                     break
                 if committer.done():
@@ -111,17 +108,27 @@ class RssConnector:
                     await asyncio.wait_for(stop.wait(), timeout=1.0)
                 except TimeoutError:
                     pass
-            if polls:
-                await asyncio.gather(*polls)
-            while self._in_flight:
-                await asyncio.sleep(0.05)
-                if committer.done():
-                    committer.result()  # re-raise what stopped the committer
+            await self._drain(polls, committer)
         finally:
             committer.cancel()
             await asyncio.gather(committer, return_exceptions=True)
             await self.fetcher.aclose()
         return self.report
+
+    def _spawn(self, feed: FeedConfig, polls: set[asyncio.Task]) -> None:
+        self._in_flight.add(feed.name)
+        task = asyncio.create_task(self._poll_and_queue(feed))
+        polls.add(task)
+        task.add_done_callback(polls.discard)
+
+    async def _drain(self, polls: set[asyncio.Task], committer: asyncio.Task) -> None:
+        """Let running polls finish and their records be acknowledged (graceful stop)."""
+        if polls:
+            await asyncio.gather(*polls)
+        while self._in_flight:
+            await asyncio.sleep(0.05)
+            if committer.done():
+                committer.result()  # re-raise what stopped the committer
 
     def _due(self, once: bool) -> list[FeedConfig]:
         now = utcnow()

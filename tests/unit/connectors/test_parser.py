@@ -21,6 +21,7 @@ def parse(name: str, content_type: str = "application/xml"):
 @pytest.mark.parametrize(
     ("name", "version", "title"),
     [
+        ("rss090.rdf", "rss090", "First web browser war begins"),
         ("rss091.xml", "rss091n", "Town council approves budget"),
         ("rss092.xml", "rss092", "Ferry timetable changes"),
         ("rss10.rdf", "rss10", "Observatory spots new moon"),

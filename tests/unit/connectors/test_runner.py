@@ -122,3 +122,22 @@ def test_fetch_outcomes_are_counted():
 
     assert asyncio.run(go()).outcome == "blocked"
     assert FETCHES.labels("blocked")._value.get() == before + 1
+
+
+def test_metrics_are_served_for_prometheus():
+    import socket
+    import urllib.request
+
+    from connectors.metrics import serve_metrics
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serve_metrics(port, addr="127.0.0.1")
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    for name in (
+        "newsflow_connector_fetches_total",
+        "newsflow_connector_items_produced_total",
+        "newsflow_connector_fetch_seconds_bucket",
+    ):
+        assert name in text
