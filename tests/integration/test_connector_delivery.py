@@ -234,3 +234,30 @@ def test_run_exits_non_zero_when_the_connector_cannot_run(stack, server, tmp_pat
     path = feeds_file(tmp_path, feed=server.url("/feed"))
     assert run_connector(missing, path, once=True) == 1  # no state topic: `newsflow init` first
     assert server.requests == []
+
+
+def test_cli_continuous_run_stops_gracefully_on_sigterm(settings, server, tmp_path):
+    import signal
+
+    server.routes["/feed"] = Route(
+        rss(("https://sigterm.example/1", "Before stop", "x")), etag=True
+    )
+    path = feeds_file(tmp_path, feed=server.url("/feed"))
+    env = settings_env(settings)
+    env["NEWSFLOW_CONNECTOR__ALLOW_PRIVATE_ADDRESSES"] = "true"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsflow.cli", "connector", "run", "--feeds", path],
+        env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_for(
+            lambda: status(settings, path)["feed"]["items_produced"] == 1,
+            what="the first poll's state",
+        )
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert [r.title for _, r in raw_records(settings)] == ["Before stop"]
