@@ -158,9 +158,8 @@ class RssConnector:
 
     def _previous(self, feed: FeedConfig) -> FeedState:
         known = self.state.feeds.get(feed.name)
-        if (
-            known is None or known.config_url != feed.url
-        ):  # new feed, or the operator changed its URL
+        # a new feed, or the operator changed its URL: start afresh (seen items are kept)
+        if known is None or known.config_url != feed.url:
             return FeedState(name=feed.name, config_url=feed.url, url=feed.url)
         return known
 
