@@ -16,6 +16,7 @@ from newsflow.urls import canonical_url
 from pipeline.transforms.deadletters import GuardedParDo, StageOutput
 
 STAGE = "clean"
+WORDS_KEY = "_words"  # private: the content words, for the story stage
 _TAG = re.compile(r"<[a-zA-Z/!?]")
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "svg", "form", "button", "template", "head")
 _BLOCK_TAGS = (
@@ -101,9 +102,14 @@ def single_line(value: str) -> str:
     return " ".join(value.split())
 
 
-def content_hash(title: str, text: str) -> str:
+def content_words(title: str, text: str) -> list[str]:
+    """The case-folded words of title and text (what content identity and stories compare)."""
+    return _WORDS.findall(f"{title}\n{text}".casefold())
+
+
+def content_hash(title: str, text: str, words: list[str] | None = None) -> str:
     """Hash of the normalised words of title and text: equal for equal content, whatever the markup."""
-    words = _WORDS.findall(f"{title}\n{text}".casefold())
+    words = content_words(title, text) if words is None else words
     return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()[:32]
 
 
@@ -125,7 +131,9 @@ class _CleanArticleFn(beam.DoFn):
         doc["categories"] = [
             single_line(clean_text(c)) for c in doc.get("categories") or [] if c.strip()
         ]
-        doc["content_hash"] = content_hash(doc["title"], doc["body"] or doc["summary"])
+        words = content_words(doc["title"], doc["body"] or doc["summary"])
+        doc["content_hash"] = content_hash("", "", words)
+        doc[WORDS_KEY] = words  # tokenised once, reused by AssignStories
         yield doc
 
 

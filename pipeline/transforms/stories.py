@@ -31,6 +31,7 @@ import numpy as np
 from newsflow.settings import Settings, parse_duration
 from pipeline.io.elasticsearch import search_with_retries
 from pipeline.transforms.batch import BatchLookupFn, RecentDict
+from pipeline.transforms.clean import WORDS_KEY
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +62,13 @@ def _word_hash(word: str) -> int:
     return value
 
 
-def shingles(text: str) -> np.ndarray:
+def shingles(text: str, words: list[str] | None = None) -> np.ndarray:
     """32-bit hashes of the word bigrams of `text` (lower-cased); the word for one-word texts.
 
     Stable across processes (CRC32, not Python's salted hash): workers and restarts agree.
+    `words` (already case-folded) saves tokenising `text` again.
     """
-    words = _WORDS.findall(text.casefold())[:MAX_TOKENS]
+    words = (_WORDS.findall(text.casefold()) if words is None else words)[:MAX_TOKENS]
     known = list(map(_WORD_HASHES.get, words))  # C-speed for the (usual) known words
     if None in known:
         known = [h if h is not None else _word_hash(w) for h, w in zip(known, words, strict=True)]
@@ -76,9 +78,9 @@ def shingles(text: str) -> np.ndarray:
     return (hashes[:-1] * _MIX + hashes[1:]) & _MASK
 
 
-def story_keys(text: str) -> list[str]:
+def story_keys(text: str, words: list[str] | None = None) -> list[str]:
     """The LSH band keys of a text ([] when it has no words)."""
-    x = shingles(text)
+    x = shingles(text, words)
     if not len(x):
         return []
     signature = ((_A * x + _B) % _PRIME).min(axis=1)
@@ -132,7 +134,8 @@ class _AssignStoriesFn(BatchLookupFn):
 
     def load_indexed(self, docs: list[dict[str, Any]]) -> None:
         """Put indexed documents sharing a band with this batch (within the window) in the cache."""
-        keys = sorted({k for d in docs for k in d["story_keys"] if k not in self.by_key})
+        young, old = self.by_key.young, self.by_key.old
+        keys = sorted({k for d in docs for k in d["story_keys"] if k not in young and k not in old})
         if not keys:
             return
         oldest = min(_epoch(d.get("published_at")) for d in docs) - self.window
@@ -157,8 +160,9 @@ class _AssignStoriesFn(BatchLookupFn):
 
     def best_story(self, doc: dict[str, Any], published: float) -> str | None:
         shared: Counter[tuple[str, str]] = Counter()
+        young, old = self.by_key.young, self.by_key.old  # plain dicts: this loop is hot
         for key in doc["story_keys"]:
-            for cand_id, story, cand_published in self.by_key.get(key, []):
+            for cand_id, story, cand_published in young.get(key) or old.get(key) or ():
                 if abs(published - cand_published) <= self.window:
                     shared[(cand_id, story)] += 1
         if not shared:
@@ -170,7 +174,8 @@ class _AssignStoriesFn(BatchLookupFn):
         out = []
         for doc in docs:
             doc = dict(doc)
-            doc["story_keys"] = story_keys(story_text(doc))
+            words = doc.pop(WORDS_KEY, None)
+            doc["story_keys"] = story_keys("" if words is not None else story_text(doc), words)
             out.append(doc)
         self.load_indexed(out)
         for doc in out:
