@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -26,6 +26,7 @@ _PERIOD_SECONDS = {
     "monthly": 2592000,
     "yearly": 31536000,
 }
+FUTURE_TOLERANCE = timedelta(hours=1)
 _HTML_SNIFF = re.compile(rb"<\s*(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.IGNORECASE)
 
 
@@ -204,7 +205,14 @@ def to_record(
     revision: int = 1,
     content_html: str | None = None,
 ) -> RawArticle:
-    """The news.raw record for an item; a missing date is flagged and falls back to fetch time."""
+    """The news.raw record for an item; a missing date is flagged and falls back to fetch time.
+
+    A date more than an hour in the future (a publisher's time-zone bug) is treated as missing,
+    so it cannot pin the article to the top of every "latest" view.
+    """
+    published = item.published_at
+    if published is not None and published > fetched_at + FUTURE_TOLERANCE:
+        published = None
     return RawArticle(
         id=item.id,
         url=item.url,
@@ -214,8 +222,8 @@ def to_record(
         content_html=content_html if content_html is not None else item.content_html,
         authors=item.authors,
         categories=item.categories,
-        published_at=item.published_at or fetched_at,
-        published_at_estimated=item.published_at is None,
+        published_at=published or fetched_at,
+        published_at_estimated=published is None,
         updated_at=item.updated_at,
         fetched_at=fetched_at,
         language_hint=feed.language,

@@ -154,3 +154,13 @@ def test_fatal_documents_raise_with_the_reason(name, content_type, reason):
 def test_empty_body_is_a_feed_error():
     with pytest.raises(FeedParseError, match="empty response"):
         parse_feed(b"   ", BASE)
+
+
+def test_a_date_in_the_future_is_treated_as_missing():
+    body = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+    <item><title>Tomorrow</title><link>https://e.example/t</link><pubDate>Fri, 01 Jan 2100 00:00:00 GMT</pubDate></item>
+    </channel></rss>"""
+    item = parse_feed(body, BASE).items[0]
+    fetched = datetime(2026, 1, 1, tzinfo=UTC)
+    record = to_record(item, FeedConfig(name="f", url=BASE), BASE, fetched)
+    assert record.published_at == fetched and record.published_at_estimated is True
