@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 # letters and digits only: punctuation, underscores and any run of whitespace separate words;
 # a possessive 's is not a word of its own ("NATO's summit" is the phrase "NATO summit")
@@ -52,7 +54,8 @@ class FieldText:
 
     original: str
     haystack: str
-    _starts: list[tuple[int, int]] | None = field(default=None, repr=False)
+    _spans: list[tuple[int, int]] = field(default_factory=list, repr=False)
+    _words: Iterator[re.Match[str]] | None = field(default=None, repr=False)
     _snippets: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -66,10 +69,17 @@ class FieldText:
         """Index of the word that starts at `position` in the haystack."""
         return self.haystack.count(" ", 1, position)
 
-    def _spans(self) -> list[tuple[int, int]]:
-        if self._starts is None:  # lazily: only articles that matched something pay for it
-            self._starts = [m.span() for m in WORD.finditer(self.original)]
-        return self._starts
+    def _span(self, index: int) -> tuple[int, int] | None:
+        """(start, end) of word `index` in the original (the last word if there are fewer)."""
+        # lazily and only as far as needed: first occurrences are usually early in the text
+        if self._words is None:
+            self._words = WORD.finditer(self.original)
+        missing = index + 1 - len(self._spans)
+        if missing > 0:
+            self._spans.extend(m.span() for m in islice(self._words, missing + 32))
+        if not self._spans:
+            return None
+        return self._spans[min(index, len(self._spans) - 1)]
 
     def snippet(self, position: int, length: int, radius: int = SNIPPET_RADIUS) -> str:
         """Original text around the haystack words at [position, position+length), cut at spaces."""
@@ -79,13 +89,12 @@ class FieldText:
         return self._snippets[key]
 
     def _snippet(self, position: int, length: int, radius: int) -> str:
-        spans = self._spans()
-        if not spans:
+        first = self.word_index(position)
+        last = first + self.haystack.count(" ", position, position + length)
+        start, end = self._span(first), self._span(last)
+        if start is None or end is None:
             return ""
-        first = min(self.word_index(position), len(spans) - 1)
-        last = min(first + self.haystack.count(" ", position, position + length), len(spans) - 1)
-        start, end = spans[first][0], spans[last][1]
-        return cut(self.original, start, end, radius)
+        return cut(self.original, start[0], max(end[1], start[1]), radius)
 
     def find(self, folded_phrase: str) -> int:
         """Haystack position of a folded phrase as whole words, or -1."""
