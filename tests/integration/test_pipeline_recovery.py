@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import signal
+import socket
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from newsflow.settings import Settings
@@ -85,3 +87,52 @@ def test_elasticsearch_unreachable_for_30s_loses_nothing(fast: Settings, tmp_pat
     # the first stage to meet the outage (the dedupe lookup or the bulk) waited and retried
     assert " retry " in log_tail(log, 200_000)
     assert set(es_docs(fast)) == {article(i).id for i in range(150)}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _scrape(port: int) -> str:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+    except httpx.HTTPError:
+        return ""
+
+
+def test_partitions_added_while_streaming_are_picked_up(fast: Settings, tmp_path: Path):
+    from kafka.admin import NewPartitions
+
+    from newsflow.clients import kafka_admin, kafka_producer
+
+    log = tmp_path / "pipeline.log"
+    port = _free_port()
+    proc = start_pipeline(fast, log=log, NEWSFLOW_PIPELINE__METRICS_PORT=str(port))
+    try:
+        produce(fast, [article(i) for i in range(4)])
+        wait_for(lambda: es_count(fast) == 4, 60, "the first documents")
+        metrics = _scrape(port)
+        read = f'newsflow_pipeline_records_read_total{{topic="{fast.topics.raw}"}} 4.0'
+        assert read in metrics and "newsflow_pipeline_consumer_lag{" in metrics, metrics[-2000:]
+        assert "newsflow_pipeline_bulk_seconds_count" in metrics
+        admin = kafka_admin(fast)
+        try:
+            admin.create_partitions({fast.topics.raw: NewPartitions(total_count=3)})
+        finally:
+            admin.close()
+        producer = kafka_producer(fast)
+        late = article(100)
+        meta = producer.send(
+            fast.topics.raw, key=late.id.encode(), value=late.to_json(), partition=2
+        ).get(30)
+        producer.close()
+        assert meta.partition == 2
+        wait_for(lambda: late.id in es_docs(fast), 60, "the record of the new partition")
+        wait_for(lambda: uncommitted(fast) == 0, 30, "the new partition's offset committed")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, log_tail(log)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
