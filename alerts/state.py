@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from newsflow.clients import kafka_consumer, kafka_producer
+from newsflow.errors import NewsflowError
 from newsflow.schema import iso, utcnow
 from newsflow.settings import Settings
 
@@ -40,6 +41,9 @@ def read_state(settings: Settings, timeout: float = 30.0) -> dict[str, dict[str,
     consumer = kafka_consumer(settings, group_id=None, enable_auto_commit=False)
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            msg = f"delivery state topic {topic!r} not found (run `newsflow init`)"
+            raise NewsflowError(msg)
         assigned = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(assigned)
         consumer.seek_to_beginning(*assigned)

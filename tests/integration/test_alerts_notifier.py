@@ -345,3 +345,18 @@ def test_unused_channel_with_unset_secret_does_not_block_the_notifier(
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0
+
+
+def test_status_without_the_state_topic_says_to_run_init(isolated: Settings) -> None:
+    missing = isolated.with_overrides(
+        topics={"alert_deliveries": f"{isolated.topics.alert_deliveries}-none"}
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "newsflow.cli", "alerts", "status"],
+        cwd=PROJECT_ROOT, env=settings_env(missing), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert (
+        "-none' not found (run `newsflow init`)" in result.stderr
+        and "Traceback" not in result.stderr
+    )
