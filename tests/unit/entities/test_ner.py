@@ -1,0 +1,55 @@
+"""spaCy loading and gazetteer matching: NER-only model, cached once, aliases found in text."""
+
+from __future__ import annotations
+
+from pipeline.entities import EntityEnricher
+from pipeline.entities.ner import load_model
+from tests.unit.entities.conftest import MODEL
+
+
+def test_model_keeps_only_ner_and_is_loaded_once() -> None:
+    nlp = load_model(MODEL)
+    assert nlp.pipe_names == ["ner"]
+    assert load_model(MODEL) is nlp
+
+
+def test_ner_only_gives_the_full_pipelines_entities() -> None:
+    import spacy
+
+    text = "Kremlin spokesperson Dmitry Peskov said Kiev had not replied to Moscow or Washington."
+    full = spacy.load(MODEL)
+    expected = [(e.text, e.label_) for e in full(text).ents]
+    assert [(e.text, e.label_) for e in load_model(MODEL)(text).ents] == expected
+
+
+def test_missing_model_is_none_not_a_crash() -> None:
+    assert load_model("xx_no_such_model_installed") is None
+
+
+def test_gazetteer_aliases_found_in_text_with_case_rules(enricher: EntityEnricher) -> None:
+    finder = enricher.finder("en")
+    doc = finder.nlp("Let us talk. The US and the EU met in Kiev with Real Madrid fans.")
+    found = {(m.text, m.entry.name) for m in finder.matcher(doc)}
+    assert ("US", "United States") in found and ("EU", "European Union") in found
+    assert ("Kiev", "Kyiv") in found
+    assert not any(text == "us" for text, _ in found)  # the pronoun
+    assert not any(name == "Madrid" for _, name in found)  # part of a longer name
+
+
+def test_batches_go_through_nlp_pipe(enricher: EntityEnricher, monkeypatch) -> None:
+    finder = enricher.finder("en")
+    calls: list[int] = []
+    original = finder.nlp.pipe
+
+    def counting_pipe(texts, **kwargs):
+        texts = list(texts)
+        calls.append(len(texts))
+        return original(texts, **kwargs)
+
+    monkeypatch.setattr(finder.nlp, "pipe", counting_pipe)
+    docs = [
+        {"id": str(i), "title": "Putin in Moscow", "body": "", "language": "en"} for i in range(5)
+    ]
+    results = enricher.enrich(docs)
+    assert calls == [5]  # one nlp.pipe call for the whole batch
+    assert all(r["persons"] == ["Vladimir Putin"] for r in results)
