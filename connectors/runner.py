@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -168,7 +169,14 @@ class RssConnector:
         assert self.fetcher is not None
         previous = self._previous(feed)
         interval = feed.interval or self.default_interval
-        fetched = await self.fetcher.fetch(previous.url, previous.etag, previous.last_modified)
+        # once a day, fetch unconditionally and parse, so items of a feed that keeps answering
+        # 304 stay "seen" and are not forgotten by the 30-day pruning
+        full = (
+            previous.last_parsed_at is None
+            or utcnow() - previous.last_parsed_at > LAST_SEEN_REFRESH
+        )
+        etag, modified = (None, None) if full else (previous.etag, previous.last_modified)
+        fetched = await self.fetcher.fetch(previous.url, etag, modified)
         now = utcnow()
         if not fetched.ok:
             return self._failure(
@@ -183,6 +191,17 @@ class RssConnector:
                 previous, fetched, now, hinted, previous.etag, previous.last_modified, []
             )
             return PollResult(feed, state, interval=hinted)
+        body_hash = hashlib.sha256(fetched.body).hexdigest()[:32]
+        if body_hash == previous.body_hash and not full:
+            # a server that ignores validators sent the same bytes: nothing can have changed
+            hinted = effective_interval(
+                interval, parse_max_age(fetched.headers.get("cache-control")), previous.interval
+            )
+            etag, modified = fetched.headers.get("etag"), fetched.headers.get("last-modified")
+            state = self._success(previous, fetched, now, hinted, etag, modified, previous.warnings)
+            return PollResult(
+                feed, state.model_copy(update={"last_outcome": "unchanged"}), interval=hinted
+            )
         try:
             parsed = await asyncio.to_thread(parse_feed, fetched.body, fetched.url, fetched.headers)
         except FeedParseError as exc:
@@ -198,6 +217,7 @@ class RssConnector:
         warnings = self._warnings(feed, parsed)
         etag, modified = fetched.headers.get("etag"), fetched.headers.get("last-modified")
         state = self._success(previous, fetched, now, hinted, etag, modified, warnings)
+        state = state.model_copy(update={"body_hash": body_hash, "last_parsed_at": now})
         records, items = await self._records(feed, parsed.items, state.url, now)
         return PollResult(feed, state, records, items, hinted)
 
@@ -387,10 +407,8 @@ class RssConnector:
             ITEMS_PRODUCED.labels(state.name, "revision").inc(revisions)
         self.report.produced += len(result.records)
         self.report.revisions += revisions
-        what = (
-            "not modified"
-            if state.last_outcome == "not_modified"
-            else f"{new} new, {revisions} revised"
+        what = {"not_modified": "not modified", "unchanged": "unchanged body"}.get(
+            state.last_outcome or "", f"{new} new, {revisions} revised"
         )
         self.report.lines.append(f"{state.name}: ok ({what})")
         log.info(

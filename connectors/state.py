@@ -57,6 +57,8 @@ class FeedState(_State):
     items_produced: int = 0
     next_poll_at: datetime | None = None
     interval: float | None = None  # effective seconds after publisher hints
+    body_hash: str | None = None  # of the last 200 body: servers without validators cost no parse
+    last_parsed_at: datetime | None = None  # last full fetch + parse (forced daily, see runner)
     warnings: list[str] = Field(default_factory=list)
 
 

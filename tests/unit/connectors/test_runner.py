@@ -93,7 +93,10 @@ def test_unchanged_items_are_kept_alive_once_a_day(server):
     connector.state.items[item_id] = ItemState(
         rev=1, hashes=[first.records[0].content_hash], last_seen=old
     )
-    refreshed = poll(connector, feed)
+    assert poll(connector, feed).items == {}  # within a day: the unchanged body is not parsed
+    stale = connector.state.feeds["f"].model_copy(update={"last_parsed_at": old})
+    connector.state.feeds["f"] = stale
+    refreshed = poll(connector, feed)  # a day later: full fetch and parse, items kept alive
     assert refreshed.records == [] and refreshed.items[item_id].last_seen > old
     connector.state.apply([], refreshed.items)
     assert poll(connector, feed).items == {}  # seen today: no state write
@@ -141,3 +144,33 @@ def test_metrics_are_served_for_prometheus():
         "newsflow_connector_fetch_seconds_bucket",
     ):
         assert name in text
+
+
+def test_an_identical_body_without_validators_is_not_parsed_again(server):
+    feed = FeedConfig(name="f", url=server.url("/f"))
+    server.routes["/f"] = Route(rss(("https://e.example/a", "A", "x")))  # no ETag, no Last-Modified
+    connector = make(SETTINGS, [feed])
+    first = poll(connector, feed)
+    commit(connector, first)
+    assert first.state.body_hash and first.state.last_outcome == "ok"
+    again = poll(connector, feed)
+    assert again.state.last_outcome == "unchanged" and again.records == [] and again.items == {}
+    server.routes["/f"] = Route(rss(("https://e.example/a", "A", "edited")))
+    assert [r.revision for r in poll(connector, feed).records] == [2]
+
+
+def test_validators_are_dropped_once_a_day_to_keep_items_alive(server):
+    feed = FeedConfig(name="f", url=server.url("/f"))
+    server.routes["/f"] = Route(rss(("https://e.example/a", "A", "x")), etag=True)
+    connector = make(SETTINGS, [feed])
+    commit(connector, poll(connector, feed))
+    assert poll(connector, feed).state.last_outcome == "not_modified"
+    assert "if-none-match" in server.requests[1].headers
+    day_old = datetime.now(UTC) - timedelta(days=1, minutes=1)
+    connector.state.feeds["f"] = connector.state.feeds["f"].model_copy(
+        update={"last_parsed_at": day_old}
+    )
+    daily = poll(connector, feed)
+    assert "if-none-match" not in server.requests[2].headers
+    assert daily.state.last_outcome == "ok" and daily.state.last_parsed_at > day_old
+    assert daily.records == []
