@@ -9,21 +9,7 @@ import pytest
 from alerts.rules import EmailChannel, WebhookChannel, load_rules, parse_rules
 from newsflow.errors import ConfigError
 
-GOOD = """
-channels:
-  ops-webhook: {type: webhook, url: "https://hooks.example.org/newsflow", secret_env: NEWSFLOW_WEBHOOK_SECRET}
-  newsroom:    {type: slack, url_env: SLACK_WEBHOOK_URL}
-  desk-mail:   {type: email, host: smtp.example.org, port: 587, from: alerts@example.org, to: [desk@example.org]}
-rules:
-  - id: arms-control
-    name: Arms control treaties
-    query: '"New START" OR ("arms control" AND NOT title:opinion)'
-    entities: ["Vladimir Putin"]
-    sources: [world-news]
-    languages: [en]
-    channels: [log, ops-webhook]
-    throttle: 1h
-"""
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "alerts"
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -32,8 +18,8 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_the_issue_example_loads(tmp_path: Path) -> None:
-    rules = load_rules(write(tmp_path, GOOD))
+def test_the_issue_example_loads() -> None:
+    rules = load_rules(FIXTURES / "issue_example.yaml")
     assert set(rules.channels) == {"log", "ops-webhook", "newsroom", "desk-mail"}
     assert isinstance(rules.channels["ops-webhook"], WebhookChannel)
     mail = rules.channels["desk-mail"]
