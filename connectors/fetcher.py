@@ -217,8 +217,7 @@ class HttpFetcher:
         """GET url politely; returns a FetchResult whatever happens (errors are data)."""
         started = time.monotonic()
         try:
-            async with asyncio.timeout(self.timeout):
-                result = await self._follow(url, etag, last_modified, accept)
+            result = await self._follow(url, etag, last_modified, accept)
         except FetchError as exc:
             result = FetchResult(
                 url, exc.outcome, exc.status, error=exc.reason, retry_after=exc.retry_after
@@ -237,8 +236,10 @@ class HttpFetcher:
         visited = [url]
         permanent = True
         current = url
+        budget = self.timeout  # for the whole redirect chain, not for waiting on a slot
         while True:
-            await check_destination(current, self.settings.allow_private_addresses)
+            async with asyncio.timeout(self.timeout):
+                await check_destination(current, self.settings.allow_private_addresses)
             headers = {"Accept": accept}
             if etag:
                 headers["If-None-Match"] = etag
@@ -246,7 +247,10 @@ class HttpFetcher:
                 headers["If-Modified-Since"] = last_modified
             # host slot first: waiting on a busy host must not hold a global slot
             async with self._host_slot(current), self._global:
-                status, response_headers, body = await self._get(current, headers)
+                hop_started = time.monotonic()
+                async with asyncio.timeout(max(budget, 0.001)):
+                    status, response_headers, body = await self._get(current, headers)
+                budget -= time.monotonic() - hop_started
             if status not in _REDIRECTS:
                 break
             location = response_headers.get("location")

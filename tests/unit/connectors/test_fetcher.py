@@ -290,3 +290,20 @@ def test_full_text_obeys_robots_txt(server, robots, allowed):
     text = asyncio.run(go())
     assert (text is not None and "Rhone glacier" in text) is allowed
     assert len(server.requests_for("/news/glacier")) == (1 if allowed else 0)
+
+
+def test_waiting_for_a_slot_does_not_count_against_the_timeout(server):
+    server.routes["/q"] = Route(RSS, delay=0.6)
+
+    async def go():
+        config = ConnectorSettings(
+            allow_private_addresses=True, per_host_concurrency=1, timeout="1s"
+        )
+        fetcher = HttpFetcher(config)
+        try:
+            return await asyncio.gather(*(fetcher.fetch(server.url("/q")) for _ in range(3)))
+        finally:
+            await fetcher.aclose()
+
+    results = asyncio.run(go())
+    assert [r.outcome for r in results] == ["ok", "ok", "ok"]  # the third waited ~1.2s for its turn
