@@ -75,6 +75,18 @@ PLACE_HEADS = frozenset(
      "Bridge", "Park", "Stadium", "Arena", "Province", "Region", "County", "Township", "Strip",
      "Desert", "Coast", "Canal", "Palace", "Cathedral", "Crossing", "Border", "Oblast", "Dam"}
 )  # fmt: skip
+# A word just before a name that says what it is ("copper producer Codelco", "the village of
+# Blatten"); lower-case, so sentence-initial titles never count.
+ORG_CUES = frozenset(
+    {"company", "firm", "group", "operator", "maker", "carmaker", "automaker", "chipmaker",
+     "planemaker", "drugmaker", "carrier", "airline", "bank", "lender", "insurer", "retailer",
+     "producer", "manufacturer", "supplier", "startup", "start-up", "conglomerate", "broadcaster",
+     "newspaper", "network", "club", "party", "union", "agency", "regulator", "rival", "giant"}
+)  # fmt: skip
+PLACE_CUES = frozenset(
+    {"city", "town", "village", "region", "province", "district", "capital", "port", "island",
+     "county", "municipality", "suburb", "neighbourhood", "neighborhood", "state", "outskirts"}
+)  # fmt: skip
 _CONNECTORS = frozenset(
     [
         "of",
@@ -235,21 +247,28 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
     etype = LABEL_TYPES.get(label)
     if etype is None or is_junk(surface, gazetteer):
         return None
-    if etype in ("LOCATION", "ORG", "PERSON") and looks_like_demonym(surface):
-        etype = "NORP"
-    elif etype in ("LOCATION", "ORG", "PERSON") and " " in surface:
-        etype = _type_from_head(surface, etype)
+    if etype in ("LOCATION", "ORG", "PERSON"):
+        etype = _retype(surface, etype, mention.prev)
     return _Resolved(surface, etype, surface, place_hint=_place_hint(surface, etype, mention.prev))
 
 
-def _type_from_head(surface: str, etype: str) -> str:
-    """The last word types a name: "Manchester United", "Bristol Channel", "Lars Klingbeil"."""
+def _retype(surface: str, etype: str, prev: str) -> str:
+    """Evidence for a name the gazetteer does not know, strongest first: a demonym form, the
+    name's last word ("Manchester United", "Bristol Channel"), the words before it ("copper
+    producer Codelco", "the city of Valencia"), a common given name ("Lars Klingbeil")."""
+    if looks_like_demonym(surface):
+        return "NORP"
     last = surface.rsplit(" ", 1)[-1].rstrip(".")
-    if last in ORG_HEADS:
+    if " " in surface and last in ORG_HEADS:
         return "ORG"
-    if last in PLACE_HEADS:
+    if " " in surface and last in PLACE_HEADS:
         return "LOCATION"
-    if etype != "PERSON" and looks_like_person(surface):
+    words = prev.split(" ")
+    if words[-1] in ORG_CUES:
+        return "ORG"
+    if words[-1] in PLACE_CUES or (len(words) == 2 and words[1] == "of" and words[0] in PLACE_CUES):
+        return "LOCATION"
+    if " " in surface and etype != "PERSON" and looks_like_person(surface):
         return "PERSON"
     return etype
 
@@ -260,7 +279,8 @@ def _place_hint(surface: str, etype: str, prev: str) -> str:
     All-caps words are acronyms, not places."""
     if surface.isupper() or not is_known_place(surface):
         return ""
-    return "locative" if etype == "LOCATION" or prev in _LOCATIVE else "any"
+    locative = etype == "LOCATION" or prev.rsplit(" ", 1)[-1] in _LOCATIVE
+    return "locative" if locative else "any"
 
 
 def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[_Resolved]:

@@ -30,7 +30,7 @@ class Mention:
     start: int
     end: int
     entry: GazetteerEntry | None = None
-    prev: str = ""  # the word before, lower-cased ("in" Florence): evidence for places
+    prev: str = ""  # the two words before, lower-cased ("city of" Valencia): type evidence
 
 
 def _ner_only(name: str):
@@ -151,7 +151,7 @@ class MentionFinder:
                 e.start_char,
                 e.end_char,
                 None,
-                doc[e.start - 1].lower_ if e.start else "",
+                " ".join(t.lower_ for t in doc[max(0, e.start - 2) : e.start]),
             )
             for e in doc.ents
         ]

@@ -112,6 +112,15 @@ def test_head_word_types_the_name() -> None:
     assert names(found) == {("Manchester United", "ORG"), ("Bristol Channel", "LOCATION")}
 
 
+def test_words_before_a_name_type_it() -> None:
+    codelco = Mention("Codelco", "GPE", 0, 7, prev="copper producer")
+    blatten = Mention("Blatten", "PERSON", 30, 37, prev="village of")
+    assert names(link([codelco, blatten], Gazetteer())) == {
+        ("Codelco", "ORG"),
+        ("Blatten", "LOCATION"),
+    }
+
+
 def test_person_possessive_always_trimmed() -> None:
     assert names(link([m("Jason Wilcox's", "PERSON")], Gazetteer())) == {("Jason Wilcox", "PERSON")}
 
