@@ -158,4 +158,6 @@ class MentionFinder:
         return merge_mentions(ner, self.matcher(doc))
 
     def pipe(self, texts: Iterable[str], batch_size: int = 32) -> list[list[Mention]]:
-        return [self.mentions(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
+        limit = self.nlp.max_length - 1  # spaCy refuses longer texts; the head has the names
+        clipped = (text[:limit] for text in texts)
+        return [self.mentions(doc) for doc in self.nlp.pipe(clipped, batch_size=batch_size)]

@@ -53,3 +53,20 @@ def test_batches_go_through_nlp_pipe(enricher: EntityEnricher, monkeypatch) -> N
     results = enricher.enrich(docs)
     assert calls == [5]  # one nlp.pipe call for the whole batch
     assert all(r["persons"] == ["Vladimir Putin"] for r in results)
+
+
+def test_text_longer_than_spacy_accepts_is_clipped_not_failed(enricher: EntityEnricher) -> None:
+    nlp = enricher.finder("en").nlp
+    old = nlp.max_length
+    nlp.max_length = 200
+    try:
+        doc = {
+            "id": "x",
+            "title": "",
+            "body": "Vladimir Putin spoke. " + "word " * 100,
+            "language": "en",
+        }
+        [result] = enricher.enrich([doc])
+    finally:
+        nlp.max_length = old
+    assert result["persons"] == ["Vladimir Putin"]
