@@ -3,7 +3,7 @@
     query   := or
     or      := and ("OR" and)*
     and     := unary (["AND"] unary)*        adjacent terms mean AND
-    unary   := "NOT" unary | scope? atom
+    unary   := ("NOT" | "-") unary | scope? atom
     atom    := WORD | "PHRASE" | "(" or ")"
     scope   := "title:" | "body:"            body covers the summary and the body
 
@@ -98,6 +98,11 @@ def _tokens(query: str) -> Iterator[_Token]:
 def _word_tokens(query: str, word: str, start: int) -> Iterator[_Token]:
     if word in OPERATORS:
         yield _Token("op", word, start)
+        return
+    if word.startswith("-"):  # -term, -"phrase", -(group): the search-engine spelling of NOT
+        yield _Token("op", "NOT", start)
+        if len(word) > 1:
+            yield from _word_tokens(query, word[1:], start + 1)
         return
     prefix, colon, rest = word.partition(":")
     if colon and re.fullmatch(r"[A-Za-z_]+", prefix):

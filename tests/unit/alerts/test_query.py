@@ -75,3 +75,15 @@ def test_syntax_errors_name_the_position(query: str, message: str, column: int) 
     assert message in str(info.value)
     assert info.value.position + 1 == column
     assert f"at column {column}" in str(info.value)
+
+
+def test_leading_minus_means_not() -> None:
+    assert truth("sport -football", {"sport"}) and not truth(
+        "sport -football", {"sport", "football"}
+    )
+    assert truth('treaty -"arms race"', {"treaty"}) and not truth(
+        'treaty -"arms race"', {"treaty", "arms race"}
+    )
+    assert truth("x -(a OR b)", {"x"}) and not truth("x -(a OR b)", {"x", "b"})
+    assert truth("x -title:y", {"x"})
+    assert parse_query("COVID-19").folded == "covid 19"  # a hyphen inside a word is not NOT
