@@ -132,12 +132,14 @@ def throughput(base: Settings, count: int, rounds: int, logdir: Path) -> dict[st
     }
 
 
-def freshness(base: Settings, rate: float, seconds: float, logdir: Path) -> list[float]:
+def freshness(
+    base: Settings, rate: float, seconds: float, logdir: Path, beam_args: list[str] | None = None
+) -> list[float]:
     """Latencies (s) from append to searchable, producing at `rate` articles/s."""
     settings = fresh_settings(base)
     sent: dict[str, float] = {}
     seen: dict[str, float] = {}
-    proc = start_pipeline(settings, log=logdir / "freshness.log")
+    proc = start_pipeline(settings, *(beam_args or []), log=logdir / "freshness.log")
     stop = threading.Event()
 
     def search_loop() -> None:
@@ -206,9 +208,18 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--freshness-seconds", type=float, default=30)
     parser.add_argument("--skip-freshness", action="store_true")
+    parser.add_argument(
+        "--freshness-rate", type=float, help="skip the throughput part, use this rate"
+    )
+    parser.add_argument("beam_args", nargs="*", help="extra pipeline flags for the freshness run")
     args = parser.parse_args()
     base = load_settings()
     logdir = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    if args.freshness_rate:
+        lat = freshness(base, args.freshness_rate, args.freshness_seconds, logdir, args.beam_args)
+        print(f"  append -> searchable at {args.freshness_rate:.0f}/s: p50 {percentile(lat, 0.5):.2f} s,"
+              f" p95 {percentile(lat, 0.95):.2f} s over {len(lat)} articles")  # fmt: skip
+        return 0
     print(
         f"throughput: {args.articles} articles, {PARTITIONS} partitions, enrichment off, {args.rounds} rounds"
     )

@@ -44,7 +44,7 @@ class NewsflowOptions(PipelineOptions):
         parser.add_argument(
             "--kafka_poll_ms",
             type=int,
-            default=100,
+            default=50,
             help="how long one idle partition waits for records before checkpointing",
         )
         parser.add_argument(

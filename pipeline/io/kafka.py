@@ -143,7 +143,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
     def __init__(self, settings: Settings, options: dict[str, Any]):
         self.settings = settings
         self.max_records = int(options.get("kafka_max_records") or 2000)
-        self.poll_ms = int(options.get("kafka_poll_ms") or 100)
+        self.poll_ms = int(options.get("kafka_poll_ms") or 50)
         self.until_idle = options.get("until_idle")
         self.provider = _PartitionRestrictionProvider(settings, options.get("start_time_ms"))
         self.read_counter = Metrics.counter("newsflow", "records_read")
