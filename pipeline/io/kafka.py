@@ -282,7 +282,23 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
             if offset <= self._committed.get((topic, partition), -1):
                 return
             consumer = self._consumers[(topic, partition)]
-            consumer.commit({TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)})
+            try:
+                consumer.commit(
+                    {TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)}
+                )
+            except (
+                Exception
+            ) as exc:  # the next bundle's commit covers this one; a crash would replay
+                log.warning(
+                    "offset commit failed",
+                    extra={
+                        "topic": topic,
+                        "partition": partition,
+                        "offset": offset,
+                        "error": repr(exc),
+                    },
+                )
+                return
             self._committed[(topic, partition)] = offset
             log.debug("committed", extra={"topic": topic, "partition": partition, "offset": offset})
 
