@@ -136,11 +136,28 @@ def article_docs(settings: Settings) -> dict[str, dict]:
 
 
 def alert_events(settings: Settings) -> list[dict]:
-    consumer = kafka_consumer(
-        settings, settings.topics.alerts, group_id=None, consumer_timeout_ms=3000
-    )
+    """Every record on the alerts topic, read up to the end offsets (no idle-timeout guessing)."""
+    from kafka import TopicPartition
+
+    topic = settings.topics.alerts
+    consumer = kafka_consumer(settings, group_id=None)
     try:
-        return [json.loads(record.value) for record in consumer]
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        end = consumer.end_offsets(partitions)
+        events: list[dict] = []
+        wait_for(
+            lambda: (
+                events.extend(
+                    json.loads(r.value) for rs in consumer.poll(timeout_ms=200).values() for r in rs
+                )
+                or all(consumer.position(tp) >= end[tp] for tp in partitions)
+            ),
+            30,
+            "the alerts topic to be read",
+        )
+        return events
     finally:
         consumer.close()
 
