@@ -76,7 +76,7 @@ class FieldText:
             self._words = WORD.finditer(self.original)
         missing = index + 1 - len(self._spans)
         if missing > 0:
-            self._spans.extend(m.span() for m in islice(self._words, missing + 32))
+            self._spans += [m.span() for m in islice(self._words, max(missing, 128))]
         if not self._spans:
             return None
         return self._spans[min(index, len(self._spans) - 1)]
@@ -84,13 +84,15 @@ class FieldText:
     def snippet(self, position: int, length: int, radius: int = SNIPPET_RADIUS) -> str:
         """Original text around the haystack words at [position, position+length), cut at spaces."""
         key = (position, length)
-        if key not in self._snippets:  # rules sharing a term share its snippet
-            self._snippets[key] = self._snippet(position, length, radius)
-        return self._snippets[key]
+        found = self._snippets.get(key)
+        if found is None:  # rules sharing a term share its snippet
+            found = self._snippets[key] = self._snippet(position, length, radius)
+        return found
 
     def _snippet(self, position: int, length: int, radius: int) -> str:
-        first = self.word_index(position)
-        last = first + self.haystack.count(" ", position, position + length)
+        haystack = self.haystack
+        first = haystack.count(" ", 1, position)
+        last = first + haystack.count(" ", position, position + length)
         start, end = self._span(first), self._span(last)
         if start is None or end is None:
             return ""
