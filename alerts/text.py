@@ -65,10 +65,6 @@ class FieldText:
         # fold() never inserts spaces for real-world text, so word i of the haystack is word i here
         return cls(original, " " + fold(" ".join(words)) + " ")
 
-    def word_index(self, position: int) -> int:
-        """Index of the word that starts at `position` in the haystack."""
-        return self.haystack.count(" ", 1, position)
-
     def _span(self, index: int) -> tuple[int, int] | None:
         """(start, end) of word `index` in the original (the last word if there are fewer)."""
         # lazily and only as far as needed: first occurrences are usually early in the text
@@ -91,7 +87,7 @@ class FieldText:
 
     def _snippet(self, position: int, length: int, radius: int) -> str:
         haystack = self.haystack
-        first = haystack.count(" ", 1, position)
+        first = haystack.count(" ", 1, position)  # word i of the haystack is word i of the original
         last = first + haystack.count(" ", position, position + length)
         start, end = self._span(first), self._span(last)
         if start is None or end is None:
