@@ -174,3 +174,17 @@ def test_validators_are_dropped_once_a_day_to_keep_items_alive(server):
     assert "if-none-match" not in server.requests[2].headers
     assert daily.state.last_outcome == "ok" and daily.state.last_parsed_at > day_old
     assert daily.records == []
+
+
+def test_publisher_hints_lengthen_the_interval(server):
+    feed = FeedConfig(name="f", url=server.url("/f"), interval=60)
+    body = rss(("https://e.example/a", "A", "x")).replace(
+        b"<title>x</title>", b"<title>x</title><ttl>30</ttl>"
+    )
+    server.routes["/f"] = Route(body, headers={"Cache-Control": "public, max-age=3600"})
+    result = poll(make(SETTINGS, [feed]), feed)
+    assert result.state.interval == 3600  # max-age beats <ttl> (30 min) beats the 1m interval
+    wait = (result.state.next_poll_at - result.state.last_poll_at).total_seconds()
+    assert wait == 3600
+    server.routes["/f"] = Route(body)
+    assert poll(make(SETTINGS, [feed]), feed).state.interval == 1800
