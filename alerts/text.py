@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import accumulate
 
 # letters and digits only: punctuation, underscores and any run of whitespace separate words;
 # a possessive 's is not a word of its own ("NATO's summit" is the phrase "NATO summit")
 WORD = re.compile(r"(?!(?<=['\u2019])s\b)[^\W_]+")
+# split keeping the words: [separator, word, separator, word, ..., separator], in one C pass
+_SPLIT = re.compile(f"({WORD.pattern})")
 _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # letters NFKD leaves alone but readers treat as their base letter
 _BASE_LETTERS = str.maketrans(
@@ -54,28 +55,26 @@ class FieldText:
 
     original: str
     haystack: str
-    _spans: list[tuple[int, int]] = field(default_factory=list, repr=False)
-    _words: Iterator[re.Match[str]] | None = field(default=None, repr=False)
+    parts: list[str] = field(default_factory=list, repr=False)  # separator, word, ..., separator
+    _offsets: list[int] | None = field(default=None, repr=False)
     _snippets: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, text: str) -> FieldText:
         original = _nfc(text or "")
-        words = WORD.findall(original)
+        parts = _SPLIT.split(original)
         # fold() never inserts spaces for real-world text, so word i of the haystack is word i here
-        return cls(original, " " + fold(" ".join(words)) + " ")
+        return cls(original, " " + fold(" ".join(parts[1::2])) + " ", parts)
 
     def _span(self, index: int) -> tuple[int, int] | None:
         """(start, end) of word `index` in the original (the last word if there are fewer)."""
-        # lazily and only as far as needed: first occurrences are usually early in the text
-        if self._words is None:
-            self._words = WORD.finditer(self.original)
-        missing = index + 1 - len(self._spans)
-        if missing > 0:
-            self._spans += [m.span() for m in islice(self._words, max(missing, 128))]
-        if not self._spans:
+        words = len(self.parts) // 2
+        if not words:
             return None
-        return self._spans[min(index, len(self._spans) - 1)]
+        if self._offsets is None:  # lazily: only articles that matched something pay for it
+            self._offsets = list(accumulate(map(len, self.parts)))
+        index = min(index, words - 1)
+        return self._offsets[2 * index], self._offsets[2 * index + 1]
 
     def snippet(self, position: int, length: int, radius: int = SNIPPET_RADIUS) -> str:
         """Original text around the haystack words at [position, position+length), cut at spaces."""
