@@ -209,9 +209,24 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         if RUN_CONTROL.stop.is_set():
             return True
         if self.until_idle is not None and RUN_CONTROL.idle_for() >= self.until_idle:
+            # "idle" is about input, not about time spent writing (e.g. waiting out an ES
+            # outage): records still behind a partition's end mean there is input to read.
+            if self._backlog() > 0:
+                RUN_CONTROL.note_input(0)
+                return False
             request_stop()  # every partition stops, not just the one that noticed
             return True
         return False
+
+    def _backlog(self) -> int:
+        """Records between this instance's consumers' positions and their partitions' ends."""
+        from kafka import TopicPartition
+
+        behind = 0
+        for (topic, partition), consumer in self._consumers.items():
+            tp = TopicPartition(topic, partition)
+            behind += max(0, consumer.end_offsets([tp])[tp] - consumer.position(tp))
+        return behind
 
     @beam.DoFn.unbounded_per_element()
     def process(

@@ -136,3 +136,27 @@ def test_partitions_added_while_streaming_are_picked_up(fast: Settings, tmp_path
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_until_idle_does_not_stop_while_input_waits_behind_a_slow_write(
+    fast: Settings, tmp_path: Path
+):
+    es_url = urlsplit(fast.elasticsearch.url)
+    proxy = TcpProxy(es_url.hostname or "127.0.0.1", es_url.port or 9200)
+    log = tmp_path / "pipeline.log"
+    produce(fast, [article(i) for i in range(300)])
+    proxy.cut()  # the first bundle waits out ~6 s of retries: longer than the idle time
+    proc = start_pipeline(
+        fast, "--until-idle", "2", "--kafka_max_records=50", log=log,
+        NEWSFLOW_ES_URL=f"http://127.0.0.1:{proxy.port}",
+    )  # fmt: skip
+    try:
+        time.sleep(6)
+        proxy.restore()
+        assert proc.wait(timeout=120) == 0, log_tail(log)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proxy.close()
+    assert es_count(fast) == 300
+    assert uncommitted(fast) == 0
