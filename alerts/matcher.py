@@ -42,6 +42,7 @@ class _Compiled:
     entities: tuple[tuple[str, str], ...]  # (as written, folded)
     sources: frozenset[str]
     languages: frozenset[str]
+    filtered: bool  # any source, language or entity condition at all
 
 
 Predicate = Callable[[set[int]], bool]
@@ -149,6 +150,7 @@ class RuleMatcher:
                 entities=tuple((name, fold(name)) for name in rule.entities),
                 sources=frozenset(rule.sources),
                 languages=frozenset(lang.lower() for lang in rule.languages),
+                filtered=bool(rule.sources or rule.languages or rule.entities),
             )
         )
 
@@ -181,9 +183,10 @@ class RuleMatcher:
         for term_id in matched:
             candidates.update(self._rules_of[term_id])
         results = []
+        rules = self._rules
         for index in sorted(candidates):
-            compiled = self._rules[index]
-            if not self._filters_pass(compiled, article):
+            compiled = rules[index]
+            if compiled.filtered and not self._filters_pass(compiled, article):
                 continue
             if compiled.holds(matched):
                 results.append(self._explain(compiled, article, matched, first))
@@ -212,14 +215,16 @@ class RuleMatcher:
             labels.append(label)
             field_name, position, length = first[term_id]
             snippets.append(article.fields[field_name].snippet(position, length))
-        for _name, folded in compiled.entities:
+        for _name, folded in compiled.entities:  # usually none
             forms = sorted(
                 {folded_words(f) for f in article.entities.get(folded, [])} - {""}, key=len
             )
             found = next((s for f in reversed(forms) if (s := article.snippet_for(f))), None)
             if found:
                 snippets.append(found)
-        unique = list(dict.fromkeys(s for s in snippets if s))[:MAX_SNIPPETS]
+        unique = list(dict.fromkeys(snippets))[:MAX_SNIPPETS] if len(snippets) > 1 else snippets
+        if "" in unique:
+            unique.remove("")
         rule = compiled.rule
         return RuleMatch(
             rule_id=rule.id,
