@@ -9,11 +9,11 @@ from collections import Counter
 from typing import Any
 
 from alerts.backtest import run_backtest
-from alerts.channels import build_senders
+from alerts.channels import Sender, build_senders
 from alerts.notifier import AlertNotifier, DeliveryIndex
 from alerts.rules import RuleSet, load_rules, rules_path
 from alerts.state import DELIVERING, FAILED, read_state
-from newsflow.errors import ConfigError
+from newsflow.errors import ConfigError, NewsflowError
 from newsflow.settings import Settings, parse_duration
 
 log = logging.getLogger(__name__)
@@ -23,9 +23,7 @@ def _rules(settings: Settings, path: str | None) -> RuleSet:
     return load_rules(rules_path(settings, path))
 
 
-def run_notifier(settings: Settings, rules_path: str | None) -> int:
-    """newsflow alerts run: consume news.alerts and deliver to channels until SIGTERM / Ctrl-C."""
-    rules = _rules(settings, rules_path)
+def _senders(rules: RuleSet) -> dict[str, Sender]:
     timeout = parse_duration(rules.delivery.timeout)
     used = {"log"} | {channel for rule in rules.rules if rule.enabled for channel in rule.channels}
     senders = build_senders(rules, timeout, only=used)  # a rule's channel must work: ConfigError
@@ -36,11 +34,24 @@ def run_notifier(settings: Settings, rules_path: str | None) -> int:
             log.warning(
                 "channel not usable, no rule uses it", extra={"channel": name, "reason": str(exc)}
             )
+    return senders
+
+
+def run_notifier(settings: Settings, rules_path: str | None) -> int:
+    """newsflow alerts run: consume news.alerts and deliver to channels until SIGTERM / Ctrl-C."""
+    from kafka.errors import KafkaError
+
+    rules = _rules(settings, rules_path)
+    senders = _senders(rules)
     if settings.alerts.metrics_port:
         from prometheus_client import start_http_server
 
         start_http_server(settings.alerts.metrics_port)
-    notifier = AlertNotifier(settings, rules, senders, index=DeliveryIndex(settings))
+    try:
+        notifier = AlertNotifier(settings, rules, senders, index=DeliveryIndex(settings))
+    except KafkaError as exc:
+        msg = f"Kafka at {settings.kafka.bootstrap}: {exc or type(exc).__name__}"
+        raise NewsflowError(msg) from None
 
     def stop(signum: int, _frame: Any) -> None:
         log.info("stopping the notifier", extra={"signal": signum})
@@ -53,7 +64,11 @@ def run_notifier(settings: Settings, rules_path: str | None) -> int:
         extra={"rules": len(rules.rules), "channels": sorted(senders), "topic": settings.topics.alerts,
                "state_topic": settings.topics.alert_deliveries, "rules_file": rules.source},
     )  # fmt: skip
-    return notifier.run()
+    try:
+        return notifier.run()
+    except KafkaError as exc:  # state written so far is durable: a restart resumes from it
+        msg = f"Kafka at {settings.kafka.bootstrap}: {exc or type(exc).__name__}"
+        raise NewsflowError(msg) from None
 
 
 def backtest(settings: Settings, rules_path: str | None, since: str, as_json: bool) -> int:
