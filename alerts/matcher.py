@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import ahocorasick
 
 from alerts.query import Node, Not, Or, Term, evaluate, parse_query, terms
 from alerts.rules import Rule, RuleSet
-from alerts.text import FieldText, fold, folded_words
+from alerts.text import FieldText, folded_words
 
 MAX_SNIPPETS = 8
 FIELDS = ("title", "body")
@@ -82,13 +83,19 @@ class _Article:
         }
         self.source = ((doc.get("source") or {}).get("name")) or ""
         self.language = (doc.get("language") or "").lower()
-        self.entities: dict[str, list[str]] = {}  # folded canonical name -> surface forms
-        for entity in doc.get("entities") or []:
+        self.doc = doc
+
+    @cached_property
+    def entities(self) -> dict[str, list[str]]:
+        """Folded canonical name -> names and surface forms (only built if a rule asks)."""
+        entities: dict[str, list[str]] = {}
+        for entity in self.doc.get("entities") or []:
             forms = [entity.get("name") or "", *(entity.get("surface_forms") or [])]
-            self.entities.setdefault(fold(entity.get("name") or ""), []).extend(forms)
+            entities.setdefault(folded_words(entity.get("name") or ""), []).extend(forms)
         for key in ("persons", "organizations", "locations"):
-            for name in doc.get(key) or []:
-                self.entities.setdefault(fold(name), []).append(name)
+            for name in self.doc.get(key) or []:
+                entities.setdefault(folded_words(name), []).append(name)
+        return entities
 
     def snippet_for(self, folded: str, fields: tuple[str, ...] = FIELDS) -> str | None:
         for name in fields:
@@ -147,7 +154,7 @@ class RuleMatcher:
                 holds=compile_query(query, term_ids),
                 term_ids=term_ids,
                 explained=tuple(explained.items()),
-                entities=tuple((name, fold(name)) for name in rule.entities),
+                entities=tuple((name, folded_words(name)) for name in rule.entities),
                 sources=frozenset(rule.sources),
                 languages=frozenset(lang.lower() for lang in rule.languages),
                 filtered=bool(rule.sources or rule.languages or rule.entities),
