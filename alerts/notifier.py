@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from kafka import ConsumerRebalanceListener
 from prometheus_client import Counter
 
 from alerts.channels import DeliveryError, Notification, Sender
@@ -27,6 +28,7 @@ from alerts.state import (
     HELD,
     DeliveryState,
     delivery_key,
+    read_state,
     throttle_key,
 )
 from newsflow.clients import elasticsearch_client, kafka_consumer
@@ -75,6 +77,20 @@ class DeliveryIndex:
 
     def close(self) -> None:
         self.es.close()
+
+
+class _ReloadOnRebalance(ConsumerRebalanceListener):
+    """Every assignment re-reads the delivery state: partitions taken over from another notifier
+    come with that notifier's deliveries, durable (it commits after its state writes) by now."""
+
+    def __init__(self, notifier: AlertNotifier):
+        self.notifier = notifier
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        pass  # offsets are committed after every batch already
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.notifier.reload_state()
 
 
 class AlertNotifier:
@@ -284,6 +300,12 @@ class AlertNotifier:
                 return
             self._deliver(alert, channel)
 
+    def reload_state(self) -> None:
+        """Re-read the state topic: partitions moved here may carry another notifier's deliveries."""
+        self.state.entries = read_state(self.settings)
+        self._windows = {k for k in self.state.entries if k.startswith("throttle/")}
+        log.info("reloaded delivery state", extra={"entries": len(self.state.entries)})
+
     @staticmethod
     def _commit(consumer: Any) -> None:
         from kafka.errors import CommitFailedError
@@ -299,7 +321,6 @@ class AlertNotifier:
         """Consume until stopped (or until nothing arrived for `idle_timeout` seconds)."""
         consumer = kafka_consumer(
             self.settings,
-            self.settings.topics.alerts,
             group_id=self.settings.alerts.consumer_group,
             # a crashed notifier's partitions move to its successor after 10s, not the default 45s
             session_timeout_ms=10_000,
@@ -307,6 +328,7 @@ class AlertNotifier:
             # retries against a down channel block the loop: allow long batches before a rebalance
             max_poll_interval_ms=3_600_000,
         )
+        consumer.subscribe([self.settings.topics.alerts], listener=_ReloadOnRebalance(self))
         pruned = self.state.prune(STATE_MAX_AGE)
         if pruned:
             log.info("forgot old delivery records", extra={"pruned": pruned, "older_than_days": 30})

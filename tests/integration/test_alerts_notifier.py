@@ -360,3 +360,37 @@ def test_status_without_the_state_topic_says_to_run_init(isolated: Settings) -> 
         "-none' not found (run `newsflow init`)" in result.stderr
         and "Traceback" not in result.stderr
     )
+
+
+def test_a_second_notifier_taking_over_partitions_reloads_state_and_sends_nothing_twice(
+    isolated: Settings, hook: WebhookReceiver, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="alerts.notifier")
+    rules = load_rules(write_rules(tmp_path, hook.url))
+
+    def start() -> tuple[AlertNotifier, threading.Thread]:
+        senders = build_senders(rules, 5.0, env={"T_WEBHOOK_SECRET": SECRET})
+        notifier = AlertNotifier(isolated, rules, senders, DeliveryState(isolated))
+        return notifier, run_in_thread(notifier)
+
+    first, first_thread = start()
+    second, second_thread = start()  # same group: the two partitions are shared out
+    try:
+        publish(isolated, *range(1, 9))
+        wait_for(lambda: len(set(hook.alert_ids())) == 8, 60, "alerts 1-8")
+
+        def reloads() -> int:
+            return sum("reloaded delivery state" in r.message for r in caplog.records)
+
+        before = reloads()
+        first.stop.set()
+        first_thread.join(30)  # the second one takes over every partition
+        wait_for(lambda: reloads() > before, 60, "the survivor to reload the state")
+        publish(isolated, *range(9, 13))
+        wait_for(lambda: len(set(hook.alert_ids())) == 12, 60, "alerts 9-12")
+    finally:
+        first.stop.set()
+        second.stop.set()
+        first_thread.join(30)
+        second_thread.join(30)
+    assert sorted(hook.alert_ids()) == sorted(f"alert-{n}" for n in range(1, 13))
