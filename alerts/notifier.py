@@ -94,7 +94,7 @@ class _ReloadOnRebalance(ConsumerRebalanceListener):
 
 
 class AlertNotifier:
-    """The `newsflow alerts run` loop; `run(stop)` returns when `stop` is set."""
+    """The `newsflow alerts run` loop; `run()` returns once `self.stop` is set."""
 
     def __init__(
         self,
