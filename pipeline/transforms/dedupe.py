@@ -21,7 +21,7 @@ from pipeline.transforms.batch import BatchLookupFn, RecentDict
 
 log = logging.getLogger(__name__)
 
-CACHE_SIZE = 200_000
+CACHE_SIZE = 50_000
 
 
 class _DropDuplicatesFn(BatchLookupFn):

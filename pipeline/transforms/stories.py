@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 BANDS = 32
 ROWS = 2
 MAX_TOKENS = 3000
-CACHE_KEYS = 500_000
+CACHE_KEYS = 100_000  # band keys, ~3,000 documents: minutes of input, far above the 1 s refresh
 CANDIDATES_PER_KEY = 8
 _PRIME = np.uint64((1 << 61) - 1)
 _rng = np.random.default_rng(20240601)  # fixed: signatures must agree across workers and runs
@@ -48,7 +48,7 @@ _WORDS = re.compile(r"\w+")
 
 
 _WORD_HASHES: dict[str, int] = {}  # vocabulary is bounded in practice; capped anyway
-_MAX_VOCABULARY = 500_000
+_MAX_VOCABULARY = 200_000
 _MIX = np.uint64(0x9E3779B1)
 _MASK = np.uint64(0xFFFFFFFF)
 
@@ -117,33 +117,34 @@ class _AssignStoriesFn(BatchLookupFn):
 
     def setup(self) -> None:
         super().setup()
-        # band key -> [(doc id, story id, published epoch)], most recent last
-        self.by_key: RecentDict = RecentDict(CACHE_KEYS)
+        # what this worker decided recently (not yet searchable for up to a refresh interval)
+        self.recent: RecentDict = RecentDict(CACHE_KEYS)
 
-    def remember(self, doc_id: str, story: str, published: float, keys: list[str]) -> None:
+    @staticmethod
+    def remember(index: Any, doc_id: str, story: str, published: float, keys: list[str]) -> None:
+        """Add a document to `index` (band key -> [(doc id, story id, published)], newest last)."""
         entry = (doc_id, story, published)
-        by_key = self.by_key
         for key in keys:
-            entries = by_key.get(key)
+            entries = index.get(key)
             if entries is None:
-                by_key[key] = [entry]
+                index[key] = [entry]
             elif entries[-1][0] != doc_id:  # a replay of the latest entry adds nothing
                 entries.append(entry)
                 if len(entries) > CANDIDATES_PER_KEY:
                     del entries[0]
 
-    def load_indexed(self, docs: list[dict[str, Any]]) -> None:
-        """Put indexed documents sharing a band with this batch (within the window) in the cache."""
-        young, old = self.by_key.young, self.by_key.old
-        keys = sorted({k for d in docs for k in d["story_keys"] if k not in young and k not in old})
+    def load_indexed(self, docs: list[dict[str, Any]]) -> dict[str, list[tuple[str, str, float]]]:
+        """Indexed documents sharing a band with this batch (within the window), by band key."""
+        found: dict[str, list[tuple[str, str, float]]] = {}
+        keys = sorted({k for d in docs for k in d["story_keys"]})
         if not keys:
-            return
+            return found
         oldest = min(_epoch(d.get("published_at")) for d in docs) - self.window
         for src in self.indexed_candidates(keys, oldest):
             if src.get("story_id") and src.get("story_keys"):
-                self.remember(
-                    src["id"], src["story_id"], _epoch(src.get("published_at")), src["story_keys"]
-                )
+                published = _epoch(src.get("published_at"))
+                self.remember(found, src["id"], src["story_id"], published, src["story_keys"])
+        return found
 
     def indexed_candidates(self, keys: list[str], oldest: float) -> list[dict[str, Any]]:
         """Indexed documents (id, story_id, story_keys, published_at) with any of `keys`."""
@@ -158,16 +159,22 @@ class _AssignStoriesFn(BatchLookupFn):
         )  # fmt: skip
         return [hit["_source"] for hit in hits]
 
-    def best_story(self, doc: dict[str, Any], published: float) -> str | None:
+    def best_story(
+        self, doc: dict[str, Any], published: float, indexed: dict[str, list]
+    ) -> str | None:
+        """The story of the candidate sharing the most bands, if it shares enough."""
         shared: Counter[tuple[str, str]] = Counter()
-        young, old = self.by_key.young, self.by_key.old  # plain dicts: this loop is hot
+        young, old = self.recent.young, self.recent.old  # plain dicts: this loop is hot
         for key in doc["story_keys"]:
-            for cand_id, story, cand_published in young.get(key) or old.get(key) or ():
-                if abs(published - cand_published) <= self.window:
-                    shared[(cand_id, story)] += 1
+            counted: set[str] = set()  # a candidate counts once per band, wherever it was found
+            for entries in (indexed.get(key), young.get(key), old.get(key)):
+                for cand_id, story, cand_published in entries or ():
+                    if cand_id not in counted and abs(published - cand_published) <= self.window:
+                        counted.add(cand_id)
+                        shared[(cand_id, story)] += 1
         if not shared:
             return None
-        (cand_id, story), count = shared.most_common(1)[0]
+        (_cand_id, story), count = shared.most_common(1)[0]
         return story if count >= self.needed else None
 
     def resolve(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -177,11 +184,12 @@ class _AssignStoriesFn(BatchLookupFn):
             words = doc.pop(WORDS_KEY, None)
             doc["story_keys"] = story_keys("" if words is not None else story_text(doc), words)
             out.append(doc)
-        self.load_indexed(out)
+        indexed = self.load_indexed(out)  # the index is the truth; `recent` covers its refresh gap
         for doc in out:
             published = _epoch(doc.get("published_at"))
-            doc["story_id"] = self.best_story(doc, published) or doc["id"]
-            self.remember(doc["id"], doc["story_id"], published, doc["story_keys"])
+            doc["story_id"] = self.best_story(doc, published, indexed) or doc["id"]
+            self.remember(indexed, doc["id"], doc["story_id"], published, doc["story_keys"])
+            self.remember(self.recent, doc["id"], doc["story_id"], published, doc["story_keys"])
         return out
 
 
