@@ -372,7 +372,14 @@ class ReadFromKafkaPartitions(beam.PTransform):
             "auto.offset.reset": "earliest",
             "max.partition.fetch.bytes": str(self.settings.kafka.max_message_bytes),
         }
-        kwargs: dict[str, Any] = {"commit_offset_in_finalize": True, "with_metadata": True}
+        kwargs: dict[str, Any] = {
+            "commit_offset_in_finalize": True,  # same rule as ours: commit after the bundle is durable
+            "with_metadata": True,  # Rows with topic, partition, offset, key, value, timestamp
+            "timestamp_policy": "LogAppendTime",
+            "dynamic_read_poll_interval_seconds": int(METADATA_REFRESH_S),  # new partitions
+        }
+        if self.options.get("start_time_ms") is not None:
+            kwargs["start_read_time"] = int(self.options["start_time_ms"])
         if self.options.get("kafka_expansion_service"):
             kwargs["expansion_service"] = self.options["kafka_expansion_service"]
         return (
