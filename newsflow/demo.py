@@ -46,11 +46,10 @@ def _step(title: str) -> float:
 
 def run_demo(settings: Settings, query: str = "Peskov") -> int:
     from connectors.cli import run_connector
-    from pipeline.cli import run_pipeline
-
     from newsflow.admin import initialise
     from newsflow.search import search_articles
     from newsflow.stack import LocalStack
+    from pipeline.cli import run_pipeline
 
     started = _step("1/5 local stack: Kafka + Elasticsearch (newsflow stack up)")
     for status in LocalStack(settings).up():
@@ -85,7 +84,11 @@ def run_demo(settings: Settings, query: str = "Peskov") -> int:
     total, hits = search_articles(settings, query, limit=5)
     print(f"  {total} article(s) match {query!r}")
     for hit in hits:
-        print(f"\n  * {hit['title']}\n    {hit['url']}\n    published {hit['published_at']}")
+        doc = hit["_doc"]
+        print(f"\n  * {hit['title']}\n    {hit['url']}")
+        print(
+            f"    {doc['source']['name']} | published {hit['published_at']} | story {doc.get('story_id')}"
+        )
         for label in ("persons", "organizations", "locations"):
             if hit[label]:
                 print(f"    {label}: {', '.join(hit[label])}")
