@@ -261,10 +261,14 @@ class WriteToElasticsearch(beam.PTransform):
 
 def search_with_retries(es: Any, index: str, retries: int, **body: Any) -> list[dict[str, Any]]:
     """Hits of one search, retried with backoff on 429/5xx/connection errors (state lookups)."""
+    return _with_retries(index, retries, lambda: es.search(index=index, **body)["hits"]["hits"])
+
+
+def _with_retries(index: str, retries: int, call: Any) -> Any:
     attempt = 0
     while True:
         try:
-            return es.search(index=index, **body)["hits"]["hits"]
+            return call()
         except Exception as exc:
             if not _is_retryable(exc) or attempt >= retries:
                 raise

@@ -40,6 +40,7 @@ ROWS = 2
 MAX_TOKENS = 3000
 CACHE_KEYS = 100_000  # band keys, ~3,000 documents: minutes of input, far above the 1 s refresh
 CANDIDATES_PER_KEY = 8
+CANDIDATES_PER_DOC = 5
 _PRIME = np.uint64((1 << 61) - 1)
 _rng = np.random.default_rng(20240601)  # fixed: signatures must agree across workers and runs
 _A = _rng.integers(1, 1 << 31, size=(BANDS * ROWS, 1), dtype=np.uint64)
@@ -136,26 +137,35 @@ class _AssignStoriesFn(BatchLookupFn):
     def load_indexed(self, docs: list[dict[str, Any]]) -> dict[str, list[tuple[str, str, float]]]:
         """Indexed documents sharing a band with this batch (within the window), by band key."""
         found: dict[str, list[tuple[str, str, float]]] = {}
-        keys = sorted({k for d in docs for k in d["story_keys"]})
-        if not keys:
+        with_keys = [d for d in docs if d["story_keys"]]
+        if not with_keys:
             return found
-        oldest = min(_epoch(d.get("published_at")) for d in docs) - self.window
-        for src in self.indexed_candidates(keys, oldest):
+        oldest = min(_epoch(d.get("published_at")) for d in with_keys) - self.window
+        for src in self.indexed_candidates(with_keys, oldest):
             if src.get("story_id") and src.get("story_keys"):
                 published = _epoch(src.get("published_at"))
                 self.remember(found, src["id"], src["story_id"], published, src["story_keys"])
         return found
 
-    def indexed_candidates(self, keys: list[str], oldest: float) -> list[dict[str, Any]]:
-        """Indexed documents (id, story_id, story_keys, published_at) with any of `keys`."""
+    def indexed_candidates(self, docs: list[dict[str, Any]], oldest: float) -> list[dict[str, Any]]:
+        """Indexed documents (id, story_id, story_keys, published_at) sharing at least the needed
+        number of bands with one of `docs`. One request per batch: a `terms_set` clause per
+        document lets Elasticsearch apply the threshold (r=2 bands are permissive: a plain terms
+        query over a batch's keys returns thousands of weak candidates on a large index)."""
+        since = {"range": {"published_at": {"gte": int(oldest * 1000), "format": "epoch_millis"}}}
+        per_doc = [
+            {
+                "terms_set": {
+                    "story_keys": {"terms": d["story_keys"], "minimum_should_match": self.needed}
+                }
+            }
+            for d in docs
+        ]
         hits = search_with_retries(
             self.es, self.index, self.retries,
-            query={"bool": {"filter": [
-                {"terms": {"story_keys": keys}},
-                {"range": {"published_at": {"gte": int(oldest * 1000), "format": "epoch_millis"}}},
-            ]}},
-            source=["id", "story_id", "story_keys", "published_at"], size=5000,
-            sort=[{"published_at": "asc"}],
+            query={"bool": {"filter": [since], "should": per_doc, "minimum_should_match": 1}},
+            source=["id", "story_id", "story_keys", "published_at"],
+            size=min(10_000, CANDIDATES_PER_DOC * len(docs)), sort=[{"published_at": "asc"}],
         )  # fmt: skip
         return [hit["_source"] for hit in hits]
 

@@ -51,8 +51,11 @@ class _OfflineStoriesFn(_AssignStoriesFn):
         super().setup()
         self.es = None
 
-    def indexed_candidates(self, keys: list[str], oldest: float) -> list[dict[str, Any]]:
-        return [d for d in self.indexed if set(d["story_keys"]) & set(keys)]
+    def indexed_candidates(self, docs: list[dict[str, Any]], oldest: float) -> list[dict[str, Any]]:
+        return [
+            d for d in self.indexed
+            if any(len(set(d["story_keys"]) & set(doc["story_keys"])) >= self.needed for doc in docs)
+        ]  # fmt: skip
 
 
 class _OfflineDedupeFn(_DropDuplicatesFn):
