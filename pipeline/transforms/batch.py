@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import apache_beam as beam
@@ -47,11 +48,14 @@ _MISSING = object()
 
 
 class BatchLookupFn(beam.DoFn):
-    """Collects up to `batch_size` documents of a bundle, resolves them together, emits them.
+    """Collects up to `batch_size` documents of a bundle, looks them up together, emits them.
 
     No shuffle and no Beam state: the graph stays fused (see docs/pipeline.md), and what a batch
     needs to know about earlier documents comes from Elasticsearch plus a per-worker cache.
-    Subclasses implement `resolve(batch) -> iterable of documents`.
+    The lookup of batch n runs in a background thread while batch n+1 is collected; batch n is
+    resolved (in order, on the bundle's thread) before batch n+1, and all before the bundle ends.
+    Subclasses implement `prepare(docs)` (bundle thread), `lookup(docs)` (background thread:
+    only reads the documents and Elasticsearch) and `resolve(docs, found)` (bundle thread).
     """
 
     batch_size = 500
@@ -61,32 +65,49 @@ class BatchLookupFn(beam.DoFn):
 
     def setup(self) -> None:
         self.es = elasticsearch_client(self.settings, max_retries=0, retry_on_timeout=False)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=type(self).__name__)
 
     def teardown(self) -> None:
+        if getattr(self, "_pool", None) is not None:
+            self._pool.shutdown(wait=True)
         if getattr(self, "es", None) is not None:
             self.es.close()
 
     def start_bundle(self) -> None:
         self._batch: list[tuple[dict[str, Any], Any]] = []
+        self._pending: tuple[list[dict[str, Any]], Any, Future] | None = None
 
     def process(self, doc: dict[str, Any], timestamp=beam.DoFn.TimestampParam):
         self._batch.append((doc, timestamp))
         if len(self._batch) >= self.batch_size:
-            yield from (doc for doc, _ts in self._resolve())
+            yield from (doc for doc, _ts in self._advance())
 
     def finish_bundle(self):
-        for doc, ts in self._resolve():
+        for doc, ts in [*self._advance(), *self._drain()]:
             yield WindowedValue(doc, ts, [GlobalWindow()])
 
-    def _resolve(self) -> list[tuple[dict[str, Any], Any]]:
+    def _advance(self) -> list[tuple[dict[str, Any], Any]]:
+        """Start the lookup of the collected batch; return the previous batch, resolved."""
         batch, self._batch = self._batch, []
         if not batch:
             return []
-        stamps = {id(doc): ts for doc, ts in batch}
-        return [
-            (doc, stamps.get(id(doc), batch[0][1]))
-            for doc in self.resolve([doc for doc, _ts in batch])
-        ]
+        docs = self.prepare([doc for doc, _ts in batch])
+        done = self._drain()
+        self._pending = (docs, batch[0][1], self._pool.submit(self.lookup, docs))
+        return done
 
-    def resolve(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _drain(self) -> list[tuple[dict[str, Any], Any]]:
+        if self._pending is None:
+            return []
+        docs, timestamp, future = self._pending
+        self._pending = None
+        return [(doc, timestamp) for doc in self.resolve(docs, future.result())]
+
+    def prepare(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return docs
+
+    def lookup(self, docs: list[dict[str, Any]]) -> Any:
+        raise NotImplementedError
+
+    def resolve(self, docs: list[dict[str, Any]], found: Any) -> list[dict[str, Any]]:
         raise NotImplementedError

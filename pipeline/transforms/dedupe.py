@@ -47,17 +47,19 @@ class _DropDuplicatesFn(BatchLookupFn):
             found.setdefault(src["content_hash"], set()).add(src["id"])
         return found
 
-    def resolve(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        unknown = sorted(
-            {d["content_hash"] for d in docs if d.get("content_hash") not in self.owners} - {""}
-        )
-        if unknown:
-            for content, ids in self.indexed_owners(unknown).items():
-                self.owners[content] = ids
+    def lookup(self, docs: list[dict[str, Any]]) -> dict[str, set[str]]:
+        hashes = sorted({d.get("content_hash") or "" for d in docs} - {""})
+        return self.indexed_owners(hashes) if hashes else {}
+
+    def resolve(
+        self, docs: list[dict[str, Any]], found: dict[str, set[str]]
+    ) -> list[dict[str, Any]]:
         kept = []
         for doc in docs:
             content = doc.get("content_hash")
-            owners = self.owners.get(content) if content else None
+            owners = (
+                (self.owners.get(content) or set()) | found.get(content, set()) if content else None
+            )
             if owners and doc["id"] not in owners:
                 self.duplicates.inc()
                 metrics.DUPLICATES.inc()

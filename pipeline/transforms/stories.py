@@ -187,20 +187,25 @@ class _AssignStoriesFn(BatchLookupFn):
         (_cand_id, story), count = shared.most_common(1)[0]
         return story if count >= self.needed else None
 
-    def resolve(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def prepare(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = []
         for doc in docs:
             doc = dict(doc)
             words = doc.pop(WORDS_KEY, None)
             doc["story_keys"] = story_keys("" if words is not None else story_text(doc), words)
             out.append(doc)
-        indexed = self.load_indexed(out)  # the index is the truth; `recent` covers its refresh gap
-        for doc in out:
+        return out
+
+    def lookup(self, docs: list[dict[str, Any]]) -> dict[str, list[tuple[str, str, float]]]:
+        return self.load_indexed(docs)  # the index is the truth; `recent` covers its refresh gap
+
+    def resolve(self, docs: list[dict[str, Any]], indexed: dict[str, list]) -> list[dict[str, Any]]:
+        for doc in docs:
             published = _epoch(doc.get("published_at"))
             doc["story_id"] = self.best_story(doc, published, indexed) or doc["id"]
             self.remember(indexed, doc["id"], doc["story_id"], published, doc["story_keys"])
             self.remember(self.recent, doc["id"], doc["story_id"], published, doc["story_keys"])
-        return out
+        return docs
 
 
 class AssignStories(beam.PTransform):
