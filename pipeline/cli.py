@@ -139,8 +139,12 @@ def run_pipeline(
         result = pipeline.run()
         result.wait_until_finish()
     except Exception as exc:  # a failed bundle: nothing after its last commit is lost
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        reason = lines[-1] if lines else repr(exc)  # Beam wraps the worker's traceback in the text
+        log.debug("pipeline failure", exc_info=exc)
         log.error(
-            "pipeline failed; restart it to resume from the last committed offsets", exc_info=exc
+            "pipeline failed; restart it to resume from the last committed offsets",
+            extra={"reason": reason},
         )
         return 1
     _log_counters(result)
