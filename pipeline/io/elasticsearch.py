@@ -116,8 +116,9 @@ class _WriteToElasticsearchFn(beam.DoFn):
         self._pool: ThreadPoolExecutor | None = None
 
     def teardown(self) -> None:
-        if getattr(self, "_pool", None) is not None:
-            self._pool.shutdown(wait=True)
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            pool.shutdown(wait=True)
         if getattr(self, "_es", None) is not None:
             self._es.close()
 
@@ -156,6 +157,7 @@ class _WriteToElasticsearchFn(beam.DoFn):
         pending, self._buffer, self._bytes = self._buffer, [], 0
         if len(self._in_flight) >= MAX_IN_FLIGHT:  # backpressure: ES sets the pace
             self._collect(self._in_flight.pop(0))
+        assert self._pool is not None  # created in start_bundle
         self._in_flight.append(self._pool.submit(self._write, pending))
 
     def _collect(self, future: Future) -> None:

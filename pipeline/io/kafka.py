@@ -20,6 +20,7 @@ from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTr
 from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.core import RestrictionProvider
+from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from newsflow.clients import kafka_consumer, kafka_producer
@@ -250,7 +251,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
             if not tracker.try_claim(rec.offset):
                 break
             last, newest_ts = rec.offset, rec.timestamp
-            yield beam.window.TimestampedValue(
+            yield TimestampedValue(
                 KafkaRecord(topic, partition, rec.offset, rec.key, rec.value, rec.timestamp),
                 rec.timestamp / 1000.0,
             )

@@ -54,7 +54,13 @@ def test_api_key_is_sent(recorder: str):
 
 
 def test_basic_auth_is_sent(recorder: str):
-    headers = _health({"NEWSFLOW_ES_URL": recorder, "NEWSFLOW_ES_USERNAME": "analyst", "NEWSFLOW_ES_PASSWORD": "pw"})
+    headers = _health(
+        {
+            "NEWSFLOW_ES_URL": recorder,
+            "NEWSFLOW_ES_USERNAME": "analyst",
+            "NEWSFLOW_ES_PASSWORD": "pw",
+        }
+    )
     assert headers["authorization"] == "Basic " + base64.b64encode(b"analyst:pw").decode()
 
 
