@@ -14,8 +14,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from newsflow.clients import kafka_consumer, kafka_producer
-from newsflow.errors import NewsflowError
+from newsflow.clients import kafka_producer
+from newsflow.compacted import read_to_end
 from newsflow.schema import iso, utcnow
 from newsflow.settings import Settings
 
@@ -35,35 +35,13 @@ def throttle_key(rule_id: str, channel: str) -> str:
 
 def read_state(settings: Settings, timeout: float = 30.0) -> dict[str, dict[str, Any]]:
     """Everything in the state topic, latest value per key (tombstones remove the key)."""
-    from kafka import TopicPartition
-
-    topic = settings.topics.alert_deliveries
-    consumer = kafka_consumer(settings, group_id=None, enable_auto_commit=False)
-    try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        if not partitions:
-            msg = f"delivery state topic {topic!r} not found (run `newsflow init`)"
-            raise NewsflowError(msg)
-        assigned = [TopicPartition(topic, p) for p in partitions]
-        consumer.assign(assigned)
-        consumer.seek_to_beginning(*assigned)
-        end = consumer.end_offsets(assigned)
-        state: dict[str, dict[str, Any]] = {}
-        deadline = time.monotonic() + timeout
-        while any(consumer.position(tp) < end[tp] for tp in assigned):
-            if time.monotonic() > deadline:
-                msg = f"could not read the delivery state topic {topic} within {timeout:g}s"
-                raise TimeoutError(msg)
-            for records in consumer.poll(timeout_ms=500).values():
-                for record in records:
-                    key = record.key.decode("utf-8")
-                    if record.value is None:
-                        state.pop(key, None)
-                    else:
-                        state[key] = json.loads(record.value)
-        return state
-    finally:
-        consumer.close()
+    state: dict[str, dict[str, Any]] = {}
+    for key, value in read_to_end(settings, settings.topics.alert_deliveries, timeout):
+        if value is None:
+            state.pop(key.decode("utf-8"), None)
+        else:
+            state[key.decode("utf-8")] = json.loads(value)
+    return state
 
 
 class DeliveryState:

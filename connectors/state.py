@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from newsflow.clients import kafka_consumer
+from newsflow.compacted import read_to_end
 from newsflow.errors import NewsflowError
 from newsflow.settings import Settings
 
@@ -84,28 +83,11 @@ class ConnectorState:
 
     def load(self, timeout: float = 30.0) -> ConnectorState:
         """Read the compacted topic from the beginning to its current end."""
-        from kafka import TopicPartition
-
-        consumer = kafka_consumer(self.settings, group_id=None, consumer_timeout_ms=1000)
         try:
-            partitions = consumer.partitions_for_topic(self.topic)
-            if not partitions:
-                msg = f"state topic {self.topic!r} does not exist (run `newsflow init`)"
-                raise StateError(msg)
-            tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
-            consumer.assign(tps)
-            consumer.seek_to_beginning(*tps)
-            ends = consumer.end_offsets(tps)
-            deadline = time.monotonic() + timeout
-            while any(consumer.position(tp) < ends[tp] for tp in tps):
-                if time.monotonic() > deadline:
-                    msg = f"timed out reading state topic {self.topic!r} to its end"
-                    raise StateError(msg)
-                for records in consumer.poll(timeout_ms=500).values():
-                    for record in records:
-                        self._apply(record.key, record.value)
-        finally:
-            consumer.close()
+            for key, value in read_to_end(self.settings, self.topic, timeout):
+                self._apply(key, value)
+        except NewsflowError as exc:
+            raise StateError(str(exc)) from None
         log.info(
             "connector state loaded",
             extra={"topic": self.topic, "feeds": len(self.feeds), "items": len(self.items)},

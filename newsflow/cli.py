@@ -68,7 +68,7 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from newsflow.search import search_articles
+    from newsflow.search import describe_hit, search_articles
 
     total, hits = search_articles(_settings(args), args.query, args.limit)
     if args.json:
@@ -84,14 +84,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         + (f"; showing {len(hits)}" if total > len(hits) else "")
     )
     for hit in hits:
-        doc = hit["_doc"]
-        print(f"\n* {hit['title']}\n  {hit['url']}")
-        print(
-            f"  {doc.get('source', {}).get('name')} | published {hit['published_at']} | story {doc.get('story_id')}"
-        )
-        for label in ("persons", "organizations", "locations"):
-            if hit[label]:
-                print(f"  {label}: {', '.join(hit[label])}")
+        print("\n" + "\n".join(describe_hit(hit)))
     return 0
 
 

@@ -47,7 +47,7 @@ def _step(title: str) -> float:
 def run_demo(settings: Settings, query: str = "Peskov") -> int:
     from connectors.cli import run_connector
     from newsflow.admin import initialise
-    from newsflow.search import search_articles
+    from newsflow.search import describe_hit, search_articles
     from newsflow.stack import LocalStack
     from pipeline.cli import run_pipeline
 
@@ -84,14 +84,7 @@ def run_demo(settings: Settings, query: str = "Peskov") -> int:
     total, hits = search_articles(settings, query, limit=5)
     print(f"  {total} article(s) match {query!r}")
     for hit in hits:
-        doc = hit["_doc"]
-        print(f"\n  * {hit['title']}\n    {hit['url']}")
-        print(
-            f"    {doc['source']['name']} | published {hit['published_at']} | story {doc.get('story_id')}"
-        )
-        for label in ("persons", "organizations", "locations"):
-            if hit[label]:
-                print(f"    {label}: {', '.join(hit[label])}")
+        print("\n" + "\n".join(describe_hit(hit, indent="  ")))
     print(
         "\nThe stack keeps running: try `newsflow search Kyiv`, `newsflow feeds status`,"
         " `newsflow alerts test`; stop it with `newsflow stack down`."

@@ -53,3 +53,18 @@ def search_articles(
             {**{name: doc.get(name) for name in HIT_FIELDS}, "_doc": doc, "_score": hit["_score"]}
         )
     return total, hits
+
+
+def describe_hit(hit: dict[str, Any], indent: str = "") -> list[str]:
+    """Human-readable lines for one hit (title, link, source, date, story, entity facets)."""
+    doc = hit["_doc"]
+    lines = [
+        f"{indent}* {hit['title']}",
+        f"{indent}  {hit['url']}",
+        f"{indent}  {doc.get('source', {}).get('name')} | published {hit['published_at']}"
+        f" | story {doc.get('story_id')}",
+    ]
+    for label in ("persons", "organizations", "locations"):
+        if hit[label]:
+            lines.append(f"{indent}  {label}: {', '.join(hit[label])}")
+    return lines
