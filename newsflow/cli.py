@@ -13,12 +13,12 @@ from newsflow.errors import ConfigError, NewsflowError
 from newsflow.logs import setup_logging
 from newsflow.settings import Settings, load_settings
 
-LONG_RUNNING = {"connector", "pipeline", "alerts", "demo"}
+LONG_RUNNING = {"connector", "pipeline", "alerts"}  # services: their `run` logs the config
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     settings = load_settings(args.config)
-    if args.command in LONG_RUNNING:
+    if args.command in LONG_RUNNING and getattr(args, "action", None) == "run":
         logging.getLogger("newsflow").info(
             "effective configuration",
             extra={"source": settings.source, "config": settings.masked()},
