@@ -357,7 +357,7 @@ def test_status_without_the_state_topic_says_to_run_init(isolated: Settings) -> 
     )  # fmt: skip
     assert result.returncode == 1
     assert (
-        "-none' not found (run `newsflow init`)" in result.stderr
+        "-none' does not exist (run `newsflow init`)" in result.stderr
         and "Traceback" not in result.stderr
     )
 
