@@ -1,4 +1,10 @@
-"""Language detection stage: lingua over the clean text, the feed's language hint as fallback."""
+"""Language detection stage: CLD2, then lingua where CLD2 is unsure; the feed's hint as fallback.
+
+CLD2 (pycld2, C++) takes ~8 us for a 250-character sample and is reliable on ordinary prose;
+lingua (Rust, ~0.35 ms in low-accuracy mode) is better on short or mixed text. Most articles
+are settled by CLD2 alone; a sample CLD2 calls unreliable, or mostly of a language it does not
+name confidently, goes to lingua.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,22 @@ LANGUAGES = (
 )  # fmt: skip
 SAMPLE_CHARS = 250
 MIN_CHARS = 20
+CLD2_MIN_PERCENT = 80  # share of the sample CLD2 attributes to its top language
+
+
+def cld2_language(sample: str) -> str | None:
+    """CLD2's ISO 639-1 code for `sample` when it is sure, else None."""
+    import pycld2
+
+    try:
+        reliable, _bytes, details = pycld2.detect(sample, isPlainText=True)
+    except (pycld2.error, ValueError):  # lone surrogates and the like: let lingua decide
+        return None
+    _name, code, percent, _score = details[0]
+    if not reliable or percent < CLD2_MIN_PERCENT or code in ("un", "xxx"):
+        return None
+    code = code.split("-")[0]  # zh-Hant -> zh
+    return code if len(code) == 2 else None
 
 
 def _hint(value: str | None) -> str | None:
@@ -46,6 +68,9 @@ class _DetectLanguageFn(beam.DoFn):
             :SAMPLE_CHARS
         ]
         if len(sample) >= MIN_CHARS:
+            code = cld2_language(sample)
+            if code is not None:
+                return code
             found = self._detector.detect_language_of(sample)
             if found is not None:
                 return found.iso_code_639_1.name.lower()

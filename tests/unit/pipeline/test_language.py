@@ -33,3 +33,25 @@ def test_languages_are_detected_and_hints_fill_in():
                 [("1", "en"), ("2", "fr"), ("3", "de"), ("4", "fr"), ("5", None), ("6", "sw")]
             ),
         )
+
+
+def test_cld2_settles_prose_and_leaves_unsure_samples_to_lingua():
+    from pipeline.transforms.language import cld2_language
+
+    assert cld2_language("Правительство объявило во вторник новую пенсионную реформу.") == "ru"
+    assert cld2_language("政府は火曜日に新しい年金改革を発表した。政府は新しい制度を説明した。") == "ja"
+    assert cld2_language("Rząd ogłosił we wtorek nową reformę emerytalną dla wszystkich.") == "pl"
+    assert cld2_language("Oui") is None  # too little to be sure: lingua (or the hint) decides
+    assert cld2_language("bad \udcff surrogate") is None  # not encodable: no exception
+
+
+def test_samples_cld2_is_unsure_of_go_to_lingua():
+    from pipeline.transforms.language import _DetectLanguageFn, cld2_language
+
+    names = "Angela Merkel Emmanuel Macron Olaf Scholz"  # no prose: CLD2 will not say
+    assert cld2_language(names) is None
+    fn = _DetectLanguageFn()
+    fn.setup()
+    lingua = fn._detector.detect_language_of(names)
+    assert lingua is not None
+    assert fn.detect(_doc(1, names)) == lingua.iso_code_639_1.name.lower()
