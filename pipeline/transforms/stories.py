@@ -41,10 +41,14 @@ MAX_TOKENS = 3000
 CACHE_KEYS = 100_000  # band keys, ~3,000 documents: minutes of input, far above the 1 s refresh
 CANDIDATES_PER_KEY = 8
 CANDIDATES_PER_DOC = 5
-_PRIME = np.uint64((1 << 61) - 1)
 _rng = np.random.default_rng(20240601)  # fixed: signatures must agree across workers and runs
-_A = _rng.integers(1, 1 << 31, size=(BANDS * ROWS, 1), dtype=np.uint64)
-_B = _rng.integers(0, 1 << 31, size=(BANDS * ROWS, 1), dtype=np.uint64)
+# One 64-bit seed per hash function; h_i(x) = splitmix64(x ^ seed_i). A linear (a*x + b) mod p
+# family with 31-bit a and 32-bit x hardly wraps, so it keeps the order of x: every function
+# then picks the same few smallest shingles and unrelated texts share most bands.
+_SEEDS = _rng.integers(0, np.iinfo(np.uint64).max, size=(BANDS * ROWS, 1), dtype=np.uint64)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 _WORDS = re.compile(r"\w+")
 
 
@@ -79,12 +83,19 @@ def shingles(text: str, words: list[str] | None = None) -> np.ndarray:
     return (hashes[:-1] * _MIX + hashes[1:]) & _MASK
 
 
+def _mix(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser, element-wise (uint64 arithmetic wraps, as it should here)."""
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
 def story_keys(text: str, words: list[str] | None = None) -> list[str]:
     """The LSH band keys of a text ([] when it has no words)."""
     x = shingles(text, words)
     if not len(x):
         return []
-    signature = ((_A * x + _B) % _PRIME).min(axis=1)
+    signature = _mix(x ^ _SEEDS).min(axis=1)
     keys = []
     for band in range(BANDS):
         rows = signature[band * ROWS : (band + 1) * ROWS].tobytes()

@@ -129,3 +129,17 @@ def test_same_content_under_another_id_is_dropped_but_revisions_pass():
             assert_that(out | beam.Map(lambda d: d["id"]), equal_to(["a", "a", "indexed-id"]))
     finally:
         _OfflineDedupeFn.indexed = {}
+
+
+def test_unrelated_texts_over_one_small_vocabulary_share_few_bands():
+    """Regression: a near-linear hash family made every function pick the same smallest
+    shingles, so unrelated texts over a small vocabulary shared all 32 bands."""
+    import itertools
+    import random
+
+    vocabulary = [f"w{i}" for i in range(100)]
+    rngs = [random.Random(n) for n in range(150)]
+    texts = [" ".join(rng.choice(vocabulary) for _ in range(120)) for rng in rngs]
+    keys = [set(story_keys(t)) for t in texts]
+    worst = max(len(a & b) for a, b in itertools.combinations(keys, 2))
+    assert worst < min_shared_bands(0.5)
