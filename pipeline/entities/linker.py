@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from pipeline.entities.gazetteer import Gazetteer, normalise
-from pipeline.entities.names import looks_like_person
-from pipeline.entities.ner import Mention
+from pipeline.entities.names import given_names, looks_like_person
+from pipeline.entities.ner import ROMAN_NUMERALS, ROYAL_TITLES, Mention
 from pipeline.entities.places import is_known_place
 
 # spaCy label -> our type; labels not listed (DATE, CARDINAL, MONEY, ...) are not entities.
@@ -44,7 +44,8 @@ _TITLE_WORDS = (
     "scientist researcher volcanologist geologist lawyer attorney activist author writer "
     "journalist reporter coach manager striker midfielder defender goalkeeper captain coach "
     "commander lieutenant sergeant detective inspector officer doctor nurse surgeon teacher "
-    "treasurer candidate leader envoy negotiator mp senator-elect president-elect"
+    "treasurer candidate leader envoy negotiator mp senator-elect president-elect emperor "
+    "empress tsar sultan crown"
 )
 TITLES = frozenset(_TITLE_WORDS.split())
 _DEMONYM_ENDINGS = ("ian", "ians", "ean", "eans", "ese", "ish", "ains")
@@ -87,6 +88,59 @@ PLACE_CUES = frozenset(
     {"city", "town", "village", "region", "province", "district", "capital", "port", "island",
      "county", "municipality", "suburb", "neighbourhood", "neighborhood", "state", "outskirts"}
 )  # fmt: skip
+# Words inside a name that make it a company wherever they stand ("Warner Bros. Discovery").
+ORG_MARKERS = frozenset(
+    {"Bros", "Bros.", "Inc", "Inc.", "Corp", "Corp.", "Ltd", "Ltd.", "LLC", "plc", "PLC", "GmbH",
+     "Co.", "Holdings", "Group"}
+)  # fmt: skip
+# Last words of events ("Club World Cup", "Glastonbury Festival"): kept out of the facets.
+EVENT_HEADS = frozenset(
+    {"Cup", "Championship", "Championships", "Olympics", "Paralympics", "Festival", "Summit",
+     "Prix", "Marathon", "Expo", "Tournament"}
+)  # fmt: skip
+# A title or role just before a name (any case: "Prime Minister", "police chief").
+PERSON_CUES = frozenset(
+    {"president", "minister", "chancellor", "premier", "senator", "governor", "mayor", "king",
+     "queen", "pope", "prince", "princess", "judge", "sheikh", "emir", "ambassador", "envoy",
+     "spokesman", "spokeswoman", "spokesperson", "secretary", "ceo", "chairman", "chairwoman",
+     "director", "professor", "commissioner", "executive", "chief", "founder", "co-founder",
+     "economist", "analyst", "scientist", "researcher", "volcanologist", "lawyer", "attorney",
+     "activist", "author", "writer", "journalist", "reporter", "coach", "striker", "midfielder",
+     "defender", "goalkeeper", "winger", "captain", "commander", "lieutenant", "sergeant",
+     "detective", "inspector", "officer", "prosecutor", "negotiator", "candidate", "mp",
+     "lawmaker", "legislator", "predecessor", "successor", "mr", "mrs", "ms", "dr", "sir",
+     "dame", "father", "mother", "son", "daughter", "wife", "husband", "brother", "sister",
+     "singer", "rapper", "actor", "actress", "president-elect", "vice-president", "colonel",
+     "admiral", "archbishop", "bishop", "cardinal", "rabbi", "imam", "cleric", "billionaire",
+     "tycoon", "entrepreneur", "investor", "philanthropist", "historian", "novelist"}
+)  # fmt: skip
+# A word just after a name (lower-case) that makes it a place ("Reykjanes peninsula").
+PLACE_NEXT = frozenset(
+    {"mine", "palace", "airport", "glacier", "peninsula", "valley", "crossing", "province",
+     "region", "district", "county", "prefecture", "village", "town", "neighbourhood",
+     "neighborhood", "suburb", "island", "islands", "river", "lake", "port", "harbour", "harbor",
+     "camp", "prison", "border", "refinery", "volcano", "governorate", "oblast", "canton"}
+)  # fmt: skip
+# ... or an organisation: a club's or a company's people ("Liverpool manager", "Liverpool's
+# academy", "former Brighton executive").
+ORG_NEXT = frozenset(
+    {"manager", "coach", "midfielder", "striker", "defender", "goalkeeper", "winger", "forward",
+     "captain", "fans", "supporters", "academy", "squad", "boss", "chairman", "chairwoman", "ceo",
+     "executive", "executives", "shareholders", "spokesman", "spokeswoman", "spokesperson",
+     "employees", "board"}
+)  # fmt: skip
+ORG_APPOSITIONS = frozenset(
+    {"operator", "developer", "exporter", "importer", "distributor", "owner", "organisers",
+     "organizers", "charity", "ngo", "institute", "university", "ministry", "authority",
+     "watchdog", "association", "federation", "team", "side", "band", "publisher", "platform",
+     "app", "service", "brand", "subsidiary", "unit", "division", "utility", "miner", "airline"}
+)  # fmt: skip
+_APPOSITION_ENDS = frozenset({"of", "in", "that", "which", "whose", "where", "who", "and", "for"})
+_TOKEN = re.compile(r"\w(?:[\w'&-]|\.(?=\w))*|[^\w\s]")
+# Lower-case administrative words trimmed from the end of a place ("Gyeonggi province").
+_PLACE_SUFFIXES = frozenset(
+    {"province", "region", "state", "county", "district", "prefecture", "governorate", "oblast"}
+)
 _CONNECTORS = frozenset(
     [
         "of",
@@ -134,6 +188,10 @@ class _Resolved:
     fixed: bool = False  # settled by the gazetteer: never relinked or retyped
     aliases: tuple[str, ...] = ()
     place_hint: str = ""  # a known place name: "any" or "locative" (see _place_hint)
+    cued: bool = False  # typed by evidence around the name, not by the model
+    locative: bool = False  # after "in", "near", "at the", ...
+    titled: bool = False  # introduced by a royal title ("King Felipe VI"): a one-word name is fine
+    partner: _Resolved | None = None  # the name listed just before ("Sagaing and Naypyidaw")
 
 
 @dataclass
@@ -170,7 +228,10 @@ def clean_surface(text: str, label: str) -> str:
         while len(words) > 1 and (words[0].casefold() in TITLES or words[0][:1].islower()):
             words.pop(0)
     if label in ("PERSON", "ORG"):
-        while len(words) > 1 and words[-1][:1].islower() and words[-2][:1].isupper():
+        while len(words) > 1 and words[-1].islower() and words[-2][:1].isupper():
+            words.pop()  # "the MoDem party"; not "Ahmed al-Sharaa"
+    elif label in ("GPE", "LOC", "FAC"):
+        while len(words) > 1 and words[-1] in _PLACE_SUFFIXES and words[-2][:1].isupper():
             words.pop()
     return " ".join(words)
 
@@ -247,30 +308,130 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
     etype = LABEL_TYPES.get(label)
     if etype is None or is_junk(surface, gazetteer):
         return None
+    cued = False
     if etype in ("LOCATION", "ORG", "PERSON"):
-        etype = _retype(surface, etype, mention.prev)
-    return _Resolved(surface, etype, surface, place_hint=_place_hint(surface, etype, mention.prev))
+        retyped = _retype(surface, etype, mention.prev, mention.next)
+        cued = retyped is not None
+        etype = retyped or etype
+    return _Resolved(
+        surface,
+        etype,
+        surface,
+        place_hint=_place_hint(surface, etype, mention.prev),
+        cued=cued,
+        locative=_after_locative(mention.prev),
+    )
 
 
-def _retype(surface: str, etype: str, prev: str) -> str:
+def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
     """Evidence for a name the gazetteer does not know, strongest first: a demonym form, the
-    name's last word ("Manchester United", "Bristol Channel"), the words before it ("copper
-    producer Codelco", "the city of Valencia"), a common given name ("Lars Klingbeil")."""
+    name's own words ("Manchester United", "Warner Bros. Discovery", "Bristol Channel", "Club
+    World Cup"), the words before it ("copper producer Codelco", "the city of Valencia",
+    "police chief Listyo Sigit Prabowo"), the words after it ("Reykjanes peninsula",
+    "Suwon-based", "Liverpool manager", "Adif, the track operator"), a common given name
+    ("Lars Klingbeil"). None: no evidence, the model's type stands."""
     if looks_like_demonym(surface):
         return "NORP"
-    last = surface.rsplit(" ", 1)[-1].rstrip(".")
-    if " " in surface and last in ORG_HEADS:
+    words = surface.split(" ")
+    last = words[-1].rstrip(".")
+    if (len(words) > 1 and last in ORG_HEADS) or any(w in ORG_MARKERS for w in words):
         return "ORG"
-    if " " in surface and last in PLACE_HEADS:
+    if len(words) > 1 and last in EVENT_HEADS:
+        return "EVENT"
+    if len(words) > 1 and last in PLACE_HEADS:
         return "LOCATION"
-    words = prev.split(" ")
+    if etype == "PERSON" and len(words) > 1 and any(_is_acronym_word(w) for w in words):
+        return "ORG"  # "HBO Max": people's names have no acronyms
+    person_like = etype == "PERSON" and len(words) > 1 and looks_like_person(surface)
+    cue = _cue_before(prev) or (None if person_like else _cue_after(after))
+    if cue is not None:
+        return cue
+    if len(words) > 1 and etype != "PERSON" and looks_like_person(surface):
+        return "PERSON"
+    return None
+
+
+def _is_acronym_word(word: str) -> bool:
+    letters = word.replace(".", "")
+    return (
+        len(letters) >= 3 and letters.isalpha() and letters.isupper() and word not in ROMAN_NUMERALS
+    )
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.replace("\u2019", "'"))
+
+
+def _cue_before(prev: str) -> str | None:
+    """The word just before a name: a lower-case kind of organisation or place ("copper
+    producer", "the village of"; lower-case, so a capitalised "Secretary of State" is no
+    place cue), or a person's title or role in any case ("Prime Minister", "police chief",
+    "finance minister,")."""
+    words = _tokens(prev)
+    if not words:
+        return None
     if words[-1] in ORG_CUES:
         return "ORG"
-    if words[-1] in PLACE_CUES or (len(words) == 2 and words[1] == "of" and words[0] in PLACE_CUES):
+    if words[-1] in PLACE_CUES or (
+        len(words) >= 2 and words[-1] == "of" and words[-2] in PLACE_CUES
+    ):
         return "LOCATION"
-    if " " in surface and etype != "PERSON" and looks_like_person(surface):
+    if words[-1] == ",":
+        words = words[:-1]
+    if words and words[-1].casefold() in PERSON_CUES:
         return "PERSON"
-    return etype
+    return None
+
+
+def _cue_after(after: str) -> str | None:
+    """The words just after a name: "-based" and a lower-case place noun ("Reykjanes
+    peninsula", "La Moneda palace") make a place; a club or company role ("Liverpool
+    manager", "Liverpool's academy") an organisation; an apposition's head noun ("Adif, the
+    track operator", "Nuuk, the capital") whatever it names."""
+    text = after.replace("\u2019", "'")
+    possessive = text.startswith("'s ") or text == "'s"
+    words = _tokens(text[2:] if possessive else text)
+    if not words:
+        return None
+    if words[0] == "-" and len(words) > 1 and words[1] == "based":
+        return "LOCATION"
+    if words[0] in ORG_NEXT:
+        return "ORG"
+    if not possessive and words[0] in PLACE_NEXT:
+        return "LOCATION"
+    if not possessive and words[0] == "," and len(words) > 2 and words[1] in ("the", "a", "an"):
+        return _apposition(words[2:])
+    return None
+
+
+def _apposition(words: list[str]) -> str | None:
+    """Type named by the head of "the track operator," / "a fishing town." (at most four
+    words, ended by punctuation or "of"/"in"/"that"/"which"/"whose"/"where")."""
+    phrase: list[str] = []
+    for word in words[:5]:
+        if not word[:1].isalnum() or word in _APPOSITION_ENDS:
+            break
+        phrase.append(word)
+    else:
+        return None
+    if not phrase or len(phrase) > 4:
+        return None
+    head = phrase[-1]
+    if head in ORG_CUES or head in ORG_APPOSITIONS:
+        return "ORG"
+    if head in PLACE_CUES:
+        return "LOCATION"
+    if head.casefold() in PERSON_CUES:
+        return "PERSON"
+    return None
+
+
+def _after_locative(prev: str) -> bool:
+    """ "in Bangkok", "at the Chatuchak site", "In Bangkok": a preposition of place before."""
+    words = [w.casefold() for w in _tokens(prev)]
+    if words and words[-1] == "the":
+        words.pop()
+    return bool(words) and words[-1] in _LOCATIVE
 
 
 def _place_hint(surface: str, etype: str, prev: str) -> str:
@@ -279,15 +440,30 @@ def _place_hint(surface: str, etype: str, prev: str) -> str:
     All-caps words are acronyms, not places."""
     if surface.isupper() or not is_known_place(surface):
         return ""
-    locative = etype == "LOCATION" or prev.rsplit(" ", 1)[-1] in _LOCATIVE
+    locative = etype == "LOCATION" or _after_locative(prev)
     return "locative" if locative else "any"
+
+
+def _coordinated(mention: Mention, before: Mention | None) -> bool:
+    """ "Sagaing and Naypyidaw", "Surabaya, Bandung": `mention` is listed right after `before`."""
+    if before is None or not 1 <= mention.start - before.end <= 6:
+        return False
+    words = _tokens(mention.prev)
+    return len(words) >= 2 and words[-1] in ("and", "or", ",") and before.text.endswith(words[-2])
 
 
 def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[_Resolved]:
     """Steps 1, 3 and 4: gazetteer lookup (fixes type), compound split, junk dropped."""
     known = _known_words(mentions)
     out: list[_Resolved] = []
-    for mention in _split_affiliations(mentions, gazetteer):
+    before: Mention | None = None
+    last: _Resolved | None = None
+    for mention in _merge_shared_heads(_split_affiliations(mentions, gazetteer)):
+        partner = last if _coordinated(mention, before) else None
+        before, last = mention, None
+        titled = _royal_title(mention.text)
+        if titled:
+            mention = replace(mention, label="PERSON")
         for line in _run_on_parts(mention.text):
             surface = strip_possessive(clean_surface(line, mention.label), known, mention.label)
             if not surface:
@@ -298,7 +474,49 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
             for part in parts:
                 resolved = _resolve(part, context, gazetteer)
                 if resolved is not None:
+                    resolved.titled = titled and resolved.type == "PERSON"
+                    resolved.partner = partner
                     out.append(resolved)
+                    last = resolved
+    return out
+
+
+def _royal_title(text: str) -> bool:
+    """ "King Felipe VI", "Empress Marie-Louise": a person whatever the model said, known by
+    one name (unless the name is an organisation's or a place's: "Prince Edward Island")."""
+    words = _THE.sub("", text).split()
+    return (
+        len(words) > 1
+        and words[0] in ROYAL_TITLES
+        and words[-1] not in ORG_HEADS
+        and words[-1] not in PLACE_HEADS
+    )
+
+
+def _merge_shared_heads(mentions: list[Mention]) -> list[Mention]:
+    """ "Avon and Somerset Police", read by the model as "Avon" + "Somerset Police": two known
+    places sharing one organisation head word are one organisation."""
+    out: list[Mention] = []
+    for m in mentions:
+        words = m.text.split(" ")
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.entry is None
+            and m.label == "ORG"
+            and len(words) == 2
+            and words[1] in ORG_HEADS
+            and m.start - prev.end == len(" and ")
+            and " " not in prev.text
+            and is_known_place(prev.text)
+            and is_known_place(words[0])
+            and _tokens(m.prev)[-1:] == ["and"]
+        ):
+            out[-1] = replace(
+                prev, text=f"{prev.text} and {m.text}", label="ORG", end=m.end, next=m.next
+            )
+            continue
+        out.append(m)
     return out
 
 
@@ -310,13 +528,21 @@ def _split_affiliations(mentions: Sequence[Mention], gazetteer: Gazetteer) -> li
         words = m.text.split(" ")
         cut = next((i for i, w in enumerate(words) if i and w.casefold() in TITLES), 0)
         head = " ".join(words[:cut])
-        if m.label == "PERSON" and cut and (gazetteer.lookup(head) or is_known_place(head)):
+        if m.label == "PERSON" and cut and _affiliation(head, gazetteer):
             out.append(replace(m, text=head, label="GPE", end=m.start + len(head)))
             rest = " ".join(words[cut:])
             out.append(replace(m, text=rest, start=m.end - len(rest)))
         else:
             out.append(m)
     return out
+
+
+def _affiliation(head: str, gazetteer: Gazetteer) -> bool:
+    """A known place, organisation or acronym before a title ("Ontario Premier", "FBI
+    Director"); not a given name that is also a place ("Hassan Sheikh Mohamud")."""
+    if gazetteer.lookup(head) is not None or _is_acronym_word(head):
+        return True
+    return is_known_place(head) and not (" " not in head and head in given_names())
 
 
 def _run_on_parts(text: str) -> list[str]:
@@ -326,7 +552,7 @@ def _run_on_parts(text: str) -> list[str]:
     for line in text.splitlines():
         current: list[str] = []
         for word in line.split():
-            if word[:1].islower() and word.casefold() not in _CONNECTORS and len(current) >= 2:
+            if word.islower() and word.casefold() not in _CONNECTORS and len(current) >= 2:
                 parts.append(" ".join(current))
                 current = []
                 continue
@@ -407,6 +633,9 @@ def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity
     for r in items:  # a place name that did not turn out to be part of a person's name
         if _retype_as_place(r):
             r.type = "LOCATION"
+    for r in items:  # "in Sagaing and Naypyidaw": listed with a place, a place
+        if _listed_with_place(r):
+            r.type = "LOCATION"
     _vote_types(items)
     by_name: dict[str, LinkedEntity] = {}
     type_votes: dict[str, Counter] = defaultdict(Counter)
@@ -421,9 +650,21 @@ def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity
     for name, entity in by_name.items():
         votes = type_votes[name]
         entity.type = max(votes, key=lambda t: (votes[t], -_TYPE_PRIORITY.get(t, 9)))
-    fixed = {r.name for r in items if r.fixed}
+    fixed = {r.name for r in items if r.fixed or r.titled}
     kept = [e for e in by_name.values() if not _lone_word_person(e, fixed)]
     return sorted(kept, key=lambda e: (-e.mentions, e.name))
+
+
+def _listed_with_place(r: _Resolved) -> bool:
+    """An organisation or one-word person listed right after a place ("hospitals in Sagaing and
+    Naypyidaw", "Paiporta and Chiva"): a known place name always, any name when the list
+    follows a preposition of place. Not when evidence around the name typed it."""
+    p = r.partner
+    if r.fixed or r.cued or p is None or p.type != "LOCATION" or r.name != r.surface:
+        return False
+    if r.type not in ("ORG", "PERSON") or (r.type == "PERSON" and " " in r.name):
+        return False
+    return bool(r.place_hint) or p.locative or bool(p.partner and p.partner.locative)
 
 
 def _lone_word_person(entity: LinkedEntity, fixed: set[str]) -> bool:

@@ -30,7 +30,8 @@ class Mention:
     start: int
     end: int
     entry: GazetteerEntry | None = None
-    prev: str = ""  # the two words before, lower-cased ("city of" Valencia): type evidence
+    prev: str = ""  # the words before, as written ("the city of" Valencia): type evidence
+    next: str = ""  # the words after, as written (Reykjanes "peninsula", Suwon "-based")
 
 
 def _ner_only(name: str):
@@ -123,6 +124,110 @@ def _inside_longer_name(doc, start: int) -> bool:
     )
 
 
+CONTEXT_BEFORE = 3  # tokens of context kept before and after a mention
+CONTEXT_AFTER = 6
+# Royal and religious titles that introduce a person by one name ("King Felipe VI").
+ROYAL_TITLES = frozenset({"King", "Queen", "Emperor", "Empress", "Pope", "Prince", "Princess", "Tsar", "Sultan", "Emir", "Crown"})  # fmt: skip
+ROMAN_NUMERALS = frozenset(["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV", "XVI"])  # fmt: skip
+# Capitalised words that do not continue a person's name the model cut short ("Biden
+# Administration", "Trump Tower"): organisation and place words, weekdays, months.
+_NOT_NAME_PARTS = frozenset(
+    {"Administration", "Government", "Cabinet", "Foundation", "Tower", "Towers", "Organization",
+     "Group", "Party", "Bank", "University", "Institute", "Center", "Centre", "Airport", "Stadium",
+     "Street", "Square", "Park", "Road", "Avenue", "Hotel", "Hospital", "Monday", "Tuesday",
+     "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March",
+     "April", "May", "June", "July", "August", "September", "October", "November", "December",
+     "The", "A", "An", "I", "He", "She", "It", "We", "They", "In", "On", "At", "But", "And"}
+)  # fmt: skip
+_ABBREVIATIONS = frozenset({"Jr.", "Sr.", "St.", "Co.", "Inc.", "Corp.", "Ltd."})
+_TITLE_LIKE = frozenset({"mr.", "mrs.", "dr.", "sen.", "gov.", "rep.", "gen.", "saint", "st"})
+
+
+def _context(text: str, before: bool) -> str:
+    """Context words up to the line break nearest to the mention."""
+    lines = text.split("\n")
+    return (lines[-1] if before else lines[0]).strip()
+
+
+def _complete_names(doc, spans: list[tuple[int, int, str]], gazetteer: Gazetteer) -> list:
+    """A one-word PERSON the model cut from a two-word name ("Hun" of "Hun Sen", "Lam" of
+    "To Lam") takes the capitalised word next to it when that word belongs to no other entity
+    and is not part of a run of capitalised words (a title-case headline). Not on the first
+    line (the headline), not for gazetteer names ("Putin Warns")."""
+    taken = {i for start, end, _ in spans for i in range(start, end)}
+    first_line_end = next((t.i for t in doc if "\n" in t.text_with_ws), len(doc))
+    out = []
+    for start, end, label in spans:
+        if (
+            label == "PERSON"
+            and end - start == 1
+            and start > first_line_end
+            and doc[start].text[:1].isupper()
+            and gazetteer.lookup(doc[start].text) is None
+        ):
+            if _extends_right(doc, end, taken):
+                out.append((start, end + 1, label))
+                continue
+            if _extends_left(doc, start, taken):
+                out.append((start - 1, end, label))
+                continue
+        out.append((start, end, label))
+    return out
+
+
+def _is_cap_word(token) -> bool:
+    return token.is_alpha and token.text[:1].isupper()
+
+
+def _extends_right(doc, end: int, taken: set[int]) -> bool:
+    if end >= len(doc) or end in taken or not doc[end - 1].whitespace_:
+        return False
+    after = doc[end]
+    word = after.text[:-1] if after.text.endswith(".") else after.text  # "Hun Sen."
+    if not (word.isalpha() and word[:1].isupper()) or word in _NOT_NAME_PARTS:
+        return False
+    return end + 1 >= len(doc) or not _is_cap_word(doc[end + 1])
+
+
+def _extends_left(doc, start: int, taken: set[int]) -> bool:
+    if start < 2 or start - 1 in taken or not doc[start - 1].whitespace_:
+        return False
+    before, opener = doc[start - 1], doc[start - 2]
+    if not _is_cap_word(before) or before.text in _NOT_NAME_PARTS:
+        return False
+    if before.lower_ in _TITLE_WORDS or before.lower_ in _TITLE_LIKE:
+        return False
+    # the word before must be running text: not a sentence end, not another capitalised word
+    return not opener.is_punct and not opener.is_space and not _is_cap_word(opener)
+
+
+def _titled_names(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """ "King Felipe VI", "Empress Marie-Louise": a royal or papal title followed by a name the
+    model missed (no entity on it) is a person; the title itself is trimmed later."""
+    taken = {i for start, end, _ in spans for i in range(start, end)}
+    found = []
+    for token in doc:
+        if token.text not in ROYAL_TITLES or token.i + 1 >= len(doc):
+            continue
+        end = token.i + 1
+        while end < len(doc) and end - token.i <= 3 and _name_part(doc[end]):
+            end += 1
+        if end < len(doc) and doc[end].text in ROMAN_NUMERALS:
+            end += 1
+        if end > token.i + 1 and not any(i in taken for i in range(token.i, end)):
+            found.append((token.i, end, "PERSON"))
+    return found
+
+
+def _name_part(token) -> bool:
+    return (
+        token.text[:1].isupper()
+        and token.text not in _NOT_NAME_PARTS
+        and token.text not in ROMAN_NUMERALS
+        and all(c.isalpha() or c in "-'" for c in token.text)
+    )
+
+
 def merge_mentions(ner: Sequence[Mention], gazetteer: Sequence[Mention]) -> list[Mention]:
     """Non-overlapping mentions in text order: longer spans win; on equal spans the gazetteer."""
     ranked = sorted(
@@ -141,20 +246,34 @@ class MentionFinder:
 
     def __init__(self, nlp, gazetteer: Gazetteer):
         self.nlp = nlp
+        self.gazetteer = gazetteer
         self.matcher = GazetteerMatcher(nlp, gazetteer)
 
     def mentions(self, doc) -> list[Mention]:
-        ner = [
-            Mention(
-                e.text,
-                e.label_,
-                e.start_char,
-                e.end_char,
-                None,
-                " ".join(t.lower_ for t in doc[max(0, e.start - 2) : e.start]),
+        spans = [(e.start, e.end, e.label_) for e in doc.ents]
+        spans = _complete_names(doc, spans, self.gazetteer) + _titled_names(doc, spans)
+        ner = []
+        for start, end, label in spans:
+            start_char, end_char = doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text)
+            last = doc[end - 1].text
+            if (
+                label == "PERSON"
+                and last.endswith(".")
+                and last not in _ABBREVIATIONS
+                and end - start > 1
+            ):
+                end_char -= 1  # "Hun Sen." read as the abbreviation "Sen."
+            ner.append(
+                Mention(
+                    doc.text[start_char:end_char],
+                    label,
+                    start_char,
+                    end_char,
+                    None,
+                    _context(doc[max(0, start - CONTEXT_BEFORE) : start].text, before=True),
+                    _context(doc[end : end + CONTEXT_AFTER].text, before=False),
+                )
             )
-            for e in doc.ents
-        ]
         return merge_mentions(ner, self.matcher(doc))
 
     def pipe(self, texts: Iterable[str], batch_size: int = 32) -> list[list[Mention]]:
