@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from pipeline.entities.gazetteer import Gazetteer, normalise
-from pipeline.entities.names import given_names, looks_like_person
+from pipeline.entities.names import looks_like_person
 from pipeline.entities.ner import ROMAN_NUMERALS, ROYAL_TITLES, Mention
 from pipeline.entities.places import is_known_place
 
@@ -135,6 +135,14 @@ ORG_APPOSITIONS = frozenset(
      "watchdog", "association", "federation", "team", "side", "band", "publisher", "platform",
      "app", "service", "brand", "subsidiary", "unit", "division", "utility", "miner", "airline"}
 )  # fmt: skip
+# "residents of Flin Flon", "the outskirts of Kherson": a place follows.
+PLACE_OF = frozenset(
+    {"residents", "outskirts", "centre", "center", "streets", "suburbs", "mayor", "governor",
+     "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
+     "heart", "people", "inhabitants", "citizens", "evacuation"}
+)  # fmt: skip
+# A lower-case word after an ORG-typed name that makes it a product or an index.
+PRODUCT_NEXT = frozenset({"missile", "missiles", "systems", "index", "fighter", "tanks"})
 _APPOSITION_ENDS = frozenset({"of", "in", "that", "which", "whose", "where", "who", "and", "for"})
 _TOKEN = re.compile(r"\w(?:[\w'&-]|\.(?=\w))*|[^\w\s]")
 # Lower-case administrative words trimmed from the end of a place ("Gyeonggi province").
@@ -346,6 +354,13 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
     cue = _cue_before(prev) or (None if person_like else _cue_after(after))
     if cue is not None:
         return cue
+    before, following = _tokens(prev)[-1:], _tokens(after)[:1]
+    if etype == "PERSON" and not person_like and before in (["in"], ["near"]):
+        return "LOCATION"  # "hospitals in Khan Younis": people are rarely "in" anything
+    if etype == "ORG" and before and before[0].isdigit():
+        return "PRODUCT"  # "the 737 MAX"
+    if etype == "ORG" and following and following[0] in PRODUCT_NEXT:
+        return "PRODUCT"  # "Patriot missiles", "the KOSPI index"
     if len(words) > 1 and etype != "PERSON" and looks_like_person(surface):
         return "PERSON"
     return None
@@ -373,7 +388,7 @@ def _cue_before(prev: str) -> str | None:
     if words[-1] in ORG_CUES:
         return "ORG"
     if words[-1] in PLACE_CUES or (
-        len(words) >= 2 and words[-1] == "of" and words[-2] in PLACE_CUES
+        len(words) >= 2 and words[-1] == "of" and (words[-2] in PLACE_CUES or words[-2] in PLACE_OF)
     ):
         return "LOCATION"
     if words[-1] == ",":
@@ -528,21 +543,23 @@ def _split_affiliations(mentions: Sequence[Mention], gazetteer: Gazetteer) -> li
         words = m.text.split(" ")
         cut = next((i for i, w in enumerate(words) if i and w.casefold() in TITLES), 0)
         head = " ".join(words[:cut])
-        if m.label == "PERSON" and cut and _affiliation(head, gazetteer):
+        rest = " ".join(words[cut:])
+        if m.label == "PERSON" and cut and _affiliation(head, rest, gazetteer):
             out.append(replace(m, text=head, label="GPE", end=m.start + len(head)))
-            rest = " ".join(words[cut:])
             out.append(replace(m, text=rest, start=m.end - len(rest)))
         else:
             out.append(m)
     return out
 
 
-def _affiliation(head: str, gazetteer: Gazetteer) -> bool:
+def _affiliation(head: str, rest: str, gazetteer: Gazetteer) -> bool:
     """A known place, organisation or acronym before a title ("Ontario Premier", "FBI
-    Director"); not a given name that is also a place ("Hassan Sheikh Mohamud")."""
+    Director"). A one-word place name before a title and one more word is more likely a
+    person's name with a title-like word inside ("Hassan Sheikh Mohamud")."""
     if gazetteer.lookup(head) is not None or _is_acronym_word(head):
         return True
-    return is_known_place(head) and not (" " not in head and head in given_names())
+    name = [w for w in rest.split(" ") if w.casefold() not in TITLES]
+    return is_known_place(head) and (" " in head or len(name) > 1)
 
 
 def _run_on_parts(text: str) -> list[str]:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pipeline.entities.gazetteer import Gazetteer, GazetteerEntry, is_acronym
+from pipeline.entities.places import is_known_place
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class GazetteerMatcher:
         for matcher in (self._exact, self._folded):
             for match_id, start, end in matcher(doc):
                 span = doc[start:end]
-                if not span.text[:1].isupper():  # "turkey", "chad": only capitalised text is a name
+                if span.text.islower():  # "turkey", "chad": only capitalised text is a name
                     continue
                 if _inside_longer_name(doc, start):  # "Madrid" in "Real Madrid"
                     continue
@@ -186,7 +187,8 @@ def _extends_right(doc, end: int, taken: set[int]) -> bool:
     word = after.text[:-1] if after.text.endswith(".") else after.text  # "Hun Sen."
     if not (word.isalpha() and word[:1].isupper()) or word in _NOT_NAME_PARTS:
         return False
-    return end + 1 >= len(doc) or not _is_cap_word(doc[end + 1])
+    sentence_end = after.text.endswith(".")  # "Hun Sen. Talks went on": a new sentence
+    return sentence_end or end + 1 >= len(doc) or not _is_cap_word(doc[end + 1])
 
 
 def _extends_left(doc, start: int, taken: set[int]) -> bool:
@@ -216,6 +218,23 @@ def _titled_names(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int
             end += 1
         if end > token.i + 1 and not any(i in taken for i in range(token.i, end)):
             found.append((token.i, end, "PERSON"))
+    return found
+
+
+def _places_before_titles(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """ "Ontario Premier Doug Ford" where the model saw only the person: a known place name just
+    before the person's title is a place of its own."""
+    taken = {i for start, end, _ in spans for i in range(start, end)}
+    found = []
+    for start, _end, label in spans:
+        if label != "PERSON" or start < 2 or doc[start - 1].lower_ not in _TITLE_WORDS:
+            continue
+        place = doc[start - 2]
+        if place.i in taken or not _is_cap_word(place) or not is_known_place(place.text):
+            continue
+        if start >= 3 and _is_cap_word(doc[start - 3]):  # "New Ontario Premier": not sure
+            continue
+        found.append((start - 2, start - 1, "GPE"))
     return found
 
 
@@ -251,7 +270,11 @@ class MentionFinder:
 
     def mentions(self, doc) -> list[Mention]:
         spans = [(e.start, e.end, e.label_) for e in doc.ents]
-        spans = _complete_names(doc, spans, self.gazetteer) + _titled_names(doc, spans)
+        spans = (
+            _complete_names(doc, spans, self.gazetteer)
+            + _titled_names(doc, spans)
+            + _places_before_titles(doc, spans)
+        )
         ner = []
         for start, end, label in spans:
             start_char, end_char = doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text)

@@ -1,0 +1,131 @@
+"""Type evidence from the words around a name, lists of places, names the model cut short."""
+
+from __future__ import annotations
+
+from pipeline.entities import EntityEnricher, Gazetteer, link
+from pipeline.entities.linker import clean_surface
+from pipeline.entities.ner import Mention
+from tests.unit.entities.conftest import article
+
+
+def mention(text: str, label: str, start: int = 0, prev: str = "", after: str = "") -> Mention:
+    return Mention(text, label, start, start + len(text), prev=prev, next=after)
+
+
+def names(entities) -> set[tuple[str, str]]:
+    return {(e.name, e.type) for e in entities}
+
+
+def one(text: str, label: str, prev: str = "", after: str = "") -> set[tuple[str, str]]:
+    return names(link([mention(text, label, prev=prev, after=after)], Gazetteer()))
+
+
+def test_title_before_a_name_makes_a_person() -> None:
+    assert one("Nkosana Ibas", "ORG", prev="retired naval chief") == {("Nkosana Ibas", "PERSON")}
+    assert one("Tarik Veldman", "GPE", prev="the finance minister,") == {
+        ("Tarik Veldman", "PERSON")
+    }
+    # a capitalised "State" is a title, not the lower-case place cue "state"
+    assert one("Marta Quell", "GPE", prev="Secretary of State") == {("Marta Quell", "PERSON")}
+    assert one("Quellmark", "PERSON", prev="the state of") == {("Quellmark", "LOCATION")}
+
+
+def test_words_after_a_name_type_it() -> None:
+    assert one("Vardanes", "ORG", after="peninsula late on Monday") == {("Vardanes", "LOCATION")}
+    assert one("Ostrava", "ORG", after="-based company said") == {("Ostrava", "LOCATION")}
+    assert one("Liverpool", "GPE", after="manager Arne Slot said") == {("Liverpool", "ORG")}
+    assert one("Liverpool", "GPE", after="'s academy, signed") == {("Liverpool", "ORG")}
+    # a possessive does not make the place noun after it the name's own
+    assert one("Brindle", "ORG", after="'s airport was closed") == {("Brindle", "ORG")}
+
+
+def test_apposition_names_the_type() -> None:
+    assert one("Ferrovia Norte", "PERSON", after=", the track operator.") == {
+        ("Ferrovia Norte", "ORG")
+    }
+    assert one("Quarrytown", "ORG", after=", the capital, was calm") == {("Quarrytown", "LOCATION")}
+    # the head noun must end the phrase: "the Spanish club announced on" names nothing here
+    assert one("Liverpool", "ORG", after=", the Spanish club announced on Friday") == {
+        ("Liverpool", "ORG")
+    }
+
+
+def test_person_after_in_is_a_place_unless_it_looks_like_a_person() -> None:
+    assert one("Khan Younis", "PERSON", prev="hospitals in") == {("Khan Younis", "LOCATION")}
+    assert one("Michael Brown", "PERSON", prev="confidence in") == {("Michael Brown", "PERSON")}
+
+
+def test_products_are_not_organisations() -> None:
+    assert one("MAX", "ORG", prev="of the 737") == {("MAX", "PRODUCT")}
+    assert one("Patriot", "ORG", after="missiles to Kyiv") == {("Patriot", "PRODUCT")}
+
+
+def test_residents_of_a_place() -> None:
+    assert one("Flin Flon", "ORG", prev="residents of") == {("Flin Flon", "LOCATION")}
+
+
+def test_organisation_words_anywhere_and_acronyms_in_people() -> None:
+    # "Warner" is a common given name: the company marker wins
+    assert one("Warner Bros. Discovery", "PERSON") == {("Warner Bros. Discovery", "ORG")}
+    assert one("HBO Max", "PERSON") == {("HBO Max", "ORG")}
+    assert one("Club World Cup", "ORG") == {("Club World Cup", "EVENT")}  # not in the facets
+
+
+def test_names_listed_after_a_place_are_places() -> None:
+    sagaing = mention("Sagaing", "GPE", 20, prev="hospitals in")
+    other = mention("Zorvath", "ORG", 32, prev="Sagaing and")
+    assert names(link([sagaing, other], Gazetteer())) == {
+        ("Sagaing", "LOCATION"),
+        ("Zorvath", "LOCATION"),
+    }
+    # not without a preposition of place, unless the name is a known place
+    stellantis = mention("Stellantis", "ORG", 20, prev="jobs at")
+    gm = mention("Zorvath", "ORG", 35, prev="Stellantis and")
+    assert names(link([stellantis, gm], Gazetteer())) == {
+        ("Stellantis", "ORG"),
+        ("Zorvath", "ORG"),
+    }
+
+
+def test_shared_head_word_joins_two_places() -> None:
+    avon = mention("Avon", "PERSON", 0)
+    police = mention("Somerset Police", "ORG", 9, prev="Avon and")
+    assert names(link([avon, police], Gazetteer())) == {("Avon and Somerset Police", "ORG")}
+
+
+def test_royal_title_keeps_a_one_word_person() -> None:
+    assert one("Empress Marie-Louise", "ORG") == {("Marie-Louise", "PERSON")}
+    assert one("Marie-Louise", "PERSON") == set()  # no title, no full name: dropped
+
+
+def test_given_name_that_is_a_place_is_no_affiliation() -> None:
+    assert one("Hassan Sheikh Mohamud", "PERSON") == {("Hassan Sheikh Mohamud", "PERSON")}
+    assert names(link([mention("Ontario Premier Doug Ford", "PERSON")], Gazetteer())) == {
+        ("Ontario", "LOCATION"),
+        ("Doug Ford", "PERSON"),
+    }
+
+
+def test_place_suffix_trimmed_and_particles_kept() -> None:
+    assert clean_surface("Gyeonggi province", "GPE") == "Gyeonggi"
+    assert clean_surface("Ahmed al-Sharaa", "PERSON") == "Ahmed al-Sharaa"
+    assert clean_surface("the MoDem party", "ORG") == "MoDem"
+
+
+def test_model_cut_names_completed_end_to_end(enricher: EntityEnricher) -> None:
+    body = (
+        "The minister met Cambodia's former leader Hun Sen. Talks went well.\n"
+        "Officials in Hanoi re-elected To Lam as general secretary on Friday.\n"
+        "King Felipe VI expressed his condolences. Officials said Ontario Premier Doug Ford "
+        "would attend."
+    )
+    [doc] = enricher.enrich([article(body, title="Regional talks")])
+    assert "Hun Sen" in doc["persons"]
+    assert "To Lam" in doc["persons"]
+    assert "Felipe VI" in doc["persons"]
+    assert "Ontario" in doc["locations"]
+
+
+def test_lower_case_gazetteer_alias_with_capitals_found(enricher: EntityEnricher) -> None:
+    [doc] = enricher.enrich([article("Investors backed xAI in a new funding round on Monday.")])
+    assert "xAI" in doc["organizations"]
