@@ -71,6 +71,7 @@ def article_mappings(analyzer: str) -> dict[str, Any]:
             "entity_aliases": text_field(analyzer),
             "story_id": {"type": "keyword"},
             "story_keys": {"type": "keyword"},
+            "story_probes": {"type": "keyword"},
             "alert_rules": {"type": "keyword"},
             "revision": {"type": "integer"},
             "content_hash": {"type": "keyword"},

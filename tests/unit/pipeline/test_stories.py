@@ -10,7 +10,15 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from newsflow.settings import Settings
 from pipeline.transforms.dedupe import _DropDuplicatesFn
-from pipeline.transforms.stories import BANDS, _AssignStoriesFn, min_shared_bands, story_keys
+from pipeline.transforms.stories import (
+    BANDS,
+    PROBES,
+    _AssignStoriesFn,
+    min_shared_bands,
+    signature,
+    story_keys,
+    story_probes,
+)
 
 SETTINGS = Settings()
 PESKOV = (
@@ -143,3 +151,12 @@ def test_unrelated_texts_over_one_small_vocabulary_share_few_bands():
     keys = [set(story_keys(t)) for t in texts]
     worst = max(len(a & b) for a, b in itertools.combinations(keys, 2))
     assert worst < min_shared_bands(0.5)
+
+
+def test_probe_keys_find_rewrites_and_skip_other_stories():
+    peskov, rewrite, apple = (
+        set(story_probes(signature(t))) for t in (PESKOV, PESKOV_REWRITE, APPLE)
+    )
+    assert len(peskov) == PROBES
+    assert peskov & rewrite  # the candidate lookup finds the rewrite...
+    assert not peskov & apple  # ...and not the unrelated story
