@@ -30,7 +30,7 @@ from newsflow.settings import Settings, load_settings
 from tests.conftest import cleanup, isolated_settings
 from tests.fixtures.pipeline.support import article, es_count, start_pipeline
 
-PARTITIONS = 3
+PARTITIONS = 6
 
 
 def fresh_settings(base: Settings) -> Settings:

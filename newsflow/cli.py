@@ -103,11 +103,31 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     return feeds_status(_settings(args), feeds_path=args.feeds, as_json=args.json)
 
 
-def cmd_pipeline(args: argparse.Namespace) -> int:
-    from pipeline.cli import run_pipeline
+def _without_option(argv: list[str], name: str) -> list[str]:
+    """`argv` without `name VALUE` / `name=VALUE`."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == name:
+            skip = True
+        elif not arg.startswith(f"{name}="):
+            out.append(arg)
+    return out
 
+
+def cmd_pipeline(args: argparse.Namespace) -> int:
+    from pipeline.cli import run_pipeline, run_workers
+
+    settings = _settings(args)
+    workers = args.workers or settings.pipeline.workers
+    if workers > 1:
+        child_argv = _without_option(args.argv, "--workers")
+        return run_workers(
+            settings, workers, child_argv, args.until_idle, args.from_files, args.beam_args
+        )
     return run_pipeline(
-        _settings(args),
+        settings,
         until_idle=args.until_idle,
         from_files=args.from_files,
         beam_args=args.beam_args,
@@ -204,6 +224,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="GLOB",
         help="read JSONL records instead of Kafka (backfill)",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="local runner: N pipeline processes, each reading its share of the partitions "
+        "(default: pipeline.workers, 1)",
+    )
 
     p = add("alerts", cmd_alerts, "keyword alerts: notifier, backtest, delivery status")
     p.add_argument("action", choices=["run", "test", "status"])
@@ -227,6 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra and args.command != "pipeline":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.beam_args = extra
+    args.argv = argv
     setup_logging(args.log_level)
     try:
         return int(args.func(args) or 0)

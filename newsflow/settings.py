@@ -73,7 +73,7 @@ class TopicSettings(_Model):
     dlq: str = "news.dlq"
     connector_state: str = "news.connector-state"
     alert_deliveries: str = "news.alert-deliveries"
-    partitions: int = Field(default=3, ge=1)
+    partitions: int = Field(default=6, ge=1)  # divisible by 1, 2, 3 and 6 workers
     replication_factor: int = Field(default=1, ge=1)
     retention: str = "7d"
     dlq_retention: str = "30d"
@@ -129,6 +129,7 @@ class PipelineSettings(_Model):
     story_similarity: float = Field(default=0.5, gt=0, le=1)
     story_window: str = "7d"
     metrics_port: int | None = None
+    workers: int = Field(default=1, ge=1, le=64)  # local runner: pipeline processes (cores)
 
 
 class EnrichmentSettings(_Model):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import subprocess
+import sys
 import time
 from datetime import datetime
 from typing import Any
@@ -59,7 +62,7 @@ def pipeline_options(
     ours = options.view_as(NewsflowOptions).get_all_options(retain_unknown_options=False)
     flags = {k: ours.get(k) for k in (
         "kafka_read", "kafka_expansion_service", "kafka_partition_slots", "kafka_max_records",
-        "kafka_poll_ms", "until_idle", "fresh_index",
+        "kafka_poll_ms", "until_idle", "fresh_index", "kafka_partition_shard",
     )}  # fmt: skip
     flags["start_time_ms"] = parse_start_time(ours.get("kafka_start_time"))
     return options, flags
@@ -156,3 +159,67 @@ def run_pipeline(
         )
     log.info("pipeline stopped", extra={"seconds": round(time.monotonic() - started, 1)})
     return 0
+
+
+SHARD_FLAG = "--kafka_partition_shard"
+
+
+def run_workers(
+    settings: Settings,
+    workers: int,
+    child_argv: list[str],
+    until_idle: float | None,
+    from_files: str | None,
+    beam_args: list[str],
+) -> int:
+    """Run `workers` pipeline processes, each reading its share of the partitions (p % N == I).
+
+    One Python process runs on one core; this is how the local runner uses the others. Every
+    worker is a complete pipeline (same consumer group, its own partitions and offsets). SIGINT
+    and SIGTERM are passed on; the exit code is the worst of the workers'. The price: two
+    copies of a story read by two workers within one index refresh can start two stories
+    (docs/pipeline.md, "the race window").
+    """
+    options, flags = pipeline_options(beam_args, until_idle)
+    refused = [
+        reason
+        for reason, present in (
+            ("--from-files (a backfill reads its files in one process)", from_files),
+            ("--fresh_index or --kafka_start_time (a replay)", flags["fresh_index"]
+             or flags["start_time_ms"] is not None),
+            ("--kafka_read=xlang", flags["kafka_read"] == "xlang"),
+            (f"{SHARD_FLAG}", flags["kafka_partition_shard"]),
+            ("a runner other than the local one", options.view_as(StandardOptions).runner
+             != DEFAULT_RUNNER),
+        )
+        if present
+    ]  # fmt: skip
+    if refused:
+        flag = "--workers"
+        msg = f"--workers {workers} cannot be combined with {refused[0]}; use --workers 1"
+        raise ConfigError(flag, msg)
+    procs = []
+    for index in range(workers):
+        env = dict(os.environ, NEWSFLOW_PIPELINE__WORKERS="1")
+        if settings.pipeline.metrics_port:
+            env["NEWSFLOW_PIPELINE__METRICS_PORT"] = str(settings.pipeline.metrics_port + index)
+        argv = [
+            sys.executable,
+            "-m",
+            "newsflow.cli",
+            *child_argv,
+            f"{SHARD_FLAG}={index}/{workers}",
+        ]
+        procs.append(subprocess.Popen(argv, env=env))
+    log.info("pipeline workers started", extra={"workers": workers, "pids": [p.pid for p in procs]})
+
+    def forward(signum: int, _frame: Any) -> None:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signum)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    codes = [proc.wait() for proc in procs]
+    log.info("pipeline workers stopped", extra={"exit_codes": codes})
+    return max(codes, key=abs)

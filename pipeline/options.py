@@ -36,6 +36,13 @@ class NewsflowOptions(PipelineOptions):
             "0 = max(16, 2 x current partitions). Partitions above the slots need a restart.",
         )
         parser.add_argument(
+            "--kafka_partition_shard",
+            default=None,
+            metavar="I/N",
+            help="read only the partitions p with p %% N == I (set by `pipeline run --workers N` "
+            "for each of its worker processes)",
+        )
+        parser.add_argument(
             "--kafka_max_records",
             type=int,
             default=2000,

@@ -24,6 +24,7 @@ from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from newsflow.clients import kafka_consumer, kafka_producer
+from newsflow.errors import ConfigError
 from newsflow.settings import Settings
 from pipeline import metrics
 
@@ -321,10 +322,32 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         return commit
 
 
+def parse_shard(value: str | None) -> tuple[int, int]:
+    """ "I/N" -> (I, N); None -> (0, 1) (every partition)."""
+    if not value:
+        return 0, 1
+    try:
+        index, count = (int(part) for part in value.split("/"))
+    except ValueError:
+        index, count = -1, 0
+    if count < 1 or not 0 <= index < count:
+        flag = "--kafka_partition_shard"
+        msg = f"expected I/N with 0 <= I < N, got {value!r}"
+        raise ConfigError(flag, msg)
+    return index, count
+
+
+def shard_partitions(slots: int, shard: tuple[int, int]) -> list[int]:
+    """The partition slots worker I of N reads: p % N == I (every slot has one worker)."""
+    index, workers = shard
+    return [p for p in range(slots) if p % workers == index]
+
+
 def _partition_slots(
-    _impulse: bytes, settings: Settings, topic: str, slots: int
+    _impulse: bytes, settings: Settings, topic: str, slots: int, shard: tuple[int, int] = (0, 1)
 ) -> list[tuple[str, int]]:
-    """(topic, partition) for today's partitions plus spare slots that pick up new ones."""
+    """(topic, partition) for today's partitions plus spare slots that pick up new ones; with a
+    shard (I, N) only the partitions p with p % N == I (one of N worker processes)."""
     consumer = kafka_consumer(settings)
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
@@ -335,8 +358,13 @@ def _partition_slots(
         raise RuntimeError(msg)
     count = max(partitions) + 1
     total = max(slots or max(16, 2 * count), count)
-    log.info("reading partitions", extra={"topic": topic, "partitions": count, "slots": total})
-    return [(topic, p) for p in range(total)]
+    mine = shard_partitions(total, shard)
+    index, workers = shard
+    log.info(
+        "reading partitions",
+        extra={"topic": topic, "partitions": count, "slots": total, "shard": f"{index}/{workers}"},
+    )
+    return [(topic, p) for p in mine]
 
 
 def _from_xlang(row: Any) -> KafkaRecord:
@@ -356,10 +384,12 @@ class ReadFromKafkaPartitions(beam.PTransform):
         if self.options.get("kafka_read") == "xlang":
             return self._expand_xlang(pbegin)
         slots = int(self.options.get("kafka_partition_slots") or 0)
+        shard = parse_shard(self.options.get("kafka_partition_shard"))
         return (
             pbegin
             | "Impulse" >> beam.Impulse()
-            | "Partitions" >> beam.FlatMap(_partition_slots, self.settings, self.topic, slots)
+            | "Partitions"
+            >> beam.FlatMap(_partition_slots, self.settings, self.topic, slots, shard)
             | "ReadPartitions" >> beam.ParDo(_ReadPartitionFn(self.settings, self.options))
         )
 

@@ -160,3 +160,28 @@ def test_until_idle_does_not_stop_while_input_waits_behind_a_slow_write(
         proxy.close()
     assert es_count(fast) == 300
     assert uncommitted(fast) == 0
+
+
+def test_two_workers_split_the_partitions_and_stop_together_on_sigterm(
+    fast: Settings, tmp_path: Path
+):
+    from newsflow.admin import initialise
+
+    settings = fast.with_overrides(topics={"partitions": 4})
+    initialise(settings)  # the topic grows to 4 partitions
+    log = tmp_path / "pipeline.log"
+    proc = start_pipeline(settings, "--workers", "2", log=log)
+    try:
+        arts = [article(i) for i in range(200)]
+        produce(settings, arts)  # keyed by id: spread over the 4 partitions
+        wait_for(lambda: es_count(settings) == 200, 90, "every article indexed")
+        wait_for(lambda: uncommitted(settings) == 0, 30, "every offset committed")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, log_tail(log)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = log.read_text()
+    assert "shard=0/2" in text and "shard=1/2" in text, log_tail(log)
+    assert text.count("pipeline stopped") == 2  # both workers flushed and exited cleanly
+    assert set(es_docs(settings)) == {a.id for a in arts}

@@ -39,7 +39,10 @@ def test_cld2_settles_prose_and_leaves_unsure_samples_to_lingua():
     from pipeline.transforms.language import cld2_language
 
     assert cld2_language("Правительство объявило во вторник новую пенсионную реформу.") == "ru"
-    assert cld2_language("政府は火曜日に新しい年金改革を発表した。政府は新しい制度を説明した。") == "ja"
+    assert (
+        cld2_language("政府は火曜日に新しい年金改革を発表した。政府は新しい制度を説明した。")
+        == "ja"
+    )
     assert cld2_language("Rząd ogłosił we wtorek nową reformę emerytalną dla wszystkich.") == "pl"
     assert cld2_language("Oui") is None  # too little to be sure: lingua (or the hint) decides
     assert cld2_language("bad \udcff surrogate") is None  # not encodable: no exception
