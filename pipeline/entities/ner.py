@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -150,19 +152,21 @@ def _context(text: str, before: bool) -> str:
     return (lines[-1] if before else lines[0]).strip()
 
 
-def _complete_names(doc, spans: list[tuple[int, int, str]], gazetteer: Gazetteer) -> list:
+def _complete_names(
+    doc, text: str, spans: list[tuple[int, int, str]], gazetteer: Gazetteer
+) -> list:
     """A one-word PERSON the model cut from a two-word name ("Hun" of "Hun Sen", "Lam" of
     "To Lam") takes the capitalised word next to it when that word belongs to no other entity
     and is not part of a run of capitalised words (a title-case headline). Not on the first
     line (the headline), not for gazetteer names ("Putin Warns")."""
     taken = {i for start, end, _ in spans for i in range(start, end)}
-    first_line_end = next((t.i for t in doc if "\n" in t.text_with_ws), len(doc))
+    headline_end = text.find("\n")
     out = []
     for start, end, label in spans:
         if (
             label == "PERSON"
             and end - start == 1
-            and start > first_line_end
+            and doc[start].idx > headline_end >= 0
             and doc[start].text[:1].isupper()
             and gazetteer.lookup(doc[start].text) is None
         ):
@@ -203,14 +207,19 @@ def _extends_left(doc, start: int, taken: set[int]) -> bool:
     return not opener.is_punct and not opener.is_space and not _is_cap_word(opener)
 
 
-def _titled_names(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+_ROYAL_TITLE = re.compile(r"\b(?:" + "|".join(sorted(ROYAL_TITLES)) + r")\b")
+
+
+def _titled_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """ "King Felipe VI", "Empress Marie-Louise": a royal or papal title followed by a name the
     model missed (no entity on it) is a person; the title itself is trimmed later."""
     taken = {i for start, end, _ in spans for i in range(start, end)}
     found = []
-    for token in doc:
-        if token.text not in ROYAL_TITLES or token.i + 1 >= len(doc):
+    for match in _ROYAL_TITLE.finditer(text):  # a regex, not a Python loop over tokens
+        title = doc.char_span(match.start(), match.end())
+        if title is None or len(title) != 1 or title.end >= len(doc):
             continue
+        token = title[0]
         end = token.i + 1
         while end < len(doc) and end - token.i <= 3 and _name_part(doc[end]):
             end += 1
@@ -253,11 +262,17 @@ def merge_mentions(ner: Sequence[Mention], gazetteer: Sequence[Mention]) -> list
         [*gazetteer, *ner],
         key=lambda m: (-(m.end - m.start), 0 if m.entry is not None else 1, m.start),
     )
-    taken: list[Mention] = []
+    starts: list[int] = []  # kept spans, sorted and non-overlapping: bisect, not a scan
+    kept: list[Mention] = []
     for mention in ranked:
-        if all(mention.end <= t.start or mention.start >= t.end for t in taken):
-            taken.append(mention)
-    return sorted(taken, key=lambda m: m.start)
+        i = bisect.bisect_right(starts, mention.start)
+        if i and kept[i - 1].end > mention.start:
+            continue
+        if i < len(kept) and kept[i].start < mention.end:
+            continue
+        starts.insert(i, mention.start)
+        kept.insert(i, mention)
+    return kept
 
 
 class MentionFinder:
@@ -269,10 +284,11 @@ class MentionFinder:
         self.matcher = GazetteerMatcher(nlp, gazetteer)
 
     def mentions(self, doc) -> list[Mention]:
+        text = doc.text  # built from the tokens on every access: once per document
         spans = [(e.start, e.end, e.label_) for e in doc.ents]
         spans = (
-            _complete_names(doc, spans, self.gazetteer)
-            + _titled_names(doc, spans)
+            _complete_names(doc, text, spans, self.gazetteer)
+            + _titled_names(doc, text, spans)
             + _places_before_titles(doc, spans)
         )
         ner = []
@@ -288,7 +304,7 @@ class MentionFinder:
                 end_char -= 1  # "Hun Sen." read as the abbreviation "Sen."
             ner.append(
                 Mention(
-                    doc.text[start_char:end_char],
+                    text[start_char:end_char],
                     label,
                     start_char,
                     end_char,
