@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import threading
 import unicodedata
 from typing import Any
 
@@ -25,7 +26,6 @@ _BLOCK_TAGS = (
 )  # fmt: skip
 # Zero-width characters, soft hyphen, BOM and bidi marks carry no text.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
-_SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 # Feed boilerplate: "Read more: ...", "Continue reading ...", WordPress' "The post X appeared first
 # on Y.", "[...]" truncation marks. Matched per line (a line is a block of the HTML).
@@ -48,6 +48,20 @@ _TAIL = 200
 _WORDS = re.compile(r"\w+")
 
 
+_PARSERS = threading.local()
+
+
+def _html_parser() -> Any:
+    """One lxml HTML parser per thread (parsers are not thread-safe); comments never parsed."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        from lxml import etree
+
+        parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+        _PARSERS.parser = parser
+    return parser
+
+
 def html_to_text(value: str, _again: bool = True) -> str:
     """Visible text of an HTML fragment: one line per block, entities decoded."""
     if not value:
@@ -57,18 +71,20 @@ def html_to_text(value: str, _again: bool = True) -> str:
         if _again and _TAG.search(decoded):  # escaped markup ("&lt;p&gt;"): strip it once
             return html_to_text(decoded, _again=False)
         return html.unescape(decoded) if _again else decoded  # "&amp;amp;" -> "&"
-    import lxml.html
+    from lxml import etree
 
     try:
-        root = lxml.html.fragment_fromstring(value, create_parent="div")
+        # plain etree elements (no lxml.html class lookup per element): ~2x faster
+        root = etree.fromstring(f"<div>{value}</div>", _html_parser())
     except Exception:  # lxml refuses some garbage: fall back to stripping tags
+        root = None
+    if root is None:
         value = html.unescape(re.sub(r"<[^>]*>", " ", value))
     else:
-        for el in root.iter(*_DROP_TAGS):
-            el.drop_tree()
+        etree.strip_elements(root, *_DROP_TAGS, with_tail=False)  # the tail is visible text
         for el in root.iter(*_BLOCK_TAGS):
             el.tail = "\n" + (el.tail or "")
-        value = root.text_content()
+        value = "".join(root.itertext())
     # Feeds often double-escape: decode what is left once more; if that revealed markup,
     # strip it too (once: a text about HTML keeps its brackets).
     decoded = html.unescape(value)
@@ -82,12 +98,16 @@ def normalise_text(value: str) -> str:
     if not value.isascii():  # NFKC and invisible characters only concern non-ASCII text
         value = unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_SPACES.sub(" ", line).strip() for line in value.split("\n")]
+    lines = [" ".join(line.split()) for line in value.split("\n")]  # spaces collapsed, stripped
     lines = [line for line in lines if line and not _BOILERPLATE_LINE.match(line)]
     text = "\n".join(lines)
-    # the pattern is anchored at the end: searching only the tail keeps it linear
+    # the pattern is anchored at the end: searching only the tail keeps it linear, and a tail
+    # without any of its markers ("[", "…", "read more", "continue reading") skips it
     head, tail = text[:-_TAIL], text[-_TAIL:]
-    return (head + _INLINE_BOILERPLATE.sub("", tail)).strip()
+    lowered = tail.lower()
+    if "[" in tail or "…" in tail or "read more" in lowered or "continue reading" in lowered:
+        tail = _INLINE_BOILERPLATE.sub("", tail)
+    return (head + tail).strip()
 
 
 def clean_text(value: str, limit: int | None = None) -> str:
