@@ -93,6 +93,12 @@ ORG_MARKERS = frozenset(
     {"Bros", "Bros.", "Inc", "Inc.", "Corp", "Corp.", "Ltd", "Ltd.", "LLC", "plc", "PLC", "GmbH",
      "Co.", "Holdings", "Group"}
 )  # fmt: skip
+# Words after a company's name in its full legal or group name ("Samsung Electronics").
+CORPORATE_SUFFIXES = frozenset(
+    {"Electronics", "Motor", "Motors", "Group", "Holdings", "Corp", "Corporation", "Inc", "Co",
+     "Company", "Ltd", "Limited", "plc", "PLC", "AG", "SE", "SA", "NV", "Technologies",
+     "Industries", "International", "Energy", "Oil", "Petroleum", "Pharmaceuticals", "Platforms"}
+)  # fmt: skip
 # Last words of events ("Club World Cup", "Glastonbury Festival"): kept out of the facets.
 EVENT_HEADS = frozenset(
     {"Cup", "Championship", "Championships", "Olympics", "Paralympics", "Festival", "Summit",
@@ -357,13 +363,21 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
     before, following = _tokens(prev)[-1:], _tokens(after)[:1]
     if etype == "PERSON" and not person_like and before in (["in"], ["near"]):
         return "LOCATION"  # "hospitals in Khan Younis": people are rarely "in" anything
-    if etype == "ORG" and before and before[0].isdigit():
-        return "PRODUCT"  # "the 737 MAX"
+    if etype == "ORG" and len(words) == 1 and _model_number(prev):
+        return "PRODUCT"  # "the 737 MAX" (not "10,000 National Guard troops": a count)
     if etype == "ORG" and following and following[0] in PRODUCT_NEXT:
         return "PRODUCT"  # "Patriot missiles", "the KOSPI index"
     if len(words) > 1 and etype != "PERSON" and looks_like_person(surface):
         return "PERSON"
     return None
+
+
+def _model_number(prev: str) -> bool:
+    """The text before ends in a short number without thousands separator ("the 737")."""
+    words = _tokens(prev)
+    if not words or not words[-1].isdigit() or len(words[-1]) > 4:
+        return False
+    return len(words) < 2 or words[-2] != ","
 
 
 def _is_acronym_word(word: str) -> bool:
@@ -629,11 +643,30 @@ def link_in_document(items: list[_Resolved]) -> None:
     candidates = list(targets.values())
     for r in items:
         if r.fixed:
+            _link_known_company(r, candidates)
             continue
         target = _link_target(r, candidates)
         if target is not None:
             r.name, r.type, r.wikidata = target.name, target.type, target.wikidata
             r.fixed, r.aliases = target.fixed, target.aliases
+
+
+def _link_known_company(r: _Resolved, candidates: list[_Resolved]) -> None:
+    """A one-word gazetteer organisation ("Samsung") in an article that names it in full with
+    a corporate suffix ("Samsung Electronics", "Hyundai Motor Co") takes the full name, as any
+    short mention; "Amazon Web Services" is another company."""
+    if r.type != "ORG" or " " in r.name:
+        return
+    for t in candidates:
+        twords = t.name.split(" ")
+        if (
+            not t.fixed
+            and t.type == "ORG"
+            and twords[0] == r.name
+            and all(w.rstrip(".") in CORPORATE_SUFFIXES for w in twords[1:])
+        ):
+            r.name, r.wikidata, r.aliases = t.name, t.wikidata or r.wikidata, r.aliases
+            return
 
 
 def _retype_as_place(r: _Resolved) -> bool:

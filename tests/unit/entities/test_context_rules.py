@@ -129,3 +129,28 @@ def test_model_cut_names_completed_end_to_end(enricher: EntityEnricher) -> None:
 def test_lower_case_gazetteer_alias_with_capitals_found(enricher: EntityEnricher) -> None:
     [doc] = enricher.enrich([article("Investors backed xAI in a new funding round on Monday.")])
     assert "xAI" in doc["organizations"]
+
+
+def test_counts_are_not_model_numbers() -> None:
+    assert one("National Guard", "ORG", prev="would deploy 10,000") == {("National Guard", "ORG")}
+    assert one("Zelvar", "ORG", prev="sent 10,000") == {("Zelvar", "ORG")}
+
+
+def test_gazetteer_company_takes_its_full_name_with_a_corporate_suffix() -> None:
+    from pipeline.entities import GazetteerEntry
+
+    gaz = Gazetteer([GazetteerEntry("Samsung", "ORG"), GazetteerEntry("Amazon", "ORG")])
+    found = link(
+        [
+            mention("Samsung Electronics", "ORG", 0),
+            mention("Samsung", "ORG", 40),
+            mention("Amazon Web Services", "ORG", 80),
+            mention("Amazon", "ORG", 120),
+        ],
+        gaz,
+    )
+    assert names(found) == {
+        ("Samsung Electronics", "ORG"),
+        ("Amazon Web Services", "ORG"),
+        ("Amazon", "ORG"),
+    }
