@@ -399,7 +399,7 @@ def _cue_before(prev: str) -> str | None:
     words = _tokens(prev)
     if not words:
         return None
-    if words[-1] in ORG_CUES:
+    if words[-1].casefold() in ORG_CUES:  # "Rival Newmont" opens a sentence
         return "ORG"
     if words[-1] in PLACE_CUES or (
         len(words) >= 2 and words[-1] == "of" and (words[-2] in PLACE_CUES or words[-2] in PLACE_OF)
@@ -493,6 +493,8 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
         titled = _royal_title(mention.text)
         if titled:
             mention = replace(mention, label="PERSON")
+        elif mention.label == "PERSON" and _tokens(mention.prev)[-1:] in _ROYAL_PREV:
+            titled = True  # "Prince Harry" with the title outside the model's span
         for line in _run_on_parts(mention.text):
             surface = strip_possessive(clean_surface(line, mention.label), known, mention.label)
             if not surface:
@@ -508,6 +510,9 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
                     out.append(resolved)
                     last = resolved
     return out
+
+
+_ROYAL_PREV = [[title] for title in ROYAL_TITLES]
 
 
 def _royal_title(text: str) -> bool:

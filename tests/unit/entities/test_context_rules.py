@@ -154,3 +154,9 @@ def test_gazetteer_company_takes_its_full_name_with_a_corporate_suffix() -> None
         ("Amazon Web Services", "ORG"),
         ("Amazon", "ORG"),
     }
+
+
+def test_sentence_initial_organisation_cue_and_title_outside_the_span() -> None:
+    assert one("Newmont", "GPE", prev="on. Rival") == {("Newmont", "ORG")}
+    assert one("Harry", "PERSON", prev="Camilla and Prince") == {("Harry", "PERSON")}
+    assert one("Harry", "PERSON", prev="Camilla and") == set()
