@@ -149,6 +149,15 @@ PLACE_OF = frozenset(
 )  # fmt: skip
 # A lower-case word after an ORG-typed name that makes it a product or an index.
 PRODUCT_NEXT = frozenset({"missile", "missiles", "systems", "index", "fighter", "tanks"})
+# "in" after these words is no preposition of place ("a stake in Hensoldt").
+_NOT_PLACE_IN = frozenset(
+    {"stake", "stakes", "shares", "share", "investment", "investments", "invest", "invested",
+     "investing", "interest", "holding", "holdings", "confidence", "trust", "faith", "role",
+     "roles", "job", "jobs", "career", "involvement", "member"}
+)  # fmt: skip
+_OWNED = frozenset({"stake", "stakes", "shares", "holding", "holdings", "shareholders"})
+# First words of named storms and other events ("Storm Boris", "Hurricane Milton").
+EVENT_OPENERS = frozenset({"Storm", "Hurricane", "Typhoon", "Cyclone", "Tropical", "Operation"})
 _APPOSITION_ENDS = frozenset({"of", "in", "that", "which", "whose", "where", "who", "and", "for"})
 _TOKEN = re.compile(r"\w(?:[\w'&-]|\.(?=\w))*|[^\w\s]")
 # Lower-case administrative words trimmed from the end of a place ("Gyeonggi province").
@@ -350,7 +359,7 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
     last = words[-1].rstrip(".")
     if (len(words) > 1 and last in ORG_HEADS) or any(w in ORG_MARKERS for w in words):
         return "ORG"
-    if len(words) > 1 and last in EVENT_HEADS:
+    if len(words) > 1 and (last in EVENT_HEADS or words[0] in EVENT_OPENERS):
         return "EVENT"
     if len(words) > 1 and last in PLACE_HEADS:
         return "LOCATION"
@@ -401,6 +410,8 @@ def _cue_before(prev: str) -> str | None:
         return None
     if words[-1].casefold() in ORG_CUES:  # "Rival Newmont" opens a sentence
         return "ORG"
+    if len(words) >= 2 and words[-1] in ("in", "of") and words[-2] in _OWNED:
+        return "ORG"  # "a stake in Hensoldt", "shares of Barrick"
     if words[-1] in PLACE_CUES or (
         len(words) >= 2 and words[-1] == "of" and (words[-2] in PLACE_CUES or words[-2] in PLACE_OF)
     ):
@@ -460,6 +471,8 @@ def _after_locative(prev: str) -> bool:
     words = [w.casefold() for w in _tokens(prev)]
     if words and words[-1] == "the":
         words.pop()
+    if len(words) >= 2 and words[-1] == "in" and words[-2] in _NOT_PLACE_IN:
+        return False  # "a stake in Hensoldt", "shares in Leonardo"
     return bool(words) and words[-1] in _LOCATIVE
 
 
@@ -675,7 +688,7 @@ def _link_known_company(r: _Resolved, candidates: list[_Resolved]) -> None:
 
 
 def _retype_as_place(r: _Resolved) -> bool:
-    if not r.place_hint or r.fixed or r.name != r.surface:
+    if not r.place_hint or r.fixed or r.cued or r.name != r.surface:
         return False
     return r.type == "PERSON" or (r.type == "ORG" and r.place_hint == "locative")
 

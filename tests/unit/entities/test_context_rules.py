@@ -160,3 +160,15 @@ def test_sentence_initial_organisation_cue_and_title_outside_the_span() -> None:
     assert one("Newmont", "GPE", prev="on. Rival") == {("Newmont", "ORG")}
     assert one("Harry", "PERSON", prev="Camilla and Prince") == {("Harry", "PERSON")}
     assert one("Harry", "PERSON", prev="Camilla and") == set()
+
+
+def test_financial_in_is_no_place_and_named_storms_are_events() -> None:
+    assert one("Hensoldt", "GPE", prev="its stake in") == {("Hensoldt", "ORG")}
+    assert one("Hensoldt", "ORG", prev="its plant in") == {("Hensoldt", "ORG")}  # unknown place
+    assert one("Oslo", "ORG", prev="shares in") == {("Oslo", "ORG")}
+    assert one("Oslo", "ORG", prev="talks in") == {("Oslo", "LOCATION")}
+    assert one("Storm Boris", "PERSON") == {("Storm Boris", "EVENT")}
+    # an organisation cue wins over a preposition of place
+    assert one("Kongsberg", "GPE", prev="interest in", after=", the Norwegian arms maker,") == {
+        ("Kongsberg", "ORG")
+    }
