@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from pipeline.entities.gazetteer import Gazetteer, normalise
 from pipeline.entities.names import looks_like_person
-from pipeline.entities.ner import ROMAN_NUMERALS, ROYAL_TITLES, Mention
+from pipeline.entities.ner import APPOSITION, ROMAN_NUMERALS, ROYAL_TITLES, Mention
 from pipeline.entities.places import is_known_place
 
 # spaCy label -> our type; labels not listed (DATE, CARDINAL, MONEY, ...) are not entities.
@@ -329,6 +329,10 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
     if entry is not None:
         return _Resolved(entry.name, entry.type, surface, entry.wikidata, True, entry.aliases)
     etype = LABEL_TYPES.get(label)
+    if label == APPOSITION:  # a name the model missed: typed by its apposition or dropped
+        etype = _cue_after(mention.next) or ""
+        if etype not in ("ORG", "LOCATION") or (" " in surface and looks_like_person(surface)):
+            return None
     if etype is None or is_junk(surface, gazetteer):
         return None
     cued = False

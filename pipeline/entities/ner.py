@@ -128,7 +128,7 @@ def _inside_longer_name(doc, start: int) -> bool:
 
 
 CONTEXT_BEFORE = 3  # tokens of context kept before and after a mention
-CONTEXT_AFTER = 6
+CONTEXT_AFTER = 10
 # Royal and religious titles that introduce a person by one name ("King Felipe VI").
 ROYAL_TITLES = frozenset({"King", "Queen", "Emperor", "Empress", "Pope", "Prince", "Princess", "Tsar", "Sultan", "Emir", "Crown"})  # fmt: skip
 ROMAN_NUMERALS = frozenset(["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV", "XVI"])  # fmt: skip
@@ -247,6 +247,36 @@ def _places_before_titles(doc, spans: list[tuple[int, int, str]]) -> list[tuple[
     return found
 
 
+_DISCOURSE_WORDS = frozenset(
+    {"Earlier", "Later", "Meanwhile", "Still", "Instead", "Overall", "Elsewhere", "Yesterday",
+     "Today", "Tonight", "Now", "Then", "Afterwards", "Again", "Moreover", "Nevertheless",
+     "Nonetheless", "Furthermore", "Locally", "Abroad", "Inside", "Outside", "Nationally"}
+)  # fmt: skip
+APPOSITION = "APPOSITION"  # label of a capitalised name the model missed, before ", the ..."
+_APPOSITION = re.compile(r"\b[A-Z][\w'&-]+(?: [A-Z][\w'&-]+){0,2}(?=, (?:the|a|an) )")
+
+
+def _appositions(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """ "Unifor, the largest private-sector union": a capitalised name the model missed, followed
+    by an apposition. The linker types it by the apposition's head noun, or drops it."""
+    taken = {i for start, end, _ in spans for i in range(start, end)}
+    found = []
+    for match in _APPOSITION.finditer(text):
+        span = doc.char_span(match.start(), match.end())
+        if span is None or any(t.i in taken for t in span):
+            continue
+        first = span[0]
+        if (
+            first.is_stop
+            or first.text.endswith("ly")
+            or first.text in _NOT_NAME_PARTS
+            or first.text in _DISCOURSE_WORDS
+        ):
+            continue  # "However, the union ...", "Separately, the regulator ..."
+        found.append((span.start, span.end, APPOSITION))
+    return found
+
+
 def _name_part(token) -> bool:
     return (
         token.text[:1].isupper()
@@ -290,6 +320,7 @@ class MentionFinder:
             _complete_names(doc, text, spans, self.gazetteer)
             + _titled_names(doc, text, spans)
             + _places_before_titles(doc, spans)
+            + _appositions(doc, text, spans)
         )
         ner = []
         for start, end, label in spans:

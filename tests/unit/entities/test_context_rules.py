@@ -172,3 +172,14 @@ def test_financial_in_is_no_place_and_named_storms_are_events() -> None:
     assert one("Kongsberg", "GPE", prev="interest in", after=", the Norwegian arms maker,") == {
         ("Kongsberg", "ORG")
     }
+
+
+def test_missed_name_before_an_apposition(enricher: EntityEnricher) -> None:
+    body = (
+        "The currency was little changed. Zentrafor, the largest private-sector union, urged "
+        "the government to act. Separately, the regulator, which oversees banks, said little. "
+        "Earlier, the ministry said talks would resume."
+    )
+    [doc] = enricher.enrich([article(body, title="Talks resume")])
+    assert doc["organizations"] == ["Zentrafor"]
+    assert doc["persons"] == [] and doc["locations"] == []
