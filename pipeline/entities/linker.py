@@ -291,7 +291,7 @@ def split_compound(surface: str, gazetteer: Gazetteer, known: Counter) -> list[s
         return [surface]
     if _COMPOUND.match(surface):
         parts = [p for p in _COMPOUND_SPLIT.split(surface) if p]
-    elif " and " in surface:
+    elif " and " in surface or ", " in surface:  # "Mombasa, Kisumu", "Paris, France"
         parts = [p for p in _COORDINATION.split(surface) if p]
     else:
         return [surface]

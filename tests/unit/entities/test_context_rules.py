@@ -183,3 +183,9 @@ def test_missed_name_before_an_apposition(enricher: EntityEnricher) -> None:
     [doc] = enricher.enrich([article(body, title="Talks resume")])
     assert doc["organizations"] == ["Zentrafor"]
     assert doc["persons"] == [] and doc["locations"] == []
+
+
+def test_comma_list_of_known_places_is_split() -> None:
+    found = link([mention("Mombasa, Kisumu", "ORG", prev="spread to")], Gazetteer())
+    assert names(found) == {("Mombasa", "LOCATION"), ("Kisumu", "LOCATION")}
+    assert one("Smith, Barney", "ORG") == {("Smith, Barney", "ORG")}
