@@ -125,7 +125,8 @@ PLACE_NEXT = frozenset(
     {"mine", "palace", "airport", "glacier", "peninsula", "valley", "crossing", "province",
      "region", "district", "county", "prefecture", "village", "town", "neighbourhood",
      "neighborhood", "suburb", "island", "islands", "river", "lake", "port", "harbour", "harbor",
-     "camp", "prison", "border", "refinery", "volcano", "governorate", "oblast", "canton"}
+     "camp", "prison", "border", "refinery", "volcano", "governorate", "oblast", "canton",
+     "strait", "straits"}
 )  # fmt: skip
 # ... or an organisation: a club's or a company's people ("Liverpool manager", "Liverpool's
 # academy", "former Brighton executive").
@@ -155,6 +156,17 @@ _NOT_PLACE_IN = frozenset(
      "investing", "interest", "holding", "holdings", "confidence", "trust", "faith", "role",
      "roles", "job", "jobs", "career", "involvement", "member"}
 )  # fmt: skip
+# Cue words the model sometimes takes into a name at a sentence start ("Regulator Ofgem"); not
+# words that also begin names ("Club World Cup", "Union Pacific", "Bank Negara").
+_SPAN_CUES = frozenset(
+    {"regulator", "rival", "carmaker", "automaker", "chipmaker", "planemaker", "drugmaker",
+     "lender", "insurer", "retailer", "broadcaster", "conglomerate", "operator", "startup",
+     "miner", "watchdog"}
+)  # fmt: skip
+# After a possessive, only what a club or company has ("Liverpool's academy").
+_ORG_OWNS = frozenset(
+    {"academy", "squad", "fans", "supporters", "shareholders", "employees", "board"}
+)
 _OWNED = frozenset({"stake", "stakes", "shares", "holding", "holdings", "shareholders"})
 # First words of named storms and other events ("Storm Boris", "Hurricane Milton").
 EVENT_OPENERS = frozenset({"Storm", "Hurricane", "Typhoon", "Cyclone", "Tropical", "Operation"})
@@ -325,9 +337,22 @@ def strip_possessive(surface: str, known: Counter, label: str = "") -> str:
 
 def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved | None:
     label, entry = mention.label, mention.entry
+    first, _, rest = surface.partition(" ")
+    if entry is None and rest and first[:1].isupper() and first.casefold() in _SPAN_CUES:
+        # "Regulator Ofgem", "Rival Boeing": a sentence-initial cue word inside the span
+        surface, label = rest, "ORG"
+        mention = replace(mention, prev=f"{mention.prev} {first.casefold()}")
     entry = entry or gazetteer.lookup(surface)
     if entry is not None:
-        return _Resolved(entry.name, entry.type, surface, entry.wikidata, True, entry.aliases)
+        return _Resolved(
+            entry.name,
+            entry.type,
+            surface,
+            entry.wikidata,
+            True,
+            entry.aliases,
+            locative=_after_locative(mention.prev),
+        )
     etype = LABEL_TYPES.get(label)
     if label == APPOSITION:  # a name the model missed: typed by its apposition or dropped
         etype = _cue_after(mention.next) or ""
@@ -439,7 +464,7 @@ def _cue_after(after: str) -> str | None:
         return None
     if words[0] == "-" and len(words) > 1 and words[1] == "based":
         return "LOCATION"
-    if words[0] in ORG_NEXT:
+    if words[0] in (_ORG_OWNS if possessive else ORG_NEXT):  # not "Djokovic's coach"
         return "ORG"
     if not possessive and words[0] in PLACE_NEXT:
         return "LOCATION"
@@ -495,7 +520,11 @@ def _coordinated(mention: Mention, before: Mention | None) -> bool:
     if before is None or not 1 <= mention.start - before.end <= 6:
         return False
     words = _tokens(mention.prev)
-    return len(words) >= 2 and words[-1] in ("and", "or", ",") and before.text.endswith(words[-2])
+    if len(words) < 2 or not before.text.endswith(words[-2]) or _THE.match(mention.text):
+        return False
+    if words[-1] == ",":  # "Surabaya, Bandung and ...", not "In Beijing, Xinhua reported"
+        return _tokens(mention.next)[:1] in ([","], ["and"], ["or"])
+    return words[-1] in ("and", "or")
 
 
 def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[_Resolved]:

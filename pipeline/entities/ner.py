@@ -105,7 +105,17 @@ class GazetteerMatcher:
                 if _inside_longer_name(doc, start):  # "Madrid" in "Real Madrid"
                     continue
                 entry = self._entries[match_id]
-                found.append(Mention(span.text, "GAZETTEER", span.start_char, span.end_char, entry))
+                found.append(
+                    Mention(
+                        span.text,
+                        "GAZETTEER",
+                        span.start_char,
+                        span.end_char,
+                        entry,
+                        _context(doc[max(0, start - CONTEXT_BEFORE) : start].text, before=True),
+                        _context(doc[end : end + CONTEXT_AFTER].text, before=False),
+                    )
+                )
         return found
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.entities import EntityEnricher, Gazetteer, link
+from pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
 from pipeline.entities.linker import clean_surface
 from pipeline.entities.ner import Mention
 from tests.unit.entities.conftest import article
@@ -189,3 +189,31 @@ def test_comma_list_of_known_places_is_split() -> None:
     found = link([mention("Mombasa, Kisumu", "ORG", prev="spread to")], Gazetteer())
     assert names(found) == {("Mombasa", "LOCATION"), ("Kisumu", "LOCATION")}
     assert one("Smith, Barney", "ORG") == {("Smith, Barney", "ORG")}
+
+
+def test_possessive_roles_and_cue_words_inside_the_span() -> None:
+    # a person has a coach too: only club or company belongings after a possessive
+    assert one("Djokovic", "ORG", after="'s coach Andy Murray watched") == {("Djokovic", "ORG")}
+    assert one("Valdoria", "PERSON", after="'s coach Andy Murray") == set()  # lone word: dropped
+    assert one("Valdoria", "GPE", after="'s squad flew home") == {("Valdoria", "ORG")}
+    assert one("Regulator Ofgem", "PERSON") == {("Ofgem", "ORG")}
+    assert one("Bab el-Mandeb", "ORG", after="strait on Monday") == {("Bab el-Mandeb", "LOCATION")}
+
+
+def test_gazetteer_place_after_a_preposition_leads_a_list() -> None:
+    gaz = Gazetteer([GazetteerEntry("Scotland", "LOCATION")])
+    scotland = mention("Scotland", "GPE", 0, prev="networks in")
+    other = mention("Mersevale", "ORG", 13, prev="Scotland and")
+    assert names(link([scotland, other], gaz)) == {
+        ("Scotland", "LOCATION"),
+        ("Mersevale", "LOCATION"),
+    }
+
+
+def test_comma_after_a_place_is_not_always_a_list() -> None:
+    beijing = mention("Beijing", "GPE", 0, prev="percent. In", after=", the Ministry of")
+    ministry = mention("Ministry of Zorvath", "ORG", 9, prev="In Beijing,", after="has not said")
+    assert ("Ministry of Zorvath", "ORG") in names(link([beijing, ministry], Gazetteer()))
+    surabaya = mention("Surabaya", "GPE", 0, prev="reported in", after=", Zorvath and")
+    listed = mention("Zorvath", "ORG", 10, prev="in Surabaya,", after="and Yogyakarta.")
+    assert ("Zorvath", "LOCATION") in names(link([surabaya, listed], Gazetteer()))
