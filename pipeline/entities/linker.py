@@ -167,6 +167,11 @@ _SPAN_CUES = frozenset(
 _ORG_OWNS = frozenset(
     {"academy", "squad", "fans", "supporters", "shareholders", "employees", "board"}
 )
+_STAFF = frozenset(
+    {"analysts", "analyst", "economists", "economist", "strategists", "strategist", "executives",
+     "engineers", "researchers", "employees", "staff", "workers", "traders", "bankers",
+     "lawyers", "scientists"}
+)  # fmt: skip
 _OWNED = frozenset({"stake", "stakes", "shares", "holding", "holdings", "shareholders"})
 # First words of named storms and other events ("Storm Boris", "Hurricane Milton").
 EVENT_OPENERS = frozenset({"Storm", "Hurricane", "Typhoon", "Cyclone", "Tropical", "Operation"})
@@ -441,6 +446,8 @@ def _cue_before(prev: str) -> str | None:
         return "ORG"
     if len(words) >= 2 and words[-1] in ("in", "of") and words[-2] in _OWNED:
         return "ORG"  # "a stake in Hensoldt", "shares of Barrick"
+    if len(words) >= 2 and words[-1] in ("at", "from") and words[-2].casefold() in _STAFF:
+        return "ORG"  # "analysts at Jefferies", "economists at Westpac"
     if words[-1] in PLACE_CUES or (
         len(words) >= 2 and words[-1] == "of" and (words[-2] in PLACE_CUES or words[-2] in PLACE_OF)
     ):

@@ -217,3 +217,8 @@ def test_comma_after_a_place_is_not_always_a_list() -> None:
     surabaya = mention("Surabaya", "GPE", 0, prev="reported in", after=", Zorvath and")
     listed = mention("Zorvath", "ORG", 10, prev="in Surabaya,", after="and Yogyakarta.")
     assert ("Zorvath", "LOCATION") in names(link([surabaya, listed], Gazetteer()))
+
+
+def test_analysts_at_an_organisation() -> None:
+    assert one("Kestrel", "GPE", prev="said. Analysts at") == {("Kestrel", "ORG")}
+    assert one("Kestrel", "GPE", prev="said. Officials at") == {("Kestrel", "LOCATION")}
