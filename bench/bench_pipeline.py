@@ -6,7 +6,8 @@
 2. Freshness: the pipeline streaming at half the measured capacity; time from a record's append
    to news.raw until a search finds it. p50 and p95.
 
-    .venv/bin/python bench/bench_pipeline.py [--articles 20000] [--rounds 3] [--freshness-seconds 30]
+    .venv/bin/python bench/bench_pipeline.py [--articles 20000] [--rounds 3] [--workers 1,2]
+        [--freshness-seconds 30]
 """
 
 from __future__ import annotations
@@ -81,10 +82,12 @@ def plain_loop(settings: Settings, count: int) -> float:
         es.close()
 
 
-def pipeline_run(settings: Settings, count: int, log: Path) -> tuple[float, float]:
+def pipeline_run(
+    settings: Settings, count: int, log: Path, workers: int = 1
+) -> tuple[float, float]:
     """(end-to-end articles/s from process start, steady articles/s between 10% and 90%)."""
     started = time.perf_counter()
-    proc = start_pipeline(settings, "--until-idle", "3", log=log)
+    proc = start_pipeline(settings, "--until-idle", "3", "--workers", str(workers), log=log)
     marks: dict[float, float] = {}
     es = elasticsearch_client(settings)
     try:
@@ -110,26 +113,33 @@ def pipeline_run(settings: Settings, count: int, log: Path) -> tuple[float, floa
     return count / (marks[1.0] - started), 0.8 * count / (marks[0.9] - marks[0.1])
 
 
-def throughput(base: Settings, count: int, rounds: int, logdir: Path) -> dict[str, float]:
-    plain, e2e, steady = [], [], []
+def throughput(
+    base: Settings, count: int, rounds: int, logdir: Path, workers: list[int]
+) -> dict[str, list[float]]:
+    """Interleaved rounds: the plain loop, then the pipeline with each worker count, each on a
+    fresh topic and index holding the same `count` articles."""
+    results: dict[str, list[float]] = {"plain": []}
     for r in range(rounds):
-        settings = fresh_settings(base)
-        try:
-            produce_articles(settings, count)
-            plain.append(plain_loop(settings, count))
-            a, b = pipeline_run(settings, count, logdir / f"throughput-{r}.log")
-            e2e.append(a)
-            steady.append(b)
-            print(
-                f"  round {r + 1}: plain {plain[-1]:.0f}/s, pipeline {a:.0f}/s end-to-end, {b:.0f}/s steady"
-            )
-        finally:
-            cleanup(settings)
-    return {
-        "plain": statistics.median(plain),
-        "pipeline_e2e": statistics.median(e2e),
-        "pipeline_steady": statistics.median(steady),
-    }
+        line = []
+        for variant in ["plain", *(f"w{w}" for w in workers)]:
+            settings = fresh_settings(base)
+            try:
+                produce_articles(settings, count)
+                if variant == "plain":
+                    results["plain"].append(plain_loop(settings, count))
+                    line.append(f"plain {results['plain'][-1]:.0f}/s")
+                    continue
+                w = int(variant[1:])
+                e2e, steady = pipeline_run(
+                    settings, count, logdir / f"throughput-{r}-{variant}.log", w
+                )
+                results.setdefault(f"{variant}_e2e", []).append(e2e)
+                results.setdefault(f"{variant}_steady", []).append(steady)
+                line.append(f"{w} worker(s) {steady:.0f}/s steady, {e2e:.0f}/s end-to-end")
+            finally:
+                cleanup(settings)
+        print(f"  round {r + 1}: " + "; ".join(line))
+    return results
 
 
 def freshness(
@@ -209,6 +219,9 @@ def main() -> int:
     parser.add_argument("--freshness-seconds", type=float, default=30)
     parser.add_argument("--skip-freshness", action="store_true")
     parser.add_argument(
+        "--workers", default="1,2", help="pipeline worker counts to measure (comma-separated)"
+    )
+    parser.add_argument(
         "--freshness-rate", type=float, help="skip the throughput part, use this rate"
     )
     parser.add_argument("beam_args", nargs="*", help="extra pipeline flags for the freshness run")
@@ -220,19 +233,24 @@ def main() -> int:
         print(f"  append -> searchable at {args.freshness_rate:.0f}/s: p50 {percentile(lat, 0.5):.2f} s,"
               f" p95 {percentile(lat, 0.95):.2f} s over {len(lat)} articles")  # fmt: skip
         return 0
+    workers = [int(w) for w in args.workers.split(",")]
     print(
-        f"throughput: {args.articles} articles, {PARTITIONS} partitions, enrichment off, {args.rounds} rounds"
+        f"throughput: {args.articles} articles, {PARTITIONS} partitions, enrichment off, "
+        f"{args.rounds} interleaved rounds, pipeline workers {workers}"
     )
-    t = throughput(base, args.articles, args.rounds, logdir)
-    ratio = t["pipeline_steady"] / t["plain"]
-    print(f"  plain kafka-python -> helpers.bulk: {t['plain']:.0f} articles/s (median)")
-    print(
-        f"  pipeline, steady state:             {t['pipeline_steady']:.0f} articles/s (median), target 3000"
-    )
-    print(f"  pipeline, end to end incl. startup: {t['pipeline_e2e']:.0f} articles/s (median)")
-    print(f"  ratio pipeline/plain (steady):      {ratio:.2f}")
+    t = throughput(base, args.articles, args.rounds, logdir, workers)
+    plain = statistics.median(t["plain"])
+    print(f"  plain kafka-python -> helpers.bulk: {plain:.0f} articles/s (median)")
+    for w in workers:
+        steady = statistics.median(t[f"w{w}_steady"])
+        e2e = statistics.median(t[f"w{w}_e2e"])
+        print(
+            f"  pipeline --workers {w}: {steady:.0f} articles/s steady (median, target 3000), "
+            f"{e2e:.0f}/s end to end incl. start-up; ratio to plain {steady / plain:.2f}"
+        )
+    capacity = statistics.median(t[f"w{workers[0]}_steady"])
     if not args.skip_freshness:
-        rate = max(1.0, t["pipeline_steady"] / 2)
+        rate = max(1.0, capacity / 2)
         print(
             f"freshness: {rate:.0f} articles/s (half the capacity) for {args.freshness_seconds:.0f} s"
         )

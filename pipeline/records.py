@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from newsflow.schema import DeadLetter
 
 # Room for the DeadLetter envelope and Kafka's record overhead under the 16 MiB limit.
@@ -14,9 +16,7 @@ _DLQ_HEADROOM = 64 * 1024
 def serialize_document(doc: dict[str, Any]) -> tuple[bytes, bytes]:
     """news.enriched: key = article id, value = the indexed document (no '_' keys)."""
     public = {k: v for k, v in doc.items() if not k.startswith("_")}
-    return doc["id"].encode("utf-8"), json.dumps(public, ensure_ascii=False, default=str).encode(
-        "utf-8"
-    )
+    return doc["id"].encode("utf-8"), orjson.dumps(public, default=str)
 
 
 def serialize_alert(alert: dict[str, Any]) -> tuple[bytes, bytes]:

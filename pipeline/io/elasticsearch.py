@@ -8,7 +8,6 @@ Alerts are written with op_type=create (a 409 means "already alerted").
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import apache_beam as beam
+import orjson
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MAX_TIMESTAMP
@@ -56,8 +56,8 @@ def public_fields(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if not k.startswith("_")}
 
 
-def bulk_lines(doc: dict[str, Any], index: str, mode: Mode, indexed_at: str) -> str:
-    """The two NDJSON lines of one bulk operation for `doc`."""
+def bulk_lines(doc: dict[str, Any], index: str, mode: Mode, indexed_at: str) -> bytes:
+    """The two NDJSON lines of one bulk operation for `doc` (UTF-8)."""
     source = public_fields(doc)
     if mode == "versioned":
         source["indexed_at"] = indexed_at
@@ -71,7 +71,7 @@ def bulk_lines(doc: dict[str, Any], index: str, mode: Mode, indexed_at: str) -> 
         }
     else:
         action = {"create": {"_index": index, "_id": source["id"]}}
-    return json.dumps(action) + "\n" + json.dumps(source, ensure_ascii=False, default=str) + "\n"
+    return b"%b\n%b\n" % (orjson.dumps(action), orjson.dumps(source, default=str))
 
 
 def _is_retryable(exc: Exception) -> bool:
@@ -123,7 +123,7 @@ class _WriteToElasticsearchFn(beam.DoFn):
             self._es.close()
 
     def start_bundle(self) -> None:
-        self._buffer: list[tuple[dict[str, Any], str]] = []
+        self._buffer: list[tuple[dict[str, Any], bytes]] = []
         self._bytes = 0
         self._oldest = 0.0
         self._in_flight: list[Future] = []
@@ -169,7 +169,7 @@ class _WriteToElasticsearchFn(beam.DoFn):
         if result.dead:
             self.failed.inc(len(result.dead))
 
-    def _write(self, pending: list[tuple[dict[str, Any], str]]) -> _BulkResult:
+    def _write(self, pending: list[tuple[dict[str, Any], bytes]]) -> _BulkResult:
         """Write one batch, retrying what may succeed later; permanent refusals -> dead letters."""
         result = _BulkResult()
         started = time.monotonic()
@@ -200,8 +200,8 @@ class _WriteToElasticsearchFn(beam.DoFn):
             metrics.DEAD_LETTERS.labels(stage="index").inc(len(result.dead))
         return result
 
-    def _bulk(self, pending: list[tuple[dict[str, Any], str]]) -> list[dict[str, Any]]:
-        body = "".join(lines for _doc, lines in pending)
+    def _bulk(self, pending: list[tuple[dict[str, Any], bytes]]) -> list[dict[str, Any]]:
+        body = b"".join(lines for _doc, lines in pending)
         response = self._es.bulk(operations=body, filter_path="errors,items.*.status,items.*.error")
         if not response.get("errors"):
             return [{"status": 201}] * len(pending)

@@ -23,8 +23,8 @@ class FakeElasticsearch:
         self.outcomes = list(outcomes)
         self.calls: list[list[str]] = []
 
-    def bulk(self, operations: str, filter_path: str) -> dict[str, Any]:
-        lines = operations.strip().split("\n")
+    def bulk(self, operations: bytes, filter_path: str) -> dict[str, Any]:
+        lines = operations.strip().split(b"\n")
         self.calls.append(
             [json.loads(line)[next(iter(json.loads(line)))]["_id"] for line in lines[::2]]
         )
