@@ -118,14 +118,14 @@ PERSON_CUES = frozenset(
      "dame", "father", "mother", "son", "daughter", "wife", "husband", "brother", "sister",
      "singer", "rapper", "actor", "actress", "president-elect", "vice-president", "colonel",
      "admiral", "archbishop", "bishop", "cardinal", "rabbi", "imam", "cleric", "billionaire",
-     "tycoon", "entrepreneur", "investor", "philanthropist", "historian", "novelist"}
+     "tycoon", "entrepreneur", "philanthropist", "historian", "novelist"}
 )  # fmt: skip
 # A word just after a name (lower-case) that makes it a place ("Reykjanes peninsula").
 PLACE_NEXT = frozenset(
     {"mine", "palace", "airport", "glacier", "peninsula", "valley", "crossing", "province",
      "region", "district", "county", "prefecture", "village", "town", "neighbourhood",
      "neighborhood", "suburb", "island", "islands", "river", "lake", "port", "harbour", "harbor",
-     "camp", "prison", "border", "refinery", "volcano", "governorate", "oblast", "canton",
+     "prison", "border", "refinery", "volcano", "governorate", "oblast", "canton",
      "strait", "straits"}
 )  # fmt: skip
 # ... or an organisation: a club's or a company's people ("Liverpool manager", "Liverpool's
