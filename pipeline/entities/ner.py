@@ -95,7 +95,8 @@ class GazetteerMatcher:
         for key, docs in folded.items():
             self._folded.add(key, docs)
 
-    def __call__(self, doc) -> list[Mention]:
+    def __call__(self, doc, text: str | None = None) -> list[Mention]:
+        text = doc.text if text is None else text
         found = []
         for matcher in (self._exact, self._folded):
             for match_id, start, end in matcher(doc):
@@ -112,8 +113,7 @@ class GazetteerMatcher:
                         span.start_char,
                         span.end_char,
                         entry,
-                        _context(doc[max(0, start - CONTEXT_BEFORE) : start].text, before=True),
-                        _context(doc[end : end + CONTEXT_AFTER].text, before=False),
+                        *_around(doc, text, start, end),
                     )
                 )
         return found
@@ -156,10 +156,16 @@ _ABBREVIATIONS = frozenset({"Jr.", "Sr.", "St.", "Co.", "Inc.", "Corp.", "Ltd."}
 _TITLE_LIKE = frozenset({"mr.", "mrs.", "dr.", "sen.", "gov.", "rep.", "gen.", "saint", "st"})
 
 
-def _context(text: str, before: bool) -> str:
-    """Context words up to the line break nearest to the mention."""
-    lines = text.split("\n")
-    return (lines[-1] if before else lines[0]).strip()
+def _around(doc, text: str, start: int, end: int) -> tuple[str, str]:
+    """The few words before and after tokens start:end, up to the nearest line break (sliced
+    from the text by character offsets: a Span's .text would build every token)."""
+    first = doc[max(0, start - CONTEXT_BEFORE)].idx
+    begin = doc[start].idx
+    last = doc[min(len(doc), end + CONTEXT_AFTER) - 1]
+    stop = doc[end - 1].idx + len(doc[end - 1])
+    before = text[first:begin].rsplit("\n", 1)[-1].strip()
+    after = text[stop : last.idx + len(last)].lstrip(" \t")
+    return before, after.split("\n", 1)[0].strip()
 
 
 def _complete_names(
@@ -323,8 +329,9 @@ class MentionFinder:
         self.gazetteer = gazetteer
         self.matcher = GazetteerMatcher(nlp, gazetteer)
 
-    def mentions(self, doc) -> list[Mention]:
-        text = doc.text  # built from the tokens on every access: once per document
+    def mentions(self, doc, text: str | None = None) -> list[Mention]:
+        """`text`: the text `doc` was made from (doc.text rebuilds it from the tokens)."""
+        text = doc.text if text is None else text
         spans = [(e.start, e.end, e.label_) for e in doc.ents]
         spans = (
             _complete_names(doc, text, spans, self.gazetteer)
@@ -350,13 +357,13 @@ class MentionFinder:
                     start_char,
                     end_char,
                     None,
-                    _context(doc[max(0, start - CONTEXT_BEFORE) : start].text, before=True),
-                    _context(doc[end : end + CONTEXT_AFTER].text, before=False),
+                    *_around(doc, text, start, end),
                 )
             )
-        return merge_mentions(ner, self.matcher(doc))
+        return merge_mentions(ner, self.matcher(doc, text))
 
     def pipe(self, texts: Iterable[str], batch_size: int = 32) -> list[list[Mention]]:
         limit = self.nlp.max_length - 1  # spaCy refuses longer texts; the head has the names
-        clipped = (text[:limit] for text in texts)
-        return [self.mentions(doc) for doc in self.nlp.pipe(clipped, batch_size=batch_size)]
+        clipped = [text[:limit] for text in texts]
+        docs = self.nlp.pipe(clipped, batch_size=batch_size)
+        return [self.mentions(doc, text) for doc, text in zip(docs, clipped, strict=True)]
