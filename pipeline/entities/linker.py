@@ -172,6 +172,11 @@ _STAFF = frozenset(
      "engineers", "researchers", "employees", "staff", "workers", "traders", "bankers",
      "lawyers", "scientists"}
 )  # fmt: skip
+_BEAT = frozenset({"beat", "beats", "beating", "defeated", "defeating", "thrashed", "edged"})
+_BEAT_PHRASES = frozenset(
+    {("knocked", "out"), ("drew", "with"), ("lost", "to"), ("draw", "with"), ("loss", "to"),
+     ("win", "over"), ("victory", "over"), ("defeat", "by"), ("defeat", "to")}
+)  # fmt: skip
 _OWNED = frozenset({"stake", "stakes", "shares", "holding", "holdings", "shareholders"})
 # First words of named storms and other events ("Storm Boris", "Hurricane Milton").
 EVENT_OPENERS = frozenset({"Storm", "Hurricane", "Typhoon", "Cyclone", "Tropical", "Operation"})
@@ -404,6 +409,8 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
     if cue is not None:
         return cue
     before, following = _tokens(prev)[-1:], _tokens(after)[:1]
+    if etype == "LOCATION" and _beaten(prev):
+        return "ORG"  # "Chelsea beat Brighton": a team, not the town
     if etype == "PERSON" and not person_like and before in (["in"], ["near"]):
         return "LOCATION"  # "hospitals in Khan Younis": people are rarely "in" anything
     if etype == "ORG" and len(words) == 1 and _model_number(prev):
@@ -413,6 +420,12 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
     if len(words) > 1 and etype != "PERSON" and looks_like_person(surface):
         return "PERSON"
     return None
+
+
+def _beaten(prev: str) -> bool:
+    """The name is the object of a match result ("beat", "knocked out", "drew with")."""
+    words = [w.casefold() for w in _tokens(prev)]
+    return bool(words) and (words[-1] in _BEAT or tuple(words[-2:]) in _BEAT_PHRASES)
 
 
 def _model_number(prev: str) -> bool:

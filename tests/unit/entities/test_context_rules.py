@@ -222,3 +222,10 @@ def test_comma_after_a_place_is_not_always_a_list() -> None:
 def test_analysts_at_an_organisation() -> None:
     assert one("Kestrel", "GPE", prev="said. Analysts at") == {("Kestrel", "ORG")}
     assert one("Kestrel", "GPE", prev="said. Officials at") == {("Kestrel", "LOCATION")}
+
+
+def test_match_results_make_teams() -> None:
+    assert one("Brighton", "GPE", prev="Chelsea beat") == {("Brighton", "ORG")}
+    assert one("Bournemouth", "GPE", prev="after a 2-1 defeat by") == {("Bournemouth", "ORG")}
+    assert one("Carlos Alcaraz", "PERSON", prev="Djokovic beat") == {("Carlos Alcaraz", "PERSON")}
+    assert one("Brighton", "GPE", prev="storms hit") == {("Brighton", "LOCATION")}
