@@ -409,8 +409,8 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
     if cue is not None:
         return cue
     before, following = _tokens(prev)[-1:], _tokens(after)[:1]
-    if etype == "LOCATION" and _beaten(prev):
-        return "ORG"  # "Chelsea beat Brighton": a team, not the town
+    if etype == "LOCATION" and (_beaten(prev) or following in (["beat"], ["thrashed"])):
+        return "ORG"  # "Chelsea beat Brighton": teams, not towns
     if etype == "PERSON" and not person_like and before in (["in"], ["near"]):
         return "LOCATION"  # "hospitals in Khan Younis": people are rarely "in" anything
     if etype == "ORG" and len(words) == 1 and _model_number(prev):

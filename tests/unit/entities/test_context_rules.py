@@ -229,3 +229,4 @@ def test_match_results_make_teams() -> None:
     assert one("Bournemouth", "GPE", prev="after a 2-1 defeat by") == {("Bournemouth", "ORG")}
     assert one("Carlos Alcaraz", "PERSON", prev="Djokovic beat") == {("Carlos Alcaraz", "PERSON")}
     assert one("Brighton", "GPE", prev="storms hit") == {("Brighton", "LOCATION")}
+    assert one("Brighton", "GPE", after="beat Chelsea 2-1") == {("Brighton", "ORG")}
