@@ -68,7 +68,8 @@ ORG_HEADS = frozenset(
      "Securities", "Partners", "Research", "Watch", "Union", "League", "Federation", "Court",
      "Office", "Service", "Network", "Coalition", "Alliance", "Movement", "Front", "Assembly",
      "Parliament", "Congress", "Senate", "Bureau", "Survey", "Board", "Club", "Society", "Trust",
-     "Energy"}
+     "Energy", "Water", "Power", "Electric", "Rail", "Railways", "Telecom", "Capital", "Ventures",
+     "Studios", "Entertainment", "Pharma"}
 )  # fmt: skip
 PLACE_HEADS = frozenset(
     {"Channel", "River", "Sea", "Ocean", "Lake", "Valley", "Mountains", "Mountain", "Island",
@@ -272,6 +273,8 @@ def clean_surface(text: str, label: str) -> str:
         words = [w for w in words if not _NICKNAME.match(w)]  # Jorge "Tuto" Quiroga
         while len(words) > 1 and (words[0].casefold() in TITLES or words[0][:1].islower()):
             words.pop(0)
+        while len(words) > 1 and any(c.isdigit() for c in words[-1]):
+            words.pop()  # "Brighton 2-1": a score, not a name
     if label in ("PERSON", "ORG"):
         while len(words) > 1 and words[-1].islower() and words[-2][:1].isupper():
             words.pop()  # "the MoDem party"; not "Ahmed al-Sharaa"
@@ -409,7 +412,8 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
     if cue is not None:
         return cue
     before, following = _tokens(prev)[-1:], _tokens(after)[:1]
-    if etype == "LOCATION" and (_beaten(prev) or following in (["beat"], ["thrashed"])):
+    placelike = etype == "LOCATION" or (len(words) == 1 and is_known_place(surface))
+    if placelike and (_beaten(prev) or following in (["beat"], ["thrashed"])):
         return "ORG"  # "Chelsea beat Brighton": teams, not towns
     if etype == "PERSON" and not person_like and before in (["in"], ["near"]):
         return "LOCATION"  # "hospitals in Khan Younis": people are rarely "in" anything
@@ -462,7 +466,9 @@ def _cue_before(prev: str) -> str | None:
     if len(words) >= 2 and words[-1] in ("at", "from") and words[-2].casefold() in _STAFF:
         return "ORG"  # "analysts at Jefferies", "economists at Westpac"
     if words[-1] in PLACE_CUES or (
-        len(words) >= 2 and words[-1] == "of" and (words[-2] in PLACE_CUES or words[-2] in PLACE_OF)
+        len(words) >= 2
+        and words[-1] == "of"
+        and (words[-2].casefold() in PLACE_CUES or words[-2].casefold() in PLACE_OF)
     ):
         return "LOCATION"
     if words[-1] == ",":

@@ -230,3 +230,9 @@ def test_match_results_make_teams() -> None:
     assert one("Carlos Alcaraz", "PERSON", prev="Djokovic beat") == {("Carlos Alcaraz", "PERSON")}
     assert one("Brighton", "GPE", prev="storms hit") == {("Brighton", "LOCATION")}
     assert one("Brighton", "GPE", after="beat Chelsea 2-1") == {("Brighton", "ORG")}
+
+
+def test_scores_trimmed_and_utilities_are_organisations() -> None:
+    assert one("Brighton 2-1", "PERSON", prev="Chelsea beat") == {("Brighton", "ORG")}
+    assert one("Yorkshire Water", "PERSON") == {("Yorkshire Water", "ORG")}
+    assert one("Kirkstall", "ORG", prev="flooded. Residents of") == {("Kirkstall", "LOCATION")}
