@@ -141,7 +141,9 @@ ORG_APPOSITIONS = frozenset(
     {"operator", "developer", "exporter", "importer", "distributor", "owner", "organisers",
      "organizers", "charity", "ngo", "institute", "university", "ministry", "authority",
      "watchdog", "association", "federation", "team", "side", "band", "publisher", "platform",
-     "app", "service", "brand", "subsidiary", "unit", "division", "utility", "miner", "airline"}
+     "app", "service", "brand", "subsidiary", "unit", "division", "utility", "miner", "airline", "alliance",
+     "coalition", "consortium", "body", "organisation", "organization", "foundation", "nonprofit",
+     "non-profit", "militia", "movement", "agency", "council", "committee", "think-tank"}
 )  # fmt: skip
 # "residents of Flin Flon", "the outskirts of Kherson": a place follows.
 PLACE_OF = frozenset(
