@@ -178,11 +178,11 @@ def test_missed_name_before_an_apposition(enricher: EntityEnricher) -> None:
     body = (
         "The currency was little changed. Zentrafor, the largest private-sector union, urged "
         "the government to act. Separately, the regulator, which oversees banks, said little. "
-        "Earlier, the ministry said talks would resume. Vantra, the vaccine alliance, pledged "
+        "Earlier, the ministry said talks would resume. Gavarra, the vaccine alliance, pledged "
         "funds."
     )
     [doc] = enricher.enrich([article(body, title="Talks resume")])
-    assert sorted(doc["organizations"]) == ["Vantra", "Zentrafor"]
+    assert sorted(doc["organizations"]) == ["Gavarra", "Zentrafor"]
     assert doc["persons"] == [] and doc["locations"] == []
 
 
