@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from pipeline.entities.gazetteer import Gazetteer, normalise
 from pipeline.entities.names import looks_like_person
-from pipeline.entities.ner import APPOSITION, ROMAN_NUMERALS, ROYAL_TITLES, Mention
+from pipeline.entities.ner import APPOSITION, CUED_ORG, ROMAN_NUMERALS, ROYAL_TITLES, Mention
 from pipeline.entities.places import is_known_place
 
 # spaCy label -> our type; labels not listed (DATE, CARDINAL, MONEY, ...) are not entities.
@@ -44,11 +44,12 @@ _TITLE_WORDS = (
     "scientist researcher volcanologist geologist lawyer attorney activist author writer "
     "journalist reporter coach manager striker midfielder defender goalkeeper captain coach "
     "commander lieutenant sergeant detective inspector officer doctor nurse surgeon teacher "
+    "solicitor "
     "treasurer candidate leader envoy negotiator mp senator-elect president-elect emperor "
     "empress tsar sultan crown"
 )
 TITLES = frozenset(_TITLE_WORDS.split())
-_DEMONYM_ENDINGS = ("ian", "ians", "ean", "eans", "ese", "ish", "ains")
+_DEMONYM_ENDINGS = ("ian", "ians", "ean", "eans", "ese", "ish", "ains", "ist", "ists")
 _COMPOUND = re.compile(r"^[A-Z][\w.']*(?:\s*[-\u2013\u2014/]\s*[A-Z][\w.']*)+$")
 _COMPOUND_SPLIT = re.compile(r"\s*[-\u2013\u2014/]\s*")
 _LOCATIVE = frozenset(
@@ -75,7 +76,8 @@ PLACE_HEADS = frozenset(
     {"Channel", "River", "Sea", "Ocean", "Lake", "Valley", "Mountains", "Mountain", "Island",
      "Islands", "Bay", "Gulf", "Strait", "Peninsula", "Square", "Street", "Avenue", "Airport",
      "Bridge", "Park", "Stadium", "Arena", "Province", "Region", "County", "Township", "Strip",
-     "Desert", "Coast", "Canal", "Palace", "Cathedral", "Crossing", "Border", "Oblast", "Dam"}
+     "Desert", "Coast", "Canal", "Palace", "Cathedral", "Crossing", "Border", "Oblast", "Dam",
+     "Museum", "Gallery", "Building", "Reef", "Basin", "Delta", "Glacier"}
 )  # fmt: skip
 # A word just before a name that says what it is ("copper producer Codelco", "the village of
 # Blatten"); lower-case, so sentence-initial titles never count.
@@ -83,11 +85,19 @@ ORG_CUES = frozenset(
     {"company", "firm", "group", "operator", "maker", "carmaker", "automaker", "chipmaker",
      "planemaker", "drugmaker", "carrier", "airline", "bank", "lender", "insurer", "retailer",
      "producer", "manufacturer", "supplier", "startup", "start-up", "conglomerate", "broadcaster",
-     "newspaper", "network", "club", "party", "union", "agency", "regulator", "rival", "giant"}
+     "newspaper", "network", "club", "party", "union", "agency", "regulator", "rival", "giant",
+     "exporter", "importer", "miner", "watchdog", "utility", "publisher"}
 )  # fmt: skip
 PLACE_CUES = frozenset(
     {"city", "town", "village", "region", "province", "district", "capital", "port", "island",
      "county", "municipality", "suburb", "neighbourhood", "neighborhood", "state", "outskirts"}
+)  # fmt: skip
+# Plural kinds of place that introduce a list of places ("the towns of Liloan and Talisay",
+# "provinces including Gia Lai and Dak Lak", "coastal states such as Benin").
+PLACES_PLURAL = frozenset(
+    {"cities", "towns", "villages", "regions", "provinces", "districts", "islands", "states",
+     "countries", "counties", "municipalities", "suburbs", "neighbourhoods", "neighborhoods",
+     "capitals", "ports", "prefectures", "governorates"}
 )  # fmt: skip
 # Words inside a name that make it a company wherever they stand ("Warner Bros. Discovery").
 ORG_MARKERS = frozenset(
@@ -103,7 +113,7 @@ CORPORATE_SUFFIXES = frozenset(
 # Last words of events ("Club World Cup", "Glastonbury Festival"): kept out of the facets.
 EVENT_HEADS = frozenset(
     {"Cup", "Championship", "Championships", "Olympics", "Paralympics", "Festival", "Summit",
-     "Prix", "Marathon", "Expo", "Tournament"}
+     "Prix", "Marathon", "Expo", "Tournament", "Contest"}
 )  # fmt: skip
 # A title or role just before a name (any case: "Prime Minister", "police chief").
 PERSON_CUES = frozenset(
@@ -127,7 +137,14 @@ PLACE_NEXT = frozenset(
      "region", "district", "county", "prefecture", "village", "town", "neighbourhood",
      "neighborhood", "suburb", "island", "islands", "river", "lake", "port", "harbour", "harbor",
      "prison", "border", "refinery", "volcano", "governorate", "oblast", "canton",
-     "strait", "straits"}
+     "strait", "straits", "basin", "delta", "reef", "rivers", "lakes", "provinces", "regions",
+     "districts", "counties", "villages", "towns", "mountains", "valleys"}
+)  # fmt: skip
+# Plural place nouns after a list: every member is a place ("the Ravi, Sutlej and Chenab
+# rivers").
+PLACE_NEXT_PLURAL = frozenset(
+    {"rivers", "lakes", "islands", "provinces", "regions", "districts", "counties", "villages",
+     "towns", "mountains", "valleys"}
 )  # fmt: skip
 # ... or an organisation: a club's or a company's people ("Liverpool manager", "Liverpool's
 # academy", "former Brighton executive").
@@ -149,10 +166,14 @@ ORG_APPOSITIONS = frozenset(
 PLACE_OF = frozenset(
     {"residents", "outskirts", "centre", "center", "streets", "suburbs", "mayor", "governor",
      "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
-     "heart", "people", "inhabitants", "citizens", "evacuation"}
+     "heart", "people", "inhabitants", "citizens", "evacuation", "mouth", "banks", "shores",
+     "coast", "slopes", "foothills"}
 )  # fmt: skip
 # A lower-case word after an ORG-typed name that makes it a product or an index.
 PRODUCT_NEXT = frozenset({"missile", "missiles", "systems", "index", "fighter", "tanks"})
+# A company's securities after its name ("Petrobras shares rose"); not after a known place
+# ("Tokyo shares fell" is a market).
+_SECURITIES = frozenset({"shares", "stock", "bonds", "shareholders"})
 # "in" after these words is no preposition of place ("a stake in Hensoldt").
 _NOT_PLACE_IN = frozenset(
     {"stake", "stakes", "shares", "share", "investment", "investments", "invest", "invested",
@@ -240,6 +261,7 @@ class _Resolved:
     locative: bool = False  # after "in", "near", "at the", ...
     titled: bool = False  # introduced by a royal title ("King Felipe VI"): a one-word name is fine
     partner: _Resolved | None = None  # the name listed just before ("Sagaing and Naypyidaw")
+    plural_place: bool = False  # followed by a plural place noun ("... Chenab rivers")
 
 
 @dataclass
@@ -345,7 +367,9 @@ def strip_possessive(surface: str, known: Counter, label: str = "") -> str:
     """ "Michel Barnier's" -> "Michel Barnier" when Barnier is mentioned elsewhere too;
     "Moody's" stays (the model keeps "'s" outside names, so inside one it is usually part of it)."""
     bare = _POSSESSIVE.sub("", surface)
-    if bare != surface and bare and (label == "PERSON" or known[bare.split(" ")[-1]] >= 2):
+    if bare == surface or not bare:
+        return surface
+    if label == "PERSON" or known[bare.split(" ")[-1]] >= 2 or looks_like_person(bare):
         return bare
     return surface
 
@@ -358,6 +382,13 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
         surface, label = rest, "ORG"
         mention = replace(mention, prev=f"{mention.prev} {first.casefold()}")
     entry = entry or gazetteer.lookup(surface)
+    if (
+        entry is not None
+        and not entry.match_text
+        and entry.type != "LOCATION"
+        and _cue_before(mention.prev) == "LOCATION"
+    ):  # "the mouth of the Amazon": not the company
+        return _Resolved(surface, "LOCATION", surface, cued=True, locative=True)
     if entry is not None:
         return _Resolved(
             entry.name,
@@ -373,13 +404,20 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
         etype = _cue_after(mention.next) or ""
         if etype not in ("ORG", "LOCATION") or (" " in surface and looks_like_person(surface)):
             return None
-    if etype is None or is_junk(surface, gazetteer):
+    elif label == CUED_ORG:  # a name the model missed after "broadcaster", "regulator", ...
+        etype = "ORG"
+    if etype is None or is_junk(surface, gazetteer) or _only_titles(surface):
         return None
-    cued = False
-    if etype in ("LOCATION", "ORG", "PERSON"):
+    if etype == "PERSON":
+        surface = _strip_demonym(surface, gazetteer)
+    cued = label == CUED_ORG
+    if etype in ("LOCATION", "ORG", "PERSON", "NORP"):
         retyped = _retype(surface, etype, mention.prev, mention.next)
-        cued = retyped is not None
+        cued = cued or retyped is not None
         etype = retyped or etype
+    elif len(surface.split(" ")) > 1:  # "Dubai International Stadium" read as an EVENT
+        etype = _head_type(surface.split(" ")) or etype
+    following = _tokens(mention.next)[:1]
     return _Resolved(
         surface,
         etype,
@@ -387,7 +425,36 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
         place_hint=_place_hint(surface, etype, mention.prev),
         cued=cued,
         locative=_after_locative(mention.prev),
+        plural_place=bool(following) and following[0] in PLACE_NEXT_PLURAL,
     )
+
+
+def _only_titles(surface: str) -> bool:
+    """ "Solicitor General", "Chief Executive": a title with no name."""
+    return all(w.casefold().rstrip(".") in TITLES for w in surface.split(" "))
+
+
+def _strip_demonym(surface: str, gazetteer: Gazetteer) -> str:
+    """ "Kenyan Dorcas Ewoi" -> "Dorcas Ewoi": a nationality word the model took into a name."""
+    first, _, rest = surface.partition(" ")
+    if " " not in rest:
+        return surface
+    entry = gazetteer.lookup(first)
+    if (entry is not None and entry.type == "NORP") or looks_like_demonym(first):
+        return rest
+    if first.endswith("an") and (is_known_place(first[:-1]) or is_known_place(first[:-2])):
+        return rest  # Kenyan, Nigerian, Chilean
+    return surface
+
+
+def _head_type(words: list[str]) -> str | None:
+    """The type a name's own last word gives it (Bank, Party -> ORG; Stadium, River -> place)."""
+    last = words[-1].rstrip(".")
+    if last in ORG_HEADS or any(w in ORG_MARKERS for w in words):
+        return "ORG"
+    if last in PLACE_HEADS:
+        return "LOCATION"
+    return None
 
 
 def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
@@ -400,6 +467,15 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
     if looks_like_demonym(surface):
         return "NORP"
     words = surface.split(" ")
+    if etype == "NORP":  # "Pakistan's Punjab province", "the towns of Liloan": a place
+        cue = _cue_before(prev) or _cue_after(after)
+        if cue == "LOCATION" or (
+            len(words) == 1 and is_known_place(surface) and _after_locative(prev)
+        ):
+            return "LOCATION"
+        if len(words) > 1 and last_word_in(words, ORG_HEADS):
+            return "ORG"
+        return None
     last = words[-1].rstrip(".")
     if (len(words) > 1 and last in ORG_HEADS) or any(w in ORG_MARKERS for w in words):
         return "ORG"
@@ -411,6 +487,15 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
         return "ORG"  # "HBO Max": people's names have no acronyms
     person_like = etype == "PERSON" and len(words) > 1 and looks_like_person(surface)
     cue = _cue_before(prev) or (None if person_like else _cue_after(after))
+    if etype == "ORG" and [w.casefold() for w in _tokens(after)[:2]] in _INDEX_AFTER:
+        return "PRODUCT"  # "the Merval stock index"
+    if (
+        cue is None
+        and not person_like
+        and not is_known_place(surface)
+        and _tokens(after.replace("\u2019", "'").removeprefix("'s "))[:1] in _SECURITIES_AFTER
+    ):
+        cue = "ORG"  # "Petrobras shares rose"
     if cue is not None:
         return cue
     before, following = _tokens(prev)[-1:], _tokens(after)[:1]
@@ -426,6 +511,14 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
     if len(words) > 1 and etype != "PERSON" and looks_like_person(surface):
         return "PERSON"
     return None
+
+
+def last_word_in(words: list[str], heads: frozenset[str]) -> bool:
+    return words[-1].rstrip(".") in heads
+
+
+_SECURITIES_AFTER = [[w] for w in _SECURITIES]
+_INDEX_AFTER = [["stock", "index"], ["share", "index"], ["stocks", "index"]]
 
 
 def _beaten(prev: str) -> bool:
@@ -467,17 +560,34 @@ def _cue_before(prev: str) -> str | None:
         return "ORG"  # "a stake in Hensoldt", "shares of Barrick"
     if len(words) >= 2 and words[-1] in ("at", "from") and words[-2].casefold() in _STAFF:
         return "ORG"  # "analysts at Jefferies", "economists at Westpac"
+    if len(words) >= 3 and words[-1] == "the" and words[-2] == "of":
+        words = words[:-1]  # "the mouth of the Amazon", "the towns of the ..."
     if words[-1] in PLACE_CUES or (
         len(words) >= 2
         and words[-1] == "of"
-        and (words[-2].casefold() in PLACE_CUES or words[-2].casefold() in PLACE_OF)
+        and (
+            words[-2].casefold() in PLACE_CUES
+            or words[-2].casefold() in PLACE_OF
+            or words[-2].casefold() in PLACES_PLURAL
+        )
     ):
+        return "LOCATION"
+    if _plural_place_list(words):
         return "LOCATION"
     if words[-1] == ",":
         words = words[:-1]
     if words and words[-1].casefold() in PERSON_CUES:
         return "PERSON"
     return None
+
+
+def _plural_place_list(words: list[str]) -> bool:
+    """ "provinces including", "coastal states such as", "cities like": a list of places."""
+    if len(words) >= 2 and words[-1] == "including" and words[-2] in PLACES_PLURAL:
+        return True
+    if len(words) >= 2 and words[-1] == "like" and words[-2] in PLACES_PLURAL:
+        return True
+    return len(words) >= 3 and words[-2:] == ["such", "as"] and words[-3] in PLACES_PLURAL
 
 
 def _cue_after(after: str) -> str | None:
@@ -561,7 +671,7 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
     out: list[_Resolved] = []
     before: Mention | None = None
     last: _Resolved | None = None
-    for mention in _merge_shared_heads(_split_affiliations(mentions, gazetteer)):
+    for mention in _merge_adjacent(_merge_shared_heads(_split_affiliations(mentions, gazetteer))):
         partner = last if _coordinated(mention, before) else None
         before, last = mention, None
         titled = _royal_title(mention.text)
@@ -569,9 +679,10 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
             mention = replace(mention, label="PERSON")
         elif mention.label == "PERSON" and _tokens(mention.prev)[-1:] in _ROYAL_PREV:
             titled = True  # "Prince Harry" with the title outside the model's span
+        multi_line = "\n" in mention.text.strip()
         for line in _run_on_parts(mention.text):
             surface = strip_possessive(clean_surface(line, mention.label), known, mention.label)
-            if not surface:
+            if not surface or (multi_line and not _stands_alone(surface, gazetteer)):
                 continue
             parts = [surface] if mention.entry else split_compound(surface, gazetteer, known)
             # members of "Florence and Palermo" stand on their own, as if after "in"
@@ -587,6 +698,55 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
 
 
 _ROYAL_PREV = [[title] for title in ROYAL_TITLES]
+
+
+def _stands_alone(part: str, gazetteer: Gazetteer) -> bool:
+    """A one-word piece of a span the model ran across a line break ("Cebu\n\nRescuers") is kept
+    only when it is a known name: a line opens with a capitalised word whatever it is."""
+    return " " in part or gazetteer.lookup(part) is not None or is_known_place(part)
+
+
+# Lower-case particles inside a person's name the model split in two ("Abdulaziz" + "bin Salman")
+_NAME_PARTICLES = frozenset(
+    {"bin", "ibn", "bint", "ben", "al", "el", "van", "von", "de", "da", "di", "del", "dos", "der"}
+)
+# Lower-case connectors inside a place name the model split ("Foz" + "do" + "Amazonas")
+_PLACE_CONNECTORS = frozenset({"do", "da", "dos", "das", "de", "del", "di", "du", "des", "della"})
+
+
+def _merge_adjacent(mentions: list[Mention]) -> list[Mention]:
+    """Names the model cut in two: "Abdulaziz" + "bin Salman" (a person), "Foz" + "do" +
+    "Amazonas" (a Portuguese or Spanish place or organisation name), "U.S. Court of Appeals" +
+    "for the" + "Federal Circuit" (one organisation)."""
+    out: list[Mention] = []
+    for m in mentions:
+        prev = out[-1] if out else None
+        if prev is None or prev.entry is not None or m.entry is not None:
+            out.append(m)
+            continue
+        gap = m.start - prev.end
+        first = m.text.split(" ", 1)[0]
+        joiner = _tokens(m.prev)[-1:]
+        text = ""
+        if prev.label == m.label == "PERSON" and gap == 1 and first in _NAME_PARTICLES:
+            text = f"{prev.text} {m.text}"
+        elif (
+            joiner
+            and joiner[0] in _PLACE_CONNECTORS
+            and gap == len(joiner[0]) + 2
+            and " " not in prev.text
+            and " " not in m.text
+            and prev.label != "PERSON"
+        ):
+            text = f"{prev.text} {joiner[0]} {m.text}"
+        elif prev.label == m.label == "ORG" and joiner == ["for"] and gap == len(" for "):
+            text = f"{prev.text} for {m.text}"
+        if text:
+            label = "ORG" if m.label == "ORG" or prev.label == "ORG" else prev.label
+            out[-1] = replace(prev, text=text, label=label, end=m.end, next=m.next)
+            continue
+        out.append(m)
+    return out
 
 
 def _royal_title(text: str) -> bool:
@@ -671,12 +831,15 @@ def _run_on_parts(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
+CUED_WEIGHT = 3  # a mention typed by the words around it outvotes the model's guesses
+
+
 def _vote_types(items: list[_Resolved]) -> None:
     """The same unresolved surface gets one type per article: the most frequent one."""
     votes: dict[str, Counter] = defaultdict(Counter)
     for r in items:
         if not r.fixed:
-            votes[r.name][r.type] += 1
+            votes[r.name][r.type] += CUED_WEIGHT if r.cued else 1
     for r in items:
         if not r.fixed:
             counts = votes[r.name]
@@ -694,6 +857,17 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in name.split(" ") if w[:1].isupper())
 
 
+# "Cebu" and "Cebu City", "Mexico" and "Mexico City": another place, not a longer name.
+_ADMIN_WORDS = frozenset(
+    {"City", "Province", "State", "County", "Region", "District", "Governorate", "Prefecture",
+     "Oblast", "Municipality", "Township"}
+)  # fmt: skip
+
+
+def _admin_variant(long: list[str], short: list[str]) -> bool:
+    return long[: len(short)] == short and all(w in _ADMIN_WORDS for w in long[len(short) :])
+
+
 def _link_target(r: _Resolved, targets: list[_Resolved]) -> _Resolved | None:
     """The longest full name of the same type containing this mention's words (Peskov ->
     Dmitry Peskov); a bare surname of any non-gazetteer type joins the person; ORG acronyms
@@ -704,7 +878,7 @@ def _link_target(r: _Resolved, targets: list[_Resolved]) -> _Resolved | None:
         twords = t.name.split(" ")
         if len(twords) <= len(words) or t.name == r.name:
             continue
-        same = t.type == r.type and _contains(twords, words)
+        same = t.type == r.type and _contains(twords, words) and not _admin_variant(twords, words)
         surname = (
             t.type == "PERSON" and r.type != "NORP" and len(words) == 1 and twords[-1] == words[0]
         )
@@ -758,10 +932,18 @@ def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity
     """Canonical entities of one article, most mentioned first."""
     items = resolve_mentions(mentions, gazetteer)
     _vote_types(items)
+    for r in items:  # "Kylian Mbappe and Jude Bellingham": listed with a person, a person
+        _listed_with_person(r)
     link_in_document(items)
     for r in items:  # a place name that did not turn out to be part of a person's name
         if _retype_as_place(r):
             r.type = "LOCATION"
+    for r in items:  # "the Ravi, Sutlej and Chenab rivers": every member is a place
+        if r.plural_place and (r.fixed is False or r.type == "LOCATION"):
+            p: _Resolved | None = r
+            while p is not None and not p.fixed:
+                p.type, p.cued = "LOCATION", True
+                p = p.partner
     for r in items:  # "in Sagaing and Naypyidaw": listed with a place, a place
         if _listed_with_place(r):
             r.type = "LOCATION"
@@ -773,7 +955,7 @@ def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity
         entity.mentions += 1
         entity.aliases = entity.aliases or r.aliases
         entity.wikidata = entity.wikidata or r.wikidata
-        type_votes[r.name][r.type] += 10 if r.fixed else 1
+        type_votes[r.name][r.type] += 10 if r.fixed else CUED_WEIGHT if r.cued else 1
         if r.surface not in entity.surface_forms:
             entity.surface_forms.append(r.surface)
     for name, entity in by_name.items():
@@ -784,6 +966,28 @@ def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity
     return sorted(kept, key=lambda e: (-e.mentions, e.name))
 
 
+def _listed_with_person(r: _Resolved) -> None:
+    """A two- or three-word ORG with no organisation word, listed next to a person's full name
+    ("Kylian Mbappe and Jude Bellingham", in either order), is a person too."""
+    p = r.partner
+    if p is None:
+        return
+    for a, b in ((r, p), (p, r)):
+        words = a.name.split(" ")
+        if (
+            b.type == "PERSON"
+            and " " in b.name
+            and a.type == "ORG"
+            and not (a.fixed or a.cued)
+            and a.name == a.surface
+            and 2 <= len(words) <= 3
+            and all(w[:1].isupper() and w[1:2].islower() for w in words)
+            and _head_type(words) is None
+            and not is_known_place(a.name)
+        ):
+            a.type = "PERSON"
+
+
 def _listed_with_place(r: _Resolved) -> bool:
     """An organisation or one-word person listed right after a place ("hospitals in Sagaing and
     Naypyidaw", "Paiporta and Chiva"): a known place name always, any name when the list
@@ -791,9 +995,11 @@ def _listed_with_place(r: _Resolved) -> bool:
     p = r.partner
     if r.fixed or r.cued or p is None or p.type != "LOCATION" or r.name != r.surface:
         return False
-    if r.type not in ("ORG", "PERSON") or (r.type == "PERSON" and " " in r.name):
+    if r.type not in ("ORG", "PERSON", "NORP"):
         return False
-    return bool(r.place_hint) or p.locative or bool(p.partner and p.partner.locative)
+    if r.type == "PERSON" and " " in r.name and (looks_like_person(r.name) or not p.cued):
+        return False  # "Gia Lai and Dak Lak" after "provinces including"; not "Ana Lopez"
+    return bool(r.place_hint) or p.locative or p.cued or bool(p.partner and p.partner.locative)
 
 
 def _lone_word_person(entity: LinkedEntity, fixed: set[str]) -> bool:

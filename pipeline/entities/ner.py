@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pipeline.entities.gazetteer import Gazetteer, GazetteerEntry, is_acronym
+from pipeline.entities.names import given_names
 from pipeline.entities.places import is_known_place
 
 log = logging.getLogger(__name__)
@@ -179,6 +180,9 @@ def _complete_names(
     headline_end = text.find("\n")
     out = []
     for start, end, label in spans:
+        if _given_name_before(doc, start, end, label, taken, gazetteer):
+            out.append((start - 1, end, "PERSON"))  # "Faith Kipyegon" read as "Kipyegon" (ORG)
+            continue
         if (
             label == "PERSON"
             and end - start == 1
@@ -194,6 +198,20 @@ def _complete_names(
                 continue
         out.append((start, end, label))
     return out
+
+
+def _given_name_before(doc, start: int, end: int, label: str, taken: set[int], gazetteer) -> bool:
+    """A one-word PERSON or ORG just after a common given name no entity took ("Faith
+    Kipyegon" at a sentence start, the model reading only "Kipyegon"), unless the word is a
+    known name (gazetteer, place)."""
+    if end - start != 1 or label not in ("PERSON", "ORG") or start < 1 or start - 1 in taken:
+        return False
+    before, word = doc[start - 1], doc[start].text
+    if not before.whitespace_ or "\n" in before.whitespace_ or before.text not in given_names():
+        return False
+    if not (word[:1].isupper() and word[1:2].islower()):
+        return False
+    return gazetteer.lookup(word) is None and not is_known_place(word)
 
 
 def _is_cap_word(token) -> bool:
@@ -293,6 +311,89 @@ def _appositions(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tupl
     return found
 
 
+CUED_ORG = "CUED_ORG"  # label of a name the model missed after an organisation word
+_ORG_CUE_WORDS = (
+    "broadcaster", "regulator", "watchdog", "lender", "insurer", "carmaker", "automaker",
+    "chipmaker", "planemaker", "drugmaker", "retailer", "conglomerate", "airline", "startup",
+    "company", "firm", "exporter", "miner", "utility", "publisher", "newspaper",
+)  # fmt: skip
+_CUED_NAME = re.compile(
+    r"\b(?:" + "|".join(_ORG_CUE_WORDS) + r") ([A-Z][\w'&+-]*(?: [A-Z][\w'&+-]*){0,2})"
+)
+
+
+def _cued_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """ "public broadcaster Kan", "Austrian broadcaster ORF": a capitalised name the model missed
+    right after a lower-case word that says it is an organisation."""
+    taken = {i for start, end, _ in spans for i in range(start, end)}
+    found = []
+    for match in _CUED_NAME.finditer(text):
+        span = doc.char_span(match.start(1), match.end(1))
+        if span is None or any(t.i in taken for t in span):
+            continue
+        first = span[0]
+        if first.lower_ in _TITLE_WORDS or first.text in _NOT_NAME_PARTS or first.is_stop:
+            continue  # "central bank Governor ...", "the company The ..."
+        found.append((span.start, span.end, CUED_ORG))
+    return found
+
+
+_PLACE_NOUNS = (
+    "river",
+    "glacier",
+    "valley",
+    "peninsula",
+    "volcano",
+    "lake",
+    "mountains",
+    "basin",
+    "delta",
+)
+_NAMED_PLACE = re.compile(
+    r"(?<=\bthe )([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}) (?:" + "|".join(_PLACE_NOUNS) + r")\b"
+)
+
+
+def _named_places(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """ "the Lonza river", "the Tarim basin": a capitalised name the model missed between "the"
+    and a lower-case kind of natural place is a place."""
+    taken = {i for start, end, _ in spans for i in range(start, end)}
+    found = []
+    for match in _NAMED_PLACE.finditer(text):
+        span = doc.char_span(match.start(1), match.end(1))
+        if span is None or any(t.i in taken for t in span) or span[0].text in _NOT_NAME_PARTS:
+            continue
+        found.append((span.start, span.end, "LOC"))
+    return found
+
+
+# Last words of an organisation's name before a person's title ("ECOWAS Commission President").
+_ORG_HEADS_BEFORE_TITLE = frozenset(
+    {"Commission", "Council", "Bank", "Fund", "Agency", "Authority", "Federation", "Association",
+     "Committee", "Union", "Party", "Group", "Institute", "Foundation", "Court", "Board",
+     "Organization", "Organisation", "League", "Forum", "Office", "Ministry", "Alliance"}
+)  # fmt: skip
+
+
+def _orgs_before_titles(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """ "ECOWAS Commission President Omar Alieu Touray" where the model saw only the person: the
+    capitalised name ending in an organisation word just before the title is an organisation."""
+    taken = {i for start, end, _ in spans for i in range(start, end)}
+    found = []
+    for start, _end, label in spans:
+        if label != "PERSON" or start < 2 or doc[start - 1].lower_ not in _TITLE_WORDS:
+            continue
+        last = start - 2
+        if last in taken or doc[last].text not in _ORG_HEADS_BEFORE_TITLE:
+            continue
+        first = last
+        while first > 0 and first - 1 not in taken and _is_cap_word(doc[first - 1]):
+            first -= 1
+        if first < last:
+            found.append((first, last + 1, "ORG"))
+    return found
+
+
 def _name_part(token) -> bool:
     return (
         token.text[:1].isupper()
@@ -338,6 +439,9 @@ class MentionFinder:
             + _titled_names(doc, text, spans)
             + _places_before_titles(doc, spans)
             + _appositions(doc, text, spans)
+            + _cued_names(doc, text, spans)
+            + _orgs_before_titles(doc, spans)
+            + _named_places(doc, text, spans)
         )
         ner = []
         for start, end, label in spans:

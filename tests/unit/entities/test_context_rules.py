@@ -237,3 +237,113 @@ def test_scores_trimmed_and_utilities_are_organisations() -> None:
     assert one("Brighton 2-1", "PERSON", prev="Chelsea beat") == {("Brighton", "ORG")}
     assert one("Yorkshire Water", "PERSON") == {("Yorkshire Water", "ORG")}
     assert one("Kirkstall", "ORG", prev="flooded. Residents of") == {("Kirkstall", "LOCATION")}
+
+
+def test_context_evidence_outvotes_the_model() -> None:
+    mentions = [
+        mention("Ostrel", "PERSON", 0),
+        mention("Ostrel", "ORG", 40, prev="the environmental regulator", after="granted a licence"),
+        mention("Ostrel", "GPE", 90, prev="said", after="had acted"),
+    ]
+    assert names(link(mentions, Gazetteer())) == {("Ostrel", "ORG")}
+
+
+def test_securities_after_a_name_make_a_company_but_not_a_place_market() -> None:
+    assert one("Vantrobras", "PERSON", after="shares rose 2 percent") == {("Vantrobras", "ORG")}
+    assert one("Tokyo", "GPE", after="shares fell") == {("Tokyo", "LOCATION")}
+    assert one("Mervalo", "ORG", prev="The", after="stock index jumped") == {("Mervalo", "PRODUCT")}
+
+
+def test_plural_place_nouns_type_lists_of_places() -> None:
+    assert one("Quillon", "NORP", prev="the neighbouring towns of") == {("Quillon", "LOCATION")}
+    assert one("Pendjar", "NORP", after="province as the rivers") == {("Pendjar", "LOCATION")}
+    rivers = [
+        mention("Ravko", "PERSON", 0, prev="as the", after=", Sutmar and Chenor rivers burst"),
+        mention("Sutmar", "NORP", 7, prev="the Ravko,", after="and Chenor rivers burst"),
+        mention("Chenor", "ORG", 18, prev=", Sutmar and", after="rivers burst their banks"),
+    ]
+    assert names(link(rivers, Gazetteer())) == {
+        ("Ravko", "LOCATION"),
+        ("Sutmar", "LOCATION"),
+        ("Chenor", "LOCATION"),
+    }
+    provinces = [
+        mention("Gialo", "GPE", 0, prev="provinces including", after="and Dak Lor."),
+        mention("Dak Lor", "PERSON", 10, prev="including Gialo and", after="."),
+    ]
+    assert names(link(provinces, Gazetteer())) == {("Gialo", "LOCATION"), ("Dak Lor", "LOCATION")}
+    # a person's name listed after a place that no evidence typed stays a person
+    people = [mention("Gialo", "GPE", 0), mention("Ana Lopez", "PERSON", 10, prev="Gialo and")]
+    assert ("Ana Lopez", "PERSON") in names(link(people, Gazetteer()))
+
+
+def test_nationality_titles_and_possessives_trimmed_from_people() -> None:
+    assert one("Nigerian Ada Okwu", "PERSON") == {("Ada Okwu", "PERSON")}
+    assert one("Solicitor General", "ORG") == set()
+    assert one("Maria Le Quen's", "ORG") == {("Maria Le Quen", "PERSON")}
+    assert one("Peronist", "ORG") == {("Peronist", "NORP")}
+
+
+def test_head_words_type_names_of_any_label() -> None:
+    assert one("Dubrava International Stadium", "EVENT") == {
+        ("Dubrava International Stadium", "LOCATION")
+    }
+    assert one("Nordvision Song Contest", "ORG") == {("Nordvision Song Contest", "EVENT")}
+    assert one("Grand Pharos Museum", "ORG") == {("Grand Pharos Museum", "LOCATION")}
+
+
+def test_a_place_does_not_join_its_city_or_province() -> None:
+    found = link([mention("Cebu", "GPE", 0), mention("Cebu City", "GPE", 20)], Gazetteer())
+    assert names(found) == {("Cebu", "LOCATION"), ("Cebu City", "LOCATION")}
+    river = [mention("Amazon", "LOC", 0), mention("Amazon River", "LOC", 20)]
+    assert names(link(river, Gazetteer())) == {("Amazon River", "LOCATION")}
+
+
+def test_names_the_model_cut_in_two_are_joined() -> None:
+    person = [mention("Abdulaziz", "PERSON", 0), mention("bin Salman", "PERSON", 10)]
+    assert names(link(person, Gazetteer())) == {("Abdulaziz bin Salman", "PERSON")}
+    place = [
+        mention("Foz", "ORG", 0, prev="the"),
+        mention("Amazonas", "PERSON", 7, prev="the Foz do", after="basin could become"),
+    ]
+    assert names(link(place, Gazetteer())) == {("Foz do Amazonas", "LOCATION")}
+    court = [
+        mention("the U.S. Court of Appeals", "ORG", 0),
+        mention("the Federal Circuit", "ORG", 30, prev="of Appeals for", after=", ruled"),
+    ]
+    assert names(link(court, Gazetteer())) == {
+        ("U.S. Court of Appeals for the Federal Circuit", "ORG")
+    }
+
+
+def test_a_name_listed_with_a_person_is_a_person() -> None:
+    listed = [
+        mention("Kylo Mbarek", "ORG", 0, after="and Jude Bellingham scoring"),
+        mention("Jude Bellingham", "PERSON", 16, prev="Kylo Mbarek and", after="scoring"),
+    ]
+    assert names(link(listed, Gazetteer())) == {
+        ("Kylo Mbarek", "PERSON"),
+        ("Jude Bellingham", "PERSON"),
+    }
+    # an organisation word keeps it an organisation
+    listed[0] = mention("Kylo Holdings", "ORG", 0, after="and Jude Bellingham")
+    assert ("Kylo Holdings", "ORG") in names(link(listed, Gazetteer()))
+
+
+def test_an_ambiguous_gazetteer_name_yields_to_place_evidence() -> None:
+    gaz = Gazetteer([GazetteerEntry("Amazon", "ORG", match_text=False)])
+    found = link([mention("Amazon", "ORG", 0, prev="near the mouth of the")], gaz)
+    assert names(found) == {("Amazon", "LOCATION")}
+    assert names(link([mention("Amazon", "ORG", 0, prev="shares of")], gaz)) == {("Amazon", "ORG")}
+
+
+def test_names_the_model_missed_after_cue_words(enricher: EntityEnricher) -> None:
+    body = (
+        "Austrian broadcaster ORF said on Monday it would host the contest. Israel's public "
+        "broadcaster Kan welcomed the decision. Volunteers cleared the Lonza river after the "
+        "storm. Zubria Commission President Omar Alieu Touray told reporters the door was open."
+    )
+    [result] = enricher.enrich([article(body)])
+    orgs, places = set(result["organizations"]), set(result["locations"])
+    assert {"ORF", "Kan", "Zubria Commission"} <= orgs
+    assert "Lonza" in places

@@ -151,8 +151,12 @@ def test_titles_and_possessives_trimmed() -> None:
 
 
 def test_span_across_title_and_body_is_split() -> None:
-    entities = link([m("Ukraine\n\nKremlin", "GPE")], Gazetteer())
+    gaz = Gazetteer([GazetteerEntry("Kremlin", "LOCATION")])
+    entities = link([m("Ukraine\n\nKremlin", "GPE")], gaz)
     assert names(entities) == {("Ukraine", "LOCATION"), ("Kremlin", "LOCATION")}
+    # the word that opens the body is capitalised whatever it is: kept only when known
+    entities = link([m("Cebu\n\nRescuers", "ORG", 30), m("Cebu", "GPE", 90)], Gazetteer())
+    assert names(entities) == {("Cebu", "LOCATION")}
 
 
 def test_merge_prefers_longer_then_gazetteer() -> None:
