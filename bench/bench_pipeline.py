@@ -183,9 +183,9 @@ def freshness(
         start = time.time()
         i = 0
         while time.time() - start < seconds:
-            due = start + i / rate
-            if due > time.time():
-                time.sleep(due - time.time())
+            delay = start + i / rate - time.time()
+            if delay > 0:
+                time.sleep(delay)
             a = article(i)
             producer.send(settings.topics.raw, key=a.id.encode(), value=a.to_json())
             sent[a.id] = time.time()

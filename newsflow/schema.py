@@ -9,10 +9,10 @@ news.alerts   <- AlertEvent   (also the document behind news-alerts)
 from __future__ import annotations
 
 import base64
-import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from newsflow.errors import RecordError
@@ -91,8 +91,8 @@ class RawArticle(_Record):
     def from_json(cls, payload: bytes | str) -> RawArticle:
         """Parse a news.raw value; raises RecordError(stage='parse') naming the field."""
         try:
-            data = json.loads(payload)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = orjson.loads(payload)  # ~3x json.loads; invalid UTF-8 is a JSONDecodeError too
+        except orjson.JSONDecodeError as exc:
             raise RecordError(PARSE_STAGE, f"not JSON: {exc}") from None
         if not isinstance(data, dict):
             raise RecordError(PARSE_STAGE, "not a JSON object")

@@ -37,6 +37,11 @@ class RecentDict:
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self.young[key] = value
+        self.rotate_if_full()
+
+    def rotate_if_full(self) -> None:
+        """The young generation becomes the old one once it holds capacity/2 keys (for callers
+        that write `young` directly in a hot loop)."""
         if len(self.young) >= self.half:
             self.old, self.young = self.young, {}
 

@@ -258,12 +258,12 @@ class _AssignStoriesFn(BatchLookupFn):
         for key in keys:
             entries = young.get(key) or old.get(key)
             if entries is None:
-                recent[key] = [entry]
-                young, old = recent.young, recent.old  # the write may have rotated them
+                young[key] = [entry]
             elif entries[-1][0] != doc_id:  # a replay of the latest entry adds nothing
                 entries.append(entry)
                 if len(entries) > CANDIDATES_PER_KEY:
                     del entries[0]
+        recent.rotate_if_full()  # once per document: the young half may pass its size by < 32
 
     def prepare(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = []
