@@ -70,7 +70,10 @@ ORG_HEADS = frozenset(
      "Office", "Service", "Network", "Coalition", "Alliance", "Movement", "Front", "Assembly",
      "Parliament", "Congress", "Senate", "Bureau", "Survey", "Board", "Club", "Society", "Trust",
      "Energy", "Water", "Power", "Electric", "Rail", "Railways", "Telecom", "Capital", "Ventures",
-     "Studios", "Entertainment", "Pharma"}
+     "Studios", "Entertainment", "Pharma", "Fund", "Exchange", "Forces", "Army", "Navy",
+     "Guard", "Brigade", "Brigades", "Administration", "Technologies", "Industries", "Labs",
+     "Laboratories", "Media", "Broadcasting", "Tribunal", "Chamber", "Secretariat",
+     "Directorate", "Command", "Academy"}
 )  # fmt: skip
 PLACE_HEADS = frozenset(
     {"Channel", "River", "Sea", "Ocean", "Lake", "Valley", "Mountains", "Mountain", "Island",
@@ -222,6 +225,10 @@ _CONNECTORS = frozenset(
         "al",
         "bin",
         "ibn",
+        "bint",
+        "ben",
+        "zu",
+        "ter",
         "von",
         "van",
         "der",
@@ -466,6 +473,8 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
     ("Lars Klingbeil"). None: no evidence, the model's type stands."""
     if looks_like_demonym(surface):
         return "NORP"
+    if _CLIMATE_CONFERENCE.match(surface):
+        return "EVENT"  # "COP30": a UN climate conference
     words = surface.split(" ")
     if etype == "NORP":  # "Pakistan's Punjab province", "the towns of Liloan": a place
         cue = _cue_before(prev) or _cue_after(after)
@@ -518,6 +527,7 @@ def last_word_in(words: list[str], heads: frozenset[str]) -> bool:
 
 
 _SECURITIES_AFTER = [[w] for w in _SECURITIES]
+_CLIMATE_CONFERENCE = re.compile(r"^COP ?\d{1,2}$")
 _INDEX_AFTER = [["stock", "index"], ["share", "index"], ["stocks", "index"]]
 
 
@@ -655,9 +665,13 @@ def _place_hint(surface: str, etype: str, prev: str) -> str:
 
 def _coordinated(mention: Mention, before: Mention | None) -> bool:
     """ "Sagaing and Naypyidaw", "Surabaya, Bandung": `mention` is listed right after `before`."""
-    if before is None or not 1 <= mention.start - before.end <= 6:
+    if before is None or not 1 <= mention.start - before.end <= len(", including "):
         return False
     words = _tokens(mention.prev)
+    if len(words) >= 3 and words[-2:] == [",", "including"] and before.text.endswith(words[-3]):
+        return True  # "the city of Valencia, including Paiporta and Chiva"
+    if mention.start - before.end > 6:
+        return False
     if len(words) < 2 or not before.text.endswith(words[-2]) or _THE.match(mention.text):
         return False
     if words[-1] == ",":  # "Surabaya, Bandung and ...", not "In Beijing, Xinhua reported"
@@ -714,6 +728,17 @@ _NAME_PARTICLES = frozenset(
 _PLACE_CONNECTORS = frozenset({"do", "da", "dos", "das", "de", "del", "di", "du", "des", "della"})
 
 
+def _org_of_place(prev: Mention, m: Mention) -> bool:
+    """ "Law Society" + "of Kenya", "Central Bank" + "of Chile": an organisation's head word and
+    "of" before a place the model split off ("the University of Iceland" is one name)."""
+    if prev.label != "ORG" or prev.entry is not None or m.start - prev.end != len(" of "):
+        return False
+    if _tokens(m.prev)[-1:] != ["of"] or prev.text.split(" ")[-1] not in ORG_HEADS:
+        return False
+    place = m.label in ("GPE", "LOC") or (m.entry is not None and m.entry.type == "LOCATION")
+    return place and not _THE.match(m.text)
+
+
 def _merge_adjacent(mentions: list[Mention]) -> list[Mention]:
     """Names the model cut in two: "Abdulaziz" + "bin Salman" (a person), "Foz" + "do" +
     "Amazonas" (a Portuguese or Spanish place or organisation name), "U.S. Court of Appeals" +
@@ -721,6 +746,10 @@ def _merge_adjacent(mentions: list[Mention]) -> list[Mention]:
     out: list[Mention] = []
     for m in mentions:
         prev = out[-1] if out else None
+        if prev is not None and _org_of_place(prev, m):
+            text = f"{prev.text} of {m.text}"  # "Law Society" + "of" + "Kenya"
+            out[-1] = replace(prev, text=text, label="ORG", end=m.end, next=m.next)
+            continue
         if prev is None or prev.entry is not None or m.entry is not None:
             out.append(m)
             continue
@@ -822,7 +851,7 @@ def _run_on_parts(text: str) -> list[str]:
     for line in text.splitlines():
         current: list[str] = []
         for word in line.split():
-            if word.islower() and word.casefold() not in _CONNECTORS and len(current) >= 2:
+            if word.islower() and word.casefold() not in _CONNECTORS and len(current) >= 1:
                 parts.append(" ".join(current))
                 current = []
                 continue

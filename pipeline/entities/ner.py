@@ -315,19 +315,23 @@ CUED_ORG = "CUED_ORG"  # label of a name the model missed after an organisation 
 _ORG_CUE_WORDS = (
     "broadcaster", "regulator", "watchdog", "lender", "insurer", "carmaker", "automaker",
     "chipmaker", "planemaker", "drugmaker", "retailer", "conglomerate", "airline", "startup",
-    "company", "firm", "exporter", "miner", "utility", "publisher", "newspaper",
+    "company", "firm", "exporter", "miner", "utility", "publisher", "newspaper", "operator",
 )  # fmt: skip
 _CUED_NAME = re.compile(
     r"\b(?:" + "|".join(_ORG_CUE_WORDS) + r") ([A-Z][\w'&+-]*(?: [A-Z][\w'&+-]*){0,2})"
 )
 
 
+_PARTY_NAME = re.compile(r"\b([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}) (?:party|movement)\b")
+
+
 def _cued_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """ "public broadcaster Kan", "Austrian broadcaster ORF": a capitalised name the model missed
-    right after a lower-case word that says it is an organisation."""
+    """ "public broadcaster Kan", "Austrian broadcaster ORF", "the Demokraatit party": a
+    capitalised name the model missed right after a lower-case word that says it is an
+    organisation, or before "party"."""
     taken = {i for start, end, _ in spans for i in range(start, end)}
     found = []
-    for match in _CUED_NAME.finditer(text):
+    for match in (*_CUED_NAME.finditer(text), *_PARTY_NAME.finditer(text)):
         span = doc.char_span(match.start(1), match.end(1))
         if span is None or any(t.i in taken for t in span):
             continue

@@ -347,3 +347,45 @@ def test_names_the_model_missed_after_cue_words(enricher: EntityEnricher) -> Non
     orgs, places = set(result["organizations"]), set(result["locations"])
     assert {"ORF", "Kan", "Zubria Commission"} <= orgs
     assert "Lonza" in places
+
+
+def test_places_after_including_follow_the_place_before() -> None:
+    listed = [
+        mention("Valmora", "GPE", 0, prev="the city of", after=", including Paixa and Chivrel,"),
+        mention("Paixa", "PERSON", 19, prev="Valmora, including", after="and Chivrel, were"),
+        mention("Chivrel", "ORG", 29, prev="including Paixa and", after=", were among the worst"),
+    ]
+    assert names(link(listed, Gazetteer())) == {
+        ("Valmora", "LOCATION"),
+        ("Paixa", "LOCATION"),
+        ("Chivrel", "LOCATION"),
+    }
+
+
+def test_organisation_head_and_of_join_the_place_after() -> None:
+    gaz = Gazetteer([GazetteerEntry("Kenya", "LOCATION")])
+    split = [
+        mention("The Law Society", "ORG", 0, after="of Kenya called for"),
+        Mention("Kenya", "GAZETTEER", 19, 24, gaz.lookup("Kenya"), "Law Society of", "called"),
+    ]
+    assert names(link(split, gaz)) == {("Law Society of Kenya", "ORG")}
+    # a name without an organisation word stays apart ("Apple of Cupertino" is no name)
+    apart = [mention("Zentra", "ORG", 0), Mention("Kenya", "GPE", 10, 15, None, "Zentra of", "")]
+    assert names(link(apart, gaz)) == {("Zentra", "ORG"), ("Kenya", "LOCATION")}
+
+
+def test_more_name_shapes() -> None:
+    assert one("Tropical Forest Forever Fund", "EVENT") == {("Tropical Forest Forever Fund", "ORG")}
+    assert one("COP30", "ORG") == {("COP30", "EVENT")}
+    # a one-word name before a lower-case verb in a headline the model read as one name
+    gaz = Gazetteer([GazetteerEntry("Lula", "PERSON")])
+    assert names(link([mention("Lula hosts COP30", "ORG")], gaz)) == {
+        ("Lula", "PERSON"),
+        ("COP30", "EVENT"),
+    }
+
+
+def test_party_names_the_model_missed(enricher: EntityEnricher) -> None:
+    body = "The pro-business Qorlaatit party won the vote in the island's capital on Tuesday."
+    [result] = enricher.enrich([article(body)])
+    assert "Qorlaatit" in result["organizations"]
