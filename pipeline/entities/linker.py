@@ -181,7 +181,7 @@ _SECURITIES = frozenset({"shares", "stock", "bonds", "shareholders"})
 _NOT_PLACE_IN = frozenset(
     {"stake", "stakes", "shares", "share", "investment", "investments", "invest", "invested",
      "investing", "interest", "holding", "holdings", "confidence", "trust", "faith", "role",
-     "roles", "job", "jobs", "career", "involvement", "member"}
+     "roles", "career", "involvement", "member"}
 )  # fmt: skip
 # Cue words the model sometimes takes into a name at a sentence start ("Regulator Ofgem"); not
 # words that also begin names ("Club World Cup", "Union Pacific", "Bank Negara").
@@ -204,6 +204,7 @@ _BEAT_PHRASES = frozenset(
     {("knocked", "out"), ("drew", "with"), ("lost", "to"), ("draw", "with"), ("loss", "to"),
      ("win", "over"), ("victory", "over"), ("defeat", "by"), ("defeat", "to")}
 )  # fmt: skip
+_BEAT_AFTER = [["beat"], ["thrashed"], ["drew"], ["defeated"], ["edged"], ["hammered"]]
 _OWNED = frozenset({"stake", "stakes", "shares", "holding", "holdings", "shareholders"})
 # First words of named storms and other events ("Storm Boris", "Hurricane Milton").
 EVENT_OPENERS = frozenset({"Storm", "Hurricane", "Typhoon", "Cyclone", "Tropical", "Operation"})
@@ -509,7 +510,7 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
         return cue
     before, following = _tokens(prev)[-1:], _tokens(after)[:1]
     placelike = etype == "LOCATION" or (len(words) == 1 and is_known_place(surface))
-    if placelike and (_beaten(prev) or following in (["beat"], ["thrashed"])):
+    if placelike and (_beaten(prev) or following in _BEAT_AFTER):
         return "ORG"  # "Chelsea beat Brighton": teams, not towns
     if etype == "PERSON" and not person_like and before in (["in"], ["near"]):
         return "LOCATION"  # "hospitals in Khan Younis": people are rarely "in" anything
@@ -910,6 +911,15 @@ def _link_target(r: _Resolved, targets: list[_Resolved]) -> _Resolved | None:
         same = t.type == r.type and _contains(twords, words) and not _admin_variant(twords, words)
         surname = (
             t.type == "PERSON" and r.type != "NORP" and len(words) == 1 and twords[-1] == words[0]
+        )
+        # "Prabowo" for Prabowo Subianto, "Xi" for Xi Jinping: a family name or a name used
+        # alone that opens the full name; not a known place ("Paris" is not Paris Hilton)
+        surname = surname or (
+            t.type == "PERSON"
+            and r.type in ("PERSON", "ORG", "LOCATION")
+            and len(words) == 1
+            and twords[0] == words[0]
+            and not (r.place_hint or r.cued)
         )
         acronym = t.type == r.type == "ORG" and r.name.isupper() and _initials(t.name) == r.name
         if (same or surname or acronym) and (

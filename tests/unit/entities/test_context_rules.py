@@ -389,3 +389,21 @@ def test_party_names_the_model_missed(enricher: EntityEnricher) -> None:
     body = "The pro-business Qorlaatit party won the vote in the island's capital on Tuesday."
     [result] = enricher.enrich([article(body)])
     assert "Qorlaatit" in result["organizations"]
+
+
+def test_a_name_that_opens_a_persons_full_name_joins_it() -> None:
+    mentions = [
+        mention("Prabowo", "GPE", 0, after="reshuffles cabinet"),
+        mention("Prabowo Subianto", "PERSON", 40, prev="President"),
+    ]
+    assert names(link(mentions, Gazetteer())) == {("Prabowo Subianto", "PERSON")}
+    # a known place name is not a person's first name
+    mentions = [mention("Paris", "GPE", 0, prev="in"), mention("Paris Hilton", "PERSON", 20)]
+    assert ("Paris", "LOCATION") in names(link(mentions, Gazetteer()))
+
+
+def test_teams_and_places_by_the_verbs_around_them() -> None:
+    assert one("Newcastle", "GPE", after="drew 1-1 with Everton") == {("Newcastle", "ORG")}
+    # "jobs in" a known place is a place
+    assert one("Wolfsburg", "ORG", prev="cut jobs in") == {("Wolfsburg", "LOCATION")}
+    assert one("Hensoldt", "ORG", prev="a stake in") == {("Hensoldt", "ORG")}
