@@ -44,7 +44,7 @@ _TITLE_WORDS = (
     "scientist researcher volcanologist geologist lawyer attorney activist author writer "
     "journalist reporter coach manager striker midfielder defender goalkeeper captain coach "
     "commander lieutenant sergeant detective inspector officer doctor nurse surgeon teacher "
-    "solicitor "
+    "solicitor pm "
     "treasurer candidate leader envoy negotiator mp senator-elect president-elect emperor "
     "empress tsar sultan crown"
 )
@@ -377,7 +377,10 @@ def strip_possessive(surface: str, known: Counter, label: str = "") -> str:
     bare = _POSSESSIVE.sub("", surface)
     if bare == surface or not bare:
         return surface
-    if label == "PERSON" or known[bare.split(" ")[-1]] >= 2 or looks_like_person(bare):
+    last = bare.split(" ")[-1]
+    if label == "PERSON" or known[last] >= 2 or looks_like_person(bare):
+        return bare
+    if " " in bare and (last in ORG_HEADS or last in PLACE_HEADS):  # "Stock Exchange's index"
         return bare
     return surface
 
@@ -827,12 +830,28 @@ def _split_affiliations(mentions: Sequence[Mention], gazetteer: Gazetteer) -> li
         cut = next((i for i, w in enumerate(words) if i and w.casefold() in TITLES), 0)
         head = " ".join(words[:cut])
         rest = " ".join(words[cut:])
-        if m.label == "PERSON" and cut and _affiliation(head, rest, gazetteer):
+        if m.label in ("PERSON", "ORG") and cut and _affiliation(head, rest, gazetteer):
+            if m.label == "ORG" and not _titled_name(rest):
+                out.append(m)  # "UK Prime Minister's Office" stays one organisation
+                continue
             out.append(replace(m, text=head, label="GPE", end=m.start + len(head)))
-            out.append(replace(m, text=rest, start=m.end - len(rest)))
+            out.append(replace(m, text=rest, label="PERSON", start=m.end - len(rest)))
         else:
             out.append(m)
     return out
+
+
+def _titled_name(rest: str) -> bool:
+    """ "PM Anutin", "President Joe Biden": titles, then a name with no organisation word."""
+    words = rest.split(" ")
+    name = [w for w in words if w.casefold().rstrip(".") not in TITLES]
+    return (
+        bool(name)
+        and words.index(name[0]) > 0
+        and all(w[:1].isupper() and w.isalpha() for w in name)
+        and name[-1] not in ORG_HEADS
+        and name[-1] not in PLACE_HEADS
+    )
 
 
 def _affiliation(head: str, rest: str, gazetteer: Gazetteer) -> bool:

@@ -120,7 +120,7 @@ class GazetteerMatcher:
         return found
 
 
-_TITLE_WORDS = frozenset({"president", "minister", "prime", "chancellor", "king", "queen", "pope", "mr", "mrs", "ms", "dr", "senator", "governor", "mayor", "general", "secretary", "spokesman", "spokeswoman", "spokesperson", "premier", "prince", "princess", "judge", "sheikh", "lord", "sir", "ambassador", "envoy", "commander", "chief", "leader"})  # fmt: skip
+_TITLE_WORDS = frozenset({"president", "pm", "minister", "prime", "chancellor", "king", "queen", "pope", "mr", "mrs", "ms", "dr", "senator", "governor", "mayor", "general", "secretary", "spokesman", "spokeswoman", "spokesperson", "premier", "prince", "princess", "judge", "sheikh", "lord", "sir", "ambassador", "envoy", "commander", "chief", "leader"})  # fmt: skip
 
 
 def _inside_longer_name(doc, start: int) -> bool:

@@ -407,3 +407,22 @@ def test_teams_and_places_by_the_verbs_around_them() -> None:
     # "jobs in" a known place is a place
     assert one("Wolfsburg", "ORG", prev="cut jobs in") == {("Wolfsburg", "LOCATION")}
     assert one("Hensoldt", "ORG", prev="a stake in") == {("Hensoldt", "ORG")}
+
+
+def test_nationality_and_title_split_from_an_organisation_span() -> None:
+    gaz = Gazetteer([GazetteerEntry("Thai", "NORP")])
+    found = link(
+        [mention("Thai PM Anutin", "ORG"), mention("Anutin Charnvirakul", "PERSON", 40)], gaz
+    )
+    assert names(found) == {("Thai", "NORP"), ("Anutin Charnvirakul", "PERSON")}
+    # an organisation named after an office stays one organisation
+    office = link(
+        [mention("UK Prime Minister's Office", "ORG")],
+        Gazetteer([GazetteerEntry("UK", "LOCATION")]),
+    )
+    assert ("UK Prime Minister's Office", "ORG") in names(office)
+
+
+def test_possessive_trimmed_after_an_organisation_head_word() -> None:
+    assert one("Johannesburg Stock Exchange's", "ORG") == {("Johannesburg Stock Exchange", "ORG")}
+    assert one("Moody's", "ORG") == {("Moody's", "ORG")}
