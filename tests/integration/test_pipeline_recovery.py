@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import time
@@ -165,10 +166,7 @@ def test_until_idle_does_not_stop_while_input_waits_behind_a_slow_write(
 def test_two_workers_split_the_partitions_and_stop_together_on_sigterm(
     fast: Settings, tmp_path: Path
 ):
-    from newsflow.admin import initialise
-
-    settings = fast.with_overrides(topics={"partitions": 4})
-    initialise(settings)  # the topic grows to 4 partitions
+    settings = fast  # news.raw has 2 partitions here: one per worker
     log = tmp_path / "pipeline.log"
     proc = start_pipeline(settings, "--workers", "2", log=log)
     try:
@@ -184,4 +182,6 @@ def test_two_workers_split_the_partitions_and_stop_together_on_sigterm(
     text = log.read_text()
     assert "shard=0/2" in text and "shard=1/2" in text, log_tail(log)
     assert text.count("pipeline stopped") == 2  # both workers flushed and exited cleanly
+    read = [int(n) for n in re.findall(r"records_read=(\d+)", text)]
+    assert len(read) == 2 and min(read) > 0 and sum(read) == 200, read  # each read its share
     assert set(es_docs(settings)) == {a.id for a in arts}
