@@ -116,7 +116,7 @@ CORPORATE_SUFFIXES = frozenset(
 # Last words of events ("Club World Cup", "Glastonbury Festival"): kept out of the facets.
 EVENT_HEADS = frozenset(
     {"Cup", "Championship", "Championships", "Olympics", "Paralympics", "Festival", "Summit",
-     "Prix", "Marathon", "Expo", "Tournament", "Contest"}
+     "Prix", "Marathon", "Expo", "Tournament", "Contest", "Finals", "Open"}
 )  # fmt: skip
 # A title or role just before a name (any case: "Prime Minister", "police chief").
 PERSON_CUES = frozenset(
@@ -155,7 +155,7 @@ ORG_NEXT = frozenset(
     {"manager", "coach", "midfielder", "striker", "defender", "goalkeeper", "winger", "forward",
      "captain", "fans", "supporters", "academy", "squad", "boss", "chairman", "chairwoman", "ceo",
      "executive", "executives", "shareholders", "spokesman", "spokeswoman", "spokesperson",
-     "employees", "board"}
+     "employees", "board", "drivers"}
 )  # fmt: skip
 ORG_APPOSITIONS = frozenset(
     {"operator", "developer", "exporter", "importer", "distributor", "owner", "organisers",
@@ -698,7 +698,11 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
         elif mention.label == "PERSON" and _tokens(mention.prev)[-1:] in _ROYAL_PREV:
             titled = True  # "Prince Harry" with the title outside the model's span
         multi_line = "\n" in mention.text.strip()
-        for line in _run_on_parts(mention.text):
+        lines = _run_on_parts(mention.text)
+        if mention.label in ("GPE", "LOC", "FAC") and mention.entry is None:
+            # "the Las Vegas Grand Prix for Red Bull": place names have no "for" in them
+            lines = [part for line in lines for part in line.split(" for ")]
+        for line in lines:
             surface = strip_possessive(clean_surface(line, mention.label), known, mention.label)
             if not surface or (multi_line and not _stands_alone(surface, gazetteer)):
                 continue
@@ -772,7 +776,12 @@ def _merge_adjacent(mentions: list[Mention]) -> list[Mention]:
             and prev.label != "PERSON"
         ):
             text = f"{prev.text} {joiner[0]} {m.text}"
-        elif prev.label == m.label == "ORG" and joiner == ["for"] and gap == len(" for "):
+        elif (
+            prev.label == m.label == "ORG"
+            and joiner == ["for"]
+            and gap == len(" for ")
+            and m.text.startswith("the ")
+        ):  # not "won the Grand Prix for Red Bull"
             text = f"{prev.text} for {m.text}"
         if text:
             label = "ORG" if m.label == "ORG" or prev.label == "ORG" else prev.label

@@ -426,3 +426,15 @@ def test_nationality_and_title_split_from_an_organisation_span() -> None:
 def test_possessive_trimmed_after_an_organisation_head_word() -> None:
     assert one("Johannesburg Stock Exchange's", "ORG") == {("Johannesburg Stock Exchange", "ORG")}
     assert one("Moody's", "ORG") == {("Moody's", "ORG")}
+
+
+def test_place_spans_are_cut_at_for() -> None:
+    found = link([mention("the Vegara Grand Prix for Blue Falcon", "GPE", prev="won")], Gazetteer())
+    assert ("Vegara Grand Prix", "EVENT") in names(found)
+    assert not any("for" in name for name, _ in names(found))
+    # two organisations joined by "for" without "the" stay apart
+    apart = [
+        mention("the Grand Council", "ORG", 0),
+        mention("Blue Falcon", "ORG", 22, prev="Grand Council for"),
+    ]
+    assert names(link(apart, Gazetteer())) == {("Grand Council", "ORG"), ("Blue Falcon", "ORG")}
