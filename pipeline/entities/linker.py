@@ -950,11 +950,18 @@ def _link_target(r: _Resolved, targets: list[_Resolved]) -> _Resolved | None:
             and not (r.place_hint or r.cued)
         )
         acronym = t.type == r.type == "ORG" and r.name.isupper() and _initials(t.name) == r.name
-        if (same or surname or acronym) and (
-            best is None or len(twords) > len(best.name.split(" "))
-        ):
+        if (same or surname or acronym) and (best is None or _better_target(t, best)):
             best = t
     return best
+
+
+def _better_target(t: _Resolved, best: _Resolved) -> bool:
+    """People take the longest full name (Peskov -> Dmitry Peskov); organisations the shortest
+    (Novo -> Novo Nordisk, not Novo Nordisk Foundation; Amnesty -> Amnesty International)."""
+    longer = len(t.name.split(" ")) > len(best.name.split(" "))
+    if t.type == best.type == "ORG":
+        return len(t.name.split(" ")) < len(best.name.split(" "))
+    return longer
 
 
 def link_in_document(items: list[_Resolved]) -> None:

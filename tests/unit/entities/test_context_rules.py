@@ -438,3 +438,19 @@ def test_place_spans_are_cut_at_for() -> None:
         mention("Blue Falcon", "ORG", 22, prev="Grand Council for"),
     ]
     assert names(link(apart, Gazetteer())) == {("Grand Council", "ORG"), ("Blue Falcon", "ORG")}
+
+
+def test_a_short_organisation_name_joins_the_shortest_full_name() -> None:
+    mentions = [
+        mention("Vorda", "ORG", 0, prev="drugmaker"),
+        mention("Vorda Nordal", "ORG", 20),
+        mention("Vorda Nordal Foundation", "ORG", 50),
+    ]
+    found = {e.name: e.surface_forms for e in link(mentions, Gazetteer())}
+    assert found == {
+        "Vorda Nordal": ["Vorda", "Vorda Nordal"],
+        "Vorda Nordal Foundation": ["Vorda Nordal Foundation"],
+    }
+    # people still take the longest full name
+    people = [mention("Peskov", "PERSON", 0), mention("Dmitry Sergeyevich Peskov", "PERSON", 20)]
+    assert names(link(people, Gazetteer())) == {("Dmitry Sergeyevich Peskov", "PERSON")}
