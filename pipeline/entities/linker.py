@@ -922,6 +922,14 @@ _ADMIN_WORDS = frozenset(
 )  # fmt: skip
 
 
+def _org_offshoot(long: list[str], short: list[str]) -> bool:
+    """ "Novo Nordisk" and "Novo Nordisk Foundation", "Amnesty International" and "Amnesty
+    International Kenya": a full organisation name and a longer one made from it by more
+    capitalised words are two ("Supreme Court" is short for "Supreme Court of the United
+    States")."""
+    return len(short) > 1 and long[: len(short)] == short and long[len(short)][:1].isupper()
+
+
 def _admin_variant(long: list[str], short: list[str]) -> bool:
     return long[: len(short)] == short and all(w in _ADMIN_WORDS for w in long[len(short) :])
 
@@ -936,7 +944,12 @@ def _link_target(r: _Resolved, targets: list[_Resolved]) -> _Resolved | None:
         twords = t.name.split(" ")
         if len(twords) <= len(words) or t.name == r.name:
             continue
-        same = t.type == r.type and _contains(twords, words) and not _admin_variant(twords, words)
+        same = (
+            t.type == r.type
+            and _contains(twords, words)
+            and not _admin_variant(twords, words)
+            and not (r.type == "ORG" and _org_offshoot(twords, words))
+        )
         surname = (
             t.type == "PERSON" and r.type != "NORP" and len(words) == 1 and twords[-1] == words[0]
         )

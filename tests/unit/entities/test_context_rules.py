@@ -454,3 +454,6 @@ def test_a_short_organisation_name_joins_the_shortest_full_name() -> None:
     # people still take the longest full name
     people = [mention("Peskov", "PERSON", 0), mention("Dmitry Sergeyevich Peskov", "PERSON", 20)]
     assert names(link(people, Gazetteer())) == {("Dmitry Sergeyevich Peskov", "PERSON")}
+    # "X of Y" is the same organisation written in full
+    court = [mention("Vardo Court", "ORG", 0), mention("Vardo Court of Appeal", "ORG", 30)]
+    assert names(link(court, Gazetteer())) == {("Vardo Court of Appeal", "ORG")}
