@@ -371,6 +371,37 @@ def _named_places(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
     return found
 
 
+def _same_surname(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """ "Spinner Kuldeep Yadav" the model missed in an article that names Suryakumar Yadav: a
+    capitalised word before the surname of a person the model found is another person of
+    that name (not a title, a weekday or a sentence opener like "When")."""
+    taken = {i for start, end, _ in spans for i in range(start, end)}
+    surnames = {
+        doc[end - 1].text
+        for start, end, label in spans
+        if label == "PERSON" and end - start > 1 and doc[end - 1].is_alpha
+    }
+    if not surnames:
+        return []
+    pattern = re.compile(r"\b[A-Z][a-z]+ (?:" + "|".join(map(re.escape, sorted(surnames))) + r")\b")
+    found = []
+    for match in pattern.finditer(text):
+        span = doc.char_span(match.start(), match.end())
+        if span is None or len(span) != 2 or any(t.i in taken for t in span):
+            continue
+        first = span[0]
+        if (
+            first.is_stop
+            or first.lower_ in _TITLE_WORDS
+            or first.lower_ in _TITLE_LIKE
+            or first.text in _NOT_NAME_PARTS
+            or first.text in _DISCOURSE_WORDS
+        ):
+            continue
+        found.append((span.start, span.end, "PERSON"))
+    return found
+
+
 # Last words of an organisation's name before a person's title ("ECOWAS Commission President").
 _ORG_HEADS_BEFORE_TITLE = frozenset(
     {"Commission", "Council", "Bank", "Fund", "Agency", "Authority", "Federation", "Association",
@@ -446,6 +477,7 @@ class MentionFinder:
             + _cued_names(doc, text, spans)
             + _orgs_before_titles(doc, spans)
             + _named_places(doc, text, spans)
+            + _same_surname(doc, text, spans)
         )
         ner = []
         for start, end, label in spans:

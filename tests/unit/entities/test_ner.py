@@ -70,3 +70,15 @@ def test_text_longer_than_spacy_accepts_is_clipped_not_failed(enricher: EntityEn
     finally:
         nlp.max_length = old
     assert result["persons"] == ["Vladimir Putin"]
+
+
+def test_another_person_of_the_same_surname_is_found() -> None:
+    from pipeline.entities.ner import _same_surname
+
+    nlp = load_model(MODEL)
+    text = "Spinner Kuldeep Yadav took four wickets. When Yadav bowled, captain Suryakumar Yadav smiled."
+    doc = nlp.make_doc(text)
+    captain = text.index("Suryakumar")
+    span = doc.char_span(captain, captain + len("Suryakumar Yadav"))
+    found = _same_surname(doc, text, [(span.start, span.end, "PERSON")])
+    assert [doc[s:e].text for s, e, _ in found] == ["Kuldeep Yadav"]  # not "When Yadav"
