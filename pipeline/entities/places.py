@@ -29,6 +29,8 @@ _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z\u00c0-\u024f' .-]{2,}$")
 
 def fold(name: str) -> str:
     """'Zürich' -> 'Zurich': news often drops accents, this ES cluster cannot fold them."""
+    if name.isascii():  # most names: nothing to fold
+        return name
     decomposed = unicodedata.normalize("NFKD", name)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
