@@ -141,7 +141,8 @@ PLACE_NEXT = frozenset(
      "neighborhood", "suburb", "island", "islands", "river", "lake", "port", "harbour", "harbor",
      "prison", "border", "refinery", "volcano", "governorate", "oblast", "canton",
      "strait", "straits", "basin", "delta", "reef", "rivers", "lakes", "provinces", "regions",
-     "districts", "counties", "villages", "towns", "mountains", "valleys"}
+     "districts", "counties", "villages", "towns", "mountains", "valleys", "site", "complex",
+     "terminal"}
 )  # fmt: skip
 # Plural place nouns after a list: every member is a place ("the Ravi, Sutlej and Chenab
 # rivers").
@@ -836,6 +837,15 @@ def _split_affiliations(mentions: Sequence[Mention], gazetteer: Gazetteer) -> li
     out: list[Mention] = []
     for m in mentions:
         words = m.text.split(" ")
+        company = gazetteer.lookup(words[0]) if m.label == "PERSON" and len(words) > 1 else None
+        if company is not None and company.type == "ORG":  # "SpaceX Starship": no person
+            rest = " ".join(words[1:])
+            head = words[0]
+            out.append(
+                replace(m, text=head, label="GAZETTEER", entry=company, end=m.start + len(head))
+            )
+            out.append(replace(m, text=rest, label="PRODUCT", start=m.end - len(rest)))
+            continue
         cut = next((i for i, w in enumerate(words) if i and w.casefold() in TITLES), 0)
         head = " ".join(words[:cut])
         rest = " ".join(words[cut:])

@@ -343,6 +343,9 @@ def _cued_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple
 
 
 _PLACE_NOUNS = (
+    "site",
+    "complex",
+    "terminal",
     "river",
     "glacier",
     "valley",
@@ -354,7 +357,9 @@ _PLACE_NOUNS = (
     "delta",
 )
 _NAMED_PLACE = re.compile(
-    r"(?<=\bthe )([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}) (?:" + "|".join(_PLACE_NOUNS) + r")\b"
+    r"(?:(?<=\bthe )|(?<='s ))([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}) (?:"
+    + "|".join(_PLACE_NOUNS)
+    + r")\b"
 )
 
 

@@ -457,3 +457,15 @@ def test_a_short_organisation_name_joins_the_shortest_full_name() -> None:
     # "X of Y" is the same organisation written in full
     court = [mention("Vardo Court", "ORG", 0), mention("Vardo Court of Appeal", "ORG", 30)]
     assert names(link(court, Gazetteer())) == {("Vardo Court of Appeal", "ORG")}
+
+
+def test_a_company_opening_a_person_span_names_a_product() -> None:
+    gaz = Gazetteer([GazetteerEntry("SpaceX", "ORG")])
+    found = link([mention("SpaceX Starship", "PERSON", after="completes first flight")], gaz)
+    assert names(found) == {("SpaceX", "ORG"), ("Starship", "PRODUCT")}
+
+
+def test_named_sites_the_model_missed(enricher: EntityEnricher) -> None:
+    body = "The rocket flew from the company's Starbase site in south Texas on Tuesday."
+    [result] = enricher.enrich([article(body)])
+    assert "Starbase" in result["locations"]
