@@ -111,7 +111,8 @@ ORG_MARKERS = frozenset(
 CORPORATE_SUFFIXES = frozenset(
     {"Electronics", "Motor", "Motors", "Group", "Holdings", "Corp", "Corporation", "Inc", "Co",
      "Company", "Ltd", "Limited", "plc", "PLC", "AG", "SE", "SA", "NV", "Technologies",
-     "Industries", "International", "Energy", "Oil", "Petroleum", "Pharmaceuticals", "Platforms"}
+     "Industries", "International", "Energy", "Oil", "Petroleum", "Pharmaceuticals", "Platforms",
+     "Mining", "Resources"}
 )  # fmt: skip
 # Last words of events ("Club World Cup", "Glastonbury Festival"): kept out of the facets.
 EVENT_HEADS = frozenset(
@@ -319,7 +320,9 @@ def clean_surface(text: str, label: str) -> str:
 
 GENERIC_WORDS = frozenset(
     {"party", "group", "government", "ministry", "department", "agency", "company", "state",
-     "city", "region", "province", "county", "district", "nation", "country"}
+     "city", "region", "province", "county", "district", "nation", "country", "port", "airport",
+     "university", "court", "council", "army", "navy", "bank", "union", "commission",
+     "committee", "museum", "palace", "embassy", "hospital", "school", "cabinet"}
 )  # fmt: skip
 
 
@@ -838,13 +841,21 @@ def _split_affiliations(mentions: Sequence[Mention], gazetteer: Gazetteer) -> li
     for m in mentions:
         words = m.text.split(" ")
         company = gazetteer.lookup(words[0]) if m.label == "PERSON" and len(words) > 1 else None
-        if company is not None and company.type == "ORG":  # "SpaceX Starship": no person
+        if (
+            company is not None
+            and company.type == "ORG"
+            and words[-1] not in CORPORATE_SUFFIXES
+            and words[-1] not in ORG_HEADS
+        ):  # "SpaceX Starship": no person; "Barrick Mining" is the company's full name
             rest = " ".join(words[1:])
             head = words[0]
             out.append(
                 replace(m, text=head, label="GAZETTEER", entry=company, end=m.start + len(head))
             )
             out.append(replace(m, text=rest, label="PRODUCT", start=m.end - len(rest)))
+            continue
+        if company is not None and company.type == "ORG":
+            out.append(replace(m, label="ORG"))  # "Barrick Mining" read as a person
             continue
         cut = next((i for i, w in enumerate(words) if i and w.casefold() in TITLES), 0)
         head = " ".join(words[:cut])

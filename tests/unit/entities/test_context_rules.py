@@ -469,3 +469,13 @@ def test_named_sites_the_model_missed(enricher: EntityEnricher) -> None:
     body = "The rocket flew from the company's Starbase site in south Texas on Tuesday."
     [result] = enricher.enrich([article(body)])
     assert "Starbase" in result["locations"]
+
+
+def test_generic_facility_words_alone_are_no_names() -> None:
+    assert one("Port", "LOC", prev="operations at the") == set()
+    assert one("University", "ORG") == set()
+
+
+def test_a_company_with_a_corporate_suffix_read_as_a_person_is_the_company() -> None:
+    gaz = Gazetteer([GazetteerEntry("Barrick Gold", "ORG", ("Barrick",))])
+    assert names(link([mention("Barrick Mining", "PERSON")], gaz)) == {("Barrick Mining", "ORG")}
