@@ -175,7 +175,19 @@ PLACE_OF = frozenset(
      "coast", "slopes", "foothills"}
 )  # fmt: skip
 # A lower-case word after an ORG-typed name that makes it a product or an index.
-PRODUCT_NEXT = frozenset({"missile", "missiles", "systems", "index", "fighter", "tanks"})
+PRODUCT_NEXT = frozenset(
+    {
+        "missile",
+        "missiles",
+        "systems",
+        "index",
+        "fighter",
+        "tanks",
+        "rocket",
+        "rockets",
+        "spacecraft",
+    }
+)
 # A company's securities after its name ("Petrobras shares rose"); not after a known place
 # ("Tokyo shares fell" is a market).
 _SECURITIES = frozenset({"shares", "stock", "bonds", "shareholders"})

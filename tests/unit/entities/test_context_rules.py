@@ -58,6 +58,9 @@ def test_person_after_in_is_a_place_unless_it_looks_like_a_person() -> None:
 def test_products_are_not_organisations() -> None:
     assert one("MAX", "ORG", prev="of the 737") == {("MAX", "PRODUCT")}
     assert one("Patriot", "ORG", after="missiles to Kyiv") == {("Patriot", "PRODUCT")}
+    assert one("Space Lift System", "ORG", after="rocket to the pad") == {
+        ("Space Lift System", "PRODUCT")
+    }
 
 
 def test_residents_of_a_place() -> None:
