@@ -60,6 +60,10 @@ _NICKNAME = re.compile(r"^[\"\u201c].+[\"\u201d]$")
 _POSSESSIVE = re.compile(r"'s?$")
 _COORDINATION = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+)")
 _SPACES = re.compile(r"\s+")
+_SCORE = re.compile(r"^\d+-\d+$")
+# A wire service's version tag glued to a headline's first word ("UPDATE 2-Vance says ...")
+_WIRE_TAG = re.compile(r"^\d{1,2}-(?=[A-Z])")
+_WIRE_WORDS = frozenset({"UPDATE", "WRAPUP", "REFILE", "CORRECTED", "RPT", "REPEAT"})
 _THE = re.compile(r"^the\s+", re.IGNORECASE)
 ORG_HEADS = frozenset(
     {"United", "FC", "Inc", "Corp", "Corporation", "Ltd", "LLC", "plc", "PLC", "AG", "SE",
@@ -321,6 +325,8 @@ def clean_surface(text: str, label: str) -> str:
             words.pop(0)
         while len(words) > 1 and any(c.isdigit() for c in words[-1]):
             words.pop()  # "Brighton 2-1": a score, not a name
+    while len(words) > 1 and _SCORE.match(words[-1]):
+        words.pop()  # "Liverpool 3-0": a score, not a name
     if label in ("PERSON", "ORG"):
         while len(words) > 1 and words[-1].islower() and words[-2][:1].isupper():
             words.pop()  # "the MoDem party"; not "Ahmed al-Sharaa"
@@ -718,6 +724,8 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
         if mention.label in ("GPE", "LOC", "FAC") and mention.entry is None:
             # "the Las Vegas Grand Prix for Red Bull": place names have no "for" in them
             lines = [part for line in lines for part in line.split(" for ")]
+        if _tokens(mention.prev)[-1:] and _tokens(mention.prev)[-1] in _WIRE_WORDS:
+            lines = [_WIRE_TAG.sub("", line) for line in lines]
         for line in lines:
             surface = strip_possessive(clean_surface(line, mention.label), known, mention.label)
             if not surface or (multi_line and not _stands_alone(surface, gazetteer)):

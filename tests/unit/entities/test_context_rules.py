@@ -491,3 +491,11 @@ def test_party_adjectives_are_not_party_names() -> None:
     text = "Voters backed the Democratic party, the Qorlaatit party and the Tory party."
     doc = nlp.make_doc(text)
     assert [doc[s:e].text for s, e, _ in _cued_names(doc, text, [])] == ["Qorlaatit", "Tory"]
+
+
+def test_scores_and_wire_tags_are_not_parts_of_names() -> None:
+    assert one("Liverpool 3-0", "ORG", prev="Man City thrash") == {("Liverpool", "ORG")}
+    people = [mention("2-Vance", "ORG", 0, prev="UPDATE"), mention("JD Vance", "PERSON", 40)]
+    assert names(link(people, Gazetteer())) == {("JD Vance", "PERSON")}
+    # a company whose name opens with a number keeps it
+    assert one("7-Eleven", "ORG", prev="convenience chain") == {("7-Eleven", "ORG")}
