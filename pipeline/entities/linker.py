@@ -531,6 +531,8 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
         and _tokens(after.replace("\u2019", "'").removeprefix("'s "))[:1] in _SECURITIES_AFTER
     ):
         cue = "ORG"  # "Petrobras shares rose"
+    if cue is None and etype != "LOCATION" and not is_known_place(surface):
+        cue = _pronoun_after(after, etype, len(words))
     if cue is not None:
         return cue
     before, following = _tokens(prev)[-1:], _tokens(after)[:1]
@@ -644,6 +646,22 @@ def _cue_after(after: str) -> str | None:
         return "LOCATION"
     if not possessive and words[0] == "," and len(words) > 2 and words[1] in ("the", "a", "an"):
         return _apposition(words[2:])
+    return None
+
+
+_SAY = frozenset({"said", "says", "told", "added", "wrote", "argued", "insisted"})
+
+
+def _pronoun_after(after: str, etype: str, length: int) -> str | None:
+    """People are "who" and "said he"; organisations "said it" ("Kylian Mbappe, who scored",
+    "Fonterra said its profit ...")."""
+    words = [w.casefold() for w in _tokens(after)[:3]]
+    says = bool(words) and words[0] in _SAY
+    if etype == "ORG" and 2 <= length <= 3:
+        who = words[:2] == [",", "who"] or (says and words[1:2] in (["he"], ["she"]))
+        return "PERSON" if who else None
+    if etype == "PERSON" and says and words[1:2] in (["it"], ["its"]):
+        return "ORG"
     return None
 
 

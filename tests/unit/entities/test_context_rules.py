@@ -499,3 +499,11 @@ def test_scores_and_wire_tags_are_not_parts_of_names() -> None:
     assert names(link(people, Gazetteer())) == {("JD Vance", "PERSON")}
     # a company whose name opens with a number keeps it
     assert one("7-Eleven", "ORG", prev="convenience chain") == {("7-Eleven", "ORG")}
+
+
+def test_pronouns_after_a_name_tell_people_from_organisations() -> None:
+    assert one("Kylo Mbarek", "ORG", after=", who scored twice,") == {("Kylo Mbarek", "PERSON")}
+    assert one("Jasmo Pellar", "ORG", after="said he would stay") == {("Jasmo Pellar", "PERSON")}
+    assert one("Fonterrix", "PERSON", after="said its payout would rise") == {("Fonterrix", "ORG")}
+    # an organisation word wins over the pronoun
+    assert one("Kylo Holdings", "ORG", after=", who") == {("Kylo Holdings", "ORG")}
