@@ -220,6 +220,26 @@ def run_workers(
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
-    codes = [proc.wait() for proc in procs]
-    log.info("pipeline workers stopped", extra={"exit_codes": codes})
-    return max(codes, key=abs)
+    return supervise(procs)
+
+
+def supervise(procs: list[subprocess.Popen], poll_s: float = 0.5) -> int:
+    """Wait for the worker processes. Exit codes 0 are awaited; the first failure stops the
+    others (SIGTERM: they flush and commit) so that the whole run fails and a supervisor
+    restarts it, rather than running on with some partitions unread."""
+    failed: int | None = None
+    while any(proc.poll() is None for proc in procs):
+        codes = [proc.poll() for proc in procs]
+        if failed is None and any(code not in (None, 0) for code in codes):
+            failed = next(code for code in codes if code not in (None, 0))
+            log.error(
+                "a pipeline worker failed: stopping the others",
+                extra={"exit_codes": codes},
+            )
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+        time.sleep(poll_s)
+    exit_codes = [proc.wait() for proc in procs]
+    log.info("pipeline workers stopped", extra={"exit_codes": exit_codes})
+    return failed if failed is not None else max(exit_codes, key=abs)

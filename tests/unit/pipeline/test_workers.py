@@ -46,3 +46,28 @@ def test_the_workers_flag_is_not_handed_down_to_the_workers():
 def test_workers_refuse_what_one_process_must_do(from_files, beam_args, named):
     with pytest.raises(ConfigError, match=named):
         run_workers(Settings(), 2, ["pipeline", "run"], 3.0, from_files, beam_args)
+
+
+def test_a_failing_worker_stops_the_others_and_the_run_fails():
+    import subprocess
+    import sys
+    import time
+
+    from pipeline.cli import supervise
+
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    failing = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(3)"])
+    started = time.monotonic()
+    assert supervise([sleeper, failing], poll_s=0.05) == 3
+    assert time.monotonic() - started < 10
+    assert sleeper.returncode not in (None, 0)  # it was stopped, not left running
+
+
+def test_workers_that_finish_cleanly_give_a_clean_exit():
+    import subprocess
+    import sys
+
+    from pipeline.cli import supervise
+
+    procs = [subprocess.Popen([sys.executable, "-c", "pass"]) for _ in range(2)]
+    assert supervise(procs, poll_s=0.05) == 0
