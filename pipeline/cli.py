@@ -162,6 +162,18 @@ def run_pipeline(
 
 
 SHARD_FLAG = "--kafka_partition_shard"
+_PR_SET_PDEATHSIG = 1
+
+
+def _stop_with_parent() -> None:
+    """In a worker (Linux): SIGTERM when the parent dies, even by SIGKILL, so no worker is left
+    reading on its own. Elsewhere a no-op."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def run_workers(
@@ -210,7 +222,7 @@ def run_workers(
             *child_argv,
             f"{SHARD_FLAG}={index}/{workers}",
         ]
-        procs.append(subprocess.Popen(argv, env=env))
+        procs.append(subprocess.Popen(argv, env=env, preexec_fn=_stop_with_parent))
     log.info("pipeline workers started", extra={"workers": workers, "pids": [p.pid for p in procs]})
 
     def forward(signum: int, _frame: Any) -> None:

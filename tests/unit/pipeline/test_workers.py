@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from newsflow.cli import _without_option
@@ -71,3 +73,44 @@ def test_workers_that_finish_cleanly_give_a_clean_exit():
 
     procs = [subprocess.Popen([sys.executable, "-c", "pass"]) for _ in range(2)]
     assert supervise(procs, poll_s=0.05) == 0
+
+
+def test_workers_get_sigterm_when_the_parent_is_killed(tmp_path):
+    """The parent (here a small script using the same preexec hook) is SIGKILLed; its child
+    must not outlive it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pidfile = tmp_path / "child.pid"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import subprocess, sys, time\n"
+            "from pipeline.cli import _stop_with_parent\n"
+            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'],"
+            " preexec_fn=_stop_with_parent)\n"
+            f"open({str(pidfile)!r}, 'w').write(str(child.pid))\n"
+            "time.sleep(60)\n"
+        )],
+        cwd=os.getcwd(),
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while not pidfile.exists() or not pidfile.read_text():
+        assert time.monotonic() < deadline, "the child never started"
+        time.sleep(0.05)
+    child_pid = int(pidfile.read_text())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            os.kill(child_pid, 0)
+        except ProcessLookupError:
+            break  # gone
+        state = Path(f"/proc/{child_pid}/stat").read_text().split()[2]
+        if state == "Z":  # a zombie waiting for its reaper: it did exit
+            break
+        assert time.monotonic() < deadline, "the worker outlived its killed parent"
+        time.sleep(0.05)
