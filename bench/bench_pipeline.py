@@ -6,7 +6,7 @@
 2. Freshness: the pipeline streaming at half the measured capacity; time from a record's append
    to news.raw until a search finds it. p50 and p95.
 
-    .venv/bin/python bench/bench_pipeline.py [--articles 20000] [--rounds 3] [--workers 1,2]
+    .venv/bin/python bench/bench_pipeline.py [--articles 20000] [--rounds 3] [--workers 1,2,3]
         [--freshness-seconds 30]
 """
 
@@ -219,7 +219,7 @@ def main() -> int:
     parser.add_argument("--freshness-seconds", type=float, default=30)
     parser.add_argument("--skip-freshness", action="store_true")
     parser.add_argument(
-        "--workers", default="1,2", help="pipeline worker counts to measure (comma-separated)"
+        "--workers", default="1,2,3", help="pipeline worker counts to measure (comma-separated)"
     )
     parser.add_argument(
         "--freshness-rate", type=float, help="skip the throughput part, use this rate"
