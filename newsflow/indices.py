@@ -70,8 +70,10 @@ def article_mappings(analyzer: str) -> dict[str, Any]:
             "locations": _keyword_with_text(analyzer),
             "entity_aliases": text_field(analyzer),
             "story_id": {"type": "keyword"},
-            "story_keys": {"type": "keyword"},
-            "story_probes": {"type": "keyword"},
+            # story clustering (pipeline/transforms/stories.py): the bands are only read back
+            # from _source (never searched: not indexed); the probes are only term-matched
+            "story_bands": {"type": "keyword", "index": False, "doc_values": False},
+            "story_probes": {"type": "keyword", "doc_values": False},
             "alert_rules": {"type": "keyword"},
             "revision": {"type": "integer"},
             "content_hash": {"type": "keyword"},

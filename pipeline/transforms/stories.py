@@ -2,7 +2,7 @@
 
 Method: the word bigrams of title + summary + body are MinHashed with 64 hash functions
 (splitmix64 of the bigram hash xor a fixed seed per function); the signature is cut into 32 bands
-of 2 rows and each band hashed into a key ("07:9f3a..."), stored in the document's `story_keys`.
+of 2 rows and each band hashed into a key ("07:9f3a..."), stored in the document's `story_bands`.
 Two documents share a band with probability s^2 (s = Jaccard similarity of their bigram sets), so
 the number of shared bands k ~ Binomial(32, s^2) and k >= ceil(32 * threshold^2) accepts pairs at
 or above `pipeline.story_similarity` (8 bands at 0.5) while rejecting unrelated ones. A document
@@ -195,18 +195,18 @@ class _AssignStoriesFn(BatchLookupFn):
     def load_indexed(self, docs: list[dict[str, Any]]) -> dict[str, list[tuple[str, str, float]]]:
         """Indexed documents sharing a band with this batch (within the window), by band key."""
         found: dict[str, list[tuple[str, str, float]]] = {}
-        with_keys = [d for d in docs if d["story_keys"]]
+        with_keys = [d for d in docs if d["story_bands"]]
         if not with_keys:
             return found
         oldest = min(_epoch(d.get("published_at")) for d in with_keys) - self.window
         for src in self.indexed_candidates(with_keys, oldest):
-            if src.get("story_id") and src.get("story_keys"):
+            if src.get("story_id") and src.get("story_bands"):
                 published = _epoch(src.get("published_at"))
-                self.remember(found, src["id"], src["story_id"], published, src["story_keys"])
+                self.remember(found, src["id"], src["story_id"], published, src["story_bands"])
         return found
 
     def indexed_candidates(self, docs: list[dict[str, Any]], oldest: float) -> list[dict[str, Any]]:
-        """Indexed documents (id, story_id, story_keys, published_at) sharing a probe key with one
+        """Indexed documents (id, story_id, story_bands, published_at) sharing a probe key with one
         of `docs`: one plain `terms` filter per batch (cheap: no scoring), verified afterwards by
         counting shared band keys in `best_story`."""
         probes = sorted({p for d in docs for p in d.get("story_probes") or ()})
@@ -217,7 +217,7 @@ class _AssignStoriesFn(BatchLookupFn):
         hits = search_with_retries(
             self.es, self.index, self.retries,
             query={"bool": {"filter": [since, {"terms": {"story_probes": probes}}]}},
-            source=["id", "story_id", "story_keys", "published_at"],
+            source=["id", "story_id", "story_bands", "published_at"],
             size=limit, sort=[{"published_at": "asc"}],
         )  # fmt: skip
         if len(hits) >= limit:
@@ -235,7 +235,7 @@ class _AssignStoriesFn(BatchLookupFn):
         # plain dicts and bound methods: this loop runs 32 times per document
         from_index, from_young, from_old = indexed.get, self.recent.young.get, self.recent.old.get
         window = self.window
-        for key in doc["story_keys"]:
+        for key in doc["story_bands"]:
             found = (from_index(key), from_young(key), from_old(key))
             if found == (None, None, None):  # the usual case: nobody else has this band
                 continue
@@ -271,7 +271,7 @@ class _AssignStoriesFn(BatchLookupFn):
             doc = dict(doc)
             words = doc.pop(WORDS_KEY, None)
             sig = signature("" if words is not None else story_text(doc), words)
-            doc["story_keys"] = [] if sig is None else story_keys_of(sig)
+            doc["story_bands"] = [] if sig is None else story_keys_of(sig)
             doc["story_probes"] = [] if sig is None else story_probes(sig)
             out.append(doc)
         return out
@@ -284,12 +284,12 @@ class _AssignStoriesFn(BatchLookupFn):
             published = _epoch(doc.get("published_at"))
             doc["story_id"] = self.best_story(doc, published, indexed) or doc["id"]
             # later documents of this batch find this one in `recent` (the cache)
-            self.remember_recent(doc["id"], doc["story_id"], published, doc["story_keys"])
+            self.remember_recent(doc["id"], doc["story_id"], published, doc["story_bands"])
         return docs
 
 
 class AssignStories(beam.PTransform):
-    """Sets `story_keys` (LSH band keys) and `story_id` (shared by near-duplicate articles)."""
+    """Sets `story_bands` (LSH band keys), `story_probes` and `story_id` (shared by near-duplicate articles)."""
 
     def __init__(self, settings: Settings):
         super().__init__()

@@ -62,7 +62,7 @@ class _OfflineStoriesFn(_AssignStoriesFn):
     def indexed_candidates(self, docs: list[dict[str, Any]], oldest: float) -> list[dict[str, Any]]:
         return [
             d for d in self.indexed
-            if any(len(set(d["story_keys"]) & set(doc["story_keys"])) >= self.needed for doc in docs)
+            if any(len(set(d["story_bands"]) & set(doc["story_bands"])) >= self.needed for doc in docs)
         ]  # fmt: skip
 
 
@@ -105,7 +105,7 @@ def test_story_of_an_indexed_article_is_reused_and_window_respected():
     old = {
         "id": "x",
         "story_id": "story-x",
-        "story_keys": story_keys(PESKOV),
+        "story_bands": story_keys(PESKOV),
         "published_at": "2026-11-20T10:00:00Z",
     }
     _OfflineStoriesFn.indexed = [old]
