@@ -166,6 +166,14 @@ def story_text(doc: dict[str, Any]) -> str:
     return f"{doc.get('title') or ''}\n{doc.get('body') or doc.get('summary') or ''}"
 
 
+def _append_entry(entries: list[tuple[str, str, float]], entry: tuple[str, str, float]) -> None:
+    """Add a (doc id, story id, published) entry to a band's list, newest last, bounded."""
+    if entries[-1][0] != entry[0]:  # a replay of the latest entry adds nothing
+        entries.append(entry)
+        if len(entries) > CANDIDATES_PER_KEY:
+            del entries[0]
+
+
 class _AssignStoriesFn(BatchLookupFn):
     def __init__(self, settings: Settings):
         super().__init__(settings)
@@ -187,10 +195,8 @@ class _AssignStoriesFn(BatchLookupFn):
             entries = index.get(key)
             if entries is None:
                 index[key] = [entry]
-            elif entries[-1][0] != doc_id:  # a replay of the latest entry adds nothing
-                entries.append(entry)
-                if len(entries) > CANDIDATES_PER_KEY:
-                    del entries[0]
+            else:
+                _append_entry(entries, entry)
 
     def load_indexed(self, docs: list[dict[str, Any]]) -> dict[str, list[tuple[str, str, float]]]:
         """Indexed documents sharing a band with this batch (within the window), by band key."""
@@ -259,10 +265,8 @@ class _AssignStoriesFn(BatchLookupFn):
             entries = young.get(key) or old.get(key)
             if entries is None:
                 young[key] = [entry]
-            elif entries[-1][0] != doc_id:  # a replay of the latest entry adds nothing
-                entries.append(entry)
-                if len(entries) > CANDIDATES_PER_KEY:
-                    del entries[0]
+            else:
+                _append_entry(entries, entry)
         recent.rotate_if_full()  # once per document: the young half may pass its size by < 32
 
     def prepare(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -171,7 +171,7 @@ def test_two_workers_split_the_partitions_and_stop_together_on_sigterm(
     proc = start_pipeline(settings, "--workers", "2", log=log)
     try:
         arts = [article(i) for i in range(200)]
-        produce(settings, arts)  # keyed by id: spread over the 4 partitions
+        produce(settings, arts)  # keyed by id: spread over both partitions
         wait_for(lambda: es_count(settings) == 200, 90, "every article indexed")
         wait_for(lambda: uncommitted(settings) == 0, 30, "every offset committed")
         proc.send_signal(signal.SIGTERM)
