@@ -46,7 +46,8 @@ _TITLE_WORDS = (
     "commander lieutenant sergeant detective inspector officer doctor nurse surgeon teacher "
     "solicitor pm "
     "treasurer candidate leader envoy negotiator mp senator-elect president-elect emperor "
-    "empress tsar sultan crown"
+    "empress tsar sultan crown opener batter batsman bowler spinner paceman seamer all-rounder "
+    "wicketkeeper winger playmaker pitcher quarterback skipper jockey"
 )
 TITLES = frozenset(_TITLE_WORDS.split())
 _DEMONYM_ENDINGS = ("ian", "ians", "ean", "eans", "ese", "ish", "ains", "ist", "ists")
@@ -84,7 +85,8 @@ PLACE_HEADS = frozenset(
      "Islands", "Bay", "Gulf", "Strait", "Peninsula", "Square", "Street", "Avenue", "Airport",
      "Bridge", "Park", "Stadium", "Arena", "Province", "Region", "County", "Township", "Strip",
      "Desert", "Coast", "Canal", "Palace", "Cathedral", "Crossing", "Border", "Oblast", "Dam",
-     "Museum", "Gallery", "Building", "Reef", "Basin", "Delta", "Glacier"}
+     "Museum", "Gallery", "Building", "Reef", "Basin", "Delta", "Glacier", "Zone", "Monument",
+     "Memorial"}
 )  # fmt: skip
 # A word just before a name that says what it is ("copper producer Codelco", "the village of
 # Blatten"); lower-case, so sentence-initial titles never count.
@@ -93,7 +95,7 @@ ORG_CUES = frozenset(
      "planemaker", "drugmaker", "carrier", "airline", "bank", "lender", "insurer", "retailer",
      "producer", "manufacturer", "supplier", "startup", "start-up", "conglomerate", "broadcaster",
      "newspaper", "network", "club", "party", "union", "agency", "regulator", "rival", "giant",
-     "exporter", "importer", "miner", "watchdog", "utility", "publisher"}
+     "exporter", "importer", "miner", "watchdog", "utility", "publisher", "service"}
 )  # fmt: skip
 PLACE_CUES = frozenset(
     {"city", "town", "village", "region", "province", "district", "capital", "port", "island",
@@ -121,7 +123,8 @@ CORPORATE_SUFFIXES = frozenset(
 # Last words of events ("Club World Cup", "Glastonbury Festival"): kept out of the facets.
 EVENT_HEADS = frozenset(
     {"Cup", "Championship", "Championships", "Olympics", "Paralympics", "Festival", "Summit",
-     "Prix", "Marathon", "Expo", "Tournament", "Contest", "Finals", "Open"}
+     "Prix", "Marathon", "Expo", "Tournament", "Contest", "Finals", "Open", "Airshow", "Show",
+     "Fair"}
 )  # fmt: skip
 # A title or role just before a name (any case: "Prime Minister", "police chief").
 PERSON_CUES = frozenset(
@@ -288,6 +291,7 @@ class _Resolved:
     titled: bool = False  # introduced by a royal title ("King Felipe VI"): a one-word name is fine
     partner: _Resolved | None = None  # the name listed just before ("Sagaing and Naypyidaw")
     plural_place: bool = False  # followed by a plural place noun ("... Chenab rivers")
+    defines: str = ""  # the acronym in brackets after the name ("Party for Freedom (PVV)")
 
 
 @dataclass
@@ -744,7 +748,11 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
             lines = [part for line in lines for part in line.split(" for ")]
         if _tokens(mention.prev)[-1:] and _tokens(mention.prev)[-1] in _WIRE_WORDS:
             lines = [_WIRE_TAG.sub("", line) for line in lines]
-        for line in lines:
+        for i, line in enumerate(lines):
+            defined = _bracket_acronym(mention.next) if i == len(lines) - 1 else ""
+            cut = _IN_BRACKETS.match(line)  # "Party for Freedom (PVV": the model ran on
+            if cut and _is_short_form(cut.group(2)):
+                line, defined = cut.group(1), cut.group(2)
             surface = strip_possessive(clean_surface(line, mention.label), known, mention.label)
             if not surface or (multi_line and not _stands_alone(surface, gazetteer)):
                 continue
@@ -756,12 +764,30 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
                 if resolved is not None:
                     resolved.titled = titled and resolved.type == "PERSON"
                     resolved.partner = partner
+                    if len(parts) == 1 and defined and defined != resolved.name:
+                        resolved.defines = defined
                     out.append(resolved)
                     last = resolved
     return out
 
 
 _ROYAL_PREV = [[title] for title in ROYAL_TITLES]
+# "Party for Freedom (PVV)": an acronym in brackets right after a name is that name's short form.
+_ACRONYM = r"[A-Z][A-Za-z0-9&.-]{1,9}"
+_AFTER_BRACKET = re.compile(r"^\((" + _ACRONYM + r")\)")
+_IN_BRACKETS = re.compile(r"^(.*\S) \((" + _ACRONYM + r")\)?$")
+
+
+def _bracket_acronym(after: str) -> str:
+    """ "(NNPC) and fuel importers" -> "NNPC"."""
+    match = _AFTER_BRACKET.match(after)
+    return match.group(1) if match and _is_short_form(match.group(1)) else ""
+
+
+def _is_short_form(word: str) -> bool:
+    """At least two capitals and more capitals than not: "PVV", "ACEA", "NNPC" (not "Reuters")."""
+    capitals = sum(c.isupper() for c in word)
+    return capitals >= 2 and capitals * 2 > len(word.replace(".", ""))
 
 
 def _stands_alone(part: str, gazetteer: Gazetteer) -> bool:
@@ -781,9 +807,17 @@ _PLACE_CONNECTORS = frozenset({"do", "da", "dos", "das", "de", "del", "di", "du"
 def _org_of_place(prev: Mention, m: Mention) -> bool:
     """ "Law Society" + "of Kenya", "Central Bank" + "of Chile": an organisation's head word and
     "of" before a place the model split off ("the University of Iceland" is one name)."""
-    if prev.label != "ORG" or prev.entry is not None or m.start - prev.end != len(" of "):
+    if prev.label != "ORG" or prev.entry is not None:
         return False
-    if _tokens(m.prev)[-1:] != ["of"] or prev.text.split(" ")[-1] not in ORG_HEADS:
+    # "the Public Health Agency of" + "Canada": the model stopped after "of"
+    cut_after_of = (
+        prev.text.endswith(" of") and m.start - prev.end == 1 and prev.next.startswith(m.text)
+    )
+    if not cut_after_of and (
+        m.start - prev.end != len(" of ")
+        or _tokens(m.prev)[-1:] != ["of"]
+        or prev.text.split(" ")[-1] not in ORG_HEADS
+    ):
         return False
     place = m.label in ("GPE", "LOC") or (m.entry is not None and m.entry.type == "LOCATION")
     return place and not _THE.match(m.text)
@@ -797,7 +831,8 @@ def _merge_adjacent(mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         prev = out[-1] if out else None
         if prev is not None and _org_of_place(prev, m):
-            text = f"{prev.text} of {m.text}"  # "Law Society" + "of" + "Kenya"
+            glue = " " if prev.text.endswith(" of") else " of "
+            text = f"{prev.text}{glue}{m.text}"  # "Law Society" + "of" + "Kenya"
             out[-1] = replace(prev, text=text, label="ORG", end=m.end, next=m.next)
             continue
         if prev is None or prev.entry is not None or m.entry is not None:
@@ -807,8 +842,37 @@ def _merge_adjacent(mentions: list[Mention]) -> list[Mention]:
         first = m.text.split(" ", 1)[0]
         joiner = _tokens(m.prev)[-1:]
         text = ""
+        spaced = gap == 1 and prev.next.startswith(m.text)  # one space between, no line break
         if prev.label == m.label == "PERSON" and gap == 1 and first in _NAME_PARTICLES:
             text = f"{prev.text} {m.text}"
+        elif (
+            prev.label == m.label == "PERSON"
+            and spaced
+            and " " in prev.text
+            and " " not in m.text
+            and m.text[:1].isupper()
+        ):  # "Samia Suluhu" + "Hassan": a three-word name the model cut in two
+            text = f"{prev.text} {m.text}"
+        elif (
+            prev.label == m.label == "PERSON"
+            and joiner
+            and joiner[0] in _NAME_PARTICLES | _PLACE_CONNECTORS
+            and gap == len(joiner[0]) + 2
+            and " " in prev.text
+        ):  # "Andre Correa" + "do" + "Lago"
+            text = f"{prev.text} {joiner[0]} {m.text}"
+        elif spaced and prev.label != "PERSON" and m.text[:2] in ("d'", "d\u2019"):
+            text = f"{prev.text} {m.text}"  # "Cortina" + "d'Ampezzo"
+            m = replace(m, label=prev.label)
+        elif (
+            prev.label == "EVENT"
+            and joiner == ["of"]
+            and gap == len(" of ")
+            and prev.text.split(" ")[-1] in EVENT_HEADS
+            and " " not in m.text
+        ):  # "Africa Cup" + "of" + "Nations"
+            text = f"{prev.text} of {m.text}"
+            m = replace(m, label="EVENT")
         elif (
             joiner
             and joiner[0] in _PLACE_CONNECTORS
@@ -989,6 +1053,26 @@ def _org_offshoot(long: list[str], short: list[str]) -> bool:
     return len(short) > 1 and long[: len(short)] == short and long[len(short)][:1].isupper()
 
 
+# "Nile" and "Blue Nile", "Darfur" and "North Darfur": a modified place is another place.
+_PLACE_MODIFIERS = frozenset(
+    {"North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central",
+     "Upper", "Lower", "Blue", "White", "Greater", "Inner", "Outer", "Old", "New"}
+)  # fmt: skip
+
+
+def _modified_place(long: list[str], short: list[str]) -> bool:
+    extra = long[: len(long) - len(short)]
+    return long[len(extra) :] == short and all(w in _PLACE_MODIFIERS for w in extra)
+
+
+def _bare_surname(word: str) -> str:
+    """ "al-Sharaa" -> "Sharaa": news drops the Arabic article when it repeats a surname."""
+    for article in ("al-", "Al-", "el-", "El-"):
+        if word.startswith(article) and len(word) > len(article) + 1:
+            return word[len(article) :]
+    return word
+
+
 def _admin_variant(long: list[str], short: list[str]) -> bool:
     return long[: len(short)] == short and all(w in _ADMIN_WORDS for w in long[len(short) :])
 
@@ -1008,9 +1092,13 @@ def _link_target(r: _Resolved, targets: list[_Resolved]) -> _Resolved | None:
             and _contains(twords, words)
             and not _admin_variant(twords, words)
             and not (r.type == "ORG" and _org_offshoot(twords, words))
+            and not (r.type == "LOCATION" and _modified_place(twords, words))
         )
         surname = (
-            t.type == "PERSON" and r.type != "NORP" and len(words) == 1 and twords[-1] == words[0]
+            t.type == "PERSON"
+            and r.type != "NORP"
+            and len(words) == 1
+            and _bare_surname(twords[-1]) == _bare_surname(words[0])
         )
         # "Prabowo" for Prabowo Subianto, "Xi" for Xi Jinping: a family name or a name used
         # alone that opens the full name; not a known place ("Paris" is not Paris Hilton)
@@ -1021,7 +1109,11 @@ def _link_target(r: _Resolved, targets: list[_Resolved]) -> _Resolved | None:
             and twords[0] == words[0]
             and not (r.place_hint or r.cued)
         )
-        acronym = t.type == r.type == "ORG" and r.name.isupper() and _initials(t.name) == r.name
+        acronym = (
+            r.name.isupper()
+            and _initials(t.name) == r.name
+            and (t.type == r.type == "ORG" or (t.type == "LOCATION" and r.type == "ORG"))
+        )  # "PNG" for Papua New Guinea, tagged ORG
         if (same or surname or acronym) and (best is None or _better_target(t, best)):
             best = t
     return best
@@ -1040,9 +1132,17 @@ def link_in_document(items: list[_Resolved]) -> None:
     """Step 2: short mentions take the canonical name of the longest matching full name."""
     targets = {(r.name, r.type): r for r in items if len(r.name.split(" ")) > 1}
     candidates = list(targets.values())
+    defined = {r.defines: r for r in items if r.defines}
     for r in items:
+        full = defined.get(r.name) if r.name == r.surface else None
+        if full is not None and full is not r and (not r.fixed or r.type == full.type):
+            r.name, r.type, r.wikidata = full.name, full.type, full.wikidata or r.wikidata
+            r.fixed, r.aliases, r.cued = full.fixed, full.aliases or r.aliases, full.cued
+            continue
         if r.fixed:
             _link_known_company(r, candidates)
+            continue
+        if r.defines:  # "Party for Freedom (PVV)": a formal full name, not a short form
             continue
         target = _link_target(r, candidates)
         if target is not None:

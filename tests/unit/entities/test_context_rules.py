@@ -507,3 +507,77 @@ def test_pronouns_after_a_name_tell_people_from_organisations() -> None:
     assert one("Fonterrix", "PERSON", after="said its payout would rise") == {("Fonterrix", "ORG")}
     # an organisation word wins over the pronoun
     assert one("Kylo Holdings", "ORG", after=", who") == {("Kylo Holdings", "ORG")}
+
+
+def test_an_acronym_in_brackets_is_the_short_form_of_the_name_before() -> None:
+    full = mention("Party for Progress", "ORG", 0, after="(PFP) won most seats")
+    short = mention("PFP", "ORG", 60, prev="leader of the")
+    assert names(link([full, short], Gazetteer())) == {("Party for Progress", "ORG")}
+    # a span the model ran into the bracket is cut there, and the acronym still joins
+    ran_on = mention("Union of Vardish Farmers (UVF", "ORG", 0, after=") said on Monday")
+    later = mention("UVF", "ORG", 60, prev="the")
+    assert names(link([ran_on, later], Gazetteer())) == {("Union of Vardish Farmers", "ORG")}
+    # the full name is formal: it does not join a longer name that contains it
+    longer = mention("Greater Party for Progress and Justice", "ORG", 90)
+    assert ("Party for Progress", "ORG") in names(link([full, short, longer], Gazetteer()))
+    # a capitalised word in brackets is no acronym
+    reuters = mention("Zelvar Holdings", "ORG", 0, after="(Reuters) - Shares")
+    assert names(link([reuters, mention("Reuters", "ORG", 40)], Gazetteer())) == {
+        ("Zelvar Holdings", "ORG"),
+        ("Reuters", "ORG"),
+    }
+
+
+def test_an_acronym_of_a_multi_word_place_is_the_place() -> None:
+    place = mention("Vardic Nova Terra", "GPE", 0)
+    short = mention("VNT", "ORG", 40, prev="his")
+    assert names(link([place, short], Gazetteer())) == {("Vardic Nova Terra", "LOCATION")}
+
+
+def test_a_place_does_not_join_a_modified_place() -> None:
+    river = mention("Blue Zarn", "LOC", 0, prev="on the")
+    other = mention("Zarn", "LOC", 40, prev="on the")
+    assert names(link([river, other], Gazetteer())) == {
+        ("Blue Zarn", "LOCATION"),
+        ("Zarn", "LOCATION"),
+    }
+    north = mention("North Quellmark", "GPE", 0, prev="in")
+    assert names(link([north, mention("Quellmark", "GPE", 40, prev="in")], Gazetteer())) == {
+        ("North Quellmark", "LOCATION"),
+        ("Quellmark", "LOCATION"),
+    }
+
+
+def test_a_surname_without_its_arabic_article_joins_the_person() -> None:
+    full = mention("Karim al-Zoubaidi", "PERSON", 0)
+    bare = mention("Zoubaidi", "ORG", 40, prev="sanctions on")
+    assert names(link([full, bare], Gazetteer())) == {("Karim al-Zoubaidi", "PERSON")}
+
+
+def test_more_names_the_model_cut_in_two_are_joined() -> None:
+    # a three-word name read as two people one space apart
+    first = mention("Amara Tuluwe", "PERSON", 0, after="Nkemba a new term")
+    second = mention("Nkemba", "PERSON", 13, prev="Amara Tuluwe", after="a new term")
+    assert names(link([first, second], Gazetteer())) == {("Amara Tuluwe Nkemba", "PERSON")}
+    # not across a line break
+    line = mention("Nkemba", "PERSON", 13, prev="", after="said")
+    apart = mention("Amara Tuluwe", "PERSON", 0, after="")
+    assert ("Amara Tuluwe Nkemba", "PERSON") not in names(link([apart, line], Gazetteer()))
+    # a person's name with a Portuguese particle between the two spans
+    head = mention("Marcelo Vasques", "PERSON", 0, after="do Prado said")
+    tail = mention("Prado", "PERSON", 19, prev="Marcelo Vasques do", after="said")
+    assert names(link([head, tail], Gazetteer())) == {("Marcelo Vasques do Prado", "PERSON")}
+    # a place and an elided Italian/French connector ("d'") read as a person
+    town = mention("Vello", "GPE", 0, prev="in", after="d'Orsena and")
+    rest = mention("d'Orsena", "PERSON", 6, prev="in Vello", after="and")
+    assert names(link([town, rest], Gazetteer())) == {("Vello d'Orsena", "LOCATION")}
+    # an event head, "of" and one word
+    cup = mention("Quorian Cup", "EVENT", 0, after="of Nations campaign")
+    nations = mention("Nations", "ORG", 15, prev="Quorian Cup of", after="campaign")
+    assert names(link([cup, nations], Gazetteer())) == {("Quorian Cup of Nations", "EVENT")}
+    # an organisation span that stopped after "of", then the place
+    agency = mention("the Public Safety Agency of", "ORG", 0, after="Quellmark said")
+    place = mention("Quellmark", "GPE", 28, prev="Safety Agency of", after="said")
+    assert names(link([agency, place], Gazetteer())) == {
+        ("Public Safety Agency of Quellmark", "ORG")
+    }
