@@ -265,6 +265,12 @@ _CONNECTORS = frozenset(
         "e",
         "and",
         "for",
+        "es",  # "Dar es Salaam"
+        "am",  # "Frankfurt am Main"
+        "sur",
+        "sul",
+        "las",
+        "los",
         "on",
         "upon",
         "the",
@@ -443,17 +449,24 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
             return None
     elif label == CUED_ORG:  # a name the model missed after "broadcaster", "regulator", ...
         etype = "ORG"
-    if etype is None or is_junk(surface, gazetteer) or _only_titles(surface):
+    if etype is None or _only_titles(surface):
         return None
+    if is_junk(surface, gazetteer) and not (label == CUED_ORG and _CODE_NAME.match(surface)):
+        return None  # "the D66 party" is a name, "D" alone is not
     if etype == "PERSON":
         surface = _strip_demonym(surface, gazetteer)
-    cued = label == CUED_ORG
+    # "the Chadema party": the model took the organisation noun in, as good as a cue
+    cued = label == CUED_ORG or (
+        etype == "ORG" and _tokens(mention.text)[-1:] in _PARTY_NOUNS and surface != mention.text
+    )
     if etype in ("LOCATION", "ORG", "PERSON", "NORP"):
         retyped = _retype(surface, etype, mention.prev, mention.next)
         cued = cued or retyped is not None
         etype = retyped or etype
     elif len(surface.split(" ")) > 1:  # "Dubai International Stadium" read as an EVENT
         etype = _head_type(surface.split(" ")) or etype
+    if etype in ("PRODUCT", "WORK_OF_ART") and _cue_after(mention.next) == "ORG":
+        etype, cued = "ORG", True  # "Google Cloud chief executive": a company's people
     following = _tokens(mention.next)[:1]
     return _Resolved(
         surface,
@@ -464,6 +477,10 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
         locative=_after_locative(mention.prev),
         plural_place=bool(following) and following[0] in PLACE_NEXT_PLURAL,
     )
+
+
+_CODE_NAME = re.compile(r"^[A-Z]{1,3}-?\d{1,3}$")
+_PARTY_NOUNS = [["party"], ["movement"], ["alliance"], ["coalition"]]
 
 
 def _only_titles(surface: str) -> bool:
@@ -535,6 +552,8 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
         and _tokens(after.replace("\u2019", "'").removeprefix("'s "))[:1] in _SECURITIES_AFTER
     ):
         cue = "ORG"  # "Petrobras shares rose"
+    if cue is None and not person_like and _source_before(prev):
+        cue = "ORG"  # "ship-tracking data from Kpler", "a survey by Ipsos"
     if cue is None and etype != "LOCATION" and not is_known_place(surface):
         cue = _pronoun_after(after, etype, len(words))
     if cue is not None:
@@ -561,6 +580,18 @@ def last_word_in(words: list[str], heads: frozenset[str]) -> bool:
 _SECURITIES_AFTER = [[w] for w in _SECURITIES]
 _CLIMATE_CONFERENCE = re.compile(r"^COP ?\d{1,2}$")
 _INDEX_AFTER = [["stock", "index"], ["share", "index"], ["stocks", "index"]]
+
+
+# "data from X", "a survey by X": who publishes figures is an organisation.
+_SOURCES = frozenset(
+    {"data", "figures", "report", "survey", "surveys", "estimates", "statistics", "analysis",
+     "research", "study", "poll", "polls", "forecast", "forecasts", "ranking", "rankings"}
+)  # fmt: skip
+
+
+def _source_before(prev: str) -> bool:
+    words = [w.casefold() for w in _tokens(prev)]
+    return len(words) >= 2 and words[-1] in ("from", "by") and words[-2] in _SOURCES
 
 
 def _beaten(prev: str) -> bool:
@@ -646,6 +677,8 @@ def _cue_after(after: str) -> str | None:
         return "LOCATION"
     if words[0] in (_ORG_OWNS if possessive else ORG_NEXT):  # not "Djokovic's coach"
         return "ORG"
+    if [w.casefold() for w in words[:2]] in _CHIEF_EXECUTIVE:  # "Google Cloud chief executive"
+        return "ORG"
     if not possessive and words[0] in PLACE_NEXT:
         return "LOCATION"
     if not possessive and words[0] == "," and len(words) > 2 and words[1] in ("the", "a", "an"):
@@ -653,6 +686,7 @@ def _cue_after(after: str) -> str | None:
     return None
 
 
+_CHIEF_EXECUTIVE = [["chief", "executive"], ["chief", "executives"], ["chief", "operating"]]
 _SAY = frozenset({"said", "says", "told", "added", "wrote", "argued", "insisted"})
 
 
@@ -707,8 +741,15 @@ def _place_hint(surface: str, etype: str, prev: str) -> str:
     All-caps words are acronyms, not places."""
     if surface.isupper() or not is_known_place(surface):
         return ""
-    locative = etype == "LOCATION" or _after_locative(prev)
+    locative = etype == "LOCATION" or _after_locative(prev) or _after_place_possessive(prev)
     return "locative" if locative else "any"
+
+
+def _after_place_possessive(prev: str) -> bool:
+    """ "India's Andhra Pradesh": a known place's known place is a place."""
+    words = _tokens(prev)
+    last = words[-1] if words else ""
+    return last.endswith("'s") and last[:1].isupper() and is_known_place(last[:-2])
 
 
 def _coordinated(mention: Mention, before: Mention | None) -> bool:
@@ -746,6 +787,10 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
         if mention.label in ("GPE", "LOC", "FAC") and mention.entry is None:
             # "the Las Vegas Grand Prix for Red Bull": place names have no "for" in them
             lines = [part for line in lines for part in line.split(" for ")]
+        if mention.entry is None and mention.label != "PERSON" and " on " in mention.text:
+            split = [part for line in lines for part in _facility_on_place(line)]
+            if len(split) > len(lines):  # "the People Power Monument on EDSA": two places
+                lines, mention = split, replace(mention, label="FAC")
         if _tokens(mention.prev)[-1:] and _tokens(mention.prev)[-1] in _WIRE_WORDS:
             lines = [_WIRE_TAG.sub("", line) for line in lines]
         for i, line in enumerate(lines):
@@ -788,6 +833,15 @@ def _is_short_form(word: str) -> bool:
     """At least two capitals and more capitals than not: "PVV", "ACEA", "NNPC" (not "Reuters")."""
     capitals = sum(c.isupper() for c in word)
     return capitals >= 2 and capitals * 2 > len(word.replace(".", ""))
+
+
+def _facility_on_place(line: str) -> list[str]:
+    """ "People Power Monument on EDSA" -> the monument and the avenue (not "Council on
+    Foreign Relations": only after a place head word)."""
+    left, _, right = line.partition(" on ")
+    if right[:1].isupper() and left.split(" ")[-1] in PLACE_HEADS:
+        return [left, right]
+    return [line]
 
 
 def _stands_alone(part: str, gazetteer: Gazetteer) -> bool:

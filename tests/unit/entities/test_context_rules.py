@@ -581,3 +581,46 @@ def test_more_names_the_model_cut_in_two_are_joined() -> None:
     assert names(link([agency, place], Gazetteer())) == {
         ("Public Safety Agency of Quellmark", "ORG")
     }
+
+
+def test_connectors_inside_place_names_keep_them_whole() -> None:
+    assert one("Vaka es Tumbo", "GPE", prev="in") == {("Vaka es Tumbo", "LOCATION")}
+    assert one("Brenz am Tal", "GPE", prev="in") == {("Brenz am Tal", "LOCATION")}
+
+
+def test_a_company_s_people_after_a_product_make_it_a_company() -> None:
+    assert one("Zelvo Cloud", "PRODUCT", after="chief executive Ana Lopez said") == {
+        ("Zelvo Cloud", "ORG")
+    }
+    assert one("Zelvo Cloud", "PRODUCT", after="servers went down") == {("Zelvo Cloud", "PRODUCT")}
+
+
+def test_a_party_noun_the_model_took_in_outvotes_a_person_tag() -> None:
+    party = mention("the Tembala party", "ORG", 0)
+    person = mention("Tembala", "PERSON", 40, after="was barred from the vote")
+    assert names(link([party, person], Gazetteer())) == {("Tembala", "ORG")}
+    # a letter-and-digits name the party finder found is a name, a lone letter is not
+    assert one("Q44", "CUED_ORG", prev="the centrist") == {("Q44", "ORG")}
+    assert one("Q44", "ORG") == set()
+
+
+def test_who_publishes_data_is_an_organisation() -> None:
+    assert one("Zentrix", "PERSON", prev="ship-tracking data from") == {("Zentrix", "ORG")}
+    assert one("Zentrix", "PERSON", prev="a survey by") == {("Zentrix", "ORG")}
+    # not a person's full name
+    assert one("Maria Lopez", "PERSON", prev="a study by") == {("Maria Lopez", "PERSON")}
+
+
+def test_a_facility_on_a_street_is_two_places() -> None:
+    assert one("the Unity Monument on Rizal Avenue", "ORG", prev="gathered at") == {
+        ("Unity Monument", "LOCATION"),
+        ("Rizal Avenue", "LOCATION"),
+    }
+    assert one("Council on Foreign Relations", "ORG") == {("Council on Foreign Relations", "ORG")}
+
+
+def test_a_known_place_after_a_place_possessive_is_a_place() -> None:
+    assert one("Andhra Pradesh", "ORG", prev="AI hub in India's") == {
+        ("Andhra Pradesh", "LOCATION")
+    }
+    assert one("Andhra Pradesh", "ORG", prev="backed by") == {("Andhra Pradesh", "ORG")}
