@@ -784,6 +784,10 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
             titled = True  # "Prince Harry" with the title outside the model's span
         multi_line = "\n" in mention.text.strip()
         lines = _run_on_parts(mention.text)
+        last_word = mention.text.split()[-1] if mention.text.split() else ""
+        if mention.label != "PERSON" and last_word.islower() and last_word not in _CONNECTORS:
+            # "giant Nile dam": the word before describes the noun after, not the name
+            mention = replace(mention, prev="")
         if mention.label in ("GPE", "LOC", "FAC") and mention.entry is None:
             # "the Las Vegas Grand Prix for Red Bull": place names have no "for" in them
             lines = [part for line in lines for part in line.split(" for ")]
@@ -1119,6 +1123,11 @@ def _modified_place(long: list[str], short: list[str]) -> bool:
     return long[len(extra) :] == short and all(w in _PLACE_MODIFIERS for w in extra)
 
 
+def _modifies_place(name: str, places: set[str]) -> bool:
+    words = name.split(" ")
+    return len(words) > 1 and words[-1] in places and all(w in _PLACE_MODIFIERS for w in words[:-1])
+
+
 def _bare_surname(word: str) -> str:
     """ "al-Sharaa" -> "Sharaa": news drops the Arabic article when it repeats a surname."""
     for article in ("al-", "Al-", "el-", "El-"):
@@ -1246,6 +1255,10 @@ def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity
                 p = p.partner
     for r in items:  # "in Sagaing and Naypyidaw": listed with a place, a place
         if _listed_with_place(r):
+            r.type = "LOCATION"
+    places = {r.name for r in items if r.type == "LOCATION"}
+    for r in items:  # "the Blue Nile" tagged ORG in an article where "Nile" is a place
+        if r.type == "ORG" and not (r.fixed or r.cued) and _modifies_place(r.name, places):
             r.type = "LOCATION"
     _vote_types(items)
     by_name: dict[str, LinkedEntity] = {}

@@ -200,13 +200,76 @@ def _complete_names(
     return out
 
 
+_NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT"})
+_DEPARTMENT_WORDS = frozenset({"Department", "Ministry"})
+
+
+def _extend_spans(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Names the model cut short on the right or left: a place plus the capitalised word
+    next to it when the two make a known place ("Navi" + "Mumbai"); a department's name "of X"
+    plus "and Y" ("Department of Public Works" + "and Highways", the model read as a date).
+    Only spans of those two kinds are looked at: a set lookup each, no scan of the text."""
+    taken = {i for start, end, label in spans if label in _NAME_LABELS for i in range(start, end)}
+    out = []
+    for start, end, label in spans:
+        if label in ("GPE", "LOC"):
+            start, end = _extend_place(doc, start, end, taken)
+        elif label == "ORG" and end - start >= 3:
+            end = _department_tail(doc, start, end, taken)
+        out.append((start, end, label))
+    return out
+
+
+def _extend_place(doc, start: int, end: int, taken: set[int]) -> tuple[int, int]:
+    if (
+        end < len(doc)
+        and end not in taken
+        and doc[end - 1].whitespace_ == " "
+        and _is_cap_word(doc[end])
+        and is_known_place(f"{doc[start:end].text} {doc[end].text}")
+    ):
+        return start, end + 1
+    if (
+        start > 0
+        and start - 1 not in taken
+        and doc[start - 1].whitespace_ == " "
+        and _is_cap_word(doc[start - 1])
+        and doc[start - 1].text not in _NOT_NAME_PARTS
+        and is_known_place(f"{doc[start - 1].text} {doc[start:end].text}")
+    ):
+        return start - 1, end
+    return start, end
+
+
+def _department_tail(doc, start: int, end: int, taken: set[int]) -> int:
+    head = doc[start + 1] if doc[start].lower_ == "the" else doc[start]
+    if head.text not in _DEPARTMENT_WORDS or doc[head.i + 1].lower_ != "of":
+        return end
+    if end + 1 >= len(doc) or doc[end].lower_ != "and" or "\n" in doc[end - 1].whitespace_:
+        return end
+    stop = end + 1
+    while stop < len(doc) and stop - end <= 3 and _is_cap_word(doc[stop]) and stop not in taken:
+        stop += 1
+    if stop == end + 1 or (stop < len(doc) and _is_cap_word(doc[stop])):
+        return end  # no capitalised word after "and", or a longer run: not sure
+    return stop
+
+
+# Capitalised particles that open a surname ("El Kaabi", "Van Dijk", "Abu Bakr").
+_SURNAME_PARTICLES = frozenset(
+    {"El", "Al", "Van", "Von", "De", "Da", "Di", "Du", "Le", "La", "Abu", "Ben", "Bin", "Ould"}
+)
+
+
 def _given_name_before(doc, start: int, end: int, label: str, taken: set[int], gazetteer) -> bool:
-    """A one-word PERSON or ORG just after a common given name no entity took ("Faith
-    Kipyegon" at a sentence start, the model reading only "Kipyegon"), unless the word is a
-    known name (gazetteer, place)."""
-    if end - start != 1 or label not in ("PERSON", "ORG") or start < 1 or start - 1 in taken:
+    """A one-word PERSON or ORG, or a surname with its particle ("El Kaabi"), just after a
+    common given name no entity took ("Faith Kipyegon" at a sentence start, the model reading
+    only "Kipyegon"), unless the word is a known name (gazetteer, place)."""
+    if label not in ("PERSON", "ORG") or start < 1 or start - 1 in taken:
         return False
-    before, word = doc[start - 1], doc[start].text
+    if not (end - start == 1 or (end - start == 2 and doc[start].text in _SURNAME_PARTICLES)):
+        return False
+    before, word = doc[start - 1], doc[end - 1].text
     if not before.whitespace_ or "\n" in before.whitespace_ or before.text not in given_names():
         return False
     if not (word[:1].isupper() and word[1:2].islower()):
@@ -411,6 +474,49 @@ def _same_surname(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
     return found
 
 
+def _names_after_nationality(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """ "Republican Curtis Sliwa", "Kenyan Dorcas Ewoi" where the model saw only the NORP: a
+    common given name and one or two capitalised words right after it are a person."""
+    taken = {i for start, end, _ in spans for i in range(start, end)}
+    found = []
+    for _start, end, label in spans:
+        if label != "NORP" or end + 1 >= len(doc) or end in taken:
+            continue
+        if doc[end].text not in given_names() or doc[end - 1].whitespace_ != " ":
+            continue
+        stop = end + 1
+        while stop < len(doc) and stop - end <= 2 and stop not in taken and _name_part(doc[stop]):
+            if doc[stop - 1].whitespace_ != " ":
+                break
+            stop += 1
+        if stop > end + 1:
+            found.append((end, stop, "PERSON"))
+    return found
+
+
+_PLACE_HEAD_WORDS = ("Dam", "Airport", "Stadium", "Bridge", "Canal", "Reservoir", "Museum")
+_ORG_HEAD_WORDS = ("University", "Ministry", "Agency", "Commission", "Institute", "Authority")
+_HEADED_NAME = re.compile(
+    r"(?:(?<=\bthe )|(?<=\bThe ))((?:[A-Z][\w'-]+ ){1,4}("
+    + "|".join(_PLACE_HEAD_WORDS + _ORG_HEAD_WORDS)
+    + r"))\b"
+)
+
+
+def _headed_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """ "the Grand Ethiopian Renaissance Dam" the model missed altogether: capitalised words
+    after "the" that end in a facility or institution word are a place or an organisation."""
+    taken = {i for start, end, _ in spans for i in range(start, end)}
+    found = []
+    for match in _HEADED_NAME.finditer(text):
+        span = doc.char_span(match.start(1), match.end(1))
+        if span is None or any(t.i in taken for t in span) or span[0].text in _NOT_NAME_PARTS:
+            continue
+        label = "FAC" if match.group(2) in _PLACE_HEAD_WORDS else "ORG"
+        found.append((span.start, span.end, label))
+    return found
+
+
 # Last words of an organisation's name before a person's title ("ECOWAS Commission President").
 _ORG_HEADS_BEFORE_TITLE = frozenset(
     {"Commission", "Council", "Bank", "Fund", "Agency", "Authority", "Federation", "Association",
@@ -479,7 +585,7 @@ class MentionFinder:
         text = doc.text if text is None else text
         spans = [(e.start, e.end, e.label_) for e in doc.ents]
         spans = (
-            _complete_names(doc, text, spans, self.gazetteer)
+            _extend_spans(doc, _complete_names(doc, text, spans, self.gazetteer))
             + _titled_names(doc, text, spans)
             + _places_before_titles(doc, spans)
             + _appositions(doc, text, spans)
@@ -487,6 +593,8 @@ class MentionFinder:
             + _orgs_before_titles(doc, spans)
             + _named_places(doc, text, spans)
             + _same_surname(doc, text, spans)
+            + _names_after_nationality(doc, spans)
+            + _headed_names(doc, text, spans)
         )
         ner = []
         for start, end, label in spans:

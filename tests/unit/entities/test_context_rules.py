@@ -624,3 +624,19 @@ def test_a_known_place_after_a_place_possessive_is_a_place() -> None:
         ("Andhra Pradesh", "LOCATION")
     }
     assert one("Andhra Pradesh", "ORG", prev="backed by") == {("Andhra Pradesh", "ORG")}
+
+
+def test_a_modified_place_typed_org_is_a_place_when_its_base_is_one() -> None:
+    river = mention("the Blue Zarn", "ORG", 0, prev="dam on")
+    base = mention("Zarn", "LOC", 40, prev="relies on the")
+    assert names(link([river, base], Gazetteer())) == {
+        ("Blue Zarn", "LOCATION"),
+        ("Zarn", "LOCATION"),
+    }
+    assert one("the Blue Zarn", "ORG", prev="dam on") == {("Blue Zarn", "ORG")}  # no evidence
+
+
+def test_a_cue_before_a_name_that_modifies_a_noun_is_the_noun_s() -> None:
+    # "giant" describes the dam, not the river
+    assert one("Zarn dam", "LOC", prev="inaugurates giant") == {("Zarn", "LOCATION")}
+    assert one("Zarnco", "ORG", prev="tech giant") == {("Zarnco", "ORG")}

@@ -82,3 +82,77 @@ def test_another_person_of_the_same_surname_is_found() -> None:
     span = doc.char_span(captain, captain + len("Suryakumar Yadav"))
     found = _same_surname(doc, text, [(span.start, span.end, "PERSON")])
     assert [doc[s:e].text for s, e, _ in found] == ["Kuldeep Yadav"]  # not "When Yadav"
+
+
+def _spans(doc, text: str, *named: tuple[str, str]) -> list[tuple[int, int, str]]:
+    out = []
+    for words, label in named:
+        start = text.index(words)
+        span = doc.char_span(start, start + len(words))
+        out.append((span.start, span.end, label))
+    return out
+
+
+def test_a_place_cut_short_takes_the_word_that_makes_it_a_known_place() -> None:
+    from pipeline.entities.ner import _extend_spans
+
+    nlp = load_model(MODEL)
+    text = "The final was played in Navi Mumbai on Sunday before fans in Paris Tuesday."
+    doc = nlp.make_doc(text)
+    spans = _spans(doc, text, ("Navi", "GPE"), ("Paris", "GPE"))
+    assert [doc[s:e].text for s, e, _ in _extend_spans(doc, spans)] == ["Navi Mumbai", "Paris"]
+
+
+def test_a_department_name_cut_at_and_is_completed() -> None:
+    from pipeline.entities.ner import _extend_spans
+
+    nlp = load_model(MODEL)
+    text = "The Department of Roads and Bridges said the Bank of Zelvar and Quorex agreed."
+    doc = nlp.make_doc(text)
+    spans = _spans(
+        doc,
+        text,
+        ("The Department of Roads", "ORG"),
+        ("Bridges", "DATE"),
+        ("Bank of Zelvar", "ORG"),
+    )
+    assert [doc[s:e].text for s, e, _ in _extend_spans(doc, spans)] == [
+        "The Department of Roads and Bridges",
+        "Bridges",
+        "Bank of Zelvar",  # not a department: "and Quorex" is another name
+    ]
+
+
+def test_a_given_name_after_a_nationality_opens_a_person() -> None:
+    from pipeline.entities.ner import _names_after_nationality
+
+    nlp = load_model(MODEL)
+    text = "He beat Republican Curtis Velmont and the Chinese President Xi."
+    doc = nlp.make_doc(text)
+    spans = _spans(doc, text, ("Republican", "NORP"), ("Chinese", "NORP"))
+    found = _names_after_nationality(doc, spans)
+    assert [doc[s:e].text for s, e, _ in found] == ["Curtis Velmont"]
+
+
+def test_a_capitalised_name_after_the_ending_in_a_facility_word() -> None:
+    from pipeline.entities.ner import _headed_names
+
+    nlp = load_model(MODEL)
+    text = "They opened the Great Varnic Renaissance Dam and the new Science Ministry building."
+    doc = nlp.make_doc(text)
+    found = [(doc[s:e].text, label) for s, e, label in _headed_names(doc, text, [])]
+    assert found == [("Great Varnic Renaissance Dam", "FAC")]
+
+
+def test_a_given_name_before_a_surname_with_its_particle_opens_the_name() -> None:
+    from pipeline.entities import Gazetteer
+    from pipeline.entities.ner import _complete_names
+
+    nlp = load_model(MODEL)
+    text = "Late goals. Brahim Diaz and Youssef El Vardi scored, and Le Monde reported."
+    doc = nlp.make_doc(text)
+    spans = _spans(doc, text, ("El Vardi", "ORG"), ("Le Monde", "ORG"))
+    found = [
+        (doc[s:e].text, label) for s, e, label in _complete_names(doc, text, spans, Gazetteer())
+    ]
+    assert found == [("Youssef El Vardi", "PERSON"), ("Le Monde", "ORG")]
