@@ -517,6 +517,35 @@ def _headed_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
     return found
 
 
+_LIST_MEMBER = re.compile(
+    r"(?<=, )([A-Z][\w&'.-]*[a-zA-Z](?: [A-Z][\w&'.-]*[a-zA-Z])?)(?=, | and | or )"
+)
+
+
+def _listed_between_orgs(
+    doc, text: str, spans: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """ "platforms run by Meta, TikTok, Snap, Google and others": a capitalised name the model
+    missed in a comma list between two organisations is one too."""
+    if ", " not in text:
+        return []
+    labels = {}
+    for start, end, label in spans:
+        for i in range(start, end):
+            labels[i] = label
+    found = []
+    for match in _LIST_MEMBER.finditer(text):
+        span = doc.char_span(match.start(1), match.end(1))
+        if span is None or any(t.i in labels for t in span) or span.start < 2:
+            continue
+        if span[0].is_stop or span[0].text in _NOT_NAME_PARTS or span.end + 1 >= len(doc):
+            continue
+        before, after = labels.get(span.start - 2), labels.get(span.end + 1)
+        if before == after == "ORG":
+            found.append((span.start, span.end, "ORG"))
+    return found
+
+
 # Last words of an organisation's name before a person's title ("ECOWAS Commission President").
 _ORG_HEADS_BEFORE_TITLE = frozenset(
     {"Commission", "Council", "Bank", "Fund", "Agency", "Authority", "Federation", "Association",
@@ -595,6 +624,7 @@ class MentionFinder:
             + _same_surname(doc, text, spans)
             + _names_after_nationality(doc, spans)
             + _headed_names(doc, text, spans)
+            + _listed_between_orgs(doc, text, spans)
         )
         ner = []
         for start, end, label in spans:

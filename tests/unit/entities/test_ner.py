@@ -156,3 +156,16 @@ def test_a_given_name_before_a_surname_with_its_particle_opens_the_name() -> Non
         (doc[s:e].text, label) for s, e, label in _complete_names(doc, text, spans, Gazetteer())
     ]
     assert found == [("Youssef El Vardi", "PERSON"), ("Le Monde", "ORG")]
+
+
+def test_a_name_listed_between_two_organisations_is_one() -> None:
+    from pipeline.entities.ner import _listed_between_orgs
+
+    nlp = load_model(MODEL)
+    text = "Apps run by Zelvo, Quorex, Brindle and others. Towns like Varna, Kesto and Ulm."
+    doc = nlp.make_doc(text)
+    spans = _spans(
+        doc, text, ("Zelvo", "ORG"), ("Brindle", "ORG"), ("Varna", "GPE"), ("Ulm", "GPE")
+    )
+    found = [doc[s:e].text for s, e, _ in _listed_between_orgs(doc, text, spans)]
+    assert found == ["Quorex"]  # not "Kesto", listed between places
