@@ -546,6 +546,51 @@ def _listed_between_orgs(
     return found
 
 
+def _orgs_named_for_a_country(
+    doc, text: str, spans: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """ "Amnesty International Kenya said", "the industry body Offshore Energies UK said": a
+    country or place the model found right after an organisation of two or more words, or
+    after two or three capitalised words no entity took, ends an organisation's name (not in
+    the headline, not before another capitalised word or a possessive)."""
+    by_end = {end: (start, label) for start, end, label in spans}
+    taken = {i for start, end, _ in spans for i in range(start, end)}
+    headline_end = text.find("\n")
+    found = []
+    for start, end, label in spans:
+        if label != "GPE" or start < 2 or doc[start].idx < headline_end:
+            continue
+        if doc[start - 1].whitespace_ != " " or "\n" in doc[start - 1].text_with_ws:
+            continue
+        if end < len(doc) and (_is_cap_word(doc[end]) or doc[end].text in ("'s", "\u2019s")):
+            continue
+        org_start, org_label = by_end.get(start, (start, ""))
+        if org_label == "ORG" and start - org_start >= 2:  # not "told Reuters Ukraine had"
+            found.append((org_start, end, "ORG"))
+            continue
+        first = start
+        while (
+            first > 0
+            and start - first < 3
+            and first - 1 not in taken
+            and _is_cap_word(doc[first - 1])
+            and doc[first - 1].whitespace_ == " "
+        ):
+            first -= 1
+        words = doc[first:start]
+        if len(words) < 2 or any(
+            w.is_stop
+            or w.text in _NOT_NAME_PARTS
+            or w.text in _DISCOURSE_WORDS
+            or w.lower_ in _TITLE_WORDS
+            or is_known_place(w.text)
+            for w in words
+        ):
+            continue
+        found.append((first, end, "ORG"))
+    return found
+
+
 # Last words of an organisation's name before a person's title ("ECOWAS Commission President").
 _ORG_HEADS_BEFORE_TITLE = frozenset(
     {"Commission", "Council", "Bank", "Fund", "Agency", "Authority", "Federation", "Association",
@@ -625,6 +670,7 @@ class MentionFinder:
             + _names_after_nationality(doc, spans)
             + _headed_names(doc, text, spans)
             + _listed_between_orgs(doc, text, spans)
+            + _orgs_named_for_a_country(doc, text, spans)
         )
         ner = []
         for start, end, label in spans:

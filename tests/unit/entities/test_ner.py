@@ -169,3 +169,22 @@ def test_a_name_listed_between_two_organisations_is_one() -> None:
     )
     found = [doc[s:e].text for s, e, _ in _listed_between_orgs(doc, text, spans)]
     assert found == ["Quorex"]  # not "Kesto", listed between places
+
+
+def test_a_country_after_an_organisation_s_name_ends_it() -> None:
+    from pipeline.entities.ner import _orgs_named_for_a_country
+
+    nlp = load_model(MODEL)
+    text = (
+        "Headline Words Kenya\n\nRights group Vardic Watch Kenya said on Monday that the "
+        "body Offshore Energies Kenya said so. They told Reuters Kenya had agreed. "
+        "Neighbouring Kenya said no."
+    )
+    doc = nlp.make_doc(text)
+    spans = _spans(doc, text, ("Kenya", "GPE"), ("Vardic Watch", "ORG"), ("Reuters", "ORG"))
+    for words in ("Kenya said on", "Kenya said so", "Kenya had", "Kenya said no"):
+        start = text.index(words)
+        span = doc.char_span(start, start + len("Kenya"))
+        spans.append((span.start, span.end, "GPE"))
+    found = [doc[s:e].text for s, e, _ in _orgs_named_for_a_country(doc, text, spans)]
+    assert found == ["Vardic Watch Kenya", "Offshore Energies Kenya"]
