@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from pipeline.entities.gazetteer import Gazetteer, normalise
-from pipeline.entities.names import looks_like_person
+from pipeline.entities.names import given_names, looks_like_person
 from pipeline.entities.ner import APPOSITION, CUED_ORG, ROMAN_NUMERALS, ROYAL_TITLES, Mention
 from pipeline.entities.places import is_known_place
 
@@ -919,6 +919,16 @@ def _merge_adjacent(mentions: list[Mention]) -> list[Mention]:
             and " " in prev.text
         ):  # "Andre Correa" + "do" + "Lago"
             text = f"{prev.text} {joiner[0]} {m.text}"
+        elif (
+            spaced
+            and m.label == "PERSON"
+            and " " in m.text
+            and " " not in prev.text
+            and prev.label in ("GPE", "LOC", "ORG", "NORP")
+            and prev.text in given_names()
+        ):  # "Benito" (GPE) + "Antonio Martinez Ocasio": a given name the model cut off
+            text = f"{prev.text} {m.text}"
+            prev = replace(prev, label="PERSON")
         elif spaced and prev.label != "PERSON" and m.text[:2] in ("d'", "d\u2019"):
             text = f"{prev.text} {m.text}"  # "Cortina" + "d'Ampezzo"
             m = replace(m, label=prev.label)

@@ -207,7 +207,8 @@ _DEPARTMENT_WORDS = frozenset({"Department", "Ministry"})
 def _extend_spans(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Names the model cut short on the right or left: a place plus the capitalised word
     next to it when the two make a known place ("Navi" + "Mumbai"); a department's name "of X"
-    plus "and Y" ("Department of Public Works" + "and Highways", the model read as a date).
+    plus "and Y" ("Department of Public Works" + "and Highways", the model read as a date); an
+    organisation plus "-" and a capitalised word ("GreenLeft" + "-Labour").
     Only spans of those two kinds are looked at: a set lookup each, no scan of the text."""
     taken = {i for start, end, label in spans if label in _NAME_LABELS for i in range(start, end)}
     out = []
@@ -216,6 +217,8 @@ def _extend_spans(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int
             start, end = _extend_place(doc, start, end, taken)
         elif label == "ORG" and end - start >= 3:
             end = _department_tail(doc, start, end, taken)
+        elif label == "ORG" and _hyphen_partner(doc, end, taken):
+            end += 2  # "GreenLeft" + "-Labour": an alliance's double-barrelled name
         out.append((start, end, label))
     return out
 
@@ -239,6 +242,17 @@ def _extend_place(doc, start: int, end: int, taken: set[int]) -> tuple[int, int]
     ):
         return start - 1, end
     return start, end
+
+
+def _hyphen_partner(doc, end: int, taken: set[int]) -> bool:
+    return (
+        end + 1 < len(doc)
+        and doc[end].text == "-"
+        and not doc[end - 1].whitespace_
+        and not doc[end].whitespace_
+        and end + 1 not in taken
+        and _is_cap_word(doc[end + 1])
+    )
 
 
 def _department_tail(doc, start: int, end: int, taken: set[int]) -> int:

@@ -640,3 +640,11 @@ def test_a_cue_before_a_name_that_modifies_a_noun_is_the_noun_s() -> None:
     # "giant" describes the dam, not the river
     assert one("Zarn dam", "LOC", prev="inaugurates giant") == {("Zarn", "LOCATION")}
     assert one("Zarnco", "ORG", prev="tech giant") == {("Zarnco", "ORG")}
+
+
+def test_a_given_name_the_model_cut_off_a_full_name_joins_it() -> None:
+    first = mention("Benito", "GPE", 0, after="Antonio Velmar Ruiz, who")
+    rest = mention("Antonio Velmar Ruiz", "PERSON", 7, prev="Benito", after=", who")
+    assert names(link([first, rest], Gazetteer())) == {("Benito Antonio Velmar Ruiz", "PERSON")}
+    town = mention("Zarnow", "GPE", 0, prev="in", after="Antonio Velmar Ruiz, who")
+    assert ("Zarnow", "LOCATION") in names(link([town, rest], Gazetteer()))  # no given name

@@ -188,3 +188,13 @@ def test_a_country_after_an_organisation_s_name_ends_it() -> None:
         spans.append((span.start, span.end, "GPE"))
     found = [doc[s:e].text for s, e, _ in _orgs_named_for_a_country(doc, text, spans)]
     assert found == ["Vardic Watch Kenya", "Offshore Energies Kenya"]
+
+
+def test_an_organisation_and_a_hyphenated_partner_are_one_name() -> None:
+    from pipeline.entities.ner import _extend_spans
+
+    nlp = load_model(MODEL)
+    text = "The Zelvo-Quorex alliance and the Zelvo - Quorex talks."
+    doc = nlp.make_doc(text)
+    spans = _spans(doc, text, ("Zelvo", "ORG"))
+    assert [doc[s:e].text for s, e, _ in _extend_spans(doc, spans)] == ["Zelvo-Quorex"]
