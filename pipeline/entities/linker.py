@@ -164,7 +164,7 @@ ORG_NEXT = frozenset(
     {"manager", "coach", "midfielder", "striker", "defender", "goalkeeper", "winger", "forward",
      "captain", "fans", "supporters", "academy", "squad", "boss", "chairman", "chairwoman", "ceo",
      "executive", "executives", "shareholders", "spokesman", "spokeswoman", "spokesperson",
-     "employees", "board", "drivers"}
+     "employees", "board", "drivers", "party", "coalition", "alliance", "movement"}
 )  # fmt: skip
 ORG_APPOSITIONS = frozenset(
     {"operator", "developer", "exporter", "importer", "distributor", "owner", "organisers",

@@ -400,7 +400,9 @@ _CUED_NAME = re.compile(
 
 
 _ADJECTIVE_ENDINGS = ("ic", "al", "ive", "an", "ist", "ish", "ese")
-_PARTY_NAME = re.compile(r"\b([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}) (?:party|movement)\b")
+_PARTY_NAME = re.compile(
+    r"\b([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}) (?:party|movement|coalition|alliance)\b"
+)
 
 
 def _cued_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -648,3 +648,12 @@ def test_a_given_name_the_model_cut_off_a_full_name_joins_it() -> None:
     assert names(link([first, rest], Gazetteer())) == {("Benito Antonio Velmar Ruiz", "PERSON")}
     town = mention("Zarnow", "GPE", 0, prev="in", after="Antonio Velmar Ruiz, who")
     assert ("Zarnow", "LOCATION") in names(link([town, rest], Gazetteer()))  # no given name
+
+
+def test_a_party_or_coalition_noun_after_a_name_makes_an_organisation() -> None:
+    assert one("Tembala", "PERSON", prev="organised by the", after="coalition. Opposition") == {
+        ("Tembala", "ORG")
+    }
+    assert one("Tembala", "PERSON", after="alliance won") == {("Tembala", "ORG")}
+    # a person's full name before "party" stays a person ("the Maria Lopez party" is rare)
+    assert one("Maria Lopez", "PERSON", after="party guests") == {("Maria Lopez", "PERSON")}

@@ -198,3 +198,13 @@ def test_an_organisation_and_a_hyphenated_partner_are_one_name() -> None:
     doc = nlp.make_doc(text)
     spans = _spans(doc, text, ("Zelvo", "ORG"))
     assert [doc[s:e].text for s, e, _ in _extend_spans(doc, spans)] == ["Zelvo-Quorex"]
+
+
+def test_coalition_and_alliance_names_the_model_missed() -> None:
+    from pipeline.entities.ner import _cued_names
+
+    nlp = load_model(MODEL)
+    text = "Protests by the Zelvani coalition and the Quorex alliance, not the Democratic alliance."
+    doc = nlp.make_doc(text)
+    found = [doc[s:e].text for s, e, _ in _cued_names(doc, text, [])]
+    assert found == ["Zelvani", "Quorex"]
