@@ -822,7 +822,7 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
 
 _ROYAL_PREV = [[title] for title in ROYAL_TITLES]
 # "Party for Freedom (PVV)": an acronym in brackets right after a name is that name's short form.
-_ACRONYM = r"[A-Z][A-Za-z0-9&.-]{1,9}"
+_ACRONYM = r"[A-Z][A-Za-z0-9&.-]{1,9}(?: [A-Z][A-Za-z0-9&.-]{1,9}){0,2}"  # "Africa CDC"
 _AFTER_BRACKET = re.compile(r"^\((" + _ACRONYM + r")\)")
 _IN_BRACKETS = re.compile(r"^(.*\S) \((" + _ACRONYM + r")\)?$")
 
@@ -833,8 +833,10 @@ def _bracket_acronym(after: str) -> str:
     return match.group(1) if match and _is_short_form(match.group(1)) else ""
 
 
-def _is_short_form(word: str) -> bool:
-    """At least two capitals and more capitals than not: "PVV", "ACEA", "NNPC" (not "Reuters")."""
+def _is_short_form(text: str) -> bool:
+    """Its last word has at least two capitals and more capitals than not: "PVV", "ACEA",
+    "Africa CDC" (not "Reuters", not "Paris")."""
+    word = text.split(" ")[-1]
     capitals = sum(c.isupper() for c in word)
     return capitals >= 2 and capitals * 2 > len(word.replace(".", ""))
 

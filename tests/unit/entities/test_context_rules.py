@@ -520,6 +520,12 @@ def test_an_acronym_in_brackets_is_the_short_form_of_the_name_before() -> None:
     # the full name is formal: it does not join a longer name that contains it
     longer = mention("Greater Party for Progress and Justice", "ORG", 90)
     assert ("Party for Progress", "ORG") in names(link([full, short, longer], Gazetteer()))
+    # a short form of several words ends in an acronym
+    centres = mention("Vardic Centres for Disease Control (Vardic CDC", "ORG", 0, after=") said")
+    cdc = mention("Vardic CDC", "ORG", 60, prev="said the")
+    assert names(link([centres, cdc], Gazetteer())) == {
+        ("Vardic Centres for Disease Control", "ORG")
+    }
     # a capitalised word in brackets is no acronym
     reuters = mention("Zelvar Holdings", "ORG", 0, after="(Reuters) - Shares")
     assert names(link([reuters, mention("Reuters", "ORG", 40)], Gazetteer())) == {
