@@ -1142,10 +1142,12 @@ def _modifies_place(name: str, places: set[str]) -> bool:
 
 def _bare_surname(word: str) -> str:
     """ "al-Sharaa" -> "Sharaa": news drops the Arabic article when it repeats a surname."""
-    for article in ("al-", "Al-", "el-", "El-"):
-        if word.startswith(article) and len(word) > len(article) + 1:
-            return word[len(article) :]
+    if word[2:3] == "-" and word[:2] in _ARABIC_ARTICLES and len(word) > 4:
+        return word[3:]
     return word
+
+
+_ARABIC_ARTICLES = frozenset({"al", "Al", "el", "El"})
 
 
 def _admin_variant(long: list[str], short: list[str]) -> bool:
@@ -1173,7 +1175,7 @@ def _link_target(r: _Resolved, targets: list[_Resolved]) -> _Resolved | None:
             t.type == "PERSON"
             and r.type != "NORP"
             and len(words) == 1
-            and _bare_surname(twords[-1]) == _bare_surname(words[0])
+            and (twords[-1] == words[0] or _bare_surname(twords[-1]) == words[0])
         )
         # "Prabowo" for Prabowo Subianto, "Xi" for Xi Jinping: a family name or a name used
         # alone that opens the full name; not a known place ("Paris" is not Paris Hilton)

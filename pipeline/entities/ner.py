@@ -224,23 +224,24 @@ def _extend_spans(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int
 
 
 def _extend_place(doc, start: int, end: int, taken: set[int]) -> tuple[int, int]:
-    if (
-        end < len(doc)
-        and end not in taken
-        and doc[end - 1].whitespace_ == " "
-        and _is_cap_word(doc[end])
-        and is_known_place(f"{doc[start:end].text} {doc[end].text}")
-    ):
-        return start, end + 1
-    if (
-        start > 0
-        and start - 1 not in taken
-        and doc[start - 1].whitespace_ == " "
-        and _is_cap_word(doc[start - 1])
-        and doc[start - 1].text not in _NOT_NAME_PARTS
-        and is_known_place(f"{doc[start - 1].text} {doc[start:end].text}")
-    ):
-        return start - 1, end
+    """Token texts, not Span.text: building a Span for every place costs more than the rest."""
+    if end < len(doc) and end not in taken:
+        last, after = doc[end - 1], doc[end]
+        if (
+            last.whitespace_ == " "
+            and _is_cap_word(after)
+            and is_known_place(" ".join([t.text for t in doc[start:end]] + [after.text]))
+        ):
+            return start, end + 1
+    if start > 0 and start - 1 not in taken:
+        before = doc[start - 1]
+        if (
+            before.whitespace_ == " "
+            and _is_cap_word(before)
+            and before.text not in _NOT_NAME_PARTS
+            and is_known_place(" ".join([before.text] + [t.text for t in doc[start:end]]))
+        ):
+            return start - 1, end
     return start, end
 
 
@@ -570,13 +571,16 @@ def _orgs_named_for_a_country(
     after two or three capitalised words no entity took, ends an organisation's name (not in
     the headline, not before another capitalised word or a possessive)."""
     by_end = {end: (start, label) for start, end, label in spans}
-    taken = {i for start, end, _ in spans for i in range(start, end)}
+    taken: set[int] | None = None
     headline_end = text.find("\n")
     found = []
     for start, end, label in spans:
-        if label != "GPE" or start < 2 or doc[start].idx < headline_end:
+        if label != "GPE" or start < 2:
             continue
-        if doc[start - 1].whitespace_ != " " or "\n" in doc[start - 1].text_with_ws:
+        before = doc[start - 1]
+        if not (by_end.get(start, ("", ""))[1] == "ORG" or _is_cap_word(before)):
+            continue  # most places follow "in", "of", a comma: nothing to look at
+        if before.whitespace_ != " " or doc[start].idx < headline_end:
             continue
         if end < len(doc) and (_is_cap_word(doc[end]) or doc[end].text in ("'s", "\u2019s")):
             continue
@@ -584,6 +588,8 @@ def _orgs_named_for_a_country(
         if org_label == "ORG" and start - org_start >= 2:  # not "told Reuters Ukraine had"
             found.append((org_start, end, "ORG"))
             continue
+        if taken is None:
+            taken = {i for start, end, _ in spans for i in range(start, end)}
         first = start
         while (
             first > 0
