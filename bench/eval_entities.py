@@ -4,10 +4,10 @@
     .venv/bin/python bench/eval_entities.py --split all     # and the held-out ones
     .venv/bin/python bench/eval_entities.py --split tune -v # per-article misses and extras
 
-The evaluation set is tests/fixtures/entities/{tune,dev,heldout}.jsonl (PERSON, ORG, LOCATION).
-Gazetteer and rules were tuned on `tune`; `dev` was the first held-out part (reported once
-untouched, then used for a second round of generic fixes); `heldout` was written and committed
-after that and is only ever reported. See docs/entities.md.
+The evaluation set is tests/fixtures/entities/*.jsonl (PERSON, ORG, LOCATION). The tuning
+splits (tune, dev, dev2, dev3, dev4) are what rules and gazetteer were tuned on; each dev split
+was a held-out part first, scored once before it was tuned on. The held-out splits (heldout,
+heldout4) are only ever scored, never inspected: run them with --split. See docs/entities.md.
 """
 
 from __future__ import annotations
