@@ -188,9 +188,9 @@ def run_workers(
 
     One Python process runs on one core; this is how the local runner uses the others. Every
     worker is a complete pipeline (same consumer group, its own partitions and offsets). SIGINT
-    and SIGTERM are passed on; the exit code is the worst of the workers'. The price: two
-    copies of a story read by two workers within one index refresh can start two stories
-    (docs/pipeline.md, "the race window").
+    and SIGTERM are passed on; the first failing worker stops the others (`supervise`). The
+    price: two copies of a story read by two workers within one index refresh can start two
+    stories (docs/pipeline.md, "the race window").
     """
     options, flags = pipeline_options(beam_args, until_idle)
     refused = [
