@@ -412,6 +412,8 @@ def strip_possessive(surface: str, known: Counter, label: str = "") -> str:
     last = bare.split(" ")[-1]
     if label == "PERSON" or known[last] >= 2 or looks_like_person(bare):
         return bare
+    if " of " in bare or " for " in bare:  # "the Department of Conservation's team"
+        return bare
     if " " in bare and (last in ORG_HEADS or last in PLACE_HEADS):  # "Stock Exchange's index"
         return bare
     return surface
@@ -1011,6 +1013,11 @@ def _split_affiliations(mentions: Sequence[Mention], gazetteer: Gazetteer) -> li
     place or organisation before the title becomes its own mention."""
     out: list[Mention] = []
     for m in mentions:
+        if m.entry is None and ("'s " in m.text or "\u2019s " in m.text):
+            owner = _possessor(m, gazetteer)
+            if owner:
+                out.extend(owner)
+                continue
         words = m.text.split(" ")
         company = gazetteer.lookup(words[0]) if m.label == "PERSON" and len(words) > 1 else None
         if (
@@ -1041,6 +1048,28 @@ def _split_affiliations(mentions: Sequence[Mention], gazetteer: Gazetteer) -> li
         else:
             out.append(m)
     return out
+
+
+def _possessor(m: Mention, gazetteer: Gazetteer) -> list[Mention]:
+    """ "Alphabet's Google", "Abu Dhabi's Mubadala" read as one name: a known organisation or
+    place, a possessive and a capitalised name are two mentions (not "People's Party": the
+    owner must be a gazetteer name or a known place)."""
+    text = m.text.replace("\u2019", "'")
+    owner, _, owned = text.partition("'s ")
+    owner = _THE.sub("", owner)
+    if not owned[:1].isupper() or not owner or "\n" in text:
+        return []
+    entry = gazetteer.lookup(owner)
+    if entry is None and not is_known_place(owner):
+        return []
+    start = m.start + text.index(owner)
+    first = (
+        replace(m, text=owner, label="GAZETTEER", entry=entry, end=start + len(owner))
+        if entry is not None
+        else replace(m, text=owner, label="GPE", start=start, end=start + len(owner))
+    )
+    second = replace(m, text=owned, start=m.end - len(owned), prev=f"{owner}'s")
+    return [first, second]
 
 
 def _titled_name(rest: str) -> bool:

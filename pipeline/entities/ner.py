@@ -183,6 +183,9 @@ def _complete_names(
         if _given_name_before(doc, start, end, label, taken, gazetteer):
             out.append((start - 1, end, "PERSON"))  # "Faith Kipyegon" read as "Kipyegon" (ORG)
             continue
+        if _given_name_opens(doc, start, end, label, taken, gazetteer):
+            out.append((start, end + 1, "PERSON"))  # "Jelena" (GPE) + "Ostapenko"
+            continue
         if (
             label == "PERSON"
             and end - start == 1
@@ -290,6 +293,25 @@ def _given_name_before(doc, start: int, end: int, label: str, taken: set[int], g
     if not (word[:1].isupper() and word[1:2].islower()):
         return False
     return gazetteer.lookup(word) is None and not is_known_place(word)
+
+
+def _given_name_opens(doc, start: int, end: int, label: str, taken: set[int], gazetteer) -> bool:
+    """A one-word ORG, place or NORP that is a common given name, one space before a
+    capitalised word no entity took and that ends the name ("beat Jelena Ostapenko, ..." read
+    as the place "Jelena"): a person. Not a gazetteer name or a known place on either side."""
+    if label not in ("ORG", "GPE", "LOC", "NORP") or end - start != 1 or end + 1 >= len(doc):
+        return False
+    word, after = doc[start], doc[end]
+    if word.whitespace_ != " " or end in taken or word.text not in given_names():
+        return False
+    if not (_name_part(after) and after.text[1:2].islower()) or _is_cap_word(doc[end + 1]):
+        return False
+    return (
+        gazetteer.lookup(word.text) is None
+        and gazetteer.lookup(after.text) is None
+        and not is_known_place(word.text)
+        and not is_known_place(after.text)
+    )
 
 
 def _is_cap_word(token) -> bool:
@@ -668,6 +690,46 @@ def merge_mentions(ner: Sequence[Mention], gazetteer: Sequence[Mention]) -> list
     return kept
 
 
+# ", Kisumu" before another list member, or "and Eldoret": the next member of a list
+_NEXT_IN_LIST = re.compile(r", ([A-Z][\w'-]+(?: [A-Z][\w'-]+)?)(?=,| and | or )")
+_LAST_IN_LIST = re.compile(r",? (?:and|or) ([A-Z][\w'-]+(?: [A-Z][\w'-]+)?)(?![\w'-]| [A-Z])")
+
+
+def _listed_places(doc, text: str, mentions: list[Mention]) -> list[Mention]:
+    """ "in Mombasa, Kisumu and Eldoret" where the model found only the first: a known place
+    (places.json) listed right after a place, where no entity is, is a place too."""
+    starts = [m.start for m in mentions]
+    found: list[Mention] = []
+    for m in mentions:
+        if m.label not in ("GPE", "LOC") and (m.entry is None or m.entry.type != "LOCATION"):
+            continue
+        pos = m.end
+        while pos < len(text) and text[pos] in ", ":
+            match = _NEXT_IN_LIST.match(text, pos) or _LAST_IN_LIST.match(text, pos)
+            if match is None or not is_known_place(match.group(1)):
+                break
+            i = bisect.bisect_left(starts, match.start(1))
+            if i < len(starts) and starts[i] < match.end(1):
+                break  # an entity is there already
+            span = doc.char_span(match.start(1), match.end(1))
+            if span is None:
+                break
+            found.append(
+                Mention(
+                    match.group(1),
+                    "GPE",
+                    match.start(1),
+                    match.end(1),
+                    None,
+                    *_around(doc, text, span.start, span.end),
+                )
+            )
+            pos = match.end(1)
+    if not found:
+        return mentions
+    return sorted(mentions + found, key=lambda m: m.start)
+
+
 class MentionFinder:
     """NER (spaCy, batched with nlp.pipe) plus gazetteer matches for one model."""
 
@@ -715,7 +777,7 @@ class MentionFinder:
                     *_around(doc, text, start, end),
                 )
             )
-        return merge_mentions(ner, self.matcher(doc, text))
+        return _listed_places(doc, text, merge_mentions(ner, self.matcher(doc, text)))
 
     def pipe(self, texts: Iterable[str], batch_size: int = 32) -> list[list[Mention]]:
         limit = self.nlp.max_length - 1  # spaCy refuses longer texts; the head has the names
