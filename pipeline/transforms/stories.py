@@ -29,6 +29,7 @@ import re
 import zlib
 from collections import Counter
 from datetime import datetime
+from itertools import chain, repeat
 from typing import Any
 
 import apache_beam as beam
@@ -80,6 +81,13 @@ def _word_hash(word: str) -> int:
     return value
 
 
+def _word_hashes(words: list[str]) -> list[int]:
+    known = list(map(_WORD_HASHES.get, words))  # C-speed for the (usual) known words
+    if None in known:
+        return [h if h is not None else _word_hash(w) for h, w in zip(known, words, strict=True)]
+    return known  # type: ignore[return-value]  # no None left
+
+
 def shingles(text: str, words: list[str] | None = None) -> np.ndarray:
     """32-bit hashes of the word bigrams of `text` (lower-cased); the word for one-word texts.
 
@@ -87,10 +95,7 @@ def shingles(text: str, words: list[str] | None = None) -> np.ndarray:
     `words` (already case-folded) saves tokenising `text` again.
     """
     words = (_WORDS.findall(text.casefold()) if words is None else words)[:MAX_TOKENS]
-    known = list(map(_WORD_HASHES.get, words))  # C-speed for the (usual) known words
-    if None in known:
-        known = [h if h is not None else _word_hash(w) for h, w in zip(known, words, strict=True)]
-    hashes = np.array(known, dtype=np.uint64)
+    hashes = np.array(_word_hashes(words), dtype=np.uint64)
     if len(hashes) < 2:
         return hashes
     return (hashes[:-1] * _MIX + hashes[1:]) & _MASK
@@ -115,39 +120,111 @@ def _fmix32(z: np.ndarray) -> np.ndarray:
 
 def signature(text: str, words: list[str] | None = None) -> np.ndarray | None:
     """The MinHash signature (BANDS * ROWS uint32 minima) of a text; None when it has no words."""
-    x = shingles(text, words)
-    if not len(x):
-        return None
-    return _fmix32(x.astype(np.uint32) ^ _SEEDS).min(axis=1)
+    words = _WORDS.findall(text.casefold()) if words is None else words
+    sigs, present = signatures([words])
+    return sigs[0] if present[0] else None
 
 
-def _band_keys(sig: np.ndarray, width: int, prefixes: list[str]) -> list[str]:
-    """One key per group of `width` consecutive rows: its prefix and a 64-bit hash, in hex."""
-    rows = sig[: len(prefixes) * width].reshape(len(prefixes), width).astype(np.uint64)
-    value = rows[:, 0]
-    for col in range(1, width):
-        value = value * _M1 + rows[:, col]  # wraps: a polynomial hash of the rows
-    digits = _mix(value).astype(">u8").tobytes().hex()  # 16 hex digits per group
-    return [prefix + digits[16 * i : 16 * i + 16] for i, prefix in enumerate(prefixes)]
+_CHUNK_CELLS = 1 << 18  # signature matrix cells per step (1 MB of uint32: stays in cache)
+
+
+def signatures(word_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """The MinHash signatures of many texts at once: (len x BANDS*ROWS uint32, has-words mask).
+
+    Same values as one text at a time (the shingles of each text are its word bigrams, or its
+    word when it has one), with a few numpy calls per chunk of texts instead of per text.
+    """
+    lists = [words[:MAX_TOKENS] for words in word_lists]
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    hashes = np.array(_word_hashes(list(chain.from_iterable(lists))), dtype=np.uint64)
+    total = len(hashes)
+    # all bigrams of the concatenation, then each text's own words (for one-word texts)
+    pool = np.concatenate(((hashes[:-1] * _MIX + hashes[1:]) & _MASK, hashes)).astype(np.uint32)
+    word_start = np.cumsum(lengths) - lengths
+    counts = np.where(lengths >= 2, lengths - 1, lengths)  # shingles per text (0 without words)
+    pool_start = np.where(lengths >= 2, word_start, max(total - 1, 0) + word_start)
+    shingle_start = np.cumsum(counts) - counts
+    index = np.repeat(pool_start - shingle_start, counts) + np.arange(counts.sum())
+    x = pool[index] if total else np.zeros(0, dtype=np.uint32)
+    present = counts > 0
+    sigs = np.zeros((len(lists), BANDS * ROWS), dtype=np.uint32)
+    docs = np.flatnonzero(present)
+    first = 0
+    while first < len(docs):  # chunks of texts whose matrix fits the cache
+        last, cells = first, 0
+        while last < len(docs) and (
+            last == first or cells + counts[docs[last]] * 64 <= _CHUNK_CELLS
+        ):
+            cells += counts[docs[last]] * 64
+            last += 1
+        chunk = docs[first:last]
+        lo = shingle_start[chunk[0]]
+        hi = shingle_start[chunk[-1]] + counts[chunk[-1]]
+        matrix = _fmix32(x[lo:hi] ^ _SEEDS)  # (functions, shingles)
+        sigs[chunk] = np.minimum.reduceat(matrix, shingle_start[chunk] - lo, axis=1).T
+        first = last
+    return sigs, present
+
+
+_HEX = np.array([ord(c) for c in "0123456789abcdef"], dtype=np.uint32)
+
+
+def _prefix_codes(prefixes: list[str]) -> np.ndarray:
+    return np.array([[ord(c) for c in prefix] for prefix in prefixes], dtype=np.uint32)
 
 
 _BAND_PREFIXES = [f"{band:02d}:" for band in range(BANDS)]
 _PROBE_PREFIXES = [f"p{probe:02d}:" for probe in range(PROBES)]
+_BAND_CODES = _prefix_codes(_BAND_PREFIXES)
+_PROBE_CODES = _prefix_codes(_PROBE_PREFIXES)
+
+
+def _group_hashes(sigs: np.ndarray, width: int, groups: int) -> np.ndarray:
+    """One 64-bit hash per group of `width` consecutive rows: (texts x groups)."""
+    rows = sigs[:, : groups * width].reshape(len(sigs), groups, width).astype(np.uint64)
+    value = rows[:, :, 0]
+    for col in range(1, width):
+        value = value * _M1 + rows[:, :, col]  # wraps: a polynomial hash of the rows
+    return _mix(value)
+
+
+def _key_strings(values: np.ndarray, codes: np.ndarray) -> list[list[str]]:
+    """Keys "<prefix><16 hex digits>" of (texts x groups) uint64 values, built as UCS-4 code
+    points in numpy and turned into Python strings by one tolist()."""
+    texts, groups = values.shape
+    width = codes.shape[1]
+    octets = values.astype(">u8").view(np.uint8).reshape(texts, groups, 8)
+    out = np.empty((texts, groups, width + 16), dtype=np.uint32)
+    out[:, :, :width] = codes
+    out[:, :, width::2] = _HEX[octets >> 4]
+    out[:, :, width + 1 :: 2] = _HEX[octets & 15]
+    return out.reshape(-1).view(f"<U{width + 16}").reshape(texts, groups).tolist()
+
+
+def batch_keys(word_lists: list[list[str]]) -> list[tuple[list[str], list[str]]]:
+    """(band keys, probe keys) of many texts; ([], []) for a text without words."""
+    sigs, present = signatures(word_lists)
+    bands = _key_strings(_group_hashes(sigs, ROWS, BANDS), _BAND_CODES)
+    probes = _key_strings(_group_hashes(sigs, PROBE_ROWS, PROBES), _PROBE_CODES)
+    return [
+        (b, p) if has else ([], [])
+        for b, p, has in zip(bands, probes, present.tolist(), strict=True)
+    ]
 
 
 def story_keys(text: str, words: list[str] | None = None) -> list[str]:
     """The LSH band keys of a text ([] when it has no words): BANDS keys of ROWS rows each."""
-    sig = signature(text, words)
-    return [] if sig is None else story_keys_of(sig)
+    words = _WORDS.findall(text.casefold()) if words is None else words
+    return batch_keys([words])[0][0]
 
 
 def story_keys_of(sig: np.ndarray) -> list[str]:
-    return _band_keys(sig, ROWS, _BAND_PREFIXES)
+    return _key_strings(_group_hashes(sig[None, :], ROWS, BANDS), _BAND_CODES)[0]
 
 
 def story_probes(sig: np.ndarray) -> list[str]:
     """PROBES keys of PROBE_ROWS rows each: the candidate lookup's terms (see the module doc)."""
-    return _band_keys(sig, PROBE_ROWS, _PROBE_PREFIXES)
+    return _key_strings(_group_hashes(sig[None, :], PROBE_ROWS, PROBES), _PROBE_CODES)[0]
 
 
 def min_shared_bands(threshold: float) -> int:
@@ -166,12 +243,16 @@ def story_text(doc: dict[str, Any]) -> str:
     return f"{doc.get('title') or ''}\n{doc.get('body') or doc.get('summary') or ''}"
 
 
-def _append_entry(entries: list[tuple[str, str, float]], entry: tuple[str, str, float]) -> None:
-    """Add a (doc id, story id, published) entry to a band's list, newest last, bounded."""
-    if entries[-1][0] != entry[0]:  # a replay of the latest entry adds nothing
-        entries.append(entry)
-        if len(entries) > CANDIDATES_PER_KEY:
-            del entries[0]
+Entry = tuple[str, str, float]  # (doc id, story id, published)
+
+
+def _appended(entries: tuple[Entry, ...], entry: Entry) -> tuple[Entry, ...]:
+    """A band's entries with `entry` added, newest last, bounded. Tuples, not lists: a new
+    document's bands can then all share one 1-tuple (see `resolve`)."""
+    if entries[-1][0] == entry[0]:  # a replay of the latest entry adds nothing
+        return entries
+    entries = (*entries, entry)
+    return entries[-CANDIDATES_PER_KEY:] if len(entries) > CANDIDATES_PER_KEY else entries
 
 
 class _AssignStoriesFn(BatchLookupFn):
@@ -189,18 +270,15 @@ class _AssignStoriesFn(BatchLookupFn):
 
     @staticmethod
     def remember(index: Any, doc_id: str, story: str, published: float, keys: list[str]) -> None:
-        """Add a document to `index` (band key -> [(doc id, story id, published)], newest last)."""
+        """Add a document to `index` (band key -> ((doc id, story id, published), ...), newest last)."""
         entry = (doc_id, story, published)
         for key in keys:
             entries = index.get(key)
-            if entries is None:
-                index[key] = [entry]
-            else:
-                _append_entry(entries, entry)
+            index[key] = (entry,) if entries is None else _appended(entries, entry)
 
-    def load_indexed(self, docs: list[dict[str, Any]]) -> dict[str, list[tuple[str, str, float]]]:
+    def load_indexed(self, docs: list[dict[str, Any]]) -> dict[str, tuple[Entry, ...]]:
         """Indexed documents sharing a band with this batch (within the window), by band key."""
-        found: dict[str, list[tuple[str, str, float]]] = {}
+        found: dict[str, tuple[Entry, ...]] = {}
         with_keys = [d for d in docs if d["story_bands"]]
         if not with_keys:
             return found
@@ -234,20 +312,19 @@ class _AssignStoriesFn(BatchLookupFn):
         return [hit["_source"] for hit in hits]
 
     def best_story(
-        self, doc: dict[str, Any], published: float, indexed: dict[str, list]
+        self,
+        published: float,
+        keys: set[str],
+        sources: tuple[dict[str, tuple[Entry, ...]], ...],
     ) -> str | None:
-        """The story of the candidate sharing the most bands, if it shares enough."""
+        """The story of the candidate sharing the most of `keys` (the document's bands that some
+        other document has, in one of `sources`), if it shares enough."""
         shared: Counter[tuple[str, str]] = Counter()
-        # plain dicts and bound methods: this loop runs 32 times per document
-        from_index, from_young, from_old = indexed.get, self.recent.young.get, self.recent.old.get
         window = self.window
-        for key in doc["story_bands"]:
-            found = (from_index(key), from_young(key), from_old(key))
-            if found == (None, None, None):  # the usual case: nobody else has this band
-                continue
+        for key in keys:
             counted: set[str] = set()  # a candidate counts once per band, wherever it was found
-            for entries in found:
-                for cand_id, story, cand_published in entries or ():
+            for source in sources:
+                for cand_id, story, cand_published in source.get(key, ()):
                     if cand_id not in counted and abs(published - cand_published) <= window:
                         counted.add(cand_id)
                         shared[(cand_id, story)] += 1
@@ -256,39 +333,61 @@ class _AssignStoriesFn(BatchLookupFn):
         (_cand_id, story), count = shared.most_common(1)[0]
         return story if count >= self.needed else None
 
-    def remember_recent(self, doc_id: str, story: str, published: float, keys: list[str]) -> None:
-        """`remember` into the two-generation cache, without a Python-level get per key."""
+    def remember_recent(
+        self,
+        doc_id: str,
+        story: str,
+        published: float,
+        keys: list[str],
+        in_young: set[str],
+        in_old: set[str],
+    ) -> None:
+        """Add a document to the cache: appended where a generation has the key already (`in_young`,
+        `in_old`), a fresh entry in the young one elsewhere. Bulk dict updates: this runs for
+        every document, and most of its keys are nobody else's."""
         entry = (doc_id, story, published)
-        recent = self.recent
-        young, old = recent.young, recent.old
-        for key in keys:
-            entries = young.get(key) or old.get(key)
-            if entries is None:
-                young[key] = [entry]
-            else:
-                _append_entry(entries, entry)
-        recent.rotate_if_full()  # once per document: the young half may pass its size by < 32
+        young, old = self.recent.young, self.recent.old
+        appended = {key: _appended(young[key], entry) for key in in_young}
+        in_old = in_old - in_young
+        if in_old:
+            old.update({key: _appended(old[key], entry) for key in in_old})
+            keys = [key for key in keys if key not in in_old]
+        young.update(zip(keys, repeat((entry,))))
+        young.update(appended)
+        self.recent.rotate_if_full()  # once per document: the young half may pass its size by < 32
 
     def prepare(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        out = []
-        for doc in docs:
-            doc = dict(doc)
+        out = [dict(doc) for doc in docs]
+        word_lists = []
+        for doc in out:
             words = doc.pop(WORDS_KEY, None)
-            sig = signature("" if words is not None else story_text(doc), words)
-            doc["story_bands"] = [] if sig is None else story_keys_of(sig)
-            doc["story_probes"] = [] if sig is None else story_probes(sig)
-            out.append(doc)
+            word_lists.append(
+                _WORDS.findall(story_text(doc).casefold()) if words is None else words
+            )
+        for doc, (bands, probes) in zip(out, batch_keys(word_lists), strict=True):
+            doc["story_bands"], doc["story_probes"] = bands, probes
         return out
 
-    def lookup(self, docs: list[dict[str, Any]]) -> dict[str, list[tuple[str, str, float]]]:
+    def lookup(self, docs: list[dict[str, Any]]) -> dict[str, tuple[Entry, ...]]:
         return self.load_indexed(docs)  # the index is the truth; `recent` covers its refresh gap
 
-    def resolve(self, docs: list[dict[str, Any]], indexed: dict[str, list]) -> list[dict[str, Any]]:
+    def resolve(
+        self, docs: list[dict[str, Any]], indexed: dict[str, tuple[Entry, ...]]
+    ) -> list[dict[str, Any]]:
+        recent = self.recent
         for doc in docs:
             published = _epoch(doc.get("published_at"))
-            doc["story_id"] = self.best_story(doc, published, indexed) or doc["id"]
+            bands = doc["story_bands"]
+            young, old = recent.young, recent.old
+            # the bands some other document has, found at C speed (most bands are nobody else's)
+            in_young, in_old = young.keys() & bands, old.keys() & bands
+            shared = in_young | in_old | (indexed.keys() & bands)
+            if shared:  # in band order: ties go to the same candidate on every run
+                shared = [key for key in bands if key in shared]
+            story = self.best_story(published, shared, (indexed, young, old)) if shared else None
+            doc["story_id"] = story = story or doc["id"]
             # later documents of this batch find this one in `recent` (the cache)
-            self.remember_recent(doc["id"], doc["story_id"], published, doc["story_bands"])
+            self.remember_recent(doc["id"], story, published, bands, in_young, in_old)
         return docs
 
 

@@ -14,6 +14,7 @@ from pipeline.transforms.stories import (
     BANDS,
     PROBES,
     _AssignStoriesFn,
+    batch_keys,
     min_shared_bands,
     signature,
     story_keys,
@@ -160,3 +161,27 @@ def test_probe_keys_find_rewrites_and_skip_other_stories():
     assert len(peskov) == PROBES
     assert peskov & rewrite  # the candidate lookup finds the rewrite...
     assert not peskov & apple  # ...and not the unrelated story
+
+
+def test_keys_are_stable_across_versions():
+    """Band and probe keys are stored in the index: a change here re-clusters old documents."""
+    bands, probes = story_keys(PESKOV), story_probes(signature(PESKOV))  # type: ignore[arg-type]
+    assert (bands[0], bands[31]) == ("00:766c9540020ae861", "31:335bdd007f76630e")
+    assert (probes[0], probes[20]) == ("p00:176dd65e5c27fe1a", "p20:0e480439f2099167")
+    assert story_keys("Word")[0] == "00:81b4c7c906d78734"  # one word: its own hash is the shingle
+
+
+def test_batch_keys_equal_one_text_at_a_time():
+    import random
+
+    rng = random.Random(3)
+    vocabulary = [f"w{i}" for i in range(500)] + ["é", "日本"]
+    texts = [
+        [rng.choice(vocabulary) for _ in range(n)] for n in (0, 1, 2, 3, 40, 0, 1, 700, 120, 3500)
+    ]
+    together = batch_keys(texts)
+    for words, keys in zip(texts, together, strict=True):
+        sig = signature("", words)
+        alone = ([], []) if sig is None else (story_keys("", words), story_probes(sig))
+        assert keys == alone
+        assert (keys == ([], [])) == (not words)
