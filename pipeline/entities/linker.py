@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pipeline.entities.gazetteer import Gazetteer, normalise
 from pipeline.entities.names import given_names, looks_like_person
 from pipeline.entities.ner import APPOSITION, CUED_ORG, ROMAN_NUMERALS, ROYAL_TITLES, Mention
-from pipeline.entities.places import is_known_place
+from pipeline.entities.places import fold, is_known_place
 
 # spaCy label -> our type; labels not listed (DATE, CARDINAL, MONEY, ...) are not entities.
 LABEL_TYPES = {
@@ -47,7 +47,7 @@ _TITLE_WORDS = (
     "solicitor pm "
     "treasurer candidate leader envoy negotiator mp senator-elect president-elect emperor "
     "empress tsar sultan crown opener batter batsman bowler spinner paceman seamer all-rounder "
-    "wicketkeeper winger playmaker pitcher quarterback skipper jockey"
+    "wicketkeeper winger playmaker pitcher quarterback skipper jockey field marshal"
 )
 TITLES = frozenset(_TITLE_WORDS.split())
 _DEMONYM_ENDINGS = ("ian", "ians", "ean", "eans", "ese", "ish", "ains", "ist", "ists")
@@ -372,6 +372,18 @@ def looks_like_demonym(surface: str) -> bool:
     return " " not in word and word.endswith(_DEMONYM_ENDINGS)
 
 
+def _compound_demonym(surface: str, gazetteer: Gazetteer) -> bool:
+    """ "Cape Verdean", "South African", "Sri Lankan", "New Zealander": the people of a
+    multi-word place (the name less its ending is a known place)."""
+    if " " not in surface or not surface.endswith(("an", "er")):
+        return False
+    for cut in (1, 2, 3):
+        entry = gazetteer.lookup(surface[:-cut])
+        if is_known_place(surface[:-cut]) or (entry is not None and entry.type == "LOCATION"):
+            return True
+    return False
+
+
 def split_compound(surface: str, gazetteer: Gazetteer, known: Counter) -> list[str]:
     """'Putin-Trump' -> ['Putin', 'Trump'], 'Florence and Palermo' -> ['Florence', 'Palermo']
     when every member is known on its own (gazetteer, place list or another mention in the
@@ -461,7 +473,9 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
     cued = label == CUED_ORG or (
         etype == "ORG" and _tokens(mention.text)[-1:] in _PARTY_NOUNS and surface != mention.text
     )
-    if etype in ("LOCATION", "ORG", "PERSON", "NORP"):
+    if etype in ("LOCATION", "ORG", "NORP") and _compound_demonym(surface, gazetteer):
+        etype, cued = "NORP", True  # "Cape Verdean" tagged LOC
+    elif etype in ("LOCATION", "ORG", "PERSON", "NORP"):
         retyped = _retype(surface, etype, mention.prev, mention.next)
         cued = cued or retyped is not None
         etype = retyped or etype
@@ -1201,10 +1215,23 @@ def _link_target(r: _Resolved, targets: list[_Resolved]) -> _Resolved | None:
             and not (r.type == "LOCATION" and _modified_place(twords, words))
         )
         surname = (
-            t.type == "PERSON"
-            and r.type != "NORP"
-            and len(words) == 1
-            and (twords[-1] == words[0] or _bare_surname(twords[-1]) == words[0])
+            (
+                t.type == "PERSON"
+                and r.type != "NORP"
+                and len(words) == 1
+                and (
+                    twords[-1] == words[0]
+                    or _bare_surname(twords[-1]) == words[0]
+                    or fold(twords[-1]) == fold(words[0])  # "Sanchez" for Pedro Sánchez
+                )
+            )
+            or (  # "González Amador" (ORG) for Alberto González Amador: a two-word surname
+                t.type == "PERSON"
+                and r.type in ("ORG", "LOCATION")
+                and len(words) == 2
+                and twords[-2:] == words
+                and not (r.place_hint or r.cued)
+            )
         )
         # "Prabowo" for Prabowo Subianto, "Xi" for Xi Jinping: a family name or a name used
         # alone that opens the full name; not a known place ("Paris" is not Paris Hilton)

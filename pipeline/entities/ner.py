@@ -364,6 +364,46 @@ def _titled_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
     return found
 
 
+# A person's title or role just before a name ("Chief Executive Guillaume Faury").
+_PERSON_TITLES = (
+    "Chief Executive Officer", "Chief Executive", "Chief Financial Officer", "Chief Operating "
+    "Officer", "CEO", "Chairman", "Chairwoman", "President", "Prime Minister", "Minister",
+    "Governor", "Senator", "Mayor", "Judge", "Justice", "Field Marshal", "Marshal", "General",
+    "Director", "Commissioner", "Ambassador", "Coach", "chief executive", "president",
+    "minister", "spokesman", "spokeswoman", "spokesperson", "chairman", "chairwoman", "coach",
+    "founder", "co-founder", "director", "governor", "mayor", "senator", "ambassador",
+)  # fmt: skip
+_NAME_WORD = r"[A-Z][\w'-]*[a-z][\w'-]*"
+_TITLED_PERSON = re.compile(
+    r"\b(?:" + "|".join(_PERSON_TITLES) + r") (" + _NAME_WORD + r"(?: " + _NAME_WORD
+    + r"){1,2})\b(?! [A-Z])"
+)  # fmt: skip
+
+
+def _names_after_titles(
+    doc, text: str, spans: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """ "Airbus Chief Executive Guillaume Faury apologised", "army chief Field Marshal Asim
+    Munir" where the model saw no person: two or three capitalised words right after a
+    person's title are a person (not words that name an organisation or a place)."""
+    taken = {i for start, end, _ in spans for i in range(start, end)}
+    found = []
+    for match in _TITLED_PERSON.finditer(text):
+        span = doc.char_span(match.start(1), match.end(1))
+        if span is None or any(t.i in taken for t in span):
+            continue
+        if any(
+            t.text in _NOT_NAME_PARTS
+            or t.text in _ORG_HEADS_BEFORE_TITLE
+            or t.text in _PLACE_HEAD_WORDS
+            or t.lower_ in _TITLE_WORDS
+            for t in span
+        ):
+            continue
+        found.append((span.start, span.end, "PERSON"))
+    return found
+
+
 def _places_before_titles(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """ "Ontario Premier Doug Ford" where the model saw only the person: a known place name just
     before the person's title is a place of its own."""
@@ -746,6 +786,7 @@ class MentionFinder:
             _extend_spans(doc, _complete_names(doc, text, spans, self.gazetteer))
             + _titled_names(doc, text, spans)
             + _places_before_titles(doc, spans)
+            + _names_after_titles(doc, text, spans)
             + _appositions(doc, text, spans)
             + _cued_names(doc, text, spans)
             + _orgs_before_titles(doc, spans)

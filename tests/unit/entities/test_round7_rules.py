@@ -50,3 +50,32 @@ def test_a_given_name_the_model_typed_alone_opens_a_person(enricher: EntityEnric
     [doc] = enricher.enrich([article(body, title="Tennis")])
     assert "Jelena Ostapenko" in doc["persons"]
     assert "Jelena" not in doc["organizations"] + doc["locations"]
+
+
+def test_surname_without_accents_and_two_word_surnames_join_the_person() -> None:
+    full = mention("Alberto Quintana Zárate", "PERSON", 0)
+    plain = mention("Zarate", "GPE", 40, prev="said that")
+    tail = mention("Quintana Zárate", "ORG", 80, prev="from")
+    assert names(link([full, plain, tail], Gazetteer())) == {("Alberto Quintana Zárate", "PERSON")}
+
+
+def test_multi_word_demonyms_are_not_places() -> None:
+    gaz = Gazetteer([GazetteerEntry("Cape Verde", "LOCATION", ("Cabo Verde",))])
+    assert names(link([mention("Cape Verdean", "LOC", 0, prev="every")], gaz)) == {
+        ("Cape Verdean", "NORP")
+    }
+    assert names(link([mention("Sri Lankan", "ORG", 0)], gaz)) == {("Sri Lankan", "NORP")}
+    # a two-word place that only ends like a demonym stays a place
+    assert names(link([mention("Port Quellan", "GPE", 0, prev="in")], gaz)) == {
+        ("Port Quellan", "LOCATION")
+    }
+
+
+def test_name_after_a_person_title_the_model_missed(enricher: EntityEnricher) -> None:
+    body = (
+        "Airbus Chief Executive Guillaume Faury apologised to airlines.\n"
+        "The post will be held by army chief Field Marshal Asim Munir, officials said."
+    )
+    [doc] = enricher.enrich([article(body, title="Changes")])
+    assert {"Guillaume Faury", "Asim Munir"} <= set(doc["persons"])
+    assert "Field Marshal" not in doc["persons"] + doc["organizations"]
