@@ -78,7 +78,7 @@ ORG_HEADS = frozenset(
      "Studios", "Entertainment", "Pharma", "Fund", "Exchange", "Forces", "Army", "Navy",
      "Guard", "Brigade", "Brigades", "Administration", "Technologies", "Industries", "Labs",
      "Laboratories", "Media", "Broadcasting", "Tribunal", "Chamber", "Secretariat",
-     "Directorate", "Command", "Academy"}
+     "Directorate", "Command", "Academy", "Observatory"}
 )  # fmt: skip
 PLACE_HEADS = frozenset(
     {"Channel", "River", "Sea", "Ocean", "Lake", "Valley", "Mountains", "Mountain", "Island",
@@ -86,7 +86,7 @@ PLACE_HEADS = frozenset(
      "Bridge", "Park", "Stadium", "Arena", "Province", "Region", "County", "Township", "Strip",
      "Desert", "Coast", "Canal", "Palace", "Cathedral", "Crossing", "Border", "Oblast", "Dam",
      "Museum", "Gallery", "Building", "Reef", "Basin", "Delta", "Glacier", "Zone", "Monument",
-     "Memorial"}
+     "Memorial", "District"}
 )  # fmt: skip
 # A word just before a name that says what it is ("copper producer Codelco", "the village of
 # Blatten"); lower-case, so sentence-initial titles never count.
@@ -643,7 +643,9 @@ def _cue_before(prev: str) -> str | None:
     words = _tokens(prev)
     if not words:
         return None
-    if words[-1].casefold() in ORG_CUES:  # "Rival Newmont" opens a sentence
+    if words[-1].casefold() in ORG_CUES and not (
+        words[-1] == "giant" and len(words) >= 2 and words[-2].casefold() in _DETERMINERS
+    ):  # "Rival Newmont" opens a sentence; "its giant X expansion" is no company
         return "ORG"
     if len(words) >= 2 and words[-1] in ("in", "of") and words[-2] in _OWNED:
         return "ORG"  # "a stake in Hensoldt", "shares of Barrick"
@@ -663,11 +665,16 @@ def _cue_before(prev: str) -> str | None:
         return "LOCATION"
     if _plural_place_list(words):
         return "LOCATION"
+    if len(words) >= 2 and words[-1] in ("at", "near") and words[-2] in PLACE_NEXT:
+        return "LOCATION"  # "the mine at Panguna", "a refinery near X"
     if words[-1] == ",":
         words = words[:-1]
     if words and words[-1].casefold() in PERSON_CUES:
         return "PERSON"
     return None
+
+
+_DETERMINERS = frozenset({"a", "an", "the", "its", "their", "his", "her", "our", "this"})
 
 
 def _plural_place_list(words: list[str]) -> bool:
@@ -1178,6 +1185,17 @@ def _modified_place(long: list[str], short: list[str]) -> bool:
     return long[len(extra) :] == short and all(w in _PLACE_MODIFIERS for w in extra)
 
 
+# "Perth" and "Perth Stadium": a city and a facility named after it are two places.
+_FACILITY_HEADS = frozenset(
+    {"Stadium", "Airport", "Arena", "Square", "Museum", "Gallery", "Building", "Palace",
+     "Cathedral", "Station", "Bridge"}
+)  # fmt: skip
+
+
+def _facility_of(long: list[str], short: list[str], name: str) -> bool:
+    return long[-1] in _FACILITY_HEADS and long[: len(short)] == short and is_known_place(name)
+
+
 def _modifies_place(name: str, places: set[str]) -> bool:
     words = name.split(" ")
     return len(words) > 1 and words[-1] in places and all(w in _PLACE_MODIFIERS for w in words[:-1])
@@ -1213,6 +1231,7 @@ def _link_target(r: _Resolved, targets: list[_Resolved]) -> _Resolved | None:
             and not _admin_variant(twords, words)
             and not (r.type == "ORG" and _org_offshoot(twords, words))
             and not (r.type == "LOCATION" and _modified_place(twords, words))
+            and not (r.type == "LOCATION" and _facility_of(twords, words, r.name))
         )
         surname = (
             (

@@ -573,7 +573,16 @@ def _names_after_nationality(doc, spans: list[tuple[int, int, str]]) -> list[tup
     return found
 
 
-_PLACE_HEAD_WORDS = ("Dam", "Airport", "Stadium", "Bridge", "Canal", "Reservoir", "Museum")
+_PLACE_HEAD_WORDS = (
+    "Dam",
+    "Airport",
+    "Stadium",
+    "Bridge",
+    "Canal",
+    "Reservoir",
+    "Museum",
+    "District",
+)
 _ORG_HEAD_WORDS = ("University", "Ministry", "Agency", "Commission", "Institute", "Authority")
 _HEADED_NAME = re.compile(
     r"(?:(?<=\bthe )|(?<=\bThe ))((?:[A-Z][\w'-]+ ){1,4}("

@@ -79,3 +79,33 @@ def test_name_after_a_person_title_the_model_missed(enricher: EntityEnricher) ->
     [doc] = enricher.enrich([article(body, title="Changes")])
     assert {"Guillaume Faury", "Asim Munir"} <= set(doc["persons"])
     assert "Field Marshal" not in doc["persons"] + doc["organizations"]
+
+
+def test_observatories_districts_and_places_after_a_place_noun() -> None:
+    assert names(link([mention("Quell Observatory", "FAC", 0)], Gazetteer())) == {
+        ("Quell Observatory", "ORG")
+    }
+    assert names(link([mention("Zarn Cultural District", "ORG", 0)], Gazetteer())) == {
+        ("Zarn Cultural District", "LOCATION")
+    }
+    assert names(link([mention("Quellbit", "ORG", 0, prev="the mine at")], Gazetteer())) == {
+        ("Quellbit", "LOCATION")
+    }
+
+
+def test_giant_after_a_determiner_is_an_adjective() -> None:
+    found = link(
+        [mention("North Zarn", "LOC", 0, prev="of its giant", after="expansion.")], Gazetteer()
+    )
+    assert names(found) == {("North Zarn", "LOCATION")}
+    found = link([mention("Zarnco", "PERSON", 0, prev="oil giant", after="said")], Gazetteer())
+    assert names(found) == {("Zarnco", "ORG")}
+
+
+def test_a_city_does_not_join_the_stadium_named_after_it() -> None:
+    stadium = mention("Perth Stadium", "FAC", 0, prev="at")
+    city = mention("Perth", "GPE", 40, prev="two days in")
+    assert names(link([stadium, city], Gazetteer())) == {
+        ("Perth Stadium", "LOCATION"),
+        ("Perth", "LOCATION"),
+    }
