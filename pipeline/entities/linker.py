@@ -140,7 +140,8 @@ PERSON_CUES = frozenset(
      "dame", "father", "mother", "son", "daughter", "wife", "husband", "brother", "sister",
      "singer", "rapper", "actor", "actress", "president-elect", "vice-president", "colonel",
      "admiral", "archbishop", "bishop", "cardinal", "rabbi", "imam", "cleric", "billionaire",
-     "tycoon", "entrepreneur", "philanthropist", "historian", "novelist"}
+     "tycoon", "entrepreneur", "philanthropist", "historian", "novelist", "figure",
+     "politician"}
 )  # fmt: skip
 # A word just after a name (lower-case) that makes it a place ("Reykjanes peninsula").
 PLACE_NEXT = frozenset(
@@ -298,6 +299,7 @@ class _Resolved:
     partner: _Resolved | None = None  # the name listed just before ("Sagaing and Naypyidaw")
     plural_place: bool = False  # followed by a plural place noun ("... Chenab rivers")
     defines: str = ""  # the acronym in brackets after the name ("Party for Freedom (PVV)")
+    alias_of: _Resolved | None = None  # "Whenua Hou, also known as Codfish Island"
 
 
 @dataclass
@@ -459,6 +461,9 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
     etype = LABEL_TYPES.get(label)
     if label == APPOSITION:  # a name the model missed: typed by its apposition or dropped
         etype = _cue_after(mention.next) or ""
+        if etype == "PERSON" and surface[:1].isupper() and not is_known_place(surface):
+            # "Danilo, the former Juventus defender": a person known by one name
+            return _Resolved(surface, "PERSON", surface, cued=True, titled=True)
         if etype not in ("ORG", "LOCATION") or (" " in surface and looks_like_person(surface)):
             return None
     elif label == CUED_ORG:  # a name the model missed after "broadcaster", "regulator", ...
@@ -545,6 +550,8 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
             len(words) == 1 and is_known_place(surface) and _after_locative(prev)
         ):
             return "LOCATION"
+        if cue == "ORG" and len(words) == 1 and not surface.endswith("s"):
+            return "ORG"  # "South Africa's Vodacom, a unit of ..." tagged NORP
         if len(words) > 1 and last_word_in(words, ORG_HEADS):
             return "ORG"
         return None
@@ -730,13 +737,18 @@ def _apposition(words: list[str]) -> str | None:
     """Type named by the head of "the track operator," / "a fishing town." (at most four
     words, ended by punctuation or "of"/"in"/"that"/"which"/"whose"/"where")."""
     phrase: list[str] = []
-    for word in words[:5]:
-        if not word[:1].isalnum() or word in _APPOSITION_ENDS:
+    names = 0  # capitalised words inside do not count: "the former Juventus and Roma defender"
+    for i, word in enumerate(words[:9]):
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if not word[:1].isalnum() or (
+            word in _APPOSITION_ENDS and not (word == "and" and following[:1].isupper())
+        ):
             break
+        names += word[:1].isupper()
         phrase.append(word)
     else:
         return None
-    if not phrase or len(phrase) > 4:
+    if not phrase or len(phrase) - names > 4:
         return None
     head = phrase[-1]
     if head in ORG_CUES or head in ORG_APPOSITIONS:
@@ -799,6 +811,7 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
     last: _Resolved | None = None
     for mention in _merge_adjacent(_merge_shared_heads(_split_affiliations(mentions, gazetteer))):
         partner = last if _coordinated(mention, before) else None
+        alias_of = last if _known_as(mention, before) else None
         before, last = mention, None
         titled = _royal_title(mention.text)
         if titled:
@@ -828,14 +841,17 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
             surface = strip_possessive(clean_surface(line, mention.label), known, mention.label)
             if not surface or (multi_line and not _stands_alone(surface, gazetteer)):
                 continue
+            if i == len(lines) - 1 and not defined and mention.label == "ORG" and " " in surface:
+                surface = _with_qualifier(surface, mention, gazetteer)
             parts = [surface] if mention.entry else split_compound(surface, gazetteer, known)
             # members of "Florence and Palermo" stand on their own, as if after "in"
             context = replace(mention, prev="in") if len(parts) > 1 else mention
             for part in parts:
                 resolved = _resolve(part, context, gazetteer)
                 if resolved is not None:
-                    resolved.titled = titled and resolved.type == "PERSON"
+                    resolved.titled = resolved.titled or (titled and resolved.type == "PERSON")
                     resolved.partner = partner
+                    resolved.alias_of = alias_of
                     if len(parts) == 1 and defined and defined != resolved.name:
                         resolved.defines = defined
                     out.append(resolved)
@@ -844,6 +860,36 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
 
 
 _ROYAL_PREV = [[title] for title in ROYAL_TITLES]
+_KNOWN_AS = [["known", "as"]]
+
+
+def _known_as(mention: Mention, before: Mention | None) -> bool:
+    """ "Whenua Hou, also known as Codfish Island", "Pedro Leitao Brito, known as Bubista": the
+    second name is another name of the first."""
+    return (
+        before is not None
+        and 0 < mention.start - before.end <= len(", also known as ")
+        and _tokens(mention.prev)[-2:] in _KNOWN_AS
+    )
+
+
+# "Communist Party of Nepal (Unified Marxist-Leninist)": a bracketed part of the name
+_QUALIFIER = re.compile(r"^\(([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,3})\)")
+
+
+def _with_qualifier(surface: str, mention: Mention, gazetteer: Gazetteer) -> str:
+    """An organisation's name of two or more words the model stopped before a bracketed,
+    capitalised part of it ("(Marxist)"): not a short form, a place, a known name or a
+    dateline ("(Reuters) -")."""
+    match = _QUALIFIER.match(mention.next) if mention.next[:1] == "(" else None
+    if match is None or mention.next[match.end() :].lstrip()[:1] in ("-", "\u2013", "\u2014"):
+        return surface
+    inside = match.group(1)
+    if _is_short_form(inside) or is_known_place(inside) or gazetteer.lookup(inside) is not None:
+        return surface
+    return f"{surface} ({inside})"
+
+
 # "Party for Freedom (PVV)": an acronym in brackets right after a name is that name's short form.
 _ACRONYM = r"[A-Z][A-Za-z0-9&.-]{1,9}(?: [A-Z][A-Za-z0-9&.-]{1,9}){0,2}"  # "Africa CDC"
 _AFTER_BRACKET = re.compile(r"^\((" + _ACRONYM + r")\)")
@@ -1333,6 +1379,9 @@ def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity
     for r in items:  # "Kylian Mbappe and Jude Bellingham": listed with a person, a person
         _listed_with_person(r)
     link_in_document(items)
+    for r in items:  # "Whenua Hou, also known as Codfish Island": one place, its first name
+        if r.alias_of is not None and not r.fixed and not r.alias_of.fixed:
+            r.name = r.alias_of.name
     for r in items:  # a place name that did not turn out to be part of a person's name
         if _retype_as_place(r):
             r.type = "LOCATION"

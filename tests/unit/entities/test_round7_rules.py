@@ -109,3 +109,44 @@ def test_a_city_does_not_join_the_stadium_named_after_it() -> None:
         ("Perth Stadium", "LOCATION"),
         ("Perth", "LOCATION"),
     }
+
+
+def test_a_name_after_known_as_is_another_name_of_the_one_before() -> None:
+    first = mention("Whenua Zarn", "PERSON", 0, prev="rangers on", after=", also known as")
+    second = mention("Quell Island", "LOC", 27, prev="also known as", after=", had seen")
+    assert names(link([first, second], Gazetteer())) == {("Whenua Zarn", "LOCATION")}
+    coach = mention("Pedro Zarn Brito", "PERSON", 0, prev="Coach", after=", known as Quellito")
+    nickname = mention("Quellito", "ORG", 27, prev=", known as", after=", said")
+    assert names(link([coach, nickname], Gazetteer())) == {("Pedro Zarn Brito", "PERSON")}
+    # far apart: two names
+    far = mention("Quell Island", "LOC", 200, prev="also known as")
+    assert len(link([first, far], Gazetteer())) == 2
+
+
+def test_a_bracketed_part_of_an_organisation_name_is_kept() -> None:
+    party = mention("Communist Party of Zarnia", "ORG", 0, after="(Unified Marxist-Leninist) and")
+    assert names(link([party], Gazetteer())) == {
+        ("Communist Party of Zarnia (Unified Marxist-Leninist)", "ORG")
+    }
+    # a short form or a place in brackets is not part of the name
+    party = mention("Party for Quellage", "ORG", 0, after="(PQ) said")
+    assert names(link([party], Gazetteer())) == {("Party for Quellage", "ORG")}
+    firm = mention("Quellbit Holdings", "ORG", 0, after="(London) said")
+    assert names(link([firm], Gazetteer())) == {("Quellbit Holdings", "ORG")}
+
+
+def test_apposition_with_a_role_keeps_a_one_word_person() -> None:
+    found = link(
+        [mention("Quellinho", "APPOSITION", 0, after=", the former Zarn and Quell City defender,")],
+        Gazetteer(),
+    )
+    assert names(found) == {("Quellinho", "PERSON")}
+
+
+def test_nationality_tag_with_an_organisation_apposition_and_person_cues() -> None:
+    found = link(
+        [mention("Quellacom", "NORP", 0, after=", a unit of Britain's Zarnfone.")], Gazetteer()
+    )
+    assert names(found) == {("Quellacom", "ORG")}
+    found = link([mention("Kalonzo Quell", "ORG", 0, prev=". Opposition figure")], Gazetteer())
+    assert names(found) == {("Kalonzo Quell", "PERSON")}
