@@ -28,6 +28,20 @@ _BASE_LETTERS = str.maketrans(
     }
 )
 SNIPPET_RADIUS = 70
+# ASCII fast path of WORD: bytes other than letters and digits become spaces (one C pass), and a
+# possessive 's (an "s" after an apostrophe, not followed by a word character) goes first
+_ASCII_SEPARATORS = bytes(b if chr(b).isascii() and chr(b).isalnum() else 32 for b in range(256))
+_ASCII_POSSESSIVE = re.compile(rb"(?<=')s(?![A-Za-z0-9_])")
+
+
+def words_of(text: str) -> list[str]:
+    """WORD.findall(text), several times faster for ASCII text (most news)."""
+    if not text.isascii():
+        return WORD.findall(text)
+    data = text.encode("ascii")
+    if b"'s" in data:
+        data = _ASCII_POSSESSIVE.sub(b" ", data)
+    return data.translate(_ASCII_SEPARATORS).decode("ascii").split()
 
 
 def fold(text: str) -> str:
@@ -46,7 +60,7 @@ def _nfc(text: str) -> str:
 
 def folded_words(text: str) -> str:
     """Folded words joined by single spaces: what patterns and haystacks are made of."""
-    return fold(" ".join(WORD.findall(_nfc(text))))
+    return fold(" ".join(words_of(_nfc(text))))
 
 
 @dataclass
@@ -55,16 +69,22 @@ class FieldText:
 
     original: str
     haystack: str
-    parts: list[str] = field(default_factory=list, repr=False)  # separator, word, ..., separator
+    _parts: list[str] | None = field(default=None, repr=False)  # separator, word, ..., separator
     _offsets: list[int] | None = field(default=None, repr=False)
     _snippets: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, text: str) -> FieldText:
         original = _nfc(text or "")
-        parts = _SPLIT.split(original)
         # fold() never inserts spaces for real-world text, so word i of the haystack is word i here
-        return cls(original, " " + fold(" ".join(parts[1::2])) + " ", parts)
+        return cls(original, " " + fold(" ".join(words_of(original))) + " ")
+
+    @property
+    def parts(self) -> list[str]:
+        """[separator, word, separator, ..., word, separator]: lazily, only for snippets."""
+        if self._parts is None:
+            self._parts = _SPLIT.split(self.original)
+        return self._parts
 
     def _span(self, index: int) -> tuple[int, int] | None:
         """(start, end) of word `index` in the original (the last word if there are fewer)."""

@@ -49,3 +49,25 @@ def test_cut_trims_at_spaces_and_collapses_whitespace() -> None:
     start = text.index("five")
     assert cut(text, start, start + 4, radius=6) == "…four five six…"
     assert cut("a\n\nb   c", 2, 3, radius=10) == "a b c"
+
+
+def test_ascii_fast_path_finds_the_same_words_as_the_pattern():
+    import random
+
+    from alerts.text import WORD, words_of
+
+    rnd = random.Random(5)
+    alphabet = list("abcsSXyz019_ '\"\u2019-.,;:!?\t\n\x0b\x0c\r\x1c\x1f\x7f()[]<>&#@/\\")
+    for _ in range(20000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 30)))
+        assert words_of(text) == WORD.findall(text), repr(text)
+    assert words_of("NATO's summit, the 's_x and O'sullivan") == [
+        "NATO",
+        "summit",
+        "the",
+        "s",
+        "x",
+        "and",
+        "O",
+        "sullivan",
+    ]

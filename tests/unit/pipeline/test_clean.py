@@ -78,3 +78,84 @@ def test_article_without_any_text_is_dead_lettered():
             out.failed | beam.Map(lambda d: (d.stage, d.field)),
             equal_to([("clean", "content_html")]),
         )
+
+
+def _lxml_only_clean_text(value: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    from pipeline.transforms import clean
+
+    with monkeypatch.context() as patch:
+        patch.setattr(clean, "_simple_markup_text", lambda _value: None)
+        return clean_text(value)
+
+
+def _random_markup(rnd, depth: int = 0) -> str:
+    tags = ["p", "a", "b", "div", "li", "ul", "ol", "em", "span", "h2", "blockquote", "br", "hr"]
+    tags += ["P", "td", "font", "pre"]  # not simple: the lxml path
+    texts = [
+        "word", " ", "  ", "\n", "\t", "Kyiv", "é", "日本", "&amp;", "&lt;", "&gt;", "&quot;",
+        "&#39;", "&nbsp;", "&#8212;", "&#x2014;", "&mdash;", "&copy", "& ", "&#150;", "'", "x\r\ny",
+        "a\rb", "\u00a0", "\u200b", "&amp;lt;p&amp;gt;", ">", "<", "A & B",
+    ]  # fmt: skip
+    attributes = ["", " href='/x'", ' class="a b"', " title='x>y'", " href='/x?a=1&b=2&amp;c'"]
+    out = []
+    for _ in range(rnd.randint(0, 4)):
+        if rnd.random() < 0.45 or depth > 3:
+            out.append(rnd.choice(texts))
+            continue
+        tag = rnd.choice(tags)
+        if tag in ("br", "hr"):
+            out.append(rnd.choice([f"<{tag}>", f"<{tag}/>", f"<{tag} />"]))
+        else:
+            close = f"</{tag}>" if rnd.random() < 0.97 else ""
+            inner = _random_markup(rnd, depth + 1)
+            out.append(f"<{tag}{rnd.choice(attributes)}>{inner}{close}")
+    return "".join(out)
+
+
+def test_simple_markup_path_gives_the_same_text_as_lxml(monkeypatch: pytest.MonkeyPatch):
+    """The tree-free path for simple markup must not change a single character of the output."""
+    import random
+
+    from pipeline.transforms.clean import _simple_markup_text
+
+    rnd = random.Random(11)
+    simple = 0
+    for _ in range(6000):
+        value = _random_markup(rnd)
+        simple += _simple_markup_text(value) is not None
+        assert clean_text(value) == _lxml_only_clean_text(value, monkeypatch), value
+    assert simple > 300  # the comparison covered the fast path, not only the fallback
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "<p>a<p>b</p>",  # unclosed: the HTML parser repairs it
+        "<p>a<div>b</div></p>",  # a block in a paragraph
+        "<script>x</script>",
+        "<!-- comment --><p>a</p>",
+        "<p>a < b</p>",
+        "<p>&foo; &#0;</p>",
+        "<p>a\x00b</p>",
+        "<ul>x<p>y</p></ul>",
+    ],
+)
+def test_markup_an_html_parser_would_repair_takes_the_lxml_path(value: str):
+    from pipeline.transforms.clean import _simple_markup_text
+
+    assert _simple_markup_text(value) is None
+
+
+def test_ascii_fast_path_finds_the_same_content_words_as_the_pattern():
+    import random
+    import re
+
+    from pipeline.transforms.clean import content_words
+
+    rnd = random.Random(6)
+    alphabet = list("abcXYZ019_ '\"-.,;:!?\t\n\x0b\x0c\r\x1c\x1f\x7f()[]<>&#@/\\é")
+    for _ in range(20000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 30)))
+        assert content_words(text[:4], text[4:]) == re.findall(
+            r"\w+", f"{text[:4]}\n{text[4:]}".casefold()
+        )
