@@ -295,11 +295,13 @@ class _Resolved:
     place_hint: str = ""  # a known place name: "any" or "locative" (see _place_hint)
     cued: bool = False  # typed by evidence around the name, not by the model
     locative: bool = False  # after "in", "near", "at the", ...
+    moved_to: bool = False  # after "in", "at", "to" (not "lost to", "according to"): a place
     titled: bool = False  # introduced by a royal title ("King Felipe VI"): a one-word name is fine
     partner: _Resolved | None = None  # the name listed just before ("Sagaing and Naypyidaw")
     plural_place: bool = False  # followed by a plural place noun ("... Chenab rivers")
     defines: str = ""  # the acronym in brackets after the name ("Party for Freedom (PVV)")
     alias_of: _Resolved | None = None  # "Whenua Hou, also known as Codfish Island"
+    cut: bool = False  # a capitalised word follows: the model may have cut the name
 
 
 @dataclass
@@ -497,6 +499,8 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
         cued=cued,
         locative=_after_locative(mention.prev),
         plural_place=bool(following) and following[0] in PLACE_NEXT_PLURAL,
+        cut=bool(following) and following[0][:1].isupper(),
+        moved_to=etype == "PERSON" and " " not in surface and _place_preposition(mention.prev),
     )
 
 
@@ -564,6 +568,14 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
         return "LOCATION"
     if etype == "PERSON" and len(words) > 1 and any(_is_acronym_word(w) for w in words):
         return "ORG"  # "HBO Max": people's names have no acronyms
+    if (
+        etype == "PERSON"
+        and len(words) > 1
+        and words[-1] in _COUNTRY_WORDS
+        and words[0] not in _COMPASS
+        and not looks_like_person(surface)
+    ):
+        return "ORG"  # "Virgin Australia", "Cricket Australia": no person ends in a country
     person_like = etype == "PERSON" and len(words) > 1 and looks_like_person(surface)
     cue = _cue_before(prev) or (None if person_like else _cue_after(after))
     if etype == "ORG" and [w.casefold() for w in _tokens(after)[:2]] in _INDEX_AFTER:
@@ -594,6 +606,24 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
     if len(words) > 1 and etype != "PERSON" and looks_like_person(surface):
         return "PERSON"
     return None
+
+
+# Countries that end an organisation's name ("Virgin Australia", "Athletics Kenya"); not
+# names that are also surnames or given names (Jordan, Chad, Georgia, Israel).
+_COUNTRY_WORDS = frozenset(
+    {"Australia", "Kenya", "Ethiopia", "Nigeria", "Ghana", "India", "Pakistan", "Canada",
+     "Germany", "France", "Italy", "Spain", "Japan", "China", "Brazil", "Mexico", "Argentina",
+     "Uganda", "Tanzania", "Zambia", "Zimbabwe", "Ireland", "Scotland", "Wales", "England",
+     "Singapore", "Malaysia", "Indonesia", "Philippines", "Thailand", "Vietnam", "Egypt",
+     "Morocco", "Turkey", "Russia", "Ukraine", "Poland", "Sweden", "Norway", "Denmark",
+     "Finland", "Netherlands", "Belgium", "Switzerland", "Austria", "Portugal", "Greece",
+     "Africa", "Asia", "Europe", "America", "Korea", "Taiwan", "Bangladesh", "Colombia",
+     "Peru", "Chile", "Rwanda", "Senegal", "Cameroon", "Iran", "Iraq", "Qatar", "UK", "US"}
+)  # fmt: skip
+_COMPASS = frozenset(
+    {"North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central",
+     "New", "Greater"}
+)  # fmt: skip
 
 
 def last_word_in(words: list[str], heads: frozenset[str]) -> bool:
@@ -768,6 +798,23 @@ def _after_locative(prev: str) -> bool:
     if len(words) >= 2 and words[-1] == "in" and words[-2] in _NOT_PLACE_IN:
         return False  # "a stake in Hensoldt", "shares in Leonardo"
     return bool(words) and words[-1] in _LOCATIVE
+
+
+_PLACE_PREPOSITIONS = frozenset({"in", "near", "at", "to", "into", "outside"})
+# ... not after these ("lost to Sinner", "according to Ruto", "spoke to Reuters")
+_NOT_PLACE_TO = frozenset(
+    {"lost", "lose", "loses", "losing", "according", "thanks", "due", "next", "close",
+     "similar", "compared", "said", "spoke", "spoken", "talked", "talking", "wrote", "written",
+     "passed", "handed", "married", "belongs", "belonged", "went", "fell", "falls", "appeal",
+     "appealed", "letter", "message", "tribute", "sent", "gave", "given", "answer", "reply"}
+)  # fmt: skip
+
+
+def _place_preposition(prev: str) -> bool:
+    words = [w.casefold() for w in _tokens(prev)]
+    if not words or words[-1] not in _PLACE_PREPOSITIONS:
+        return False
+    return not (words[-1] == "to" and len(words) >= 2 and words[-2] in _NOT_PLACE_TO)
 
 
 def _place_hint(surface: str, etype: str, prev: str) -> str:
@@ -1378,6 +1425,8 @@ def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity
     _vote_types(items)
     for r in items:  # "Kylian Mbappe and Jude Bellingham": listed with a person, a person
         _listed_with_person(r)
+        _listed_with_org(r)
+    _drop_nationality_prefix(items, gazetteer)
     link_in_document(items)
     for r in items:  # "Whenua Hou, also known as Codfish Island": one place, its first name
         if r.alias_of is not None and not r.fixed and not r.alias_of.fixed:
@@ -1385,6 +1434,8 @@ def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity
     for r in items:  # a place name that did not turn out to be part of a person's name
         if _retype_as_place(r):
             r.type = "LOCATION"
+        elif r.moved_to and r.type == "PERSON" and r.name == r.surface and not r.titled:
+            r.type = "LOCATION"  # "flew evacuees to Bethel": a one-word "person" nobody named
     for r in items:  # "the Ravi, Sutlej and Chenab rivers": every member is a place
         if r.plural_place and (r.fixed is False or r.type == "LOCATION"):
             p: _Resolved | None = r
@@ -1437,6 +1488,44 @@ def _listed_with_person(r: _Resolved) -> None:
             and not is_known_place(a.name)
         ):
             a.type = "PERSON"
+
+
+def _listed_with_org(r: _Resolved) -> None:
+    """ "investors such as Nvidia, Andreessen Horowitz and ...", "Jetstar and Virgin
+    Australia": a PERSON the model found, listed next to an organisation, is one too unless it
+    opens with a common given name or a title typed it. A one-word PERSON listed next to a
+    person's full name ("Dailon Livramento, Willy Semedo and Stopira") is kept as a person."""
+    p = r.partner
+    if p is None:
+        return
+    for a, b in ((r, p), (p, r)):
+        if a.type != "PERSON" or a.fixed or a.cued or a.name != a.surface:
+            continue
+        if b.type == "ORG" and not (" " in a.name and looks_like_person(a.name)):
+            a.type = "ORG"
+        elif (
+            b.type == "PERSON"
+            and " " in b.name
+            and " " not in a.name
+            and a.name[1:2].islower()
+            and not a.cut  # "Sitharaman and Andhra Pradesh Chief Minister"
+        ):
+            a.titled = True
+
+
+def _drop_nationality_prefix(items: list[_Resolved], gazetteer: Gazetteer) -> None:
+    """ "Pakistani Supreme Court" in an article that names the "Supreme Court": the same
+    organisation, the nationality word the model took in aside."""
+    orgs = {r.name for r in items if r.type == "ORG" and " " in r.name}
+    if len(orgs) < 2:
+        return
+    for r in items:
+        first, _, rest = r.name.partition(" ")
+        if r.type != "ORG" or r.fixed or rest not in orgs:
+            continue
+        entry = gazetteer.lookup(first)
+        if looks_like_demonym(first) or (entry is not None and entry.type == "NORP"):
+            r.name = rest
 
 
 def _listed_with_place(r: _Resolved) -> bool:

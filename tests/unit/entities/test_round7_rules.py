@@ -150,3 +150,49 @@ def test_nationality_tag_with_an_organisation_apposition_and_person_cues() -> No
     assert names(found) == {("Quellacom", "ORG")}
     found = link([mention("Kalonzo Quell", "ORG", 0, prev=". Opposition figure")], Gazetteer())
     assert names(found) == {("Kalonzo Quell", "PERSON")}
+
+
+def test_names_listed_with_an_organisation_or_with_people() -> None:
+    nvidia = mention("Zarnvidia", "ORG", 0, prev="investors such as", after=", Quell Horowitz and")
+    fund = mention("Quell Horowitz", "PERSON", 11, prev="such as Zarnvidia,", after="and")
+    assert names(link([nvidia, fund], Gazetteer())) == {
+        ("Zarnvidia", "ORG"),
+        ("Quell Horowitz", "ORG"),
+    }
+    # a person's full name with a common given name stays a person
+    boss = mention("Tim Quell", "PERSON", 11, prev="such as Zarnvidia,", after="and")
+    assert ("Tim Quell", "PERSON") in names(link([nvidia, boss], Gazetteer()))
+    # a one-word person listed with full names is kept; one the model cut is not
+    first = mention("Willy Zarnedo", "PERSON", 0, after="and Quellira scored")
+    mono = mention("Quellira", "PERSON", 18, prev="Willy Zarnedo and", after="scored in front")
+    assert ("Quellira", "PERSON") in names(link([first, mono], Gazetteer()))
+    cut = mention("Quellira", "PERSON", 18, prev="Willy Zarnedo and", after="Pradesh Chief")
+    assert names(link([first, cut], Gazetteer())) == {("Willy Zarnedo", "PERSON")}
+
+
+def test_a_country_ends_an_organisation_not_a_person() -> None:
+    found = link(
+        [mention("Quellin Australia", "PERSON", 0, after="cancelled flights")], Gazetteer()
+    )
+    assert names(found) == {("Quellin Australia", "ORG")}
+    found = link([mention("Jessica Kenya", "PERSON", 0, after="won")], Gazetteer())
+    assert names(found) == {("Jessica Kenya", "PERSON")}  # a given name: a person
+
+
+def test_nationality_word_before_an_organisation_named_alone_elsewhere() -> None:
+    gaz = Gazetteer([GazetteerEntry("Pakistani", "NORP", ())])
+    court = mention("Pakistani Supreme Court", "ORG", 0)
+    bare = mention("Supreme Court", "ORG", 60, prev="of Pakistan's")
+    other = mention("Federal Constitutional Court", "ORG", 120)
+    assert names(link([court, bare, other], gaz)) == {
+        ("Supreme Court", "ORG"),
+        ("Federal Constitutional Court", "ORG"),
+    }
+
+
+def test_a_one_word_person_nobody_named_after_to_or_at_is_a_place() -> None:
+    found = link([mention("Quelltown", "PERSON", 0, prev="military aircraft to")], Gazetteer())
+    assert names(found) == {("Quelltown", "LOCATION")}
+    # "lost to X", "according to X": no place, and a lone one-word person is dropped
+    assert link([mention("Quellner", "PERSON", 0, prev="she lost to")], Gazetteer()) == []
+    assert link([mention("Quellner", "PERSON", 0, prev="according to")], Gazetteer()) == []
