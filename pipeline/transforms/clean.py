@@ -192,7 +192,14 @@ def normalise_text(value: str) -> str:
     if not value.isascii():  # NFKC and invisible characters only concern non-ASCII text
         value = unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [" ".join(line.split()) for line in value.split("\n")]  # spaces collapsed, stripped
+    # spaces collapsed, stripped; a printable line (no whitespace but " ") without double or
+    # outer spaces is already so, and most lines are: no split and join of every word
+    lines = [
+        line
+        if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " "
+        else " ".join(line.split())
+        for line in value.split("\n")
+    ]
     lines = [line for line in lines if line and not _BOILERPLATE_LINE.match(line)]
     text = "\n".join(lines)
     # the pattern is anchored at the end: searching only the tail keeps it linear, and a tail

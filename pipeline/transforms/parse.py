@@ -8,7 +8,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from newsflow.errors import RecordError
-from newsflow.schema import ArticleDocument, RawArticle
+from newsflow.schema import RawArticle
 from newsflow.settings import Settings
 from pipeline.transforms.deadletters import ORIGIN_KEY, RAW_KEY, GuardedParDo, StageOutput
 
@@ -43,25 +43,38 @@ def to_envelope(record: Any) -> dict[str, Any]:
 
 
 def document_from_raw(article: RawArticle) -> dict[str, Any]:
-    """The ArticleDocument shape, with the HTML still in title/summary/body (CleanArticles cleans)."""
-    doc = ArticleDocument(
-        id=article.id,
-        url=article.url,
-        title=article.title or "",
-        summary=article.summary_html or "",
-        body=article.content_html or "",
-        authors=article.authors,
-        categories=article.categories,
-        source=article.source,
-        published_at=article.published_at,
-        published_at_estimated=article.published_at_estimated,
-        fetched_at=article.fetched_at,
-        revision=article.revision,
-        content_hash=article.content_hash,
-    ).to_es()
-    doc[LANGUAGE_HINT_KEY] = article.language_hint
-    doc[FULL_TEXT_KEY] = article.full_text
-    return doc
+    """The ArticleDocument shape, with the HTML still in title/summary/body (CleanArticles cleans).
+
+    Built from the validated raw record's JSON form directly (a second model would validate the
+    same values again); a test checks that it round-trips through ArticleDocument unchanged.
+    """
+    raw = article.model_dump(mode="json")
+    return {
+        "id": raw["id"],
+        "url": raw["url"],
+        "title": raw["title"] or "",
+        "summary": raw["summary_html"] or "",
+        "body": raw["content_html"] or "",
+        "authors": raw["authors"],
+        "categories": raw["categories"],
+        "source": raw["source"],
+        "published_at": raw["published_at"],
+        "published_at_estimated": raw["published_at_estimated"],
+        "fetched_at": raw["fetched_at"],
+        "indexed_at": None,
+        "language": None,
+        "entities": [],
+        "persons": [],
+        "organizations": [],
+        "locations": [],
+        "entity_aliases": [],
+        "story_id": None,
+        "alert_rules": [],
+        "revision": raw["revision"],
+        "content_hash": raw["content_hash"],
+        LANGUAGE_HINT_KEY: raw["language_hint"],
+        FULL_TEXT_KEY: raw["full_text"],
+    }
 
 
 class _ParseArticleFn(beam.DoFn):

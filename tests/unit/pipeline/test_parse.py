@@ -92,3 +92,23 @@ def test_file_lines_carry_the_file_as_origin():
     line = raw_article(4).to_json().decode()
     envelope = to_envelope(("/data/backfill.jsonl", line))
     assert envelope == {RAW_KEY: line, ORIGIN_KEY: {"topic": "file:/data/backfill.jsonl"}}
+
+
+def test_document_from_raw_is_an_article_document_as_is():
+    """Built without the model: it must validate and round-trip through ArticleDocument unchanged."""
+    from newsflow.schema import ArticleDocument
+    from pipeline.transforms.parse import FULL_TEXT_KEY, LANGUAGE_HINT_KEY, document_from_raw
+
+    for article in (
+        raw_article(),
+        raw_article(title=None, summary_html=None, authors=["A. Writer"], language_hint="fr"),
+    ):
+        doc = document_from_raw(article)
+        public = {k: v for k, v in doc.items() if not k.startswith("_")}
+        assert ArticleDocument.model_validate(public).to_es() == public
+        assert set(public) == set(ArticleDocument.model_fields)
+        assert public["summary"] == (article.summary_html or "")
+        assert doc[LANGUAGE_HINT_KEY] == article.language_hint
+        assert doc[FULL_TEXT_KEY] == article.full_text
+    first, second = document_from_raw(raw_article()), document_from_raw(raw_article())
+    assert first["entities"] is not second["entities"]  # no list shared between documents
