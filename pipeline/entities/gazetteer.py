@@ -64,6 +64,8 @@ class Gazetteer:
     source: str = "<memory>"
     _exact: dict[str, GazetteerEntry] = field(default_factory=dict, repr=False)
     _folded: dict[str, GazetteerEntry] = field(default_factory=dict, repr=False)
+    # surface -> entry (or None): articles look the same surfaces up many times
+    _looked_up: dict[str, GazetteerEntry | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for entry in self.entries:
@@ -83,8 +85,16 @@ class Gazetteer:
 
     def lookup(self, surface: str) -> GazetteerEntry | None:
         """The entry a surface form refers to, or None."""
+        try:
+            return self._looked_up[surface]
+        except KeyError:
+            pass
         key = normalise(surface)
-        return self._exact.get(key) or self._folded.get(key.casefold())
+        entry = self._exact.get(key) or self._folded.get(key.casefold())
+        if len(self._looked_up) >= 100_000:  # bounded: a long-running worker sees many names
+            self._looked_up.clear()
+        self._looked_up[surface] = entry
+        return entry
 
     def is_ignored(self, surface: str) -> bool:
         return normalise(surface).casefold() in self.ignore

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -669,7 +670,13 @@ def _is_acronym_word(word: str) -> bool:
 
 
 def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.replace("\u2019", "'"))
+    return list(_cached_tokens(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_tokens(text: str) -> tuple[str, ...]:
+    """The same context strings are tokenised by many rules: once each."""
+    return tuple(_TOKEN.findall(text.replace("\u2019", "'")))
 
 
 def _cue_before(prev: str) -> str | None:
@@ -1378,6 +1385,7 @@ def link_in_document(items: list[_Resolved]) -> None:
     targets = {(r.name, r.type): r for r in items if len(r.name.split(" ")) > 1}
     candidates = list(targets.values())
     defined = {r.defines: r for r in items if r.defines}
+    index = _TargetIndex(candidates)
     for r in items:
         full = defined.get(r.name) if r.name == r.surface else None
         if full is not None and full is not r and (not r.fixed or r.type == full.type):
@@ -1389,10 +1397,44 @@ def link_in_document(items: list[_Resolved]) -> None:
             continue
         if r.defines:  # "Party for Freedom (PVV)": a formal full name, not a short form
             continue
-        target = _link_target(r, candidates)
+        target = _link_target(r, index.pool(r))
         if target is not None:
             r.name, r.type, r.wikidata = target.name, target.type, target.wikidata
             r.fixed, r.aliases = target.fixed, target.aliases
+            index.renamed(r)
+
+
+class _TargetIndex:
+    """The full names a mention may link to, by word: only those that share its first word
+    (or its accent-folded or article-less form, or whose initials it is) are checked, not every
+    full name in the article for every mention. A superset: _link_target decides."""
+
+    def __init__(self, candidates: list[_Resolved]) -> None:
+        self.order = {id(t): i for i, t in enumerate(candidates)}
+        self.by_key: dict[str, list[_Resolved]] = defaultdict(list)
+        for t in candidates:
+            self._add(t)
+
+    def _add(self, t: _Resolved) -> None:
+        words = t.name.split(" ")
+        keys = set(words) | {fold(words[-1]), _bare_surname(words[-1]), "^" + _initials(t.name)}
+        for key in keys:
+            self.by_key[key].append(t)
+
+    def renamed(self, t: _Resolved) -> None:
+        if id(t) in self.order and " " in t.name:
+            self._add(t)
+
+    def pool(self, r: _Resolved) -> list[_Resolved]:
+        first = r.name.split(" ", 1)[0]
+        found = {id(t): t for t in self.by_key.get(first, ())}
+        if " " not in r.name:
+            found.update((id(t), t) for t in self.by_key.get(fold(first), ()))
+        if r.name.isupper():
+            found.update((id(t), t) for t in self.by_key.get("^" + r.name, ()))
+        if len(found) < 2:
+            return list(found.values())
+        return sorted(found.values(), key=lambda t: self.order[id(t)])
 
 
 def _link_known_company(r: _Resolved, candidates: list[_Resolved]) -> None:

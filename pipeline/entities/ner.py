@@ -169,6 +169,21 @@ def _around(doc, text: str, start: int, end: int) -> tuple[str, str]:
     return before, after.split("\n", 1)[0].strip()
 
 
+class _Spans(list):
+    """The model's (start, end, label) spans with the token indexes they cover, computed once
+    for all the finders."""
+
+    taken: set[int]
+
+
+def _taken(spans: list[tuple[int, int, str]]) -> set[int]:
+    """Token indexes inside any span (read only: shared by the finders)."""
+    cached = getattr(spans, "taken", None)
+    if cached is not None:
+        return cached
+    return {i for start, end, _ in spans for i in range(start, end)}
+
+
 def _complete_names(
     doc, text: str, spans: list[tuple[int, int, str]], gazetteer: Gazetteer
 ) -> list:
@@ -176,7 +191,7 @@ def _complete_names(
     "To Lam") takes the capitalised word next to it when that word belongs to no other entity
     and is not part of a run of capitalised words (a title-case headline). Not on the first
     line (the headline), not for gazetteer names ("Putin Warns")."""
-    taken = {i for start, end, _ in spans for i in range(start, end)}
+    taken = _taken(spans)
     headline_end = text.find("\n")
     out = []
     for start, end, label in spans:
@@ -347,7 +362,7 @@ _ROYAL_TITLE = re.compile(r"\b(?:" + "|".join(sorted(ROYAL_TITLES)) + r")\b")
 def _titled_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """ "King Felipe VI", "Empress Marie-Louise": a royal or papal title followed by a name the
     model missed (no entity on it) is a person; the title itself is trimmed later."""
-    taken = {i for start, end, _ in spans for i in range(start, end)}
+    taken = _taken(spans)
     found = []
     for match in _ROYAL_TITLE.finditer(text):  # a regex, not a Python loop over tokens
         title = doc.char_span(match.start(), match.end())
@@ -386,7 +401,7 @@ def _names_after_titles(
     """ "Airbus Chief Executive Guillaume Faury apologised", "army chief Field Marshal Asim
     Munir" where the model saw no person: two or three capitalised words right after a
     person's title are a person (not words that name an organisation or a place)."""
-    taken = {i for start, end, _ in spans for i in range(start, end)}
+    taken = _taken(spans)
     found = []
     for match in _TITLED_PERSON.finditer(text):
         span = doc.char_span(match.start(1), match.end(1))
@@ -407,7 +422,7 @@ def _names_after_titles(
 def _places_before_titles(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """ "Ontario Premier Doug Ford" where the model saw only the person: a known place name just
     before the person's title is a place of its own."""
-    taken = {i for start, end, _ in spans for i in range(start, end)}
+    taken = _taken(spans)
     found = []
     for start, _end, label in spans:
         if label != "PERSON" or start < 2 or doc[start - 1].lower_ not in _TITLE_WORDS:
@@ -433,7 +448,7 @@ _APPOSITION = re.compile(r"\b[A-Z][\w'&-]+(?: [A-Z][\w'&-]+){0,2}(?=, (?:the|a|a
 def _appositions(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """ "Unifor, the largest private-sector union": a capitalised name the model missed, followed
     by an apposition. The linker types it by the apposition's head noun, or drops it."""
-    taken = {i for start, end, _ in spans for i in range(start, end)}
+    taken = _taken(spans)
     found = []
     for match in _APPOSITION.finditer(text):
         span = doc.char_span(match.start(), match.end())
@@ -472,7 +487,7 @@ def _cued_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple
     """ "public broadcaster Kan", "Austrian broadcaster ORF", "the Demokraatit party": a
     capitalised name the model missed right after a lower-case word that says it is an
     organisation, or before "party"."""
-    taken = {i for start, end, _ in spans for i in range(start, end)}
+    taken = _taken(spans)
     found = []
     for match in (*_CUED_NAME.finditer(text), *_PARTY_NAME.finditer(text)):
         span = doc.char_span(match.start(1), match.end(1))
@@ -512,7 +527,7 @@ _NAMED_PLACE = re.compile(
 def _named_places(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """ "the Lonza river", "the Tarim basin": a capitalised name the model missed between "the"
     and a lower-case kind of natural place is a place."""
-    taken = {i for start, end, _ in spans for i in range(start, end)}
+    taken = _taken(spans)
     found = []
     for match in _NAMED_PLACE.finditer(text):
         span = doc.char_span(match.start(1), match.end(1))
@@ -526,7 +541,7 @@ def _same_surname(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
     """ "Spinner Kuldeep Yadav" the model missed in an article that names Suryakumar Yadav: a
     capitalised word before the surname of a person the model found is another person of
     that name (not a title, a weekday or a sentence opener like "When")."""
-    taken = {i for start, end, _ in spans for i in range(start, end)}
+    taken = _taken(spans)
     surnames = {
         doc[end - 1].text
         for start, end, label in spans
@@ -556,7 +571,7 @@ def _same_surname(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
 def _names_after_nationality(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """ "Republican Curtis Sliwa", "Kenyan Dorcas Ewoi" where the model saw only the NORP: a
     common given name and one or two capitalised words right after it are a person."""
-    taken = {i for start, end, _ in spans for i in range(start, end)}
+    taken = _taken(spans)
     found = []
     for _start, end, label in spans:
         if label != "NORP" or end + 1 >= len(doc) or end in taken:
@@ -594,7 +609,7 @@ _HEADED_NAME = re.compile(
 def _headed_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """ "the Grand Ethiopian Renaissance Dam" the model missed altogether: capitalised words
     after "the" that end in a facility or institution word are a place or an organisation."""
-    taken = {i for start, end, _ in spans for i in range(start, end)}
+    taken = _taken(spans)
     found = []
     for match in _HEADED_NAME.finditer(text):
         span = doc.char_span(match.start(1), match.end(1))
@@ -660,7 +675,7 @@ def _orgs_named_for_a_country(
             found.append((org_start, end, "ORG"))
             continue
         if taken is None:
-            taken = {i for start, end, _ in spans for i in range(start, end)}
+            taken = _taken(spans)
         first = start
         while (
             first > 0
@@ -695,7 +710,7 @@ _ORG_HEADS_BEFORE_TITLE = frozenset(
 def _orgs_before_titles(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """ "ECOWAS Commission President Omar Alieu Touray" where the model saw only the person: the
     capitalised name ending in an organisation word just before the title is an organisation."""
-    taken = {i for start, end, _ in spans for i in range(start, end)}
+    taken = _taken(spans)
     found = []
     for start, _end, label in spans:
         if label != "PERSON" or start < 2 or doc[start - 1].lower_ not in _TITLE_WORDS:
@@ -790,21 +805,22 @@ class MentionFinder:
     def mentions(self, doc, text: str | None = None) -> list[Mention]:
         """`text`: the text `doc` was made from (doc.text rebuilds it from the tokens)."""
         text = doc.text if text is None else text
-        spans = [(e.start, e.end, e.label_) for e in doc.ents]
+        ents = _Spans((e.start, e.end, e.label_) for e in doc.ents)
+        ents.taken = {i for start, end, _ in ents for i in range(start, end)}
         spans = (
-            _extend_spans(doc, _complete_names(doc, text, spans, self.gazetteer))
-            + _titled_names(doc, text, spans)
-            + _places_before_titles(doc, spans)
-            + _names_after_titles(doc, text, spans)
-            + _appositions(doc, text, spans)
-            + _cued_names(doc, text, spans)
-            + _orgs_before_titles(doc, spans)
-            + _named_places(doc, text, spans)
-            + _same_surname(doc, text, spans)
-            + _names_after_nationality(doc, spans)
-            + _headed_names(doc, text, spans)
-            + _listed_between_orgs(doc, text, spans)
-            + _orgs_named_for_a_country(doc, text, spans)
+            _extend_spans(doc, _complete_names(doc, text, ents, self.gazetteer))
+            + _titled_names(doc, text, ents)
+            + _places_before_titles(doc, ents)
+            + _names_after_titles(doc, text, ents)
+            + _appositions(doc, text, ents)
+            + _cued_names(doc, text, ents)
+            + _orgs_before_titles(doc, ents)
+            + _named_places(doc, text, ents)
+            + _same_surname(doc, text, ents)
+            + _names_after_nationality(doc, ents)
+            + _headed_names(doc, text, ents)
+            + _listed_between_orgs(doc, text, ents)
+            + _orgs_named_for_a_country(doc, text, ents)
         )
         ner = []
         for start, end, label in spans:
