@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.windowed_value import WindowedValue
 
 from newsflow.errors import RecordError
 from newsflow.schema import DeadLetter
@@ -52,54 +53,79 @@ def dead_letter_for(element: Any, stage: str, exc: BaseException) -> DeadLetter:
     )
 
 
-# RecordError's repr is "stage: reason (field 'name')": Beam hands the repr, not the exception.
-_RECORD_ERROR = re.compile(
-    r"^(?P<stage>[^:]+): (?P<reason>.*?)(?: \(field '(?P<field>[^']*)'\))?$", re.DOTALL
-)
+class _BatchedGuardFn(beam.DoFn):
+    """Runs a stage's DoFn over batches of a bundle's elements, one element at a time, catching
+    each element's exception as a dead letter.
 
+    Why batches: a stage run over 500 documents in a row keeps its code and tables (CLD2's,
+    lxml's, the rule automaton) in the CPU caches; interleaved with every other stage, the same
+    calls cost 2-3x more. Elements keep their order and their timestamps; everything is emitted
+    before the bundle ends, so the reader's offset commit still follows the sinks.
+    """
 
-def _as_exception(stage: str, exc_type: Any, exc_value: Any) -> BaseException:
-    """The exception Beam's exception handling describes (it passes repr(exc), not exc)."""
-    if isinstance(exc_value, BaseException):
-        return exc_value
-    text = str(exc_value)
-    if exc_type is RecordError or getattr(exc_type, "__name__", "") == "RecordError":
-        match = _RECORD_ERROR.match(text)
-        if match:
-            return RecordError(match["stage"], match["reason"], match["field"])
-    name = getattr(exc_type, "__name__", "Error")
-    if text.startswith(f"{name}(") and text.endswith(")"):
-        text = text[len(name) + 1 : -1].strip("'\"")
-    return RecordError(stage, f"{name}: {text}")
-
-
-class _ToDeadLetterFn(beam.DoFn):
-    def __init__(self, stage: str):
+    def __init__(self, fn: beam.DoFn, stage: str, batch_size: int):
+        self.fn = fn
         self.stage = stage
+        self.batch_size = batch_size
         self.counter = Metrics.counter("newsflow", f"dlq_{stage}")
 
-    def process(self, failure):
-        # Beam hands us (element, (exc_type, repr(exc_value), traceback lines))
-        element, (exc_type, exc_value, _tb) = failure
-        self.counter.inc()
-        DEAD_LETTERS.labels(stage=self.stage).inc()
-        yield dead_letter_for(element, self.stage, _as_exception(self.stage, exc_type, exc_value))
+    def setup(self) -> None:
+        self.fn.setup()
+
+    def teardown(self) -> None:
+        self.fn.teardown()
+
+    def start_bundle(self) -> None:
+        self._batch: list[tuple[Any, Any]] = []
+
+    def process(self, element: Any, timestamp=beam.DoFn.TimestampParam):
+        self._batch.append((element, timestamp))
+        if len(self._batch) >= self.batch_size:
+            for output, _timestamp in self._run():
+                yield output
+
+    def finish_bundle(self):
+        for output, timestamp in self._run():
+            if isinstance(output, beam.pvalue.TaggedOutput):
+                yield beam.pvalue.TaggedOutput(
+                    output.tag, WindowedValue(output.value, timestamp, [GlobalWindow()])
+                )
+            else:
+                yield WindowedValue(output, timestamp, [GlobalWindow()])
+
+    def _run(self) -> list[tuple[Any, Any]]:
+        batch, self._batch = self._batch, []
+        outputs: list[tuple[Any, Any]] = []
+        process = self.fn.process
+        for element, timestamp in batch:
+            try:
+                outputs.extend((output, timestamp) for output in process(element) or ())
+            except Exception as exc:  # any failure of one element: that element's dead letter
+                self.counter.inc()
+                DEAD_LETTERS.labels(stage=self.stage).inc()
+                dead = dead_letter_for(element, self.stage, exc)
+                outputs.append((beam.pvalue.TaggedOutput(FAILED, dead), timestamp))
+        return outputs
+
+
+FAILED = "failed"
+BATCH_SIZE = 500
 
 
 class GuardedParDo(beam.PTransform):
     """ParDo whose exceptions never crash the job: failed elements come out as DeadLetters.
 
-    `label >> GuardedParDo(fn, stage="clean")` -> StageOutput(ok, failed)
+    `label >> GuardedParDo(fn, stage="clean")` -> StageOutput(ok, failed). The stage runs over
+    batches of up to `batch_size` elements of a bundle (see _BatchedGuardFn).
     """
 
-    def __init__(self, fn: beam.DoFn, stage: str):
+    def __init__(self, fn: beam.DoFn, stage: str, batch_size: int = BATCH_SIZE):
         super().__init__()
         self.fn = fn
         self.stage = stage
+        self.batch_size = batch_size
 
     def expand(self, pcoll):
-        ok, bad = pcoll | "Process" >> beam.ParDo(self.fn).with_exception_handling(
-            exc_class=Exception, use_subprocess=False, threshold=1.0
-        )
-        failed = bad | "ToDeadLetter" >> beam.ParDo(_ToDeadLetterFn(self.stage))
-        return StageOutput(ok, failed)
+        guarded = _BatchedGuardFn(self.fn, self.stage, self.batch_size)
+        out = pcoll | "Process" >> beam.ParDo(guarded).with_outputs(FAILED, main="ok")
+        return StageOutput(out.ok, out[FAILED])
