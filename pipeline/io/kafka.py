@@ -423,6 +423,14 @@ class ReadFromKafkaPartitions(beam.PTransform):
 # --- the writer ---------------------------------------------------------------------------
 
 
+def key_partition(key: bytes, partitions: list[int]) -> int:
+    """The partition Kafka's default partitioner picks for a key (murmur2, as the Java client):
+    computed here, `send` skips listing the topic's available partitions for every record."""
+    from kafka.partitioner.default import murmur2
+
+    return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
+
+
 class _WriteToKafkaFn(beam.DoFn):
     """Sends every element; finish_bundle waits for every ack, so the bundle (and the offset
     commit that follows it) only succeeds once Kafka has the records."""
@@ -440,10 +448,18 @@ class _WriteToKafkaFn(beam.DoFn):
 
     def start_bundle(self) -> None:
         self._futures: list[Any] = []
+        self._partitions: list[int] | None = None  # the topic's, read once per bundle
 
     def process(self, element: Any) -> None:
         key, value = self.serialize(element)
-        self._futures.append(self._producer.send(self.topic, key=key, value=value))
+        partition = None
+        if key is not None:  # the default partitioner's choice, without its per-record work
+            if self._partitions is None:
+                self._partitions = sorted(self._producer.partitions_for(self.topic))
+            partition = key_partition(key, self._partitions)
+        self._futures.append(
+            self._producer.send(self.topic, key=key, value=value, partition=partition)
+        )
 
     def finish_bundle(self) -> None:
         if not self._futures:
