@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -115,6 +116,25 @@ def _replay_settings(
     return settings.with_overrides(indices={"articles": index}), index
 
 
+# Generation-0 collections per this many allocations (Python's default: 700).
+GC_THRESHOLD = 50_000
+
+
+def tune_garbage_collector() -> None:
+    """Fewer cyclic-GC passes for a long-running, allocation-heavy process.
+
+    Documents are dicts, lists and strings freed by reference counting; the cyclic collector
+    only finds garbage cycles, yet at the default threshold it runs every 700 allocations and
+    rescans everything that survived: a third of the clean and alert stages' CPU in a profile.
+    `gc.freeze()` parks the objects of start-up (modules, Beam's graph) where no collection
+    looks again; cycles are still collected, less often. On a distributed runner the workers
+    are other processes and keep Python's defaults.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+
+
 def run_pipeline(
     settings: Settings, until_idle: float | None, from_files: str | None, beam_args: list[str]
 ) -> int:
@@ -138,6 +158,7 @@ def run_pipeline(
     started = time.monotonic()
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, settings, flags, from_files)
+    tune_garbage_collector()
     try:
         result = pipeline.run()
         result.wait_until_finish()
