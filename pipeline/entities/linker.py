@@ -27,6 +27,7 @@ LABEL_TYPES = {
     "WORK_OF_ART": "WORK_OF_ART",
 }
 FACETS = {"PERSON": "persons", "ORG": "organizations", "LOCATION": "locations"}
+_NAME_LABELS = frozenset(LABEL_TYPES) | {APPOSITION, CUED_ORG}
 
 _PRONOUN_WORDS = (
     "i me my mine we us our ours you your yours he him his she her hers it its they them their "
@@ -859,6 +860,8 @@ def _coordinated(mention: Mention, before: Mention | None) -> bool:
 
 def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[_Resolved]:
     """Steps 1, 3 and 4: gazetteer lookup (fixes type), compound split, junk dropped."""
+    # dates, numbers, money (two thirds of the model's spans) are no names: not looked at
+    mentions = [m for m in mentions if m.entry is not None or m.label in _NAME_LABELS]
     known = _known_words(mentions)
     out: list[_Resolved] = []
     before: Mention | None = None

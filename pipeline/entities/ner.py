@@ -356,7 +356,14 @@ def _extends_left(doc, start: int, taken: set[int]) -> bool:
     return not opener.is_punct and not opener.is_space and not _is_cap_word(opener)
 
 
-_ROYAL_TITLE = re.compile(r"\b(?:" + "|".join(sorted(ROYAL_TITLES)) + r")\b")
+# Patterns open with a literal or a letter, not "\b" or a look-behind, so that the regex engine
+# can skip ahead to candidate positions; the word boundary before is checked by _word_start.
+_ROYAL_TITLE = re.compile(r"(?:" + "|".join(sorted(ROYAL_TITLES)) + r")\b")
+
+
+def _word_start(text: str, i: int) -> bool:
+    """Position i opens a word (what a leading \b would have checked)."""
+    return i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
 
 
 def _titled_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -365,6 +372,8 @@ def _titled_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
     taken = _taken(spans)
     found = []
     for match in _ROYAL_TITLE.finditer(text):  # a regex, not a Python loop over tokens
+        if not _word_start(text, match.start()):
+            continue
         title = doc.char_span(match.start(), match.end())
         if title is None or len(title) != 1 or title.end >= len(doc):
             continue
@@ -390,7 +399,7 @@ _PERSON_TITLES = (
 )  # fmt: skip
 _NAME_WORD = r"[A-Z][\w'-]*[a-z][\w'-]*"
 _TITLED_PERSON = re.compile(
-    r"\b(?:" + "|".join(_PERSON_TITLES) + r") (" + _NAME_WORD + r"(?: " + _NAME_WORD
+    r"[ \n\"\u201c(](?:" + "|".join(_PERSON_TITLES) + r") (" + _NAME_WORD + r"(?: " + _NAME_WORD
     + r"){1,2})\b(?! [A-Z])"
 )  # fmt: skip
 
@@ -403,8 +412,8 @@ def _names_after_titles(
     person's title are a person (not words that name an organisation or a place)."""
     taken = _taken(spans)
     found = []
-    for match in _TITLED_PERSON.finditer(text):
-        span = doc.char_span(match.start(1), match.end(1))
+    for match in _TITLED_PERSON.finditer(" " + text):  # the title opens a word: a space before
+        span = doc.char_span(match.start(1) - 1, match.end(1) - 1)
         if span is None or any(t.i in taken for t in span):
             continue
         if any(
@@ -442,7 +451,34 @@ _DISCOURSE_WORDS = frozenset(
      "Nonetheless", "Furthermore", "Locally", "Abroad", "Inside", "Outside", "Nationally"}
 )  # fmt: skip
 APPOSITION = "APPOSITION"  # label of a capitalised name the model missed, before ", the ..."
-_APPOSITION = re.compile(r"\b[A-Z][\w'&-]+(?: [A-Z][\w'&-]+){0,2}(?=, (?:the|a|an) )")
+_APPOSITION = re.compile(r"[A-Z][\w'&-]+(?: [A-Z][\w'&-]+){0,2}$")
+_APPOSITION_OPENERS = (", the ", ", a ", ", an ")
+
+
+def _keyword_ends(text: str, keywords: Sequence[str], word_end: bool = False) -> list[int]:
+    """Where each keyword starts in the text (str.find: far cheaper than a regex that would
+    try every capital letter); word_end: only where no letter follows the keyword."""
+    found = []
+    for keyword in keywords:
+        i = text.find(keyword)
+        while i >= 0:
+            after = i + len(keyword)
+            if not (word_end and after < len(text) and text[after].isalnum()):
+                found.append(i)
+            i = text.find(keyword, i + 1)
+    return sorted(found)
+
+
+def _names_ending_at(text: str, ends: list[int], pattern: re.Pattern) -> list[tuple[int, int]]:
+    """The capitalised run of words (pattern, anchored with $) that ends at each position."""
+    found = []
+    for end in ends:
+        match = pattern.search(text, max(0, end - 90), end)
+        while match is not None and not _word_start(text, match.start()):
+            match = pattern.search(text, match.start() + 1, end)
+        if match is not None:
+            found.append((match.start(), end))
+    return found
 
 
 def _appositions(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -450,8 +486,9 @@ def _appositions(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tupl
     by an apposition. The linker types it by the apposition's head noun, or drops it."""
     taken = _taken(spans)
     found = []
-    for match in _APPOSITION.finditer(text):
-        span = doc.char_span(match.start(), match.end())
+    ends = _keyword_ends(text, _APPOSITION_OPENERS)
+    for start, end in _names_ending_at(text, ends, _APPOSITION):
+        span = doc.char_span(start, end)
         if span is None or any(t.i in taken for t in span):
             continue
         first = span[0]
@@ -473,14 +510,13 @@ _ORG_CUE_WORDS = (
     "company", "firm", "exporter", "miner", "utility", "publisher", "newspaper", "operator",
 )  # fmt: skip
 _CUED_NAME = re.compile(
-    r"\b(?:" + "|".join(_ORG_CUE_WORDS) + r") ([A-Z][\w'&+-]*(?: [A-Z][\w'&+-]*){0,2})"
+    r" (?:" + "|".join(_ORG_CUE_WORDS) + r") ([A-Z][\w'&+-]*(?: [A-Z][\w'&+-]*){0,2})"
 )
 
 
 _ADJECTIVE_ENDINGS = ("ic", "al", "ive", "an", "ist", "ish", "ese")
-_PARTY_NAME = re.compile(
-    r"\b([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}) (?:party|movement|coalition|alliance)\b"
-)
+_PARTY_NAME = re.compile(r"[A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}$")
+_PARTY_WORDS = (" party", " movement", " coalition", " alliance")
 
 
 def _cued_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -489,14 +525,15 @@ def _cued_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple
     organisation, or before "party"."""
     taken = _taken(spans)
     found = []
-    for match in (*_CUED_NAME.finditer(text), *_PARTY_NAME.finditer(text)):
-        span = doc.char_span(match.start(1), match.end(1))
+    cued = [(m.start(1), m.end(1), False) for m in _CUED_NAME.finditer(text)]
+    parties = _names_ending_at(text, _keyword_ends(text, _PARTY_WORDS, True), _PARTY_NAME)
+    for start, end, party in (*cued, *((start, end, True) for start, end in parties)):
+        span = doc.char_span(start, end)
         if span is None or any(t.i in taken for t in span):
             continue
         first = span[0]
         if first.lower_ in _TITLE_WORDS or first.text in _NOT_NAME_PARTS or first.is_stop:
             continue  # "central bank Governor ...", "the company The ..."
-        party = match.re is _PARTY_NAME
         if party and len(span) == 1 and first.lower_.endswith(_ADJECTIVE_ENDINGS):
             continue  # "the Democratic party", "the Conservative party": an adjective
         found.append((span.start, span.end, CUED_ORG))
@@ -518,9 +555,7 @@ _PLACE_NOUNS = (
     "delta",
 )
 _NAMED_PLACE = re.compile(
-    r"(?:(?<=\bthe )|(?<='s ))([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}) (?:"
-    + "|".join(_PLACE_NOUNS)
-    + r")\b"
+    r"(?:the|'s) ([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}) (?:" + "|".join(_PLACE_NOUNS) + r")\b"
 )
 
 
@@ -530,11 +565,16 @@ def _named_places(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
     taken = _taken(spans)
     found = []
     for match in _NAMED_PLACE.finditer(text):
+        if text[match.start()] == "t" and not _word_start(text, match.start()):
+            continue
         span = doc.char_span(match.start(1), match.end(1))
         if span is None or any(t.i in taken for t in span) or span[0].text in _NOT_NAME_PARTS:
             continue
         found.append((span.start, span.end, "LOC"))
     return found
+
+
+_SURNAME_BEFORE = re.compile(r"[A-Z][a-z]+ \S+$")  # "Kuldeep" + the surname
 
 
 def _same_surname(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -549,23 +589,24 @@ def _same_surname(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
     }
     if not surnames:
         return []
-    pattern = re.compile(r"\b[A-Z][a-z]+ (?:" + "|".join(map(re.escape, sorted(surnames))) + r")\b")
     found = []
-    for match in pattern.finditer(text):
-        span = doc.char_span(match.start(), match.end())
-        if span is None or len(span) != 2 or any(t.i in taken for t in span):
-            continue
-        first = span[0]
-        if (
-            first.is_stop
-            or first.lower_ in _TITLE_WORDS
-            or first.lower_ in _TITLE_LIKE
-            or first.text in _NOT_NAME_PARTS
-            or first.text in _DISCOURSE_WORDS
-        ):
-            continue
-        found.append((span.start, span.end, "PERSON"))
-    return found
+    for surname in sorted(surnames):  # str.find, not a regex built for every article
+        ends = [i + 1 + len(surname) for i in _keyword_ends(text, (" " + surname,), True)]
+        for start, end in _names_ending_at(text, ends, _SURNAME_BEFORE):
+            span = doc.char_span(start, end)
+            if span is None or len(span) != 2 or any(t.i in taken for t in span):
+                continue
+            first = span[0]
+            if (
+                first.is_stop
+                or first.lower_ in _TITLE_WORDS
+                or first.lower_ in _TITLE_LIKE
+                or first.text in _NOT_NAME_PARTS
+                or first.text in _DISCOURSE_WORDS
+            ):
+                continue
+            found.append((span.start, span.end, "PERSON"))
+    return sorted(found)
 
 
 def _names_after_nationality(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -600,9 +641,7 @@ _PLACE_HEAD_WORDS = (
 )
 _ORG_HEAD_WORDS = ("University", "Ministry", "Agency", "Commission", "Institute", "Authority")
 _HEADED_NAME = re.compile(
-    r"(?:(?<=\bthe )|(?<=\bThe ))((?:[A-Z][\w'-]+ ){1,4}("
-    + "|".join(_PLACE_HEAD_WORDS + _ORG_HEAD_WORDS)
-    + r"))\b"
+    r"[Tt]he ((?:[A-Z][\w'-]+ ){1,4}(" + "|".join(_PLACE_HEAD_WORDS + _ORG_HEAD_WORDS) + r"))\b"
 )
 
 
@@ -612,6 +651,8 @@ def _headed_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
     taken = _taken(spans)
     found = []
     for match in _HEADED_NAME.finditer(text):
+        if not _word_start(text, match.start()):
+            continue
         span = doc.char_span(match.start(1), match.end(1))
         if span is None or any(t.i in taken for t in span) or span[0].text in _NOT_NAME_PARTS:
             continue
@@ -794,6 +835,11 @@ def _listed_places(doc, text: str, mentions: list[Mention]) -> list[Mention]:
     return sorted(mentions + found, key=lambda m: m.start)
 
 
+# Labels whose mentions the linker reads (it drops dates, numbers, money): only these get
+# their context words sliced out.
+_CONTEXT_LABELS = _NAME_LABELS | {"WORK_OF_ART", "LAW", APPOSITION, CUED_ORG}
+
+
 class MentionFinder:
     """NER (spaCy, batched with nlp.pipe) plus gazetteer matches for one model."""
 
@@ -840,7 +886,7 @@ class MentionFinder:
                     start_char,
                     end_char,
                     None,
-                    *_around(doc, text, start, end),
+                    *(_around(doc, text, start, end) if label in _CONTEXT_LABELS else ("", "")),
                 )
             )
         return _listed_places(doc, text, merge_mentions(ner, self.matcher(doc, text)))
