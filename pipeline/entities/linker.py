@@ -97,7 +97,8 @@ ORG_CUES = frozenset(
      "planemaker", "drugmaker", "carrier", "airline", "bank", "lender", "insurer", "retailer",
      "producer", "manufacturer", "supplier", "startup", "start-up", "conglomerate", "broadcaster",
      "newspaper", "network", "club", "party", "union", "agency", "regulator", "rival", "giant",
-     "exporter", "importer", "miner", "watchdog", "utility", "publisher", "service"}
+     "exporter", "importer", "miner", "watchdog", "utility", "publisher", "service", "arm",
+     "subsidiary", "affiliate"}
 )  # fmt: skip
 PLACE_CUES = frozenset(
     {"city", "town", "village", "region", "province", "district", "capital", "port", "island",
@@ -866,7 +867,8 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
     out: list[_Resolved] = []
     before: Mention | None = None
     last: _Resolved | None = None
-    for mention in _merge_adjacent(_merge_shared_heads(_split_affiliations(mentions, gazetteer))):
+    split = _split_affiliations(mentions, gazetteer, known)
+    for mention in _merge_adjacent(_merge_shared_heads(split)):
         partner = last if _coordinated(mention, before) else None
         alias_of = last if _known_as(mention, before) else None
         before, last = mention, None
@@ -1080,6 +1082,17 @@ def _merge_adjacent(mentions: list[Mention]) -> list[Mention]:
             text = f"{prev.text} {joiner[0]} {m.text}"
         elif (
             prev.label == m.label == "ORG"
+            and joiner == ["and"]
+            and gap == len(" and ")
+            and _institution_of(prev.text)
+            and " " in m.text
+            and m.text.split(" ")[-1] not in ORG_HEADS
+            and not _THE.match(m.text)
+            and not looks_like_person(m.text)
+        ):  # "Center for Volcanology" + "and" + "Geological Hazard Mitigation"
+            text = f"{prev.text} and {m.text}"
+        elif (
+            prev.label == m.label == "ORG"
             and joiner == ["for"]
             and gap == len(" for ")
             and m.text.startswith("the ")
@@ -1091,6 +1104,24 @@ def _merge_adjacent(mentions: list[Mention]) -> list[Mention]:
             continue
         out.append(m)
     return out
+
+
+# Institutions named for what they deal with ("Center for Volcanology and Geological Hazard
+# Mitigation", "Department of Culture and Tourism"): "X and Y" after them is one field.
+_INSTITUTION_OPENERS = frozenset(
+    {"Center", "Centre", "Department", "Ministry", "Office", "Bureau", "Institute", "Directorate",
+     "Secretariat", "Agency", "Commission", "Council", "School"}
+)  # fmt: skip
+
+
+def _institution_of(text: str) -> bool:
+    words = _THE.sub("", text).split(" ")
+    return (
+        len(words) >= 3
+        and words[0] in _INSTITUTION_OPENERS
+        and words[1] in ("for", "of")
+        and words[-1][:1].isupper()
+    )
 
 
 def _royal_title(text: str) -> bool:
@@ -1132,13 +1163,15 @@ def _merge_shared_heads(mentions: list[Mention]) -> list[Mention]:
     return out
 
 
-def _split_affiliations(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[Mention]:
+def _split_affiliations(
+    mentions: Sequence[Mention], gazetteer: Gazetteer, known: Counter | None = None
+) -> list[Mention]:
     """ "Ontario Premier Doug Ford", "US President Joe Biden" tagged as one PERSON: the known
     place or organisation before the title becomes its own mention."""
     out: list[Mention] = []
     for m in mentions:
         if m.entry is None and ("'s " in m.text or "\u2019s " in m.text):
-            owner = _possessor(m, gazetteer)
+            owner = _possessor(m, gazetteer, known or Counter())
             if owner:
                 out.extend(owner)
                 continue
@@ -1174,10 +1207,11 @@ def _split_affiliations(mentions: Sequence[Mention], gazetteer: Gazetteer) -> li
     return out
 
 
-def _possessor(m: Mention, gazetteer: Gazetteer) -> list[Mention]:
+def _possessor(m: Mention, gazetteer: Gazetteer, known: Counter) -> list[Mention]:
     """ "Alphabet's Google", "Abu Dhabi's Mubadala" read as one name: a known organisation or
     place, a possessive and a capitalised name are two mentions (not "People's Party": the
-    owner must be a gazetteer name or a known place)."""
+    owner must be a gazetteer name or a known place). An owner named elsewhere in the article
+    ("Sudani's Reconstruction and Development Coalition") is left to its other mentions."""
     text = m.text.replace("\u2019", "'")
     owner, _, owned = text.partition("'s ")
     owner = _THE.sub("", owner)
@@ -1185,7 +1219,9 @@ def _possessor(m: Mention, gazetteer: Gazetteer) -> list[Mention]:
         return []
     entry = gazetteer.lookup(owner)
     if entry is None and not is_known_place(owner):
-        return []
+        if " " in owner or known[owner] < 1:
+            return []
+        return [replace(m, text=owned, start=m.end - len(owned), prev=f"{owner}'s")]
     start = m.start + text.index(owner)
     first = (
         replace(m, text=owner, label="GAZETTEER", entry=entry, end=start + len(owner))

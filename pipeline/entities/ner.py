@@ -106,6 +106,8 @@ class GazetteerMatcher:
                     continue
                 if _inside_longer_name(doc, start):  # "Madrid" in "Real Madrid"
                     continue
+                if start > 1 and doc[start - 1].text == "-" and not doc[start - 2].whitespace_:
+                    continue  # "Chinese" in "Oversea-Chinese Banking Corp"
                 entry = self._entries[match_id]
                 found.append(
                     Mention(
@@ -508,6 +510,7 @@ _ORG_CUE_WORDS = (
     "broadcaster", "regulator", "watchdog", "lender", "insurer", "carmaker", "automaker",
     "chipmaker", "planemaker", "drugmaker", "retailer", "conglomerate", "airline", "startup",
     "company", "firm", "exporter", "miner", "utility", "publisher", "newspaper", "operator",
+    "arm", "subsidiary", "affiliate",
 )  # fmt: skip
 _CUED_NAME = re.compile(
     r" (?:" + "|".join(_ORG_CUE_WORDS) + r") ([A-Z][\w'&+-]*(?: [A-Z][\w'&+-]*){0,2})"
@@ -575,6 +578,41 @@ def _named_places(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
 
 
 _SURNAME_BEFORE = re.compile(r"[A-Z][a-z]+ \S+$")  # "Kuldeep" + the surname
+
+
+_BY_AGENT = re.compile(
+    r" (?:operated|owned|run|made|built|developed|manufactured|controlled) by "
+    r"([A-Z][\w'&-]+(?: [A-Z][\w'&-]+){0,2})(?![\w'&-])"
+)
+_MOUNT = re.compile(r"(?:Mount|Mt\.) [A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}(?![\w'-])")
+
+
+def _agents_and_mountains(
+    doc, text: str, spans: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """ "the Ariane 6 rocket operated by Arianespace": a capitalised name the model missed after
+    "operated / owned / run / built ... by" is an organisation unless it opens with a common
+    given name; "Mount Lewotobi Laki-laki" the model missed is a place."""
+    taken = _taken(spans)
+    found = []
+    for match in _BY_AGENT.finditer(text):
+        span = doc.char_span(match.start(1), match.end(1))
+        if span is None or any(t.i in taken for t in span):
+            continue
+        first = span[0]
+        if first.is_stop or first.text in _NOT_NAME_PARTS or first.text in given_names():
+            continue
+        if len(span) == 1 and is_known_place(first.text):
+            continue
+        found.append((span.start, span.end, CUED_ORG))
+    for match in _MOUNT.finditer(text):
+        if not _word_start(text, match.start()):
+            continue
+        span = doc.char_span(match.start(), match.end())
+        if span is None or any(t.i in taken for t in span):
+            continue
+        found.append((span.start, span.end, "LOC"))
+    return found
 
 
 def _same_surname(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -863,6 +901,7 @@ class MentionFinder:
             + _orgs_before_titles(doc, ents)
             + _named_places(doc, text, ents)
             + _same_surname(doc, text, ents)
+            + _agents_and_mountains(doc, text, ents)
             + _names_after_nationality(doc, ents)
             + _headed_names(doc, text, ents)
             + _listed_between_orgs(doc, text, ents)

