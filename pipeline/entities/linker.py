@@ -867,8 +867,8 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
     out: list[_Resolved] = []
     before: Mention | None = None
     last: _Resolved | None = None
-    split = _split_affiliations(mentions, gazetteer, known)
-    for mention in _merge_adjacent(_merge_shared_heads(split)):
+    affiliated = _split_affiliations(mentions, gazetteer, known)
+    for mention in _merge_adjacent(_merge_shared_heads(affiliated)):
         partner = last if _coordinated(mention, before) else None
         alias_of = last if _known_as(mention, before) else None
         before, last = mention, None
