@@ -88,7 +88,7 @@ PLACE_HEADS = frozenset(
      "Bridge", "Park", "Stadium", "Arena", "Province", "Region", "County", "Township", "Strip",
      "Desert", "Coast", "Canal", "Palace", "Cathedral", "Crossing", "Border", "Oblast", "Dam",
      "Museum", "Gallery", "Building", "Reef", "Basin", "Delta", "Glacier", "Zone", "Monument",
-     "Memorial", "District"}
+     "Memorial", "District", "Mosque", "Temple", "Chapel", "Castle", "Prison"}
 )  # fmt: skip
 # A word just before a name that says what it is ("copper producer Codelco", "the village of
 # Blatten"); lower-case, so sentence-initial titles never count.
@@ -233,7 +233,10 @@ _BEAT_AFTER = [["beat"], ["thrashed"], ["drew"], ["defeated"], ["edged"], ["hamm
 _OWNED = frozenset({"stake", "stakes", "shares", "holding", "holdings", "shareholders"})
 # First words of named storms and other events ("Storm Boris", "Hurricane Milton").
 EVENT_OPENERS = frozenset({"Storm", "Hurricane", "Typhoon", "Cyclone", "Tropical", "Operation"})
-_APPOSITION_ENDS = frozenset({"of", "in", "that", "which", "whose", "where", "who", "and", "for"})
+_APPOSITION_ENDS = frozenset(
+    {"of", "in", "that", "which", "whose", "where", "who", "and", "for", "to"}
+)
+_COPULAS = frozenset({"is", "was", "became", "becomes", "remains", "remained"})
 _TOKEN = re.compile(r"\w(?:[\w'&-]|\.(?=\w))*|[^\w\s]")
 # Lower-case administrative words trimmed from the end of a place ("Gyeonggi province").
 _PLACE_SUFFIXES = frozenset(
@@ -752,6 +755,8 @@ def _cue_after(after: str) -> str | None:
         return "LOCATION"
     if not possessive and words[0] == "," and len(words) > 2 and words[1] in ("the", "a", "an"):
         return _apposition(words[2:])
+    if not possessive and words[0] in _COPULAS and len(words) > 2 and words[1] in ("the", "a"):
+        return _apposition(words[2:])  # "Flamengo became the first Brazilian club to ..."
     return None
 
 

@@ -244,3 +244,26 @@ def test_a_gazetteer_word_glued_to_a_hyphen_is_part_of_another_name(
     body = "Rivals Oversea-Chinese Banking Corp and United Overseas Bank report next week."
     [doc] = enricher.enrich([article(body, title="Banks")])
     assert all(e["name"] != "Chinese" for e in doc["entities"])
+
+
+def test_a_copula_and_a_noun_phrase_type_the_name() -> None:
+    found = link(
+        [mention("Quellengo", "PERSON", 0, after="became the first Zarnian club to win four")],
+        Gazetteer(),
+    )
+    assert names(found) == {("Quellengo", "ORG")}
+    found = link([mention("Quellmark", "ORG", 0, after="is the capital of Zarnia.")], Gazetteer())
+    assert names(found) == {("Quellmark", "LOCATION")}
+
+
+def test_places_of_worship_castles_and_prisons_are_places() -> None:
+    for name in ("Quell Mosque", "Zarn Temple", "Quell Castle", "Zarn Prison"):
+        assert names(link([mention(name, "ORG", 0)], Gazetteer())) == {(name, "LOCATION")}
+
+
+def test_museums_and_landmarks_in_the_gazetteer_are_places(gazetteer: Gazetteer) -> None:
+    for name in ("Louvre", "Eiffel Tower", "Al-Aqsa Mosque", "Mallorca", "Sicily"):
+        entry = gazetteer.lookup(name)
+        assert entry is not None and entry.type == "LOCATION", name
+    assert gazetteer.lookup("Copa Libertadores").type == "EVENT"  # type: ignore[union-attr]
+    assert gazetteer.is_ignored("IPO") and gazetteer.is_ignored("LNG")
