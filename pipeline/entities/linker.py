@@ -1587,7 +1587,10 @@ def _listed_with_org(r: _Resolved) -> None:
     for a, b in ((r, p), (p, r)):
         if a.type != "PERSON" or a.fixed or a.cued or a.name != a.surface:
             continue
-        if b.type == "ORG" and not (" " in a.name and looks_like_person(a.name)):
+        if b.type == "ORG" and (
+            " " not in a.name  # a lone word is no person's name anyway: "Jetstar and ..."
+            or (b is a.partner and (b.fixed or b.cued) and not looks_like_person(a.name))
+        ):  # a full name only after a known organisation: "Nvidia, Andreessen Horowitz"
             a.type = "ORG"
         elif (
             b.type == "PERSON"

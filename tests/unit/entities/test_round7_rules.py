@@ -153,15 +153,15 @@ def test_nationality_tag_with_an_organisation_apposition_and_person_cues() -> No
 
 
 def test_names_listed_with_an_organisation_or_with_people() -> None:
+    gaz = Gazetteer([GazetteerEntry("Zarnvidia", "ORG", ())])
     nvidia = mention("Zarnvidia", "ORG", 0, prev="investors such as", after=", Quell Horowitz and")
     fund = mention("Quell Horowitz", "PERSON", 11, prev="such as Zarnvidia,", after="and")
-    assert names(link([nvidia, fund], Gazetteer())) == {
-        ("Zarnvidia", "ORG"),
-        ("Quell Horowitz", "ORG"),
-    }
+    assert names(link([nvidia, fund], gaz)) == {("Zarnvidia", "ORG"), ("Quell Horowitz", "ORG")}
+    # after an organisation nothing else vouches for, a full name stays a person
+    assert ("Quell Horowitz", "PERSON") in names(link([nvidia, fund], Gazetteer()))
     # a person's full name with a common given name stays a person
     boss = mention("Tim Quell", "PERSON", 11, prev="such as Zarnvidia,", after="and")
-    assert ("Tim Quell", "PERSON") in names(link([nvidia, boss], Gazetteer()))
+    assert ("Tim Quell", "PERSON") in names(link([nvidia, boss], gaz))
     # a one-word person listed with full names is kept; one the model cut is not
     first = mention("Willy Zarnedo", "PERSON", 0, after="and Quellira scored")
     mono = mention("Quellira", "PERSON", 18, prev="Willy Zarnedo and", after="scored in front")
