@@ -814,21 +814,23 @@ def _after_locative(prev: str) -> bool:
     return bool(words) and words[-1] in _LOCATIVE
 
 
-_PLACE_PREPOSITIONS = frozenset({"in", "near", "at", "to", "into", "outside"})
-# ... not after these ("lost to Sinner", "according to Ruto", "spoke to Reuters")
-_NOT_PLACE_TO = frozenset(
-    {"lost", "lose", "loses", "losing", "according", "thanks", "due", "next", "close",
-     "similar", "compared", "said", "spoke", "spoken", "talked", "talking", "wrote", "written",
-     "passed", "handed", "married", "belongs", "belonged", "went", "fell", "falls", "appeal",
-     "appealed", "letter", "message", "tribute", "sent", "gave", "given", "answer", "reply"}
+_PLACE_PREPOSITIONS = frozenset({"in", "near", "at", "into", "outside"})
+# "to" only after travel ("flew evacuees ... to Bethel"; not "lost to Sinner", "passed to X")
+_TRAVEL_TO = frozenset(
+    {"flew", "flown", "fly", "flights", "flight", "aircraft", "plane", "planes", "travelled",
+     "traveled", "travel", "moved", "evacuated", "relocated", "returned", "headed", "bound",
+     "trip", "journey", "route", "road", "ferry", "train", "trains", "bus", "buses", "drove",
+     "sailed", "deported", "transferred", "airlifted", "fled", "back", "then"}
 )  # fmt: skip
 
 
 def _place_preposition(prev: str) -> bool:
     words = [w.casefold() for w in _tokens(prev)]
-    if not words or words[-1] not in _PLACE_PREPOSITIONS:
+    if not words:
         return False
-    return not (words[-1] == "to" and len(words) >= 2 and words[-2] in _NOT_PLACE_TO)
+    if words[-1] == "to":
+        return len(words) >= 2 and words[-2] in _TRAVEL_TO
+    return words[-1] in _PLACE_PREPOSITIONS
 
 
 def _place_hint(surface: str, etype: str, prev: str) -> str:
@@ -1222,6 +1224,8 @@ def _possessor(m: Mention, gazetteer: Gazetteer, known: Counter) -> list[Mention
     owner = _THE.sub("", owner)
     if not owned[:1].isupper() or not owner or "\n" in text:
         return []
+    if all(w in ORG_HEADS or w in CORPORATE_SUFFIXES for w in owned.split(" ")):
+        return []  # "McDonald's Corp", "Macy's Inc": the company's own name
     entry = gazetteer.lookup(owner)
     if entry is None and not is_known_place(owner):
         if " " in owner or known[owner] < 1:

@@ -394,8 +394,7 @@ def _titled_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
 _PERSON_TITLES = (
     "Chief Executive Officer", "Chief Executive", "Chief Financial Officer", "Chief Operating "
     "Officer", "CEO", "Chairman", "Chairwoman", "President", "Prime Minister", "Minister",
-    "Governor", "Senator", "Mayor", "Judge", "Justice", "Field Marshal", "Marshal", "General",
-    "Director", "Commissioner", "Ambassador", "Coach", "chief executive", "president",
+    "Governor", "Senator", "Mayor", "Judge", "Field Marshal", "Marshal", "Director", "Commissioner", "Ambassador", "Coach", "chief executive", "president",
     "minister", "spokesman", "spokeswoman", "spokesperson", "chairman", "chairwoman", "coach",
     "founder", "co-founder", "director", "governor", "mayor", "senator", "ambassador",
 )  # fmt: skip
@@ -403,6 +402,13 @@ _NAME_WORD = r"[A-Z][\w'-]*[a-z][\w'-]*"
 _TITLED_PERSON = re.compile(
     r"[ \n\"\u201c(](?:" + "|".join(_PERSON_TITLES) + r") (" + _NAME_WORD + r"(?: " + _NAME_WORD
     + r"){1,2})\b(?! [A-Z])"
+)  # fmt: skip
+
+
+# Words of companies' and departments' names, never of a person's ("Motors Co", "Department")
+_CORPORATE_WORDS = frozenset(
+    {"Co", "Corp", "Inc", "Ltd", "Motors", "Department", "Holdings", "Airlines", "Energy",
+     "Industries", "Technologies", "Capital", "Partners", "International"}
 )  # fmt: skip
 
 
@@ -422,6 +428,7 @@ def _names_after_titles(
             t.text in _NOT_NAME_PARTS
             or t.text in _ORG_HEADS_BEFORE_TITLE
             or t.text in _PLACE_HEAD_WORDS
+            or t.text in _CORPORATE_WORDS
             or t.lower_ in _TITLE_WORDS
             for t in span
         ):

@@ -267,3 +267,12 @@ def test_museums_and_landmarks_in_the_gazetteer_are_places(gazetteer: Gazetteer)
         assert entry is not None and entry.type == "LOCATION", name
     assert gazetteer.lookup("Copa Libertadores").type == "EVENT"  # type: ignore[union-attr]
     assert gazetteer.is_ignored("IPO") and gazetteer.is_ignored("LNG")
+
+
+def test_guards_against_person_and_company_look_alikes() -> None:
+    # "to" is a place preposition only after travel
+    assert link([mention("Quellner", "PERSON", 0, prev="the ball to")], Gazetteer()) == []
+    # a possessive before a company's own suffix stays in the name
+    first = mention("Zarnald's", "ORG", 0)
+    corp = mention("Zarnald's Corp", "ORG", 40, prev="said")
+    assert ("Zarnald's Corp", "ORG") in names(link([first, corp], Gazetteer()))
