@@ -478,6 +478,8 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
         etype = "ORG"
     if etype is None or _only_titles(surface):
         return None
+    if etype == "ORG" and _tokens(mention.prev)[-2:] == ["Chief", "of"]:
+        return None  # "the post of Chief of Defence Forces": a title, not the organisation
     if is_junk(surface, gazetteer) and not (label == CUED_ORG and _CODE_NAME.match(surface)):
         return None  # "the D66 party" is a name, "D" alone is not
     if etype == "PERSON":

@@ -276,3 +276,9 @@ def test_guards_against_person_and_company_look_alikes() -> None:
     first = mention("Zarnald's", "ORG", 0)
     corp = mention("Zarnald's Corp", "ORG", 40, prev="said")
     assert ("Zarnald's Corp", "ORG") in names(link([first, corp], Gazetteer()))
+
+
+def test_chief_of_x_is_a_title_not_an_organisation() -> None:
+    assert link([mention("Defence Forces", "ORG", 0, prev="post of Chief of")], Gazetteer()) == []
+    found = link([mention("Defence Forces", "ORG", 0, prev="chief of the")], Gazetteer())
+    assert names(found) == {("Defence Forces", "ORG")}  # lower-case: "the chief of the X"
