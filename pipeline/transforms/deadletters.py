@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.pvalue import TaggedOutput
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
@@ -60,7 +61,8 @@ class _BatchedGuardFn(beam.DoFn):
     Why batches: a stage run over 500 documents in a row keeps its code and tables (CLD2's,
     lxml's, the rule automaton) in the CPU caches; interleaved with every other stage, the same
     calls cost 2-3x more. Elements keep their order and their timestamps; everything is emitted
-    before the bundle ends, so the reader's offset commit still follows the sinks.
+    before the bundle ends, so the reader's offset commit still follows the sinks. The stage's
+    DoFn gets setup/teardown and process calls (the stages need no more), in the global window.
     """
 
     def __init__(self, fn: beam.DoFn, stage: str, batch_size: int):
@@ -81,33 +83,30 @@ class _BatchedGuardFn(beam.DoFn):
     def process(self, element: Any, timestamp=beam.DoFn.TimestampParam):
         self._batch.append((element, timestamp))
         if len(self._batch) >= self.batch_size:
-            for output, _timestamp in self._run():
-                yield output
+            yield from self._run()
 
     def finish_bundle(self):
-        for output, timestamp in self._run():
-            if isinstance(output, beam.pvalue.TaggedOutput):
-                yield beam.pvalue.TaggedOutput(
-                    output.tag, WindowedValue(output.value, timestamp, [GlobalWindow()])
-                )
-            else:
-                yield WindowedValue(output, timestamp, [GlobalWindow()])
+        yield from self._run()
 
-    def _run(self) -> list[tuple[Any, Any]]:
+    def _run(self) -> list[Any]:
+        """The batch's outputs, each as a WindowedValue with its own element's timestamp."""
         batch, self._batch = self._batch, []
-        outputs: list[tuple[Any, Any]] = []
+        outputs: list[Any] = []
         process = self.fn.process
         for element, timestamp in batch:
             try:
-                outputs.extend((output, timestamp) for output in process(element) or ())
+                outputs.extend(
+                    WindowedValue(output, timestamp, _GLOBAL) for output in process(element) or ()
+                )
             except Exception as exc:  # any failure of one element: that element's dead letter
                 self.counter.inc()
                 DEAD_LETTERS.labels(stage=self.stage).inc()
                 dead = dead_letter_for(element, self.stage, exc)
-                outputs.append((beam.pvalue.TaggedOutput(FAILED, dead), timestamp))
+                outputs.append(TaggedOutput(FAILED, WindowedValue(dead, timestamp, _GLOBAL)))
         return outputs
 
 
+_GLOBAL = (GlobalWindow(),)
 FAILED = "failed"
 BATCH_SIZE = 500
 

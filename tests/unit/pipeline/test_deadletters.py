@@ -50,3 +50,17 @@ def test_each_failed_element_becomes_its_own_dead_letter_and_the_rest_goes_on():
                 ),
                 label="failed",
             )
+
+
+def test_outputs_keep_their_own_elements_timestamps():
+    from apache_beam.transforms.window import TimestampedValue
+
+    with TestPipeline() as p:
+        out = (
+            p
+            | beam.Create([(n, 1000 + n) for n in (2, 4, 6, 8, 10)])
+            | beam.Map(lambda pair: TimestampedValue(pair[0], pair[1]))
+            | GuardedParDo(_HalveFn(), stage=STAGE, batch_size=2)
+        )
+        stamped = out.ok | beam.Map(lambda n, ts=beam.DoFn.TimestampParam: (n, ts.micros // 10**6))
+        assert_that(stamped, equal_to([(1, 1002), (2, 1004), (3, 1006), (4, 1008), (5, 1010)]))
