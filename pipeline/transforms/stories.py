@@ -314,7 +314,7 @@ class _AssignStoriesFn(BatchLookupFn):
     def best_story(
         self,
         published: float,
-        keys: set[str],
+        keys: list[str],
         sources: tuple[dict[str, tuple[Entry, ...]], ...],
     ) -> str | None:
         """The story of the candidate sharing the most of `keys` (the document's bands that some
@@ -382,9 +382,10 @@ class _AssignStoriesFn(BatchLookupFn):
             # the bands some other document has, found at C speed (most bands are nobody else's)
             in_young, in_old = young.keys() & bands, old.keys() & bands
             shared = in_young | in_old | (indexed.keys() & bands)
+            story = None
             if shared:  # in band order: ties go to the same candidate on every run
-                shared = [key for key in bands if key in shared]
-            story = self.best_story(published, shared, (indexed, young, old)) if shared else None
+                in_order = [key for key in bands if key in shared]
+                story = self.best_story(published, in_order, (indexed, young, old))
             doc["story_id"] = story = story or doc["id"]
             # later documents of this batch find this one in `recent` (the cache)
             self.remember_recent(doc["id"], story, published, bands, in_young, in_old)
