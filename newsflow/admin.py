@@ -135,6 +135,10 @@ def ensure_index(
         report.aliases_existing.append(alias)
         # keep mappings current: new fields are added, existing ones never change type
         es.indices.put_mapping(index=alias, **{k: v for k, v in mappings.items() if k != "_meta"})
+        # and the dynamic settings the configuration controls (refresh interval)
+        es.indices.put_settings(
+            index=alias, settings={"refresh_interval": settings_body["refresh_interval"]}
+        )
         return
     index = f"{alias}-000001"
     if not es.indices.exists(index=index):

@@ -100,7 +100,7 @@ class IndexSettings(_Model):
     alerts: str = "news-alerts"
     shards: int = Field(default=1, ge=1)
     replicas: int = Field(default=0, ge=0)
-    refresh_interval: str = "1s"
+    refresh_interval: str = "500ms"  # how soon a new document is searchable (freshness)
 
 
 class ConnectorSettings(_Model):

@@ -148,3 +148,21 @@ def test_search_cli_json_prints_one_hit_per_line(isolated: Settings):
         "locations",
     }
     assert lines[0]["id"] == "c1"
+
+
+def test_init_applies_the_configured_refresh_interval_to_existing_indices(isolated: Settings):
+    es = elasticsearch_client(isolated)
+    try:
+
+        def refresh_interval() -> str:
+            found = es.indices.get_settings(index=isolated.indices.articles, name="*refresh*")
+            [body] = found.values()
+            return body["settings"]["index"]["refresh_interval"]
+
+        assert refresh_interval() == isolated.indices.refresh_interval  # created with it
+        initialise(isolated.with_overrides(indices={"refresh_interval": "2s"}))
+        assert refresh_interval() == "2s"  # an existing index follows the configuration
+        initialise(isolated)
+        assert refresh_interval() == isolated.indices.refresh_interval
+    finally:
+        es.close()
