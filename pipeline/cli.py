@@ -135,31 +135,6 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
-# Longest wait of Beam's per-bundle state sampler (Beam's default: 200 ms).
-STATE_SAMPLING_PERIOD_MS = 20
-
-
-def shorten_state_sampling_period() -> None:
-    """Make the end of every bundle up to ~180 ms shorter on the local runner.
-
-    Beam's StateSampler (the thread that attributes time to steps) sleeps up to its sampling
-    period between ticks, and `stop()` at the end of every bundle joins that thread: the bundle
-    waits for the current tick, on average half the period (the period ramps from 2 to 200 ms
-    within a second, apache/beam#5466). For a streaming read that is one bundle per round, i.e.
-    idle time and freshness lost every round. A 20 ms ceiling costs 50 wake-ups per second.
-    Beam's wrapper class takes the period as a default argument; if a Beam version changes
-    that, nothing is patched and the default stays.
-    """
-    from apache_beam.runners.worker import statesampler
-
-    init = statesampler.StateSampler.__init__
-    defaults = getattr(init, "__defaults__", None)
-    if defaults == (statesampler.DEFAULT_SAMPLING_PERIOD_MS,):
-        init.__defaults__ = (STATE_SAMPLING_PERIOD_MS,)
-    else:
-        log.debug("state sampler not patched", extra={"defaults": repr(defaults)})
-
-
 def run_pipeline(
     settings: Settings, until_idle: float | None, from_files: str | None, beam_args: list[str]
 ) -> int:
@@ -184,7 +159,6 @@ def run_pipeline(
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, settings, flags, from_files)
     tune_garbage_collector()
-    shorten_state_sampling_period()
     try:
         result = pipeline.run()
         result.wait_until_finish()
