@@ -22,6 +22,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.core import RestrictionProvider
 from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import Duration, Timestamp
+from kafka.partitioner.default import murmur2
 
 from newsflow.clients import kafka_consumer, kafka_producer
 from newsflow.errors import ConfigError
@@ -426,8 +427,6 @@ class ReadFromKafkaPartitions(beam.PTransform):
 def key_partition(key: bytes, partitions: list[int]) -> int:
     """The partition Kafka's default partitioner picks for a key (murmur2, as the Java client):
     computed here, `send` skips listing the topic's available partitions for every record."""
-    from kafka.partitioner.default import murmur2
-
     return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
 
 

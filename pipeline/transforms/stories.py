@@ -88,19 +88,6 @@ def _word_hashes(words: list[str]) -> list[int]:
     return known  # type: ignore[return-value]  # no None left
 
 
-def shingles(text: str, words: list[str] | None = None) -> np.ndarray:
-    """32-bit hashes of the word bigrams of `text` (lower-cased); the word for one-word texts.
-
-    Stable across processes (CRC32, not Python's salted hash): workers and restarts agree.
-    `words` (already case-folded) saves tokenising `text` again.
-    """
-    words = (_WORDS.findall(text.casefold()) if words is None else words)[:MAX_TOKENS]
-    hashes = np.array(_word_hashes(words), dtype=np.uint64)
-    if len(hashes) < 2:
-        return hashes
-    return (hashes[:-1] * _MIX + hashes[1:]) & _MASK
-
-
 def _mix(z: np.ndarray) -> np.ndarray:
     """SplitMix64's finaliser, element-wise (uint64 arithmetic wraps, as it should here)."""
     z = (z ^ (z >> _S30)) * _M1
@@ -131,8 +118,9 @@ _CHUNK_CELLS = 1 << 18  # signature matrix cells per step (1 MB of uint32: stays
 def signatures(word_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
     """The MinHash signatures of many texts at once: (len x BANDS*ROWS uint32, has-words mask).
 
-    Same values as one text at a time (the shingles of each text are its word bigrams, or its
-    word when it has one), with a few numpy calls per chunk of texts instead of per text.
+    The shingles of a text are 32-bit hashes of its word bigrams (its word when it has one):
+    CRC32 words, not Python's salted hash, so workers and restarts agree. Same values as one
+    text at a time, with a few numpy calls per chunk of texts instead of per text.
     """
     lists = [words[:MAX_TOKENS] for words in word_lists]
     lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
@@ -216,10 +204,6 @@ def story_keys(text: str, words: list[str] | None = None) -> list[str]:
     """The LSH band keys of a text ([] when it has no words): BANDS keys of ROWS rows each."""
     words = _WORDS.findall(text.casefold()) if words is None else words
     return batch_keys([words])[0][0]
-
-
-def story_keys_of(sig: np.ndarray) -> list[str]:
-    return _key_strings(_group_hashes(sig[None, :], ROWS, BANDS), _BAND_CODES)[0]
 
 
 def story_probes(sig: np.ndarray) -> list[str]:
