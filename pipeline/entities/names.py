@@ -5,27 +5,39 @@ sources:
 - the US Census 1990 first-name lists (public domain), as shipped in the PyPI package `names`
   0.3.0 (MIT): files names/dist.male.first and names/dist.female.first;
 - data/given_names_extra.txt, written by hand for this project: common given names from the
-  world's regions that the census lists lack (Slavic, Arabic, Chinese, Indian, ...).
-    .venv/bin/pip download --no-deps names==0.3.0 -d /tmp/names   # build-time only
-    .venv/bin/python -m pipeline.entities.names /tmp/names/names-0.3.0.tar.gz
-(or `pip install names` into the venv and run it without an argument). Known place names and
-words that often open an organisation or place name (San, Santa, Royal, ...) are left out.
+  world's regions that the census lists lack (Slavic, Arabic, Chinese, Indian, ...);
+- the PyPI package `names-dataset` 3.3.1 (MIT): first names with their popularity rank in each
+  of 105 countries. Only names among the 300 most common in at least one country are taken,
+  in Latin script: below that rank the list holds ever more ordinary words and noise.
+    .venv/bin/pip download --no-deps names==0.3.0 names-dataset==3.3.1 -d /tmp/names  # build-time only
+    .venv/bin/python -m pipeline.entities.names /tmp/names/names-0.3.0.tar.gz \
+        /tmp/names/names_dataset-3.3.1-py3-none-any.whl
+Known place names and words that often open an organisation or place name (San, Santa,
+Royal, ...) are left out.
 """
 
 from __future__ import annotations
 
 import functools
+import gzip
+import io
 import json
+import pickle
+import re
 import sys
 import tarfile
+import zipfile
 from pathlib import Path
 
-from pipeline.entities.places import is_known_place
+from pipeline.entities.places import fold, is_known_place
 
 DATA = Path(__file__).resolve().parent / "data"
 NAMES_FILE = DATA / "given_names.json"
 EXTRA_FILE = DATA / "given_names_extra.txt"
 CENSUS_FILES = ("names/dist.male.first", "names/dist.female.first")
+NAMES_DATASET_FILE = "names_dataset/v3/first_names.pkl.gz"
+NAMES_DATASET_MAX_RANK = 300
+_LATIN_GIVEN_NAME = re.compile(r"^[A-Z\u00c0-\u00de\u0100-\u017f][a-z\u00e0-\u00ff\u0100-\u017f'-]{2,}$")
 NOT_GIVEN_NAMES = frozenset(
     {"San", "Santa", "Santo", "Saint", "Young", "Royal", "General", "Grand", "Major", "Star",
      "Sun", "Golden", "Happy", "Bank", "Justice", "Queen", "King", "Prince", "Princess", "Pope",
@@ -91,14 +103,35 @@ def _extra_names(path: Path = EXTRA_FILE) -> set[str]:
     return {name for line in lines for name in line.split("#", 1)[0].split()}
 
 
-def build(sdist: Path | None = None, path: Path = NAMES_FILE) -> int:
-    """Write the given-name list from the census lists and the hand-written list; returns
-    the number of names."""
+def _names_dataset(wheel: Path, max_rank: int = NAMES_DATASET_MAX_RANK) -> set[str]:
+    """First names of `names-dataset` ranked within `max_rank` in some country, Latin script.
+    The data is a pickle inside the wheel: read at build time only, from the wheel the
+    developer downloaded, never at run time."""
+    with zipfile.ZipFile(wheel) as archive:
+        raw = archive.read(NAMES_DATASET_FILE)
+    table = pickle.load(io.BytesIO(gzip.decompress(raw)))  # a build-time input, see above
+    return {
+        name
+        for name, info in table.items()
+        if info.get("rank")
+        and min(info["rank"].values()) <= max_rank
+        and _LATIN_GIVEN_NAME.match(name)
+    }
+
+
+def build(sdist: Path | None = None, wheel: Path | None = None, path: Path = NAMES_FILE) -> int:
+    """Write the given-name list from the census lists, the hand-written list and (given its
+    wheel) names-dataset; returns the number of names."""
     names = _census_names(sdist) | _extra_names()
+    if wheel is not None:
+        names |= _names_dataset(wheel)
+    names |= {fold(n) for n in names}  # news often drops accents: "Jose", "Zeljko"
     names = {n for n in names if n not in NOT_GIVEN_NAMES and not is_known_place(n)}
     about = (
         "Common given names: US Census 1990 first names (public domain, via the `names` "
-        "package, MIT) and a list written for newsflow (given_names_extra.txt), minus place names."
+        "package, MIT), a list written for newsflow (given_names_extra.txt) and names-dataset "
+        f"3.3.1 (MIT) names within the top {NAMES_DATASET_MAX_RANK} of a country, minus place "
+        "names."
     )
     data = {"about": about, "names": sorted(names)}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=0), encoding="utf-8")
@@ -106,4 +139,7 @@ def build(sdist: Path | None = None, path: Path = NAMES_FILE) -> int:
 
 
 if __name__ == "__main__":
-    print(f"{NAMES_FILE}: {build(Path(sys.argv[1]) if len(sys.argv) > 1 else None)} names")
+    args = [Path(a) for a in sys.argv[1:3]]
+    sdist = args[0] if args else None
+    wheel = args[1] if len(args) > 1 else None
+    print(f"{NAMES_FILE}: {build(sdist, wheel)} names")

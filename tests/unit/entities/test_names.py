@@ -1,0 +1,53 @@
+"""The given-name list: how it is built from names-dataset, and what it makes of a name."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import pickle
+import zipfile
+from pathlib import Path
+
+from pipeline.entities.names import (
+    NAMES_DATASET_FILE,
+    _names_dataset,
+    given_names,
+    looks_like_person,
+)
+
+
+def _wheel(tmp_path: Path, table: dict) -> Path:
+    buffer = io.BytesIO()
+    pickle.dump(table, buffer)
+    wheel = tmp_path / "names_dataset-3.3.1-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr(NAMES_DATASET_FILE, gzip.compress(buffer.getvalue()))
+    return wheel
+
+
+def test_names_dataset_keeps_names_common_in_some_country_in_latin_script(tmp_path):
+    table = {
+        "Tadej": {"rank": {"SI": 40, "HR": 1200}},  # common in one country: kept
+        "Zoilita": {"rank": {"PE": 301}},  # just below the cut
+        "Fish": {"rank": {}},  # no rank anywhere
+        "Максат": {"rank": {"KZ": 12}},  # not Latin script
+        "A A": {"rank": {"BD": 4}},  # not one word
+        "Jo": {"rank": {"US": 90}},  # too short to tell a name from an abbreviation
+        "Ðorđe": {"rank": {"RS": 30}},
+    }
+    assert _names_dataset(_wheel(tmp_path, table), max_rank=300) == {"Tadej", "Ðorđe"}
+
+
+def test_shipped_list_knows_given_names_from_beyond_the_census():
+    names = given_names()
+    for name in ("Neeraj", "Tadej", "Arshad", "Reece", "James"):
+        assert name in names, name
+    for not_a_name in ("Paris", "Jordan", "San", "King"):  # places and name-openers stay out
+        assert not_a_name not in names, not_a_name
+
+
+def test_a_given_name_makes_an_untyped_pair_of_words_a_person():
+    assert looks_like_person("Tadej Pogacar")
+    assert looks_like_person("Neeraj Chopra")
+    assert not looks_like_person("Neeraj Bank")  # an organisation word wins
+    assert not looks_like_person("Paris Saint")  # no given name first
