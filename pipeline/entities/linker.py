@@ -88,7 +88,25 @@ PLACE_HEADS = frozenset(
      "Bridge", "Park", "Stadium", "Arena", "Province", "Region", "County", "Township", "Strip",
      "Desert", "Coast", "Canal", "Palace", "Cathedral", "Crossing", "Border", "Oblast", "Dam",
      "Museum", "Gallery", "Building", "Reef", "Basin", "Delta", "Glacier", "Zone", "Monument",
-     "Memorial", "District", "Mosque", "Temple", "Chapel", "Castle", "Prison"}
+     "Memorial", "District", "Mosque", "Temple", "Chapel", "Castle", "Prison", "Circuit",
+     "Racecourse", "Speedway", "Raceway", "Volcano", "Crater", "Falls", "Forest", "Hills", "Hill",
+     "Highway", "Road", "Boulevard", "Plaza", "Harbour", "Harbor", "Pass", "Gorge", "Trail",
+     "Tower", "Towers", "Terminal", "Station", "Pier", "Wharf", "Lagoon", "Wetlands",
+     "Plateau", "Highlands", "Heights", "Plains", "Archipelago", "Atoll", "Fjord", "Estuary",
+     "Cave", "Caves", "Beach", "Cemetery", "Shrine", "Basilica", "Abbey", "Fort", "Citadel",
+     "Mine", "Factory", "Plant", "Base", "Reservoir", "Springs", "Gardens", "Gate", "Corridor",
+     "Checkpoint", "Quay", "Marina", "Pavilion", "Mall"}
+)  # fmt: skip
+# Generic words that open a place's name in many languages ("Cerro Pachon", "Paseo de la
+# Reforma", "Autodromo Hermanos Rodriguez", "Gunung Semeru"). Not words that also open
+# people's or companies' names (Monte, Isla, Glen, Rio as in Rio Tinto, Costa, Porto, Via).
+PLACE_OPENERS = frozenset(
+    {"Mount", "Mt", "Mt.", "Lake", "Cape", "Fort", "Port", "Loch", "Cerro", "Nevado", "Volcan",
+     "Volc\u00e1n", "Laguna", "Lago", "Lac", "Cordillera", "Sierra", "Islas", "Ilha", "Bahia",
+     "Golfo", "Playa", "Praia", "Puerto", "Paseo", "Avenida", "Calle", "Rua", "Piazza", "Rue",
+     "Pont", "Autodromo", "Aut\u00f3dromo", "Estadio", "Est\u00e1dio", "Stade", "Stadio",
+     "Circuito", "Alpe", "Alpes", "Mont", "Col", "Pico", "Schloss", "Wadi", "Jabal", "Jebel",
+     "Gunung", "Pulau", "Danau", "Jalan", "Kampung", "Bukit", "Tanjung", "Deir", "Beit", "Kafr"}
 )  # fmt: skip
 # A word just before a name that says what it is ("copper producer Codelco", "the village of
 # Blatten"); lower-case, so sentence-initial titles never count.
@@ -570,9 +588,11 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
     last = words[-1].rstrip(".")
     if (len(words) > 1 and last in ORG_HEADS) or any(w in ORG_MARKERS for w in words):
         return "ORG"
+    if _head_before_of(words) in ORG_HEADS:
+        return "ORG"  # "Court of Appeals for the Federal Circuit": the head is before "of"
     if len(words) > 1 and (last in EVENT_HEADS or words[0] in EVENT_OPENERS):
         return "EVENT"
-    if len(words) > 1 and last in PLACE_HEADS:
+    if len(words) > 1 and (last in PLACE_HEADS or words[0] in PLACE_OPENERS):
         return "LOCATION"
     if etype == "PERSON" and len(words) > 1 and any(_is_acronym_word(w) for w in words):
         return "ORG"  # "HBO Max": people's names have no acronyms
@@ -632,6 +652,14 @@ _COMPASS = frozenset(
     {"North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central",
      "New", "Greater"}
 )  # fmt: skip
+
+
+def _head_before_of(words: list[str]) -> str:
+    """ "Court" in "U.S. Court of Appeals for the Federal Circuit"; "" with no "of"/"for"."""
+    for i, word in enumerate(words[1:], 1):
+        if word in ("of", "for"):
+            return words[i - 1].rstrip(".")
+    return ""
 
 
 def last_word_in(words: list[str], heads: frozenset[str]) -> bool:

@@ -8,7 +8,8 @@ sources:
   world's regions that the census lists lack (Slavic, Arabic, Chinese, Indian, ...);
 - the PyPI package `names-dataset` 3.3.1 (MIT): first names with their popularity rank in each
   of 105 countries. Only names among the 300 most common in at least one country are taken,
-  in Latin script: below that rank the list holds ever more ordinary words and noise.
+  in Latin script, and not names that rank higher as a surname (Khan): below that rank the
+  list holds ever more ordinary words and noise.
     .venv/bin/pip download --no-deps names==0.3.0 names-dataset==3.3.1 -d /tmp/names  # build-time only
     .venv/bin/python -m pipeline.entities.names /tmp/names/names-0.3.0.tar.gz \
         /tmp/names/names_dataset-3.3.1-py3-none-any.whl
@@ -36,6 +37,7 @@ NAMES_FILE = DATA / "given_names.json"
 EXTRA_FILE = DATA / "given_names_extra.txt"
 CENSUS_FILES = ("names/dist.male.first", "names/dist.female.first")
 NAMES_DATASET_FILE = "names_dataset/v3/first_names.pkl.gz"
+NAMES_DATASET_LAST_FILE = "names_dataset/v3/last_names.pkl.gz"
 NAMES_DATASET_MAX_RANK = 300
 _LATIN_GIVEN_NAME = re.compile(r"^[A-Z\u00c0-\u00de\u0100-\u017f][a-z\u00e0-\u00ff\u0100-\u017f'-]{2,}$")
 NOT_GIVEN_NAMES = frozenset(
@@ -108,15 +110,21 @@ def _names_dataset(wheel: Path, max_rank: int = NAMES_DATASET_MAX_RANK) -> set[s
     The data is a pickle inside the wheel: read at build time only, from the wheel the
     developer downloaded, never at run time."""
     with zipfile.ZipFile(wheel) as archive:
-        raw = archive.read(NAMES_DATASET_FILE)
-    table = pickle.load(io.BytesIO(gzip.decompress(raw)))  # a build-time input, see above
+        first = _ranks(archive.read(NAMES_DATASET_FILE))
+        last = _ranks(archive.read(NAMES_DATASET_LAST_FILE))
     return {
         name
-        for name, info in table.items()
-        if info.get("rank")
-        and min(info["rank"].values()) <= max_rank
+        for name, rank in first.items()
+        if rank <= max_rank
         and _LATIN_GIVEN_NAME.match(name)
+        and rank < last.get(name, max_rank + 1)  # not a surname first: "Khan Younis"
     }
+
+
+def _ranks(raw: bytes) -> dict[str, int]:
+    """name -> its best popularity rank in any country (names ranked nowhere left out)."""
+    table = pickle.load(io.BytesIO(gzip.decompress(raw)))  # a build-time input, see above
+    return {name: min(info["rank"].values()) for name, info in table.items() if info.get("rank")}
 
 
 def build(sdist: Path | None = None, wheel: Path | None = None, path: Path = NAMES_FILE) -> int:

@@ -663,3 +663,18 @@ def test_a_party_or_coalition_noun_after_a_name_makes_an_organisation() -> None:
     assert one("Tembala", "PERSON", after="alliance won") == {("Tembala", "ORG")}
     # a person's full name before "party" stays a person ("the Maria Lopez party" is rare)
     assert one("Maria Lopez", "PERSON", after="party guests") == {("Maria Lopez", "PERSON")}
+
+
+def test_generic_words_that_open_or_end_a_place_name() -> None:
+    assert one("Cerro Quintral", "ORG", prev="on Chile's") == {("Cerro Quintral", "LOCATION")}
+    assert one("Paseo de los Alamos", "ORG") == {("Paseo de los Alamos", "LOCATION")}
+    assert one("Gunung Lembar", "PERSON") == {("Gunung Lembar", "LOCATION")}
+    assert one("Harlow Circuit", "ORG", prev="finished second at the") == {
+        ("Harlow Circuit", "LOCATION")
+    }
+    # an organisation's head before "of" wins over a place word at the end
+    assert one("Court of Appeals for the Federal Circuit", "ORG") == {
+        ("Court of Appeals for the Federal Circuit", "ORG")
+    }
+    # a one-word name is not a generic word: "Mount" alone says nothing
+    assert one("Lago", "ORG") == {("Lago", "ORG")}

@@ -10,18 +10,20 @@ from pathlib import Path
 
 from pipeline.entities.names import (
     NAMES_DATASET_FILE,
+    NAMES_DATASET_LAST_FILE,
     _names_dataset,
     given_names,
     looks_like_person,
 )
 
 
-def _wheel(tmp_path: Path, table: dict) -> Path:
-    buffer = io.BytesIO()
-    pickle.dump(table, buffer)
+def _wheel(tmp_path: Path, first: dict, last: dict) -> Path:
     wheel = tmp_path / "names_dataset-3.3.1-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as archive:
-        archive.writestr(NAMES_DATASET_FILE, gzip.compress(buffer.getvalue()))
+        for path, table in ((NAMES_DATASET_FILE, first), (NAMES_DATASET_LAST_FILE, last)):
+            buffer = io.BytesIO()
+            pickle.dump(table, buffer)
+            archive.writestr(path, gzip.compress(buffer.getvalue()))
     return wheel
 
 
@@ -34,15 +36,22 @@ def test_names_dataset_keeps_names_common_in_some_country_in_latin_script(tmp_pa
         "A A": {"rank": {"BD": 4}},  # not one word
         "Jo": {"rank": {"US": 90}},  # too short to tell a name from an abbreviation
         "Ðorđe": {"rank": {"RS": 30}},
+        "Khan": {"rank": {"PK": 60}},  # but a surname first
+        "Lee": {"rank": {"US": 150}},  # a surname too, but a given name first
     }
-    assert _names_dataset(_wheel(tmp_path, table), max_rank=300) == {"Tadej", "Ðorđe"}
+    surnames = {"Khan": {"rank": {"PK": 2}}, "Lee": {"rank": {"KR": 200}}}
+    assert _names_dataset(_wheel(tmp_path, table, surnames), max_rank=300) == {
+        "Tadej",
+        "Ðorđe",
+        "Lee",
+    }
 
 
 def test_shipped_list_knows_given_names_from_beyond_the_census():
     names = given_names()
     for name in ("Neeraj", "Tadej", "Arshad", "Reece", "James"):
         assert name in names, name
-    for not_a_name in ("Paris", "Jordan", "San", "King"):  # places and name-openers stay out
+    for not_a_name in ("Paris", "Jordan", "San", "King", "Khan"):  # places, openers, surnames
         assert not_a_name not in names, not_a_name
 
 
