@@ -584,6 +584,36 @@ def _named_places(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
     return found
 
 
+_PLACE_OF = re.compile(
+    r"(?:state|province|region|city|town|village|island|district|county|municipality|"
+    r"prefecture|governorate|department|emirate|kingdom|republic|territory|canton) of "
+    r"([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2})(?![\w'-])"
+)
+_IN_KNOWN_PLACE = re.compile(
+    r"(?:in|near|outside|across|around|into|from) (?:the )?([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2})"
+    r"(?![\w'-])"
+)
+
+
+def _missed_places(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Places the model missed: any capitalised name after "the state / province / town of",
+    and a known place name (GeoNames, ISO 3166-2) after "in", "near", "from", ..."""
+    taken = _taken(spans)
+    found = []
+    for pattern, known_only in ((_PLACE_OF, False), (_IN_KNOWN_PLACE, True)):
+        for match in pattern.finditer(text):
+            if not _word_start(text, match.start()):
+                continue
+            span = doc.char_span(match.start(1), match.end(1))
+            if span is None or any(t.i in taken for t in span) or span[0].text in _NOT_NAME_PARTS:
+                continue
+            if known_only and not is_known_place(span.text):
+                continue
+            taken = taken | set(range(span.start, span.end))
+            found.append((span.start, span.end, "GPE"))
+    return found
+
+
 _SURNAME_BEFORE = re.compile(r"[A-Z][a-z]+ \S+$")  # "Kuldeep" + the surname
 
 
@@ -907,6 +937,7 @@ class MentionFinder:
             + _cued_names(doc, text, ents)
             + _orgs_before_titles(doc, ents)
             + _named_places(doc, text, ents)
+            + _missed_places(doc, text, ents)
             + _same_surname(doc, text, ents)
             + _agents_and_mountains(doc, text, ents)
             + _names_after_nationality(doc, ents)

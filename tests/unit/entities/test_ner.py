@@ -208,3 +208,21 @@ def test_coalition_and_alliance_names_the_model_missed() -> None:
     doc = nlp.make_doc(text)
     found = [doc[s:e].text for s, e, _ in _cued_names(doc, text, [])]
     assert found == ["Zelvani", "Quorex"]
+
+
+def test_places_the_model_missed_after_a_place_cue_or_a_preposition() -> None:
+    import spacy
+
+    from pipeline.entities.ner import _missed_places
+
+    text = (
+        "Data centres in the southern state of Quellmark must recycle water, officials in "
+        "Johor said, while firms in Reading Glass and in March were spared."
+    )
+    doc = spacy.blank("en")(text)
+    found = {doc[start:end].text for start, end, _ in _missed_places(doc, text, [])}
+    # any name after "state of"; after "in" only a known place name, never a month
+    assert found == {"Quellmark", "Johor"}
+    # a name another span already holds is left alone
+    held = [(i, i + 1, "ORG") for i, t in enumerate(doc) if t.text == "Johor"]
+    assert {doc[s:e].text for s, e, _ in _missed_places(doc, text, held)} == {"Quellmark"}
