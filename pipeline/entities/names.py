@@ -39,7 +39,9 @@ CENSUS_FILES = ("names/dist.male.first", "names/dist.female.first")
 NAMES_DATASET_FILE = "names_dataset/v3/first_names.pkl.gz"
 NAMES_DATASET_LAST_FILE = "names_dataset/v3/last_names.pkl.gz"
 NAMES_DATASET_MAX_RANK = 300
-_LATIN_GIVEN_NAME = re.compile(r"^[A-Z\u00c0-\u00de\u0100-\u017f][a-z\u00e0-\u00ff\u0100-\u017f'-]{2,}$")
+_LATIN_GIVEN_NAME = re.compile(
+    r"^[A-Z\u00c0-\u00de\u0100-\u017f][a-z\u00e0-\u00ff\u0100-\u017f'-]{2,}$"
+)
 NOT_GIVEN_NAMES = frozenset(
     {"San", "Santa", "Santo", "Saint", "Young", "Royal", "General", "Grand", "Major", "Star",
      "Sun", "Golden", "Happy", "Bank", "Justice", "Queen", "King", "Prince", "Princess", "Pope",
