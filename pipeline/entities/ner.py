@@ -228,12 +228,20 @@ def _extend_spans(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int
     """Names the model cut short on the right or left: a place plus the capitalised word
     next to it when the two make a known place ("Navi" + "Mumbai"); a department's name "of X"
     plus "and Y" ("Department of Public Works" + "and Highways", the model read as a date); an
-    organisation plus "-" and a capitalised word ("GreenLeft" + "-Labour").
-    Only spans of those two kinds are looked at: a set lookup each, no scan of the text."""
+    organisation plus "-" and a capitalised word ("GreenLeft" + "-Labour"), and so a person's
+    full name ("Paulina Hennig" + "-Kloska").
+    Only spans of those kinds are looked at: a set lookup each, no scan of the text."""
     taken = {i for start, end, label in spans if label in _NAME_LABELS for i in range(start, end)}
     out = []
+    absorbed: set[int] = set()  # one-word spans that turned out to end a person's name
     for start, end, label in spans:
-        if label in ("GPE", "LOC"):
+        if start in absorbed and end - start == 1:
+            continue
+        if label == "PERSON" and end - start >= 2 and _surname_partner(doc, end):
+            absorbed.add(end + 1)  # "Paulina Hennig" + "-Kloska" (which the model called a place)
+            out = [span for span in out if not (span[0] == end + 1 and span[1] == end + 2)]
+            end += 2
+        elif label in ("GPE", "LOC"):
             start, end = _extend_place(doc, start, end, taken)
         elif label == "ORG" and end - start >= 3:
             end = _department_tail(doc, start, end, taken)
@@ -263,6 +271,20 @@ def _extend_place(doc, start: int, end: int, taken: set[int]) -> tuple[int, int]
         ):
             return start - 1, end
     return start, end
+
+
+def _surname_partner(doc, end: int) -> bool:
+    """A capitalised word joined by a hyphen, no spaces: the second half of a surname, even when
+    the model read it as a name of its own."""
+    return (
+        end + 1 < len(doc)
+        and doc[end].text == "-"
+        and not doc[end - 1].whitespace_
+        and not doc[end].whitespace_
+        and _is_cap_word(doc[end + 1])
+        and doc[end + 1].text not in given_names()  # "the Vladimir Putin-Donald Trump summit"
+        and not (end + 2 < len(doc) and _is_cap_word(doc[end + 2]))
+    )
 
 
 def _hyphen_partner(doc, end: int, taken: set[int]) -> bool:

@@ -190,3 +190,26 @@ def test_pronouns_numbers_letters_never_reach_facets(enricher: EntityEnricher) -
     [doc] = enricher.enrich([article(text)])
     facets = doc["persons"] + doc["organizations"] + doc["locations"]
     assert not [f for f in facets if f.casefold() in {"he", "she", "it", "them", "a", "2024", "42"}]
+
+
+def test_double_barrelled_surname_is_one_person(enricher) -> None:
+    from tests.unit.entities.conftest import article
+
+    [doc] = enricher.enrich(
+        [article("Climate Minister Paulina Hennig-Kloska said the government would look again.")]
+    )
+    assert "Paulina Hennig-Kloska" in doc["persons"]
+    assert "Kloska" not in doc["locations"]
+
+
+def test_surname_partner_is_a_lone_capitalised_word_after_a_hyphen() -> None:
+    import spacy
+
+    from pipeline.entities.ner import _surname_partner
+
+    doc = spacy.blank("en")(
+        "Paulina Hennig-Kloska and Vladimir Putin-Donald Trump and Ana Ruiz - Lopez"
+    )
+    assert _surname_partner(doc, 2)  # "Hennig" + "-Kloska"
+    assert not _surname_partner(doc, 7)  # "Putin" + "-Donald": a given name, a second person
+    assert not _surname_partner(doc, 13)  # spaces around the dash: not one surname
