@@ -49,7 +49,11 @@ _TITLE_WORDS = (
     "solicitor pm "
     "treasurer candidate leader envoy negotiator mp senator-elect president-elect emperor "
     "empress tsar sultan crown opener batter batsman bowler spinner paceman seamer all-rounder "
-    "wicketkeeper winger playmaker pitcher quarterback skipper jockey field marshal"
+    "wicketkeeper winger playmaker pitcher quarterback skipper jockey field marshal "
+    "fullback full-back halfback five-eighth flanker fly-half scrum-half centre-back wing-back "
+    "left-back right-back forward guard shortstop catcher linebacker receiver cornerback goalie "
+    "keeper sprinter swimmer cyclist rider driver teammate team-mate rookie veteran boxer golfer "
+    "champion runner-up skier hurdler marathoner"
 )
 TITLES = frozenset(_TITLE_WORDS.split())
 _DEMONYM_ENDINGS = ("ian", "ians", "ean", "eans", "ese", "ish", "ains", "ist", "ists")

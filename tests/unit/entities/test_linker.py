@@ -144,6 +144,8 @@ def test_demonym_is_never_a_place() -> None:
 
 def test_titles_and_possessives_trimmed() -> None:
     assert clean_surface("President Donald Trump", "PERSON") == "Donald Trump"
+    assert clean_surface("Fullback Reece Walsh", "PERSON") == "Reece Walsh"  # sport roles too
+    assert clean_surface("Driver Max Verstappen", "PERSON") == "Max Verstappen"
     assert clean_surface("the MoDem party", "ORG") == "MoDem"
     assert strip_possessive("Michel Barnier's", Counter({"Barnier": 2})) == "Michel Barnier"
     assert strip_possessive("Moody's", Counter({"Moody": 1})) == "Moody's"
