@@ -534,6 +534,7 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
     )
 
 
+_INITIALS = re.compile(r"^(?:[A-Z]\.){1,4}$")
 _CODE_NAME = re.compile(r"^[A-Z]{1,3}-?\d{1,3}$")
 _PARTY_NOUNS = [["party"], ["movement"], ["alliance"], ["coalition"]]
 
@@ -598,7 +599,12 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
         return "EVENT"
     if len(words) > 1 and (last in PLACE_HEADS or words[0] in PLACE_OPENERS):
         return "LOCATION"
-    if etype == "PERSON" and len(words) > 1 and any(_is_acronym_word(w) for w in words):
+    if (
+        etype == "PERSON"
+        and len(words) > 1
+        and any(_is_acronym_word(w) for w in words)
+        and not _INITIALS.match(words[0])  # "A.M.M. Nasir Uddin": a person's initials
+    ):
         return "ORG"  # "HBO Max": people's names have no acronyms
     if (
         etype == "PERSON"

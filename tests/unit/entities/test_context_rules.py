@@ -678,3 +678,8 @@ def test_generic_words_that_open_or_end_a_place_name() -> None:
     }
     # a one-word name is not a generic word: "Mount" alone says nothing
     assert one("Lago", "ORG") == {("Lago", "ORG")}
+
+
+def test_initials_open_a_persons_name_an_acronym_makes_an_organisation() -> None:
+    assert one("A.K.M. Rafiq Hossain", "PERSON") == {("A.K.M. Rafiq Hossain", "PERSON")}
+    assert one("HBO Max", "PERSON") == {("HBO Max", "ORG")}
