@@ -1558,9 +1558,12 @@ def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity
         _listed_with_org(r)
     _drop_nationality_prefix(items, gazetteer)
     link_in_document(items)
-    for r in items:  # "Whenua Hou, also known as Codfish Island": one place, its first name
-        if r.alias_of is not None and not r.fixed and not r.alias_of.fixed:
-            r.name = r.alias_of.name
+    # "Whenua Hou, also known as Codfish Island": one place, its first name, for every mention
+    # of the second name ("the Ghana Cocoa Board, known as Cocobod ... Cocobod's financing")
+    known_as = {r.name: r.alias_of.name for r in items if r.alias_of is not None and not r.fixed}
+    for r in items:
+        if r.name in known_as and not r.fixed:
+            r.name = known_as[r.name]
     for r in items:  # a place name that did not turn out to be part of a person's name
         if _retype_as_place(r):
             r.type = "LOCATION"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
 from pipeline.entities.linker import strip_possessive
@@ -121,6 +122,18 @@ def test_a_name_after_known_as_is_another_name_of_the_one_before() -> None:
     # far apart: two names
     far = mention("Quell Island", "LOC", 200, prev="also known as")
     assert len(link([first, far], Gazetteer())) == 2
+
+
+def test_every_mention_of_a_known_as_name_joins_the_first_name_even_a_gazetteer_one() -> None:
+    board = GazetteerEntry("Zarn Cocoa Board", "ORG")
+    full = mention("Zarn Cocoa Board", "ORG", 0, prev="officials from the")
+    full = replace(full, entry=board)
+    short = mention("Zarncob", "ORG", 18, prev=", known as", after=", which sets prices")
+    again = mention("Zarncob", "ORG", 300, prev="promised to overhaul", after="'s financing")
+    found = link([full, short, again], Gazetteer([board]))
+    assert names(found) == {("Zarn Cocoa Board", "ORG")}
+    assert found[0].mentions == 3
+    assert "Zarncob" in found[0].surface_forms  # a search for the short name still finds it
 
 
 def test_a_bracketed_part_of_an_organisation_name_is_kept() -> None:
