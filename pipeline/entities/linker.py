@@ -1632,6 +1632,15 @@ def _listed_with_org(r: _Resolved) -> None:
     if p is None:
         return
     for a, b in ((r, p), (p, r)):
+        if (
+            a.type == "LOCATION"
+            and b.type == "ORG"
+            and not (a.fixed or a.cued or a.locative or a.place_hint)
+            and " " not in a.name
+            and not is_known_place(a.name)
+        ):  # "Wipro and HCLTech are due to report": an unknown place listed with a company
+            a.type = "ORG"
+            continue
         if a.type != "PERSON" or a.fixed or a.cued or a.name != a.surface:
             continue
         if b.type == "ORG" and (

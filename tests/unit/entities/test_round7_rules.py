@@ -295,3 +295,13 @@ def test_chief_of_x_is_a_title_not_an_organisation() -> None:
     assert link([mention("Defence Forces", "ORG", 0, prev="post of Chief of")], Gazetteer()) == []
     found = link([mention("Defence Forces", "ORG", 0, prev="chief of the")], Gazetteer())
     assert names(found) == {("Defence Forces", "ORG")}  # lower-case: "the chief of the X"
+
+
+def test_an_unknown_one_word_place_listed_with_a_company_is_a_company() -> None:
+    first = mention("Wiprox", "ORG", 0, prev="week, while", after=" and Zarntech are due")
+    second = mention("Zarntech", "GPE", 11, prev="while Wiprox and", after=" are due to report")
+    assert names(link([first, second], Gazetteer())) == {("Wiprox", "ORG"), ("Zarntech", "ORG")}
+    # a known place stays a place: "Vodafone and Madrid"
+    place = mention("Madrid", "GPE", 13, prev="Vodafone and", after=" agreed")
+    company = mention("Vodafone", "ORG", 0, after=" and Madrid agreed")
+    assert ("Madrid", "LOCATION") in names(link([company, place], Gazetteer()))
