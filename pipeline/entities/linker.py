@@ -176,7 +176,8 @@ PLACE_NEXT = frozenset(
      "prison", "border", "refinery", "volcano", "governorate", "oblast", "canton",
      "strait", "straits", "basin", "delta", "reef", "rivers", "lakes", "provinces", "regions",
      "districts", "counties", "villages", "towns", "mountains", "valleys", "site", "complex",
-     "terminal"}
+     "terminal", "temple", "circuit", "stadium", "dam", "shrine", "mosque", "cathedral",
+     "monastery", "canal"}
 )  # fmt: skip
 # Plural place nouns after a list: every member is a place ("the Ravi, Sutlej and Chenab
 # rivers").

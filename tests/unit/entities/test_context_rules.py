@@ -683,3 +683,12 @@ def test_generic_words_that_open_or_end_a_place_name() -> None:
 def test_initials_open_a_persons_name_an_acronym_makes_an_organisation() -> None:
     assert one("A.K.M. Rafiq Hossain", "PERSON") == {("A.K.M. Rafiq Hossain", "PERSON")}
     assert one("HBO Max", "PERSON") == {("HBO Max", "ORG")}
+
+
+def test_a_kind_of_building_or_site_after_a_name_makes_it_a_place() -> None:
+    assert one("Zarnobudur", "NORP", prev="terraces of the", after="temple in the hills") == {
+        ("Zarnobudur", "LOCATION")
+    }
+    assert one("Quellagos", "ORG", prev="Sao Paulo's", after="circuit next weekend") == {
+        ("Quellagos", "LOCATION")
+    }
