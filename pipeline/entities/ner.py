@@ -636,6 +636,20 @@ def _missed_places(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tu
     return found
 
 
+_LOWER_WORD = re.compile(r"(?<![\w'-])[a-z]+(?![\w'-])")
+
+
+def _sentence_start(text: str, i: int) -> bool:
+    """Position i opens the text, a paragraph or a sentence (a capital there proves nothing)."""
+    j = i - 1
+    while j >= 0 and text[j] in _OPENING:
+        j -= 1
+    return j < 0 or text[j] in ".!?\n:"
+
+
+_OPENING = frozenset(" \t\"'\u201c\u2018(")
+
+
 _SURNAME_BEFORE = re.compile(r"[A-Z][a-z]+ \S+$")  # "Kuldeep" + the surname
 
 
@@ -968,8 +982,15 @@ class MentionFinder:
             + _orgs_named_for_a_country(doc, text, ents)
         )
         ner = []
+        lower_words: set[str] | None = None  # the article's lower-case words, when first needed
         for start, end, label in spans:
             start_char, end_char = doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text)
+            if end - start == 1 and _sentence_start(text, start_char):
+                word = doc[start].text
+                if lower_words is None:
+                    lower_words = set(_LOWER_WORD.findall(text))
+                if word[1:].islower() and word.lower() in lower_words and not is_known_place(word):
+                    continue  # "Farmers' groups ..." in an article about cocoa farmers
             last = doc[end - 1].text
             if (
                 label == "PERSON"

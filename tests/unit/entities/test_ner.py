@@ -226,3 +226,24 @@ def test_places_the_model_missed_after_a_place_cue_or_a_preposition() -> None:
     # a name another span already holds is left alone
     held = [(i, i + 1, "ORG") for i, t in enumerate(doc) if t.text == "Johor"]
     assert {doc[s:e].text for s, e, _ in _missed_places(doc, text, held)} == {"Quellmark"}
+
+
+def test_a_capital_at_a_sentence_start_of_a_word_the_article_uses_lower_case_is_no_name() -> None:
+    import spacy
+    from spacy.tokens import Span
+
+    from pipeline.entities import Gazetteer
+    from pipeline.entities.ner import MentionFinder
+
+    nlp = spacy.blank("en")
+    text = "Farmers' groups welcomed it. Cocoa farmers near Zarnville agreed. Zarnco said no."
+    doc = nlp(text)
+    words = [t.text for t in doc]
+    doc.ents = [
+        Span(doc, 0, 1, "ORG"),  # Farmers: "farmers" is used lower-case later
+        Span(doc, words.index("Zarnville"), words.index("Zarnville") + 1, "GPE"),
+        Span(doc, words.index("Zarnco"), words.index("Zarnco") + 1, "ORG"),  # no "zarnco"
+    ]
+    found = {m.text for m in MentionFinder(nlp, Gazetteer()).mentions(doc, text)}
+    assert "Farmers" not in found
+    assert {"Zarnville", "Zarnco"} <= found
