@@ -1241,6 +1241,18 @@ def _split_affiliations(
         if company is not None and company.type == "ORG":
             out.append(replace(m, label="ORG"))  # "Barrick Mining" read as a person
             continue
+        person, of, team = m.text.partition(" of ")
+        if (
+            m.entry is None
+            and m.label in ("PERSON", "ORG")
+            and of
+            and team[:1].isupper()
+            and looks_like_person(person)
+        ):  # "Jonas Vingegaard of Visma-Lease a Bike" read as one name: a person and a team
+            label = "GPE" if is_known_place(team) else "ORG"
+            out.append(replace(m, text=person, label="PERSON", end=m.start + len(person)))
+            out.append(replace(m, text=team, label=label, start=m.end - len(team), prev="of"))
+            continue
         cut = next((i for i, w in enumerate(words) if i and w.casefold() in TITLES), 0)
         head = " ".join(words[:cut])
         rest = " ".join(words[cut:])

@@ -305,3 +305,11 @@ def test_an_unknown_one_word_place_listed_with_a_company_is_a_company() -> None:
     place = mention("Madrid", "GPE", 13, prev="Vodafone and", after=" agreed")
     company = mention("Vodafone", "ORG", 0, after=" and Madrid agreed")
     assert ("Madrid", "LOCATION") in names(link([company, place], Gazetteer()))
+
+
+def test_a_person_of_a_team_read_as_one_name_is_two() -> None:
+    found = names(link([mention("Jonas Quellgaard of Zarnteam Vorn", "ORG", 0)], Gazetteer()))
+    assert found == {("Jonas Quellgaard", "PERSON"), ("Zarnteam Vorn", "ORG")}
+    # no given name first: an organisation's own name
+    found = names(link([mention("Bank of Zarnland", "ORG", 0)], Gazetteer()))
+    assert found == {("Bank of Zarnland", "ORG")}
