@@ -241,6 +241,8 @@ def _extend_spans(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int
             absorbed.add(end + 1)  # "Paulina Hennig" + "-Kloska" (which the model called a place)
             out = [span for span in out if not (span[0] == end + 1 and span[1] == end + 2)]
             end += 2
+        elif label in ("GPE", "LOC", "NORP", "ORG") and _institution_after(doc, end, taken):
+            end, label = end + 1, "ORG"  # "Pacific Islands" + "Forum": the model cut the name
         elif label in ("GPE", "LOC"):
             start, end = _extend_place(doc, start, end, taken)
         elif label == "ORG" and end - start >= 3:
@@ -271,6 +273,23 @@ def _extend_place(doc, start: int, end: int, taken: set[int]) -> tuple[int, int]
         ):
             return start - 1, end
     return start, end
+
+
+_INSTITUTION_TAILS = frozenset(
+    {"Forum", "Council", "Commission", "Committee", "Board", "Authority", "Agency", "Institute",
+     "Ministry", "Federation", "Association", "Fund", "Foundation", "Secretariat", "Airways",
+     "Airlines"}
+)  # fmt: skip
+
+
+def _institution_after(doc, end: int, taken: set[int]) -> bool:
+    """The word after a name is an institution's head word the model left out."""
+    return (
+        end < len(doc)
+        and end not in taken
+        and doc[end - 1].whitespace_ == " "
+        and doc[end].text in _INSTITUTION_TAILS
+    )
 
 
 def _surname_partner(doc, end: int) -> bool:

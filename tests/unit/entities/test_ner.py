@@ -247,3 +247,20 @@ def test_a_capital_at_a_sentence_start_of_a_word_the_article_uses_lower_case_is_
     found = {m.text for m in MentionFinder(nlp, Gazetteer()).mentions(doc, text)}
     assert "Farmers" not in found
     assert {"Zarnville", "Zarnco"} <= found
+
+
+def test_an_institution_word_the_model_left_after_a_name_completes_it() -> None:
+    import spacy
+    from spacy.tokens import Span
+
+    from pipeline.entities import Gazetteer
+    from pipeline.entities.ner import MentionFinder
+
+    nlp = spacy.blank("en")
+    text = "Zarn Islands Forum leaders met in Quell. Later Quell Forum was empty."
+    doc = nlp(text)
+    doc.ents = [Span(doc, 0, 2, "LOC"), Span(doc, 6, 7, "GPE"), Span(doc, 9, 10, "GPE")]
+    found = {(m.text, m.label) for m in MentionFinder(nlp, Gazetteer()).mentions(doc, text)}
+    assert ("Zarn Islands Forum", "ORG") in found
+    assert ("Quell Forum", "ORG") in found
+    assert ("Quell", "GPE") in found  # the full stop ends it: no "Quell. Later"
