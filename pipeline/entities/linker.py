@@ -1339,13 +1339,20 @@ CUED_WEIGHT = 3  # a mention typed by the words around it outvotes the model's g
 def _vote_types(items: list[_Resolved]) -> None:
     """The same unresolved surface gets one type per article: the most frequent one."""
     votes: dict[str, Counter] = defaultdict(Counter)
+    cued: dict[str, set[str]] = defaultdict(set)
     for r in items:
         if not r.fixed:
             votes[r.name][r.type] += CUED_WEIGHT if r.cued else 1
+            if r.cued:
+                cued[r.name].add(r.type)
     for r in items:
         if not r.fixed:
-            counts = votes[r.name]
-            r.type = max(counts, key=lambda t: (counts[t], -_TYPE_PRIORITY.get(t, 9)))
+            counts, evidence = votes[r.name], cued[r.name]
+            # at a tie, the words around a mention beat the model ("Brazilian planemaker
+            # Embraer" against three "Embraer" the model read as a person)
+            r.type = max(
+                counts, key=lambda t: (counts[t], t in evidence, -_TYPE_PRIORITY.get(t, 9))
+            )
 
 
 def _contains(long: list[str], short: list[str]) -> bool:

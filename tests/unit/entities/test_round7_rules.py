@@ -313,3 +313,11 @@ def test_a_person_of_a_team_read_as_one_name_is_two() -> None:
     # no given name first: an organisation's own name
     found = names(link([mention("Bank of Zarnland", "ORG", 0)], Gazetteer()))
     assert found == {("Bank of Zarnland", "ORG")}
+
+
+def test_at_a_tie_the_words_around_a_mention_beat_the_model() -> None:
+    plain = [
+        mention("Zarnair", "PERSON", i * 100, prev="said", after="delivered") for i in (0, 2, 3)
+    ]
+    cued = mention("Zarnair", "PERSON", 100, prev="Brazilian planemaker", after="delivered")
+    assert names(link([*plain, cued], Gazetteer())) == {("Zarnair", "ORG")}
