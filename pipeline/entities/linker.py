@@ -166,7 +166,11 @@ PERSON_CUES = frozenset(
      "singer", "rapper", "actor", "actress", "president-elect", "vice-president", "colonel",
      "admiral", "archbishop", "bishop", "cardinal", "rabbi", "imam", "cleric", "billionaire",
      "tycoon", "entrepreneur", "philanthropist", "historian", "novelist", "figure",
-     "politician"}
+     "politician", "champion", "runner-up", "player", "footballer", "cricketer", "golfer",
+     "boxer", "swimmer", "sprinter", "cyclist", "driver", "rider", "skier", "teammate",
+     "fullback", "fly-half", "scrum-half", "flanker", "quarterback", "pitcher", "shortstop",
+     "goalie", "batter", "bowler", "opener", "all-rounder", "referee", "umpire",
+     "deputy", "aide", "adviser", "advisor", "veteran", "rookie"}
 )  # fmt: skip
 # A word just after a name (lower-case) that makes it a place ("Reykjanes peninsula").
 PLACE_NEXT = frozenset(

@@ -692,3 +692,10 @@ def test_a_kind_of_building_or_site_after_a_name_makes_it_a_place() -> None:
     assert one("Quellagos", "ORG", prev="Sao Paulo's", after="circuit next weekend") == {
         ("Quellagos", "LOCATION")
     }
+
+
+def test_a_sporting_role_in_apposition_names_a_person() -> None:
+    assert one("Novak Quellovic", "ORG", after=", a 10-time champion, returns") == {
+        ("Novak Quellovic", "PERSON")
+    }
+    assert one("Quell Zarnson", "GPE", prev="the Olympic champion") == {("Quell Zarnson", "PERSON")}
