@@ -243,6 +243,8 @@ def _extend_spans(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int
             end += 2
         elif label in ("GPE", "LOC", "NORP", "ORG") and _institution_after(doc, end, taken):
             end, label = end + 1, "ORG"  # "Pacific Islands" + "Forum": the model cut the name
+        elif label in ("GPE", "LOC", "FAC") and (chain := _hyphen_chain(doc, start, end)) > end:
+            end = chain  # "Mazar" + "-i-Sharif": the model stopped inside one word
         elif label in ("GPE", "LOC"):
             start, end = _extend_place(doc, start, end, taken)
         elif label == "ORG" and end - start >= 3:
@@ -290,6 +292,28 @@ def _institution_after(doc, end: int, taken: set[int]) -> bool:
         and doc[end - 1].whitespace_ == " "
         and doc[end].text in _INSTITUTION_TAILS
     )
+
+
+def _hyphen_chain(doc, start: int, end: int) -> int:
+    """The end of a hyphenated place name the span stops inside: "Mazar" + "-i-Sharif",
+    "Stratford" + "-upon-Avon" (a lower-case particle between capitalised parts), or any chain
+    that makes a known place ("Xai" + "-Xai"). Not "Kyiv-based" or "Israel-Hamas"."""
+    i, particle = end, False
+    while (
+        i + 1 < len(doc)
+        and doc[i].text == "-"
+        and not doc[i - 1].whitespace_
+        and not doc[i].whitespace_
+        and doc[i + 1].text[:1].isalpha()
+    ):
+        particle = particle or doc[i + 1].text.islower()
+        i += 2
+    if i == end:
+        return end
+    last = doc[i - 1].text
+    if (particle and last[:1].isupper()) or is_known_place(doc[start:i].text):
+        return i
+    return end
 
 
 def _surname_partner(doc, end: int) -> bool:

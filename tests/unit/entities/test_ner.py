@@ -264,3 +264,16 @@ def test_an_institution_word_the_model_left_after_a_name_completes_it() -> None:
     assert ("Zarn Islands Forum", "ORG") in found
     assert ("Quell Forum", "ORG") in found
     assert ("Quell", "GPE") in found  # the full stop ends it: no "Quell. Later"
+
+
+def test_a_place_span_stopped_inside_a_hyphenated_name_is_completed() -> None:
+    import spacy
+
+    from pipeline.entities.ner import _hyphen_chain
+
+    doc = spacy.blank("en")("near Mazar-i-Sharif and the Kyiv-based firm in the Israel-Hamas war")
+    words = [t.text for t in doc]
+    mazar, kyiv, israel = words.index("Mazar"), words.index("Kyiv"), words.index("Israel")
+    assert doc[mazar : _hyphen_chain(doc, mazar, mazar + 1)].text == "Mazar-i-Sharif"
+    assert _hyphen_chain(doc, kyiv, kyiv + 1) == kyiv + 1  # "-based" is no part of a name
+    assert _hyphen_chain(doc, israel, israel + 1) == israel + 1  # two names, not one
