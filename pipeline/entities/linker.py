@@ -421,6 +421,13 @@ def _compound_demonym(surface: str, gazetteer: Gazetteer) -> bool:
     return False
 
 
+# Arabic and Berber articles and kinship words that open a hyphenated name
+_HYPHENATED_OPENERS = frozenset(
+    {"Al", "El", "Ad", "Ar", "As", "Ash", "At", "Az", "An", "Abu", "Bin", "Ibn", "Bani", "Beni",
+     "Umm", "Abd", "Ben", "Bou", "Sidi", "Ait"}
+)  # fmt: skip
+
+
 def split_compound(surface: str, gazetteer: Gazetteer, known: Counter) -> list[str]:
     """'Putin-Trump' -> ['Putin', 'Trump'], 'Florence and Palermo' -> ['Florence', 'Palermo']
     when every member is known on its own (gazetteer, place list or another mention in the
@@ -429,6 +436,8 @@ def split_compound(surface: str, gazetteer: Gazetteer, known: Counter) -> list[s
         return [surface]
     if _COMPOUND.match(surface):
         parts = [p for p in _COMPOUND_SPLIT.split(surface) if p]
+        if parts[0] in _HYPHENATED_OPENERS:  # "Al-Balad", "Abu-Dhabi": one name, its article
+            return [surface]
     elif " and " in surface or ", " in surface:  # "Mombasa, Kisumu", "Paris, France"
         parts = [p for p in _COORDINATION.split(surface) if p]
     else:

@@ -215,3 +215,11 @@ def test_surname_partner_is_a_lone_capitalised_word_after_a_hyphen() -> None:
     assert _surname_partner(doc, 2)  # "Hennig" + "-Kloska"
     assert not _surname_partner(doc, 7)  # "Putin" + "-Donald": a given name, a second person
     assert not _surname_partner(doc, 13)  # spaces around the dash: not one surname
+
+
+def test_a_hyphenated_name_opened_by_an_article_is_not_a_compound() -> None:
+    from pipeline.entities.linker import split_compound
+
+    known = Counter({"Al": 1, "Zarnad": 1, "Quell": 1})
+    assert split_compound("Al-Zarnad", Gazetteer(), known) == ["Al-Zarnad"]
+    assert split_compound("Quell-Zarnad", Gazetteer(), known) == ["Quell", "Zarnad"]
