@@ -1294,6 +1294,12 @@ def _possessor(m: Mention, gazetteer: Gazetteer, known: Counter) -> list[Mention
         return []  # "McDonald's Corp", "Macy's Inc": the company's own name
     entry = gazetteer.lookup(owner)
     if entry is None and not is_known_place(owner):
+        if _person_owns_place(owner, owned, gazetteer):
+            start = m.start + text.index(owner)
+            return [
+                replace(m, text=owner, label="PERSON", start=start, end=start + len(owner)),
+                replace(m, text=owned, label="GPE", start=m.end - len(owned), prev=f"{owner}'s"),
+            ]
         if " " in owner or known[owner] < 1:
             return []
         return [replace(m, text=owned, start=m.end - len(owned), prev=f"{owner}'s")]
@@ -1305,6 +1311,21 @@ def _possessor(m: Mention, gazetteer: Gazetteer, known: Counter) -> list[Mention
     )
     second = replace(m, text=owned, start=m.end - len(owned), prev=f"{owner}'s")
     return [first, second]
+
+
+def _person_owns_place(owner: str, owned: str, gazetteer: Gazetteer) -> bool:
+    """ "Cristiano Ronaldo's Portugal", "Herve Renard's Saudi Arabia": a person's name (two or
+    three capitalised words, no organisation or place word) owning a known country or place is
+    a player or coach and his team, two names."""
+    words = owner.split(" ")
+    entry = gazetteer.lookup(owned)
+    place = entry.type == "LOCATION" if entry is not None else is_known_place(owned)
+    return (
+        place
+        and 2 <= len(words) <= 3
+        and all(w[:1].isupper() and w[1:].isalpha() and w[1:].islower() for w in words)
+        and _head_type(words) is None
+    )
 
 
 def _titled_name(rest: str) -> bool:

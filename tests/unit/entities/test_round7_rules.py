@@ -321,3 +321,14 @@ def test_at_a_tie_the_words_around_a_mention_beat_the_model() -> None:
     ]
     cued = mention("Zarnair", "PERSON", 100, prev="Brazilian planemaker", after="delivered")
     assert names(link([*plain, cued], Gazetteer())) == {("Zarnair", "ORG")}
+
+
+def test_a_person_owning_a_country_is_a_player_or_coach_and_a_team() -> None:
+    portugal = GazetteerEntry("Portugal", "LOCATION")
+    found = link(
+        [mention("Quell Zarnaldo's Portugal", "ORG", 0, prev="against")], Gazetteer([portugal])
+    )
+    assert names(found) == {("Quell Zarnaldo", "PERSON"), ("Portugal", "LOCATION")}
+    # an owner that is no person's name: left as it was
+    found = link([mention("Zarn Holdings's Portugal", "ORG", 0)], Gazetteer([portugal]))
+    assert ("Zarn Holdings", "PERSON") not in names(found)
