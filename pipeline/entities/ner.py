@@ -234,6 +234,11 @@ def _extend_spans(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int
     taken = {i for start, end, label in spans if label in _NAME_LABELS for i in range(start, end)}
     out = []
     absorbed: set[int] = set()  # one-word spans that turned out to end a person's name
+    singles = {
+        start
+        for start, end, label in spans
+        if end - start == 1 and label in _NAME_LABELS and label != "PERSON"
+    }
     for start, end, label in spans:
         if start in absorbed and end - start == 1:
             continue
@@ -241,6 +246,15 @@ def _extend_spans(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int
             absorbed.add(end + 1)  # "Paulina Hennig" + "-Kloska" (which the model called a place)
             out = [span for span in out if not (span[0] == end + 1 and span[1] == end + 2)]
             end += 2
+        elif (
+            label == "PERSON"
+            and end - start >= 2
+            and (end in singles or end not in taken)
+            and _last_name(doc, end)
+        ):
+            absorbed.add(end)  # "Pham Nhat" + "Vuong", "Miguel Uribe" + "Turbay" (read as a place)
+            out = [span for span in out if not (span[0] == end and span[1] == end + 1)]
+            end += 1
         elif label in ("GPE", "LOC", "NORP", "ORG") and _institution_after(doc, end, taken):
             end, label = end + 1, "ORG"  # "Pacific Islands" + "Forum": the model cut the name
         elif label in ("GPE", "LOC", "FAC") and (chain := _hyphen_chain(doc, start, end)) > end:
@@ -314,6 +328,23 @@ def _hyphen_chain(doc, start: int, end: int) -> int:
     if (particle and last[:1].isupper()) or is_known_place(doc[start:i].text):
         return i
     return end
+
+
+def _last_name(doc, end: int) -> bool:
+    """The one-word name right after a person's name, one space apart, is more of it: a
+    title-case word that is no known place and opens no longer name."""
+    word, after = doc[end], doc[end + 1].lower_ if end + 1 < len(doc) else ""
+    return (
+        doc[end - 1].whitespace_ == " "
+        and doc[end - 1].text[-1:].isalpha()  # not "Nouri al-Maliki's" + "State of Law"
+        and after not in ("of", "de", "for")
+        and word.text[:1].isupper()
+        and word.text[1:].isalpha()
+        and word.text[1:].islower()
+        and word.text not in _NOT_NAME_PARTS  # "Joe Biden Tuesday"
+        and not is_known_place(word.text)
+        and not (end + 1 < len(doc) and doc[end].whitespace_ and _is_cap_word(doc[end + 1]))
+    )
 
 
 def _surname_partner(doc, end: int) -> bool:

@@ -277,3 +277,37 @@ def test_a_place_span_stopped_inside_a_hyphenated_name_is_completed() -> None:
     assert doc[mazar : _hyphen_chain(doc, mazar, mazar + 1)].text == "Mazar-i-Sharif"
     assert _hyphen_chain(doc, kyiv, kyiv + 1) == kyiv + 1  # "-based" is no part of a name
     assert _hyphen_chain(doc, israel, israel + 1) == israel + 1  # two names, not one
+
+
+def test_a_persons_name_the_model_cut_before_its_last_word_is_completed() -> None:
+    import spacy
+    from spacy.tokens import Span
+
+    from pipeline.entities import Gazetteer
+    from pipeline.entities.ner import MentionFinder
+
+    nlp = spacy.blank("en")
+    text = (
+        "Tycoon Pham Quellnhat Vuong, the founder, spoke. Miguel Zarnibe Turbay was shot. "
+        "Later Joe Zarnden Tuesday said so, and Nouri al-Quelliki's State of Law won."
+    )
+    doc = nlp(text)
+    words = [t.text for t in doc]
+
+    def span(first: str, length: int, label: str) -> Span:
+        i = words.index(first)
+        return Span(doc, i, i + length, label)
+
+    doc.ents = [
+        span("Pham", 2, "PERSON"),  # "Vuong" untagged
+        span("Miguel", 2, "PERSON"),
+        span("Turbay", 1, "ORG"),  # "Turbay" read as an organisation
+        span("Joe", 2, "PERSON"),
+        span("Nouri", 5, "PERSON"),  # the model took the possessive in
+    ]
+    found = {(m.text, m.label) for m in MentionFinder(nlp, Gazetteer()).mentions(doc, text)}
+    assert ("Pham Quellnhat Vuong", "PERSON") in found
+    assert ("Miguel Zarnibe Turbay", "PERSON") in found
+    assert ("Turbay", "ORG") not in found
+    assert ("Joe Zarnden", "PERSON") in found  # a weekday is no surname
+    assert not any(text.endswith("State") for text, _ in found)
