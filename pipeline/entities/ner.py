@@ -336,7 +336,7 @@ def _last_name(doc, end: int) -> bool:
     word, after = doc[end], doc[end + 1].lower_ if end + 1 < len(doc) else ""
     return (
         doc[end - 1].whitespace_ == " "
-        and doc[end - 1].text[-1:].isalpha()  # not "Nouri al-Maliki's" + "State of Law"
+        and doc[end - 1].text[:1].isalpha()  # not "Nouri al-Maliki's" + "State of Law"
         and after not in ("of", "de", "for")
         and word.text[:1].isupper()
         and word.text[1:].isalpha()

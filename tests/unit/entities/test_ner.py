@@ -311,3 +311,13 @@ def test_a_persons_name_the_model_cut_before_its_last_word_is_completed() -> Non
     assert ("Turbay", "ORG") not in found
     assert ("Joe Zarnden", "PERSON") in found  # a weekday is no surname
     assert not any(text.endswith("State") for text, _ in found)
+
+
+def test_no_last_word_after_a_possessive() -> None:
+    import spacy
+
+    from pipeline.entities.ner import _last_name
+
+    doc = spacy.blank("en")("Nouri Zarniki's Quell coalition won")
+    assert not _last_name(doc, 3)  # "Nouri Zarniki's" + "Quell"
+    assert _last_name(spacy.blank("en")("Nouri Zarniki Quell said"), 2)
