@@ -84,7 +84,11 @@ ORG_HEADS = frozenset(
      "Studios", "Entertainment", "Pharma", "Fund", "Exchange", "Forces", "Army", "Navy",
      "Guard", "Brigade", "Brigades", "Administration", "Technologies", "Industries", "Labs",
      "Laboratories", "Media", "Broadcasting", "Tribunal", "Chamber", "Secretariat",
-     "Directorate", "Command", "Academy", "Observatory"}
+     "Directorate", "Command", "Academy", "Observatory", "Cinemas", "Hotels", "Resorts",
+     "Foods", "Brands", "Logistics", "Systems", "Solutions", "Insurance", "Pharmaceuticals",
+     "Therapeutics", "Robotics", "Semiconductor", "Semiconductors", "Mobility", "Aerospace",
+     "Shipping", "Automotive", "Software", "Networks", "Communications", "Telecommunications",
+     "Chemicals", "Metals", "Petroleum", "Mining", "Biotech", "Healthcare"}
 )  # fmt: skip
 PLACE_HEADS = frozenset(
     {"Channel", "River", "Sea", "Ocean", "Lake", "Valley", "Mountains", "Mountain", "Island",
@@ -99,7 +103,7 @@ PLACE_HEADS = frozenset(
      "Plateau", "Highlands", "Heights", "Plains", "Archipelago", "Atoll", "Fjord", "Estuary",
      "Cave", "Caves", "Beach", "Cemetery", "Shrine", "Basilica", "Abbey", "Fort", "Citadel",
      "Mine", "Factory", "Plant", "Base", "Reservoir", "Springs", "Gardens", "Gate", "Corridor",
-     "Checkpoint", "Quay", "Marina", "Pavilion", "Mall"}
+     "Checkpoint", "Quay", "Marina", "Pavilion", "Mall", "Collider", "Telescope", "Reactor"}
 )  # fmt: skip
 # Generic words that open a place's name in many languages ("Cerro Pachon", "Paseo de la
 # Reforma", "Autodromo Hermanos Rodriguez", "Gunung Semeru"). Not words that also open
@@ -149,7 +153,7 @@ CORPORATE_SUFFIXES = frozenset(
 EVENT_HEADS = frozenset(
     {"Cup", "Championship", "Championships", "Olympics", "Paralympics", "Festival", "Summit",
      "Prix", "Marathon", "Expo", "Tournament", "Contest", "Finals", "Open", "Airshow", "Show",
-     "Fair"}
+     "Fair", "Slam", "Games", "Series", "Awards", "Cups"}
 )  # fmt: skip
 # A title or role just before a name (any case: "Prime Minister", "police chief").
 PERSON_CUES = frozenset(

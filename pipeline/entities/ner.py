@@ -337,6 +337,7 @@ def _last_name(doc, end: int) -> bool:
     return (
         doc[end - 1].whitespace_ == " "
         and doc[end - 1].text[:1].isalpha()  # not "Nouri al-Maliki's" + "State of Law"
+        and doc[end - 1].text[-1:].isalpha()  # not "Hun Sen." + "Talks" (a sentence ended)
         and after not in ("of", "de", "for")
         and word.text[:1].isupper()
         and word.text[1:].isalpha()

@@ -699,3 +699,11 @@ def test_a_sporting_role_in_apposition_names_a_person() -> None:
         ("Novak Quellovic", "PERSON")
     }
     assert one("Quell Zarnson", "GPE", prev="the Olympic champion") == {("Quell Zarnson", "PERSON")}
+
+
+def test_more_head_words_for_companies_events_and_facilities() -> None:
+    assert one("Zarn Cinemas", "PERSON") == {("Zarn Cinemas", "ORG")}
+    assert one("Quell Air Mobility", "PERSON") == {("Quell Air Mobility", "ORG")}
+    assert one("Grand Slam", "GPE") == {("Grand Slam", "EVENT")}
+    assert one("Zarn Games", "ORG") == {("Zarn Games", "EVENT")}
+    assert one("Quell Circular Collider", "ORG") == {("Quell Circular Collider", "LOCATION")}
