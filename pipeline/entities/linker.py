@@ -404,6 +404,8 @@ def is_junk(surface: str, gazetteer: Gazetteer) -> bool:
     folded = surface.casefold()
     if folded in PRONOUNS or folded in GENERIC_WORDS or gazetteer.is_ignored(surface):
         return True
+    if _DRAW_GROUP.match(surface):  # "Group L" of a tournament draw
+        return True
     return not any(c.isupper() for c in surface)
 
 
@@ -552,6 +554,7 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
     )
 
 
+_DRAW_GROUP = re.compile(r"^(?:Group|Pool) [A-L]$")
 _INITIALS = re.compile(r"^(?:[A-Z]\.){1,4}$")
 _CODE_NAME = re.compile(r"^[A-Z]{1,3}-?\d{1,3}$")
 _PARTY_NOUNS = [["party"], ["movement"], ["alliance"], ["coalition"]]

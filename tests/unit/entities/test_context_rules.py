@@ -707,3 +707,8 @@ def test_more_head_words_for_companies_events_and_facilities() -> None:
     assert one("Grand Slam", "GPE") == {("Grand Slam", "EVENT")}
     assert one("Zarn Games", "ORG") == {("Zarn Games", "EVENT")}
     assert one("Quell Circular Collider", "ORG") == {("Quell Circular Collider", "LOCATION")}
+
+
+def test_a_tournament_draw_group_is_no_organisation() -> None:
+    assert one("Group L", "ORG", prev="top of") == set()
+    assert one("Group Zarn", "ORG") == {("Group Zarn", "ORG")}
