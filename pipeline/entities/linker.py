@@ -954,7 +954,11 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
         if mention.label in ("GPE", "LOC", "FAC") and mention.entry is None:
             # "the Las Vegas Grand Prix for Red Bull": place names have no "for" in them
             lines = [part for line in lines for part in line.split(" for ")]
-        if mention.entry is None and mention.label != "PERSON" and " on " in mention.text:
+        if (
+            mention.entry is None
+            and mention.label != "PERSON"
+            and (" on " in mention.text or " in " in mention.text)
+        ):
             split = [part for line in lines for part in _facility_on_place(line)]
             if len(split) > len(lines):  # "the People Power Monument on EDSA": two places
                 lines, mention = split, replace(mention, label="FAC")
@@ -1038,11 +1042,13 @@ def _is_short_form(text: str) -> bool:
 
 
 def _facility_on_place(line: str) -> list[str]:
-    """ "People Power Monument on EDSA" -> the monument and the avenue (not "Council on
-    Foreign Relations": only after a place head word)."""
-    left, _, right = line.partition(" on ")
-    if right[:1].isupper() and left.split(" ")[-1] in PLACE_HEADS:
-        return [left, right]
+    """ "People Power Monument on EDSA" -> the monument and the avenue, "R. Premadasa Stadium
+    in Colombo" -> the stadium and the city (not "Council on Foreign Relations": only after a
+    place head word)."""
+    for joiner in (" on ", " in "):
+        left, _, right = line.partition(joiner)
+        if right[:1].isupper() and left.split(" ")[-1] in PLACE_HEADS:
+            return [left, right]
     return [line]
 
 

@@ -712,3 +712,11 @@ def test_more_head_words_for_companies_events_and_facilities() -> None:
 def test_a_tournament_draw_group_is_no_organisation() -> None:
     assert one("Group L", "ORG", prev="top of") == set()
     assert one("Group Zarn", "ORG") == {("Group Zarn", "ORG")}
+
+
+def test_a_facility_in_a_city_read_as_one_name_is_two_places() -> None:
+    assert one("Zarn Stadium in Quellton", "ORG") == {
+        ("Zarn Stadium", "LOCATION"),
+        ("Quellton", "LOCATION"),
+    }
+    assert one("Zarn Council in Quellton", "ORG") == {("Zarn Council in Quellton", "ORG")}
