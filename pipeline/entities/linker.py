@@ -124,7 +124,9 @@ ORG_CUES = frozenset(
      "producer", "manufacturer", "supplier", "startup", "start-up", "conglomerate", "broadcaster",
      "newspaper", "network", "club", "party", "union", "agency", "regulator", "rival", "giant",
      "exporter", "importer", "miner", "watchdog", "utility", "publisher", "service", "arm",
-     "subsidiary", "affiliate"}
+     "subsidiary", "affiliate", "truckmaker", "shipbuilder", "distributor", "parent",
+     "consortium", "fintech", "studio", "streamer", "contractor", "refiner", "brewer", "broker",
+     "brokerage", "bourse", "unit", "developer"}
 )  # fmt: skip
 PLACE_CUES = frozenset(
     {"city", "town", "village", "region", "province", "district", "capital", "port", "island",

@@ -614,7 +614,10 @@ _ORG_CUE_WORDS = (
     "broadcaster", "regulator", "watchdog", "lender", "insurer", "carmaker", "automaker",
     "chipmaker", "planemaker", "drugmaker", "retailer", "conglomerate", "airline", "startup",
     "company", "firm", "exporter", "miner", "utility", "publisher", "newspaper", "operator",
-    "arm", "subsidiary", "affiliate",
+    "arm", "subsidiary", "affiliate", "truckmaker", "shipbuilder", "distributor", "parent",
+    "consortium", "fintech", "studio", "streamer", "contractor", "refiner", "brewer", "broker",
+    "brokerage", "bourse", "agency", "bank", "group", "giant", "unit", "developer",
+    "manufacturer", "producer", "supplier", "maker",
 )  # fmt: skip
 _CUED_NAME = re.compile(
     r" (?:" + "|".join(_ORG_CUE_WORDS) + r") ([A-Z][\w'&+-]*(?: [A-Z][\w'&+-]*){0,2})"

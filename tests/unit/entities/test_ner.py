@@ -321,3 +321,14 @@ def test_no_last_word_after_a_possessive() -> None:
     doc = spacy.blank("en")("Nouri Zarniki's Quell coalition won")
     assert not _last_name(doc, 3)  # "Nouri Zarniki's" + "Quell"
     assert _last_name(spacy.blank("en")("Nouri Zarniki Quell said"), 2)
+
+
+def test_a_name_the_model_missed_after_a_business_noun_is_an_organisation() -> None:
+    import spacy
+
+    from pipeline.entities.ner import CUED_ORG, _cued_names
+
+    text = "It is buying Italian truckmaker Zarnveco, and distributor Quelho said so."
+    doc = spacy.blank("en")(text)
+    found = {(doc[s:e].text, label) for s, e, label in _cued_names(doc, text, [])}
+    assert found == {("Zarnveco", CUED_ORG), ("Quelho", CUED_ORG)}
