@@ -105,6 +105,18 @@ PLACE_HEADS = frozenset(
      "Mine", "Factory", "Plant", "Base", "Reservoir", "Springs", "Gardens", "Gate", "Corridor",
      "Checkpoint", "Quay", "Marina", "Pavilion", "Mall", "Collider", "Telescope", "Reactor"}
 )  # fmt: skip
+# Words that open an organisation's name in many languages ("Club America", "Banco Santander",
+# "Pacto Historico", "Universidad de Chile"), where English puts the head word last.
+ORG_OPENERS = frozenset(
+    {"Club", "Banco", "Banca", "Banque", "Grupo", "Groupe", "Gruppo", "Deportivo", "Sporting",
+     "Racing", "Olympique", "Dynamo", "Dinamo", "Universidad", "Universidade",
+     "Universit\u00e0", "Universit\u00e9", "Universit\u00e4t", "Instituto", "Institut",
+     "Compagnie", "Soci\u00e9t\u00e9", "Compa\u00f1\u00eda", "Companhia", "Partido",
+     "Parti", "Partito", "Frente", "Movimiento", "Movimento", "Pacto", "Alianza", "Caixa",
+     "Caja", "Fundaci\u00f3n", "Funda\u00e7\u00e3o", "Fondation", "Stiftung", "Ministerio",
+     "Minist\u00e9rio", "Minist\u00e8re", "Comisi\u00f3n", "Consejo", "Conselho", "Conseil",
+     "Corte", "Cour", "Tribunal", "Sindicato", "Confederaci\u00f3n", "Federaci\u00f3n"}
+)  # fmt: skip
 # Generic words that open a place's name in many languages ("Cerro Pachon", "Paseo de la
 # Reforma", "Autodromo Hermanos Rodriguez", "Gunung Semeru"). Not words that also open
 # people's or companies' names (Monte, Isla, Glen, Rio as in Rio Tinto, Costa, Porto, Via).
@@ -620,6 +632,8 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
         return "ORG"  # "Court of Appeals for the Federal Circuit": the head is before "of"
     if len(words) > 1 and (last in EVENT_HEADS or words[0] in EVENT_OPENERS):
         return "EVENT"
+    if len(words) > 1 and words[0] in ORG_OPENERS:
+        return "ORG"  # "Club America", "Pacto Historico", "Grupo Mexico"
     if len(words) > 1 and (last in PLACE_HEADS or words[0] in PLACE_OPENERS):
         return "LOCATION"
     if (

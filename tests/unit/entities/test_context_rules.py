@@ -720,3 +720,9 @@ def test_a_facility_in_a_city_read_as_one_name_is_two_places() -> None:
         ("Quellton", "LOCATION"),
     }
     assert one("Zarn Council in Quellton", "ORG") == {("Zarn Council in Quellton", "ORG")}
+
+
+def test_words_that_open_an_organisations_name_in_other_languages() -> None:
+    assert one("Club Zarnerica", "PERSON") == {("Club Zarnerica", "ORG")}
+    assert one("Pacto Quellico", "GPE") == {("Pacto Quellico", "ORG")}
+    assert one("Club World Cup", "ORG") == {("Club World Cup", "EVENT")}  # the event head wins
