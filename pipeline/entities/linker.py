@@ -830,7 +830,12 @@ def _cue_after(after: str) -> str | None:
         return "ORG"
     if not possessive and words[0] in PLACE_NEXT:
         return "LOCATION"
-    if not possessive and words[0] == "," and len(words) > 2 and words[1] in ("the", "a", "an"):
+    if (
+        not possessive
+        and words[0] == ","
+        and len(words) > 2
+        and words[1] in ("the", "a", "an", "another")
+    ):
         return _apposition(words[2:])
     if not possessive and words[0] in _COPULAS and len(words) > 2 and words[1] in ("the", "a"):
         return _apposition(words[2:])  # "Flamengo became the first Brazilian club to ..."

@@ -726,3 +726,9 @@ def test_words_that_open_an_organisations_name_in_other_languages() -> None:
     assert one("Club Zarnerica", "PERSON") == {("Club Zarnerica", "ORG")}
     assert one("Pacto Quellico", "GPE") == {("Pacto Quellico", "ORG")}
     assert one("Club World Cup", "ORG") == {("Club World Cup", "EVENT")}  # the event head wins
+
+
+def test_another_opens_an_apposition_too() -> None:
+    assert one("Zarnwave", "GPE", after=", another Lagos-based startup, raised") == {
+        ("Zarnwave", "ORG")
+    }
