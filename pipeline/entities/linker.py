@@ -837,6 +837,8 @@ def _cue_after(after: str) -> str | None:
         and words[1] in ("the", "a", "an", "another")
     ):
         return _apposition(words[2:])
+    if not possessive and words[:3] == [",", "one", "of"] and len(words) > 3:
+        return _apposition(words[3:], plural=True)  # "Moniepoint, one of Nigeria's largest banks"
     if not possessive and words[0] in _COPULAS and len(words) > 2 and words[1] in ("the", "a"):
         return _apposition(words[2:])  # "Flamengo became the first Brazilian club to ..."
     return None
@@ -859,7 +861,7 @@ def _pronoun_after(after: str, etype: str, length: int) -> str | None:
     return None
 
 
-def _apposition(words: list[str]) -> str | None:
+def _apposition(words: list[str], plural: bool = False) -> str | None:
     """Type named by the head of "the track operator," / "a fishing town." (at most four
     words, ended by punctuation or "of"/"in"/"that"/"which"/"whose"/"where")."""
     phrase: list[str] = []
@@ -877,6 +879,8 @@ def _apposition(words: list[str]) -> str | None:
     if not phrase or len(phrase) - names > 4:
         return None
     head = phrase[-1]
+    if plural:  # "banks" -> "bank", "companies" -> "company"
+        head = head[:-3] + "y" if head.endswith("ies") else head.removesuffix("s")
     if head in ORG_CUES or head in ORG_APPOSITIONS:
         return "ORG"
     if head in PLACE_CUES:

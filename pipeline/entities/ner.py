@@ -558,7 +558,7 @@ _DISCOURSE_WORDS = frozenset(
 )  # fmt: skip
 APPOSITION = "APPOSITION"  # label of a capitalised name the model missed, before ", the ..."
 _APPOSITION = re.compile(r"[A-Z][\w'&-]+(?: [A-Z][\w'&-]+){0,2}$")
-_APPOSITION_OPENERS = (", the ", ", a ", ", an ", ", another ")
+_APPOSITION_OPENERS = (", the ", ", a ", ", an ", ", another ", ", one of ")
 
 
 def _keyword_ends(text: str, keywords: Sequence[str], word_end: bool = False) -> list[int]:

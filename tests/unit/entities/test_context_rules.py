@@ -732,3 +732,12 @@ def test_another_opens_an_apposition_too() -> None:
     assert one("Zarnwave", "GPE", after=", another Lagos-based startup, raised") == {
         ("Zarnwave", "ORG")
     }
+
+
+def test_one_of_a_plural_kind_names_the_type() -> None:
+    assert one("Zarnpoint", "GPE", after=", one of Nigeria's largest digital banks, said") == {
+        ("Zarnpoint", "ORG")
+    }
+    assert one("Quellville", "ORG", after=", one of the oldest towns in the region") == {
+        ("Quellville", "LOCATION")
+    }
