@@ -229,10 +229,12 @@ def _extend_spans(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int
     next to it when the two make a known place ("Navi" + "Mumbai"); a department's name "of X"
     plus "and Y" ("Department of Public Works" + "and Highways", the model read as a date); an
     organisation plus "-" and a capitalised word ("GreenLeft" + "-Labour"), and so a person's
-    full name ("Paulina Hennig" + "-Kloska").
+    full name ("Paulina Hennig" + "-Kloska"); a person's name plus its last word ("Pham Nhat" +
+    "Vuong"); a hyphenated place name ("Mazar" + "-i-Sharif"); a name plus an institution's
+    head word ("Pacific Islands" + "Forum").
     Only spans of those kinds are looked at: a set lookup each, no scan of the text."""
     taken = {i for start, end, label in spans if label in _NAME_LABELS for i in range(start, end)}
-    out = []
+    out: list[tuple[int, int, str]] = []
     absorbed: set[int] = set()  # one-word spans that turned out to end a person's name
     singles = {
         start
