@@ -10,7 +10,14 @@ from dataclasses import dataclass, field, replace
 
 from pipeline.entities.gazetteer import Gazetteer, normalise
 from pipeline.entities.names import given_names, looks_like_person
-from pipeline.entities.ner import APPOSITION, CUED_ORG, ROMAN_NUMERALS, ROYAL_TITLES, Mention
+from pipeline.entities.ner import (
+    APPOSITION,
+    BODY_NOUNS,
+    CUED_ORG,
+    ROMAN_NUMERALS,
+    ROYAL_TITLES,
+    Mention,
+)
 from pipeline.entities.places import fold, is_known_place
 
 # spaCy label -> our type; labels not listed (DATE, CARDINAL, MONEY, ...) are not entities.
@@ -634,6 +641,8 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
         return "EVENT"
     if len(words) > 1 and words[0] in ORG_OPENERS:
         return "ORG"  # "Club America", "Pacto Historico", "Grupo Mexico"
+    if len(words) > 1 and words[0] in BODY_NOUNS and is_known_place(" ".join(words[1:])):
+        return "ORG"  # "Elections Alberta", "Tennis Australia": a national body
     if len(words) > 1 and (last in PLACE_HEADS or words[0] in PLACE_OPENERS):
         return "LOCATION"
     if (

@@ -967,6 +967,39 @@ def _name_part(token) -> bool:
     )
 
 
+# Nouns that open the name of a national or state body named for its country or state
+# ("Tennis Australia", "Elections Alberta", "Health New Zealand", "Statistics Canada").
+BODY_NOUNS = frozenset(
+    {"Elections", "Health", "Statistics", "Tennis", "Cricket", "Athletics", "Rugby", "Football",
+     "Hockey", "Netball", "Basketball", "Cycling", "Golf", "Swimming", "Rowing", "Sport",
+     "Sports", "Transport", "Parks", "Immigration", "Revenue", "Infrastructure", "Tourism",
+     "Screen", "Invest", "Heritage", "Veterans", "Volleyball", "Softball", "Baseball", "Skate",
+     "Gymnastics", "Triathlon", "Equestrian", "Archery", "Boxing", "Judo", "Wrestling"}
+)  # fmt: skip
+
+
+def _bodies_named_for_places(text: str, mentions: list[Mention]) -> list[Mention]:
+    """ "Tennis Australia chief executive Craig Tiley", "Health New Zealand, the national
+    health agency": a place right after one of the nouns above (one space between) is the
+    name of a national body, an organisation."""
+    out = []
+    for m in mentions:
+        words = m.prev.split()
+        place = m.label in ("GPE", "LOC") or (m.entry is not None and m.entry.type == "LOCATION")
+        if (
+            place
+            and words
+            and words[-1] in BODY_NOUNS
+            and text[: m.start].endswith(f"{words[-1]} ")
+        ):
+            noun = words[-1]
+            start = m.start - len(noun) - 1
+            prev = m.prev[: len(m.prev.rstrip()) - len(noun)].rstrip()
+            m = Mention(text[start : m.end], "ORG", start, m.end, None, prev, m.next)
+        out.append(m)
+    return out
+
+
 def merge_mentions(ner: Sequence[Mention], gazetteer: Sequence[Mention]) -> list[Mention]:
     """Non-overlapping mentions in text order: longer spans win; on equal spans the gazetteer."""
     ranked = sorted(
@@ -1089,7 +1122,8 @@ class MentionFinder:
                     *(_around(doc, text, start, end) if label in _CONTEXT_LABELS else ("", "")),
                 )
             )
-        return _listed_places(doc, text, merge_mentions(ner, self.matcher(doc, text)))
+        merged = merge_mentions(ner, self.matcher(doc, text))
+        return _listed_places(doc, text, _bodies_named_for_places(text, merged))
 
     def pipe(self, texts: Iterable[str], batch_size: int = 32) -> list[list[Mention]]:
         limit = self.nlp.max_length - 1  # spaCy refuses longer texts; the head has the names

@@ -332,3 +332,25 @@ def test_a_name_the_model_missed_after_a_business_noun_is_an_organisation() -> N
     doc = spacy.blank("en")(text)
     found = {(doc[s:e].text, label) for s, e, label in _cued_names(doc, text, [])}
     assert found == {("Zarnveco", CUED_ORG), ("Quelho", CUED_ORG)}
+
+
+def test_a_place_right_after_a_sport_or_service_noun_names_a_national_body() -> None:
+    import spacy
+    from spacy.tokens import Span
+
+    from pipeline.entities import Gazetteer
+    from pipeline.entities.ner import MentionFinder
+
+    nlp = spacy.blank("en")
+    text = "Tennis Zarnland chief Ana Quell said Zarnland was ready. Fans in Zarnland cheered."
+    doc = nlp(text)
+    doc.ents = [Span(doc, 1, 2, "GPE"), Span(doc, 6, 7, "GPE"), Span(doc, 12, 13, "GPE")]
+    found = [(m.text, m.label) for m in MentionFinder(nlp, Gazetteer()).mentions(doc, text)]
+    assert ("Tennis Zarnland", "ORG") in found
+    assert found.count(("Zarnland", "GPE")) == 2  # "said Zarnland", "in Zarnland": the place
+
+
+def test_a_sport_or_service_noun_and_a_known_place_is_an_organisation() -> None:
+    from tests.unit.entities.test_context_rules import one
+
+    assert one("Elections Alberta", "PERSON") == {("Elections Alberta", "ORG")}
