@@ -829,6 +829,12 @@ _PLACE_HEAD_WORDS = (
     "Reservoir",
     "Museum",
     "District",
+    "River",
+    "Telescope",
+    "Collider",
+    "Reactor",
+    "Highway",
+    "Square",
 )
 _ORG_HEAD_WORDS = ("University", "Ministry", "Agency", "Commission", "Institute", "Authority")
 _HEADED_NAME = re.compile(

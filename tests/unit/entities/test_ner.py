@@ -354,3 +354,14 @@ def test_a_sport_or_service_noun_and_a_known_place_is_an_organisation() -> None:
     from tests.unit.entities.test_context_rules import one
 
     assert one("Elections Alberta", "PERSON") == {("Elections Alberta", "ORG")}
+
+
+def test_a_facility_the_model_missed_after_the_is_a_place() -> None:
+    import spacy
+
+    from pipeline.entities.ner import _headed_names
+
+    text = "Work on the Zarnly Large Telescope and the Quell Bon River went on."
+    doc = spacy.blank("en")(text)
+    found = {(doc[s:e].text, label) for s, e, label in _headed_names(doc, text, [])}
+    assert found == {("Zarnly Large Telescope", "FAC"), ("Quell Bon River", "FAC")}
