@@ -145,7 +145,7 @@ ORG_CUES = frozenset(
      "exporter", "importer", "miner", "watchdog", "utility", "publisher", "service", "arm",
      "subsidiary", "affiliate", "truckmaker", "shipbuilder", "distributor", "parent",
      "consortium", "fintech", "studio", "streamer", "contractor", "refiner", "brewer", "broker",
-     "brokerage", "bourse", "unit", "developer"}
+     "brokerage", "bourse", "unit", "developer", "fund"}
 )  # fmt: skip
 PLACE_CUES = frozenset(
     {"city", "town", "village", "region", "province", "district", "capital", "port", "island",
@@ -784,6 +784,8 @@ def _cue_before(prev: str) -> str | None:
         return "ORG"
     if len(words) >= 2 and words[-1] in ("in", "of") and words[-2] in _OWNED:
         return "ORG"  # "a stake in Hensoldt", "shares of Barrick"
+    if _plural_org_list(words):
+        return "ORG"  # "power companies including Iberdrola", "lenders such as HSBC"
     if len(words) >= 2 and words[-1] in ("at", "from") and words[-2].casefold() in _STAFF:
         return "ORG"  # "analysts at Jefferies", "economists at Westpac"
     if len(words) >= 3 and words[-1] == "the" and words[-2] == "of":
@@ -810,6 +812,18 @@ def _cue_before(prev: str) -> str | None:
 
 
 _DETERMINERS = frozenset({"a", "an", "the", "its", "their", "his", "her", "our", "this"})
+
+
+def _plural_org_list(words: list[str]) -> bool:
+    """ "... companies including", "lenders such as", "rivals like": a plural kind of
+    organisation and a word that opens its examples."""
+    if words[-2:] == ["such", "as"]:
+        words = words[:-1]
+    elif not (len(words) >= 2 and words[-1] in ("including", "like", "as")):
+        return False
+    noun = words[-2].casefold() if len(words) >= 2 else ""
+    singular = noun[:-3] + "y" if noun.endswith("ies") else noun.removesuffix("s")
+    return noun != singular and singular in ORG_CUES
 
 
 def _plural_place_list(words: list[str]) -> bool:

@@ -741,3 +741,10 @@ def test_one_of_a_plural_kind_names_the_type() -> None:
     assert one("Quellville", "ORG", after=", one of the oldest towns in the region") == {
         ("Quellville", "LOCATION")
     }
+
+
+def test_examples_of_a_plural_kind_of_organisation_are_organisations() -> None:
+    assert one("Zarndrola", "GPE", prev="Power companies including") == {("Zarndrola", "ORG")}
+    assert one("Quellbank", "GPE", prev="lenders such as") == {("Quellbank", "ORG")}
+    assert one("Zarnantara", "GPE", prev="sovereign wealth fund") == {("Zarnantara", "ORG")}
+    assert one("Quellton", "GPE", prev="cities including") == {("Quellton", "LOCATION")}
