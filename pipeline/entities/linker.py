@@ -1496,7 +1496,13 @@ _FACILITY_HEADS = frozenset(
 
 
 def _facility_of(long: list[str], short: list[str], name: str) -> bool:
-    return long[-1] in _FACILITY_HEADS and long[: len(short)] == short and is_known_place(name)
+    """ "Perth Stadium", "Expo Guadalajara": a known place does not join a longer name that is
+    no known place itself - something named after it."""
+    if not is_known_place(name):
+        return False
+    if long[-1] in _FACILITY_HEADS and long[: len(short)] == short:
+        return True
+    return not is_known_place(" ".join(long))
 
 
 def _modifies_place(name: str, places: set[str]) -> bool:

@@ -332,3 +332,12 @@ def test_a_person_owning_a_country_is_a_player_or_coach_and_a_team() -> None:
     # an owner that is no person's name: left as it was
     found = link([mention("Zarn Holdings's Portugal", "ORG", 0)], Gazetteer([portugal]))
     assert ("Zarn Holdings", "PERSON") not in names(found)
+
+
+def test_a_known_place_does_not_join_a_venue_named_after_it() -> None:
+    venue = mention("Expo Guadalajara", "FAC", 0, prev="halls at the")
+    city = mention("Guadalajara", "GPE", 60, prev="opened in")
+    assert names(link([venue, city], Gazetteer())) == {
+        ("Expo Guadalajara", "LOCATION"),
+        ("Guadalajara", "LOCATION"),
+    }
