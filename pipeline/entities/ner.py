@@ -259,8 +259,13 @@ def _extend_spans(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int
             end += 1
         elif label in ("GPE", "LOC", "NORP", "ORG") and _institution_after(doc, end, taken):
             end, label = end + 1, "ORG"  # "Pacific Islands" + "Forum": the model cut the name
-        elif label in ("GPE", "LOC", "FAC") and (chain := _hyphen_chain(doc, start, end)) > end:
-            end = chain  # "Mazar" + "-i-Sharif": the model stopped inside one word
+        elif (
+            label in ("GPE", "LOC", "FAC", "ORG")
+            and (chain := _hyphen_chain(doc, start, end)) > end
+        ):
+            end = chain  # "Mazar" + "-i-Sharif", "Tehreek" + "-e-Taliban": inside one word
+        elif label in ("GPE", "LOC") and (facility := _facility_after(doc, end, taken)) > end:
+            end, label = facility, "FAC"  # "San Jose" + "Mineta International Airport"
         elif label in ("GPE", "LOC"):
             start, end = _extend_place(doc, start, end, taken)
         elif label == "ORG" and end - start >= 3:
@@ -308,6 +313,23 @@ def _institution_after(doc, end: int, taken: set[int]) -> bool:
         and doc[end - 1].whitespace_ == " "
         and doc[end].text in _INSTITUTION_TAILS
     )
+
+
+def _facility_after(doc, end: int, taken: set[int]) -> int:
+    """The end of up to four capitalised words right after a place that end in a facility's
+    head word ("San Jose" + "Mineta International Airport"), or `end`."""
+    i = end
+    while (
+        i < len(doc)
+        and i - end < 4
+        and i not in taken
+        and doc[i - 1].whitespace_ == " "
+        and _is_cap_word(doc[i])
+    ):
+        if doc[i].text in _PLACE_HEAD_WORDS and doc[i].text != "District":  # "U.S. District Judge"
+            return i + 1
+        i += 1
+    return end
 
 
 def _hyphen_chain(doc, start: int, end: int) -> int:

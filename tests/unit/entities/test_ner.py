@@ -365,3 +365,17 @@ def test_a_facility_the_model_missed_after_the_is_a_place() -> None:
     doc = spacy.blank("en")(text)
     found = {(doc[s:e].text, label) for s, e, label in _headed_names(doc, text, [])}
     assert found == {("Zarnly Large Telescope", "FAC"), ("Quell Bon River", "FAC")}
+
+
+def test_a_place_followed_by_a_facility_name_is_the_facility() -> None:
+    import spacy
+
+    from pipeline.entities.ner import _facility_after
+
+    doc = spacy.blank("en")("airports such as Zarn Jose Quellita International Airport. Then")
+    words = [t.text for t in doc]
+    start = words.index("Zarn")
+    end = _facility_after(doc, start + 2, set())
+    assert doc[start:end].text == "Zarn Jose Quellita International Airport"
+    doc = spacy.blank("en")("a U.S. District Judge ruled")
+    assert _facility_after(doc, 2, set()) == 2  # a court's district is no facility
