@@ -412,7 +412,8 @@ GENERIC_WORDS = frozenset(
     {"party", "group", "government", "ministry", "department", "agency", "company", "state",
      "city", "region", "province", "county", "district", "nation", "country", "port", "airport",
      "university", "court", "council", "army", "navy", "bank", "union", "commission",
-     "committee", "museum", "palace", "embassy", "hospital", "school", "cabinet"}
+     "committee", "museum", "palace", "embassy", "hospital", "school", "cabinet", "police",
+     "military", "authorities", "prosecutors"}
 )  # fmt: skip
 
 

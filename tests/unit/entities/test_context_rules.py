@@ -748,3 +748,8 @@ def test_examples_of_a_plural_kind_of_organisation_are_organisations() -> None:
     assert one("Quellbank", "GPE", prev="lenders such as") == {("Quellbank", "ORG")}
     assert one("Zarnantara", "GPE", prev="sovereign wealth fund") == {("Zarnantara", "ORG")}
     assert one("Quellton", "GPE", prev="cities including") == {("Quellton", "LOCATION")}
+
+
+def test_generic_bodies_alone_are_no_names() -> None:
+    assert one("Police", "ORG", after="said the march was illegal") == set()
+    assert one("Congress", "ORG", prev="passed by") == {("Congress", "ORG")}  # annotated
