@@ -719,21 +719,28 @@ _IN_KNOWN_PLACE = re.compile(
 )
 
 
+def _free_names(doc, text: str, pattern: re.Pattern, taken: set[int]):
+    """(match, span of its group 1) for each match of `pattern` that opens a word, whose name
+    lines up with tokens, takes no token another span holds and opens with no non-name word."""
+    for match in pattern.finditer(text):
+        if not _word_start(text, match.start()):
+            continue
+        span = doc.char_span(match.start(1), match.end(1))
+        if span is None or any(t.i in taken for t in span) or span[0].text in _NOT_NAME_PARTS:
+            continue
+        yield match, span
+
+
 def _missed_places(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Places the model missed: any capitalised name after "the state / province / town of",
     and a known place name (GeoNames, ISO 3166-2) after "in", "near", "from", ..."""
-    taken = _taken(spans)
+    taken = set(_taken(spans))  # a copy: the spans found here are added
     found = []
     for pattern, known_only in ((_PLACE_OF, False), (_IN_KNOWN_PLACE, True)):
-        for match in pattern.finditer(text):
-            if not _word_start(text, match.start()):
-                continue
-            span = doc.char_span(match.start(1), match.end(1))
-            if span is None or any(t.i in taken for t in span) or span[0].text in _NOT_NAME_PARTS:
-                continue
+        for _, span in _free_names(doc, text, pattern, taken):
             if known_only and not is_known_place(span.text):
                 continue
-            taken = taken | set(range(span.start, span.end))
+            taken.update(range(span.start, span.end))
             found.append((span.start, span.end, "GPE"))
     return found
 
@@ -867,14 +874,8 @@ _HEADED_NAME = re.compile(
 def _headed_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """ "the Grand Ethiopian Renaissance Dam" the model missed altogether: capitalised words
     after "the" that end in a facility or institution word are a place or an organisation."""
-    taken = _taken(spans)
     found = []
-    for match in _HEADED_NAME.finditer(text):
-        if not _word_start(text, match.start()):
-            continue
-        span = doc.char_span(match.start(1), match.end(1))
-        if span is None or any(t.i in taken for t in span) or span[0].text in _NOT_NAME_PARTS:
-            continue
+    for match, span in _free_names(doc, text, _HEADED_NAME, _taken(spans)):
         label = "FAC" if match.group(2) in _PLACE_HEAD_WORDS else "ORG"
         found.append((span.start, span.end, label))
     return found
