@@ -816,15 +816,15 @@ _DETERMINERS = frozenset({"a", "an", "the", "its", "their", "his", "her", "our",
 
 
 def _plural_org_list(words: list[str]) -> bool:
-    """ "... companies including", "lenders such as", "rivals like": a plural kind of
-    organisation and a word that opens its examples."""
+    """ "... companies including", "lenders such as": a plural kind of organisation and a word
+    that opens its examples (not "rivals such as", which may be people)."""
     if words[-2:] == ["such", "as"]:
         words = words[:-1]
     elif not (len(words) >= 2 and words[-1] in ("including", "like", "as")):
         return False
     noun = words[-2].casefold() if len(words) >= 2 else ""
     singular = noun[:-3] + "y" if noun.endswith("ies") else noun.removesuffix("s")
-    return noun != singular and singular in ORG_CUES
+    return noun != singular and singular in ORG_CUES and singular != "rival"
 
 
 def _plural_place_list(words: list[str]) -> bool:

@@ -753,3 +753,9 @@ def test_examples_of_a_plural_kind_of_organisation_are_organisations() -> None:
 def test_generic_bodies_alone_are_no_names() -> None:
     assert one("Police", "ORG", after="said the march was illegal") == set()
     assert one("Congress", "ORG", prev="passed by") == {("Congress", "ORG")}  # annotated
+
+
+def test_rivals_such_as_may_be_people() -> None:
+    assert one("Carlos Zarncaraz", "PERSON", prev="title rivals such as") == {
+        ("Carlos Zarncaraz", "PERSON")
+    }
