@@ -823,8 +823,13 @@ def _plural_org_list(words: list[str]) -> bool:
     elif not (len(words) >= 2 and words[-1] in ("including", "like", "as")):
         return False
     noun = words[-2].casefold() if len(words) >= 2 else ""
-    singular = noun[:-3] + "y" if noun.endswith("ies") else noun.removesuffix("s")
+    singular = _singular(noun)
     return noun != singular and singular in ORG_CUES and singular != "rival"
+
+
+def _singular(noun: str) -> str:
+    """ "banks" -> "bank", "companies" -> "company" (enough for the cue nouns)."""
+    return noun[:-3] + "y" if noun.endswith("ies") else noun.removesuffix("s")
 
 
 def _plural_place_list(words: list[str]) -> bool:
@@ -903,8 +908,8 @@ def _apposition(words: list[str], plural: bool = False) -> str | None:
     if not phrase or len(phrase) - names > 4:
         return None
     head = phrase[-1]
-    if plural:  # "banks" -> "bank", "companies" -> "company"
-        head = head[:-3] + "y" if head.endswith("ies") else head.removesuffix("s")
+    if plural:
+        head = _singular(head)
     if head in ORG_CUES or head in ORG_APPOSITIONS:
         return "ORG"
     if head in PLACE_CUES:

@@ -326,7 +326,7 @@ def _facility_after(doc, end: int, taken: set[int]) -> int:
         and doc[i - 1].whitespace_ == " "
         and _is_cap_word(doc[i])
     ):
-        if doc[i].text in _PLACE_HEAD_WORDS and doc[i].text != "District":  # "U.S. District Judge"
+        if doc[i].text in _FACILITY_WORDS:
             return i + 1
         i += 1
     return end
@@ -376,25 +376,25 @@ def _surname_partner(doc, end: int) -> bool:
     """A capitalised word joined by a hyphen, no spaces: the second half of a surname, even when
     the model read it as a name of its own."""
     return (
-        end + 1 < len(doc)
-        and doc[end].text == "-"
-        and not doc[end - 1].whitespace_
-        and not doc[end].whitespace_
-        and _is_cap_word(doc[end + 1])
+        _hyphen_joined(doc, end)
         and doc[end + 1].text not in given_names()  # "the Vladimir Putin-Donald Trump summit"
         and not (end + 2 < len(doc) and _is_cap_word(doc[end + 2]))
     )
 
 
-def _hyphen_partner(doc, end: int, taken: set[int]) -> bool:
+def _hyphen_joined(doc, end: int) -> bool:
+    """A capitalised word joined to the span's last word by a hyphen, no spaces."""
     return (
         end + 1 < len(doc)
         and doc[end].text == "-"
         and not doc[end - 1].whitespace_
         and not doc[end].whitespace_
-        and end + 1 not in taken
         and _is_cap_word(doc[end + 1])
     )
+
+
+def _hyphen_partner(doc, end: int, taken: set[int]) -> bool:
+    return _hyphen_joined(doc, end) and end + 1 not in taken
 
 
 def _department_tail(doc, start: int, end: int, taken: set[int]) -> int:
@@ -865,6 +865,9 @@ _PLACE_HEAD_WORDS = (
     "Highway",
     "Square",
 )
+# Facility words that end a place's name after a city ("San Jose Mineta International Airport");
+# not "District" ("U.S. District Judge").
+_FACILITY_WORDS = frozenset(_PLACE_HEAD_WORDS) - {"District"}
 _ORG_HEAD_WORDS = ("University", "Ministry", "Agency", "Commission", "Institute", "Authority")
 _HEADED_NAME = re.compile(
     r"[Tt]he ((?:[A-Z][\w'-]+ ){1,4}(" + "|".join(_PLACE_HEAD_WORDS + _ORG_HEAD_WORDS) + r"))\b"
@@ -1013,16 +1016,10 @@ def _bodies_named_for_places(text: str, mentions: list[Mention]) -> list[Mention
     name of a national body, an organisation."""
     out = []
     for m in mentions:
-        words = m.prev.split()
         place = m.label in ("GPE", "LOC") or (m.entry is not None and m.entry.type == "LOCATION")
-        if (
-            place
-            and words
-            and words[-1] in BODY_NOUNS
-            and text[: m.start].endswith(f"{words[-1]} ")
-        ):
-            noun = words[-1]
-            start = m.start - len(noun) - 1
+        noun = m.prev.rsplit(None, 1)[-1] if place and m.prev.strip() else ""
+        start = m.start - len(noun) - 1
+        if noun in BODY_NOUNS and start >= 0 and text.startswith(f"{noun} ", start):
             prev = m.prev[: len(m.prev.rstrip()) - len(noun)].rstrip()
             m = Mention(text[start : m.end], "ORG", start, m.end, None, prev, m.next)
         out.append(m)
