@@ -143,13 +143,14 @@ def raw_records(docs: list[dict], tag: str) -> list[str]:
 
 def run_pipeline_once(settings, docs: list[dict], workdir: Path) -> float:
     from pipeline.main import build_pipeline
+    from pipeline.run_policy import RunPolicy
 
     tag = uuid.uuid4().hex[:6]
     path = workdir / f"raw-{tag}.jsonl"
     path.write_text("\n".join(raw_records(docs, tag)) + "\n", encoding="utf-8")
     started = time.perf_counter()
     with beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
-        build_pipeline(p, settings, {}, from_files=str(path))
+        build_pipeline(p, settings, RunPolicy(), from_files=str(path))
     return time.perf_counter() - started
 
 

@@ -120,6 +120,11 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     from pipeline.cli import run_pipeline, run_workers
 
     settings = _settings(args)
+    if args.action == "prism":
+        from pipeline.prism import locate_prism
+
+        print(locate_prism(settings.home))
+        return 0
     workers = args.workers or settings.pipeline.workers
     if workers > 1:
         child_argv = _without_option(args.argv, "--workers")
@@ -210,7 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_pipeline,
         "the Beam pipeline: news.raw -> clean, dedupe, enrich, alerts -> Elasticsearch",
     )
-    p.add_argument("action", choices=["run"])
+    p.add_argument(
+        "action",
+        choices=["run", "prism"],
+        help="run: the pipeline; prism: print the Prism runner binary (built with go if missing)",
+    )
     p.add_argument(
         "--until-idle",
         type=float,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsflow.settings import Settings
+from newsflow.settings import KafkaSettings, Settings
 
 
 def kafka_producer(settings: Settings, **overrides: Any):
@@ -26,23 +26,32 @@ def kafka_producer(settings: Settings, **overrides: Any):
 
 def kafka_consumer(settings: Settings, *topics: str, **overrides: Any):
     """A kafka-python consumer; offsets are committed explicitly by default."""
+    return kafka_consumer_for(settings.kafka, *topics, **overrides)
+
+
+def kafka_consumer_for(kafka: KafkaSettings, *topics: str, **overrides: Any):
+    """`kafka_consumer` from the Kafka section alone (what a pipeline DoFn carries)."""
     from kafka import KafkaConsumer
 
     config: dict[str, Any] = {
-        **settings.kafka.client_config(),
+        **kafka.client_config(),
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
-        "fetch_max_bytes": max(52428800, settings.kafka.max_message_bytes),
-        "max_partition_fetch_bytes": settings.kafka.max_message_bytes,
+        "fetch_max_bytes": max(52428800, kafka.max_message_bytes),
+        "max_partition_fetch_bytes": kafka.max_message_bytes,
     }
     config.update(overrides)
     return KafkaConsumer(*topics, **config)
 
 
 def kafka_admin(settings: Settings, **overrides: Any):
+    return kafka_admin_for(settings.kafka, **overrides)
+
+
+def kafka_admin_for(kafka: KafkaSettings, **overrides: Any):
     from kafka.admin import KafkaAdminClient
 
-    return KafkaAdminClient(**{**settings.kafka.client_config(), **overrides})
+    return KafkaAdminClient(**{**kafka.client_config(), **overrides})
 
 
 def elasticsearch_client(settings: Settings, **overrides: Any):

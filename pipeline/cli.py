@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import (
+    FlinkRunnerOptions,
+    PipelineOptions,
+    PortableOptions,
+    PrismRunnerOptions,
+    StandardOptions,
+)
 
 from newsflow.errors import ConfigError
 from newsflow.settings import Settings
 from pipeline import metrics
-from pipeline.io.kafka import RUN_CONTROL, request_stop
+from pipeline.io.kafka import ReadOptions, parse_shard
 from pipeline.main import build_pipeline
 from pipeline.options import DEFAULT_RUNNER, NewsflowOptions
+from pipeline.prism import locate_prism, prism_job_server
 from pipeline.replay import FRESH_INDEX_FLAG, create_fresh_index, replay_stamp, swap_alias
+from pipeline.run_policy import RunPolicy
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +82,27 @@ def pipeline_options(
     return options, flags
 
 
-def _install_signal_handlers() -> None:
+def read_options(settings: Settings, flags: dict[str, Any]) -> ReadOptions:
+    """The Kafka reader's options from the pipeline flags."""
+    return ReadOptions(
+        topic=settings.topics.raw,
+        max_records=int(flags.get("kafka_max_records") or 2000),
+        poll_ms=int(flags.get("kafka_poll_ms") or 50),
+        partition_slots=int(flags.get("kafka_partition_slots") or 0),
+        shard=parse_shard(flags.get("kafka_partition_shard")),
+        start_time_ms=flags.get("start_time_ms"),
+        java=flags.get("kafka_read") == "xlang",
+        expansion_service=flags.get("kafka_expansion_service"),
+    )
+
+
+def _install_signal_handlers(policy: RunPolicy) -> None:
     def stop(signum: int, _frame: Any) -> None:
         log.info(
             "stopping: finishing the current bundle, flushing and committing",
             extra={"signal": signum},
         )
-        request_stop()
+        policy.request_stop()
         # a second signal interrupts for real
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -135,6 +162,64 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
+FLINK_HELP = (
+    "FlinkRunner needs a Beam Flink job server it can reach without downloading anything: "
+    "--job_endpoint=HOST:8099 (a running job server, e.g. the `flink` profile of "
+    "docker-compose.yml) or --flink_job_server_jar=/path/to/beam-runners-flink-<v>-job-server.jar "
+    "with --flink_master=HOST:8081. See docs/scaling.md."
+)
+
+
+def _job_endpoint(options: PipelineOptions) -> str | None:
+    return options.view_as(PortableOptions).job_endpoint
+
+
+@contextlib.contextmanager
+def runner_environment(settings: Settings, options: PipelineOptions) -> Iterator[None]:
+    """What the chosen runner needs before the job is submitted.
+
+    PrismRunner: the Prism binary (cached build, or --prism_location) started as this process's
+    child, unless --job_endpoint names a Prism already running. FlinkRunner: refuses at once
+    without a job server to talk to (Beam would otherwise download one at run time).
+    """
+    runner = options.view_as(StandardOptions).runner or DEFAULT_RUNNER
+    if runner == "FlinkRunner":
+        jar = options.view_as(FlinkRunnerOptions).flink_job_server_jar
+        if not _job_endpoint(options) and not (jar and Path(jar).is_file()):
+            flag = "--runner=FlinkRunner"
+            raise ConfigError(flag, FLINK_HELP)
+    if runner != "PrismRunner" or _job_endpoint(options):
+        yield
+        return
+    binary = locate_prism(settings.home, options.view_as(PrismRunnerOptions).prism_location)
+    log_path = settings.home / "logs" / f"prism-{os.getpid()}.log"
+    with prism_job_server(binary, log_path) as endpoint:
+        options.view_as(PortableOptions).job_endpoint = endpoint
+        log.info("prism job server", extra={"binary": str(binary), "endpoint": endpoint})
+        yield
+
+
+def _run_and_wait(pipeline: beam.Pipeline) -> Any:
+    """Run; wait for the end in a helper thread, so that signals reach the main thread at once
+    (a portable runner's wait blocks in gRPC, where Python delays signal handlers)."""
+    result = pipeline.run()
+    failure: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            result.wait_until_finish()
+        except BaseException as exc:
+            failure.append(exc)
+
+    waiter = threading.Thread(target=wait, name="pipeline-wait", daemon=True)
+    waiter.start()
+    while waiter.is_alive():
+        waiter.join(0.2)
+    if failure:
+        raise failure[0]
+    return result
+
+
 def run_pipeline(
     settings: Settings, until_idle: float | None, from_files: str | None, beam_args: list[str]
 ) -> int:
@@ -153,24 +238,28 @@ def run_pipeline(
         },
     )
     metrics.serve(settings.pipeline.metrics_port)
-    RUN_CONTROL.reset()
-    _install_signal_handlers()
     started = time.monotonic()
-    pipeline = beam.Pipeline(options=options)
-    build_pipeline(pipeline, settings, flags, from_files)
-    tune_garbage_collector()
-    try:
-        result = pipeline.run()
-        result.wait_until_finish()
-    except Exception as exc:  # a failed bundle: nothing after its last commit is lost
-        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        reason = lines[-1] if lines else repr(exc)  # Beam wraps the worker's traceback in the text
-        log.debug("pipeline failure", exc_info=exc)
-        log.error(
-            "pipeline failed; restart it to resume from the last committed offsets",
-            extra={"reason": reason},
-        )
-        return 1
+    with (
+        tempfile.TemporaryDirectory(prefix="newsflow-run-") as run_dir,
+        runner_environment(settings, options),
+    ):
+        policy = RunPolicy(until_idle=until_idle, stop_file=str(Path(run_dir) / "stop"))
+        _install_signal_handlers(policy)
+        pipeline = beam.Pipeline(options=options)
+        read = None if from_files else read_options(settings, flags)
+        build_pipeline(pipeline, settings, policy, read=read, from_files=from_files)
+        tune_garbage_collector()
+        try:
+            result = _run_and_wait(pipeline)
+        except Exception as exc:  # a failed bundle: nothing after its last commit is lost
+            lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+            reason = lines[-1] if lines else repr(exc)  # Beam wraps the worker's traceback
+            log.debug("pipeline failure", exc_info=exc)
+            log.error(
+                "pipeline failed; restart it to resume from the last committed offsets",
+                extra={"reason": reason},
+            )
+            return 1
     _log_counters(result)
     if fresh:
         previous = swap_alias(settings, alias, fresh)
@@ -183,6 +272,7 @@ def run_pipeline(
 
 
 SHARD_FLAG = "--kafka_partition_shard"
+LOCAL_RUNNERS = (DEFAULT_RUNNER, "PrismRunner")
 _PR_SET_PDEATHSIG = 1
 
 
@@ -222,8 +312,8 @@ def run_workers(
              or flags["start_time_ms"] is not None),
             ("--kafka_read=xlang", flags["kafka_read"] == "xlang"),
             (f"{SHARD_FLAG}", flags["kafka_partition_shard"]),
-            ("a runner other than the local one", options.view_as(StandardOptions).runner
-             != DEFAULT_RUNNER),
+            ("a runner other than the local ones (FnApiRunner, PrismRunner)",
+             options.view_as(StandardOptions).runner not in LOCAL_RUNNERS),
         )
         if present
     ]  # fmt: skip

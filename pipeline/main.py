@@ -8,14 +8,14 @@ dead letters therefore gets its own DLQ writer instead of a Flatten. See docs/pi
 
 from __future__ import annotations
 
-from typing import Any
-
 import apache_beam as beam
 
 from newsflow.settings import Settings
 from pipeline.io.elasticsearch import WriteToElasticsearch
-from pipeline.io.kafka import ReadFromKafkaPartitions, WriteToKafka
+from pipeline.io.kafka import ReadFromKafkaPartitions, ReadOptions, WriteToKafka
+from pipeline.io.kafka_client import ConsumerConfig
 from pipeline.records import dead_letter_serializer, serialize_alert, serialize_document
+from pipeline.run_policy import RunPolicy
 from pipeline.transforms.alerts import MatchAlerts
 from pipeline.transforms.clean import CleanArticles
 from pipeline.transforms.dedupe import DropDuplicates
@@ -26,13 +26,19 @@ from pipeline.transforms.stories import AssignStories
 
 
 def build_pipeline(
-    p: beam.Pipeline, settings: Settings, options: dict[str, Any], from_files: str | None = None
+    p: beam.Pipeline,
+    settings: Settings,
+    policy: RunPolicy,
+    read: ReadOptions | None = None,
+    from_files: str | None = None,
 ) -> None:
-    """Add the newsflow graph to `p` (from Kafka, or from JSONL files for a backfill)."""
+    """Add the newsflow graph to `p`: from Kafka (`read`), or from JSONL files for a backfill."""
     if from_files:
         records = p | "ReadFiles" >> beam.io.ReadFromTextWithFilename(from_files)
     else:
-        records = p | "ReadRaw" >> ReadFromKafkaPartitions(settings, settings.topics.raw, options)
+        consumer = ConsumerConfig(settings.kafka, settings.pipeline.consumer_group)
+        read = read or ReadOptions(topic=settings.topics.raw)
+        records = p | "ReadRaw" >> ReadFromKafkaPartitions(consumer, read, policy)
     envelopes = records | "Envelope" >> beam.Map(to_envelope)
 
     parsed = envelopes | "ParseArticles" >> ParseArticles(settings)

@@ -1,40 +1,49 @@
 """Kafka IO: a splittable-DoFn reader over kafka-python (one restriction per partition) and a writer.
 
-The reader starts each partition at the consumer group's committed offset (else the earliest),
-checkpoints with `defer_remainder` after every poll, and commits the offsets it read in the
-bundle finalizer - which the runner calls only after every DoFn of the (fused) bundle finished,
-i.e. after the sinks flushed. A crash before that replays the bundle: at-least-once reads, made
-effectively-once by idempotent sinks (see pipeline/io/elasticsearch.py).
+The reader starts each partition where the run starts it (the group's committed offset, a replay
+time's offset, or the earliest), reads it in rounds of one poll, and checkpoints after every
+round. It honours any split a runner asks for (pipeline/io/kafka_offsets.py) and reports, in the
+bundle finalizer, the offset range it finished; the runner calls the finalizer only after every
+DoFn of the bundle finished, i.e. after the sinks flushed. The commit ledger turns those ranges
+into Kafka commits that never skip an unfinished range. A crash before the finalizer replays the
+bundle: at-least-once reads, made effectively-once by idempotent sinks.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 import apache_beam as beam
-from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
 from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.core import RestrictionProvider
 from apache_beam.transforms.window import TimestampedValue
+from apache_beam.utils.shared import Shared
 from apache_beam.utils.timestamp import Duration, Timestamp
 from kafka.partitioner.default import murmur2
 
-from newsflow.clients import kafka_consumer, kafka_producer
-from newsflow.errors import ConfigError
+from newsflow.clients import kafka_producer
+from newsflow.errors import ConfigError, NewsflowError
 from newsflow.settings import Settings
 from pipeline import metrics
+from pipeline.io.kafka_client import ConsumerConfig, KafkaLogs, LogFactory, PartitionLog
+from pipeline.io.kafka_offsets import (
+    END_OF_TIME,
+    GrowableOffsetTracker,
+    PartitionRange,
+    PartitionSlot,
+)
+from pipeline.run_policy import RunPolicy, RunState
 
 __all__ = ["ReadFromKafkaPartitions", "WriteToKafka"]
 
 log = logging.getLogger(__name__)
 
-# The end of an unbounded offset range: claiming it finishes the restriction cleanly.
-END_OF_TIME = 2**63 - 1
 # How often a partition slot whose partition does not exist yet re-reads topic metadata.
 METADATA_REFRESH_S = 10.0
 
@@ -48,88 +57,33 @@ class KafkaRecord(NamedTuple):
     timestamp_ms: int
 
 
-# --- run control: --until-idle and SIGINT/SIGTERM ---------------------------------------
-# Module state, because the local runner executes the DoFns in this process; on a distributed
-# runner each worker has its own and only the explicit stop (drain) applies.
+@dataclass(frozen=True)
+class ReadOptions:
+    """How the reader reads `topic` (the pipeline flags of the same names, typed)."""
+
+    topic: str
+    max_records: int = 2000  # records read from one partition per round (then a checkpoint)
+    poll_ms: int = 50  # how long an idle partition waits for records per round
+    partition_slots: int = 0  # restrictions created; 0 = max(16, 2 x current partitions)
+    shard: tuple[int, int] = (0, 1)  # (I, N): read the partitions p with p % N == I
+    start_time_ms: int | None = None  # replay: start at this append time
+    java: bool = False  # Beam's Java ReadFromKafka instead (Flink/Dataflow, expansion service)
+    expansion_service: str | None = None
 
 
-class _RunControl:
-    def __init__(self) -> None:
-        self.stop = threading.Event()
-        self.last_input: float | None = None  # the idle clock starts at the first poll
-        self.records = 0
+class PartitionsRewound(NewsflowError):
+    """Kafka handed back an offset below the restriction: the topic was recreated or truncated."""
 
-    def reset(self) -> None:
-        self.stop.clear()
-        self.last_input = None
-        self.records = 0
+    def __init__(self, topic: str, partition: int, offset: int, start: int):
+        self.topic, self.partition, self.offset, self.start = topic, partition, offset, start
+        super().__init__(
+            f"Kafka partition {topic}/{partition} returned offset {offset}, below {start} where "
+            "this run reads it: the topic was deleted and recreated, or the group's offsets are "
+            "from another topic. Reset the consumer group's offsets, then restart."
+        )
 
-    def note_input(self, count: int) -> None:
-        self.last_input = time.monotonic()
-        self.records += count
-
-    def idle_for(self) -> float:
-        if self.last_input is None:
-            self.last_input = time.monotonic()
-        return time.monotonic() - self.last_input
-
-
-RUN_CONTROL = _RunControl()
-
-
-def request_stop() -> None:
-    """Ask every reader in this process to finish its restriction at its next checkpoint."""
-    RUN_CONTROL.stop.set()
-
-
-# --- the splittable DoFn ------------------------------------------------------------------
-
-
-class _PartitionRestrictionProvider(RestrictionProvider):
-    """One OffsetRange per (topic, partition): committed offset (or start time, or earliest) to end."""
-
-    def __init__(self, settings: Settings, start_time_ms: int | None):
-        self.settings = settings
-        self.start_time_ms = start_time_ms
-        self._consumer: Any = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_consumer": None}
-
-    def _client(self) -> Any:
-        if self._consumer is None:
-            self._consumer = kafka_consumer(
-                self.settings, group_id=self.settings.pipeline.consumer_group
-            )
-        return self._consumer
-
-    def initial_restriction(self, element: tuple[str, int]) -> OffsetRange:
-        from kafka import TopicPartition
-
-        topic, partition = element
-        consumer = self._client()
-        if partition not in (consumer.partitions_for_topic(topic) or set()):
-            return OffsetRange(0, END_OF_TIME)  # a future partition: it starts at offset 0
-        tp = TopicPartition(topic, partition)
-        start = None
-        if self.start_time_ms is not None:
-            found = consumer.offsets_for_times({tp: self.start_time_ms}).get(tp)
-            start = found.offset if found else consumer.end_offsets([tp])[tp]
-        if start is None:
-            start = consumer.committed(tp)
-        if start is None:
-            start = consumer.beginning_offsets([tp])[tp]
-        log.info("partition start", extra={"topic": topic, "partition": partition, "offset": start})
-        return OffsetRange(start, END_OF_TIME)
-
-    def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
-        return OffsetRestrictionTracker(restriction)
-
-    def restriction_size(self, element: Any, restriction: OffsetRange) -> int:
-        return 1  # unbounded: the backlog is reported as consumer lag instead
-
-    def split(self, element: Any, restriction: OffsetRange) -> Iterator[OffsetRange]:
-        yield restriction  # one restriction per partition; Kafka orders within a partition
+    def __reduce__(self):
+        return (type(self), (self.topic, self.partition, self.offset, self.start))
 
 
 _RESTRICTION = beam.DoFn.RestrictionParam()  # the DoFn is its own RestrictionProvider
@@ -137,141 +91,137 @@ _WATERMARK = beam.DoFn.WatermarkEstimatorParam(ManualWatermarkEstimator.default_
 
 
 class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
-    """Reads one Kafka partition per restriction with kafka-python (assign, never subscribe).
+    """Reads one partition per restriction: one poll per call, then a checkpoint.
 
-    It is its own RestrictionProvider (delegating to one built from the settings), because
-    `RestrictionParam` is declared on the class while the settings arrive per instance.
+    It is its own RestrictionProvider because the tracker's end estimate (the partition's high
+    watermark, from this instance's last poll) lives here.
     """
 
-    def __init__(self, settings: Settings, options: dict[str, Any]):
-        self.settings = settings
-        self.max_records = int(options.get("kafka_max_records") or 2000)
-        self.poll_ms = int(options.get("kafka_poll_ms") or 50)
-        self.until_idle = options.get("until_idle")
-        self.provider = _PartitionRestrictionProvider(settings, options.get("start_time_ms"))
+    def __init__(self, logs: LogFactory, read: ReadOptions, policy: RunPolicy):
+        self.logs = logs
+        self.read = read
+        self.policy = policy
+        self._shared = Shared()  # one RunState (ledger, idle clock) per process and run
         self.read_counter = Metrics.counter("newsflow", "records_read")
         self.lag_gauge = Metrics.gauge("newsflow", "consumer_lag")
 
-    def initial_restriction(self, element: tuple[str, int]) -> OffsetRange:
-        return self.provider.initial_restriction(element)
+    # -- restrictions ----------------------------------------------------------------------
 
-    def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
-        return self.provider.create_tracker(restriction)
+    def initial_restriction(self, slot: PartitionSlot) -> PartitionRange:
+        return PartitionRange(slot.topic, slot.partition, slot.start, END_OF_TIME)
 
-    def restriction_size(self, element: Any, restriction: OffsetRange) -> int:
-        return self.provider.restriction_size(element, restriction)
+    def create_tracker(self, restriction: PartitionRange) -> GrowableOffsetTracker:
+        return GrowableOffsetTracker(restriction, partial(self._end_estimate, restriction))
 
-    def split(self, element: Any, restriction: OffsetRange) -> Iterator[OffsetRange]:
-        return self.provider.split(element, restriction)
+    def restriction_size(self, slot: PartitionSlot, restriction: PartitionRange) -> int:
+        end = restriction.stop if not restriction.open_ended else self._end_estimate(restriction)
+        return max(1, end - restriction.start)
+
+    def split(self, slot: PartitionSlot, restriction: PartitionRange) -> Iterator[PartitionRange]:
+        yield restriction  # one restriction per partition; Kafka orders within a partition
+
+    def _end_estimate(self, restriction: PartitionRange) -> int:
+        ends = getattr(self, "_ends", {})
+        return ends.get((restriction.topic, restriction.partition), restriction.start)
+
+    # -- lifecycle -------------------------------------------------------------------------
 
     def setup(self) -> None:
-        self._consumers: dict[tuple[str, int], Any] = {}
-        self._committed: dict[tuple[str, int], int] = {}
-        self._metadata: dict[str, tuple[float, set[int]]] = {}
-        self._admin: Any = None
+        self._logs: dict[tuple[str, int], PartitionLog] = {}
+        self._ends: dict[tuple[str, int], int] = {}
+        self._known: dict[str, tuple[float, set[int]]] = {}
+        self._run: RunState = self._shared.acquire(self._new_run_state)
+
+    def _new_run_state(self) -> RunState:
+        return RunState(self.policy, self.logs.offsets())
 
     def teardown(self) -> None:
-        for consumer in getattr(self, "_consumers", {}).values():
-            consumer.close(autocommit=False)
-        if getattr(self, "_admin", None) is not None:
-            self._admin.close()
+        for partition_log in getattr(self, "_logs", {}).values():
+            partition_log.close()
 
-    def _consumer(self, topic: str, partition: int, position: int) -> Any:
-        from kafka import TopicPartition
-
-        tp = TopicPartition(topic, partition)
-        consumer = self._consumers.get((topic, partition))
-        if consumer is None:
-            consumer = kafka_consumer(
-                self.settings,
-                group_id=self.settings.pipeline.consumer_group,
-                max_poll_records=self.max_records,
-            )
-            consumer.assign([tp])
-            consumer.seek(tp, position)
-            self._consumers[(topic, partition)] = consumer
-        elif consumer.position(tp) != position:
-            consumer.seek(tp, position)  # the restriction was split or the bundle retried
-        return consumer
+    def _log(self, topic: str, partition: int, position: int) -> PartitionLog:
+        partition_log = self._logs.get((topic, partition))
+        if partition_log is None:
+            partition_log = self.logs.open_log(topic, partition, self.read.max_records)
+            partition_log.seek(position)
+            self._logs[(topic, partition)] = partition_log
+        elif partition_log.position() != position:
+            partition_log.seek(position)  # another restriction of it ran here, or a retry
+        return partition_log
 
     def _partition_exists(self, topic: str, partition: int) -> bool:
-        checked, known = self._metadata.get(topic, (0.0, set()))
+        checked, known = self._known.get(topic, (float("-inf"), set()))
         if partition in known:
             return True
         if time.monotonic() - checked >= METADATA_REFRESH_S:
-            from newsflow.clients import kafka_admin
-
-            if self._admin is None:
-                self._admin = kafka_admin(self.settings)
-            described = self._admin.describe_topics([topic])
-            known = {p["partition_index"] for d in described for p in d.get("partitions", [])}
-            self._metadata[topic] = (time.monotonic(), known)
+            known = self.logs.partitions(topic)
+            self._known[topic] = (time.monotonic(), known)
         return partition in known
 
-    def _should_stop(self) -> bool:
-        if RUN_CONTROL.stop.is_set():
-            return True
-        if self.until_idle is not None and RUN_CONTROL.idle_for() >= self.until_idle:
-            # "idle" is about input, not about time spent writing (e.g. waiting out an ES
-            # outage): records still behind a partition's end mean there is input to read.
-            if self._backlog() > 0:
-                RUN_CONTROL.note_input(0)
-                return False
-            request_stop()  # every partition stops, not just the one that noticed
-            return True
-        return False
-
-    def _backlog(self) -> int:
-        """Records between this instance's consumers' positions and their partitions' ends."""
-        from kafka import TopicPartition
-
-        behind = 0
-        for (topic, partition), consumer in self._consumers.items():
-            tp = TopicPartition(topic, partition)
-            behind += max(0, consumer.end_offsets([tp])[tp] - consumer.position(tp))
-        return behind
+    # -- reading ---------------------------------------------------------------------------
 
     @beam.DoFn.unbounded_per_element()
     def process(
         self,
-        element: tuple[str, int],
+        slot: PartitionSlot,
         finalizer=beam.DoFn.BundleFinalizerParam,
         tracker=_RESTRICTION,
         watermark=_WATERMARK,
     ):
-        topic, partition = element
-        if self._should_stop():
-            tracker.try_claim(END_OF_TIME)  # finishes the restriction: the read is done
+        # Every call registers a finalizer, even when it read nothing: Prism sends a
+        # FinalizeBundle for every bundle of a stage that may need one, and the Python SDK
+        # answers "not in a finalizable state" for a bundle that registered none.
+        done: list[tuple[int, int]] = []
+        finalizer.register(partial(self._finished, slot, done))
+        restriction: PartitionRange = tracker.current_restriction()
+        exists = self._partition_exists(slot.topic, slot.partition)
+        self._run.saw(slot, exists)
+        if self._run.should_stop():
+            tracker.try_claim(END_OF_TIME)  # finishes the restriction: this run's read is done
             return
-        start = tracker.current_restriction().start
-        if not self._partition_exists(topic, partition):
+        if not exists:
             tracker.defer_remainder(Duration.of(METADATA_REFRESH_S))
             return
-        consumer = self._consumer(topic, partition, start)
-        last, newest_ts = None, None
-        for rec in self._poll(consumer, topic, partition):
+        partition_log = self._log(slot.topic, slot.partition, restriction.start)
+        records = partition_log.poll(self.read.max_records, self.read.poll_ms)
+        end = partition_log.end_offset()
+        if end is not None:
+            self._ends[(slot.topic, slot.partition)] = end
+        last, newest_ts, finished = None, None, False
+        for rec in records:
+            if rec.offset < restriction.start:
+                raise PartitionsRewound(slot.topic, slot.partition, rec.offset, restriction.start)
             if not tracker.try_claim(rec.offset):
+                finished = True  # the rest belongs to a residual split off by the runner
                 break
             last, newest_ts = rec.offset, rec.timestamp
             yield TimestampedValue(
-                KafkaRecord(topic, partition, rec.offset, rec.key, rec.value, rec.timestamp),
+                KafkaRecord(
+                    slot.topic, slot.partition, rec.offset, rec.key, rec.value, rec.timestamp
+                ),
                 rec.timestamp / 1000.0,
             )
+        current: PartitionRange = tracker.current_restriction()
+        if not finished and not current.open_ended and partition_log.position() >= current.stop:
+            finished = not tracker.try_claim(current.stop)  # a bounded range read to its end
         self._advance_watermark(watermark, newest_ts)
-        self._report_lag(consumer, topic, partition)
+        self._report_lag(slot, partition_log)
+        if finished:
+            done.append((restriction.start, current.stop))
+        elif last is not None:
+            done.append((restriction.start, last + 1))
         if last is not None:
-            count = last + 1 - start
-            RUN_CONTROL.note_input(count)
+            count = last + 1 - restriction.start
+            self._run.note_input()
             self.read_counter.inc(count)
-            metrics.RECORDS_READ.labels(topic=topic).inc(count)
-            finalizer.register(self._commit_callback(topic, partition, last + 1))
-        tracker.defer_remainder(Duration.of(0))
+            metrics.RECORDS_READ.labels(topic=slot.topic).inc(count)
+        if not finished:
+            tracker.defer_remainder(Duration.of(0))
 
-    def _poll(self, consumer: Any, topic: str, partition: int) -> list[Any]:
-        from kafka import TopicPartition
-
-        batches = consumer.poll(timeout_ms=self.poll_ms, max_records=self.max_records)
-        return batches.get(TopicPartition(topic, partition), [])
+    def _finished(self, slot: PartitionSlot, done: list[tuple[int, int]]) -> None:
+        """Bundle finalizer: the bundle's outputs are durable; the ranges it read are done."""
+        for start, stop in done:
+            self._run.ledger.done(slot, start, stop)
 
     @staticmethod
     def _advance_watermark(watermark: Any, newest_ts: int | None) -> None:
@@ -282,45 +232,12 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         if current is None or candidate > current:
             watermark.set_watermark(candidate)
 
-    def _report_lag(self, consumer: Any, topic: str, partition: int) -> None:
-        from kafka import TopicPartition
-
-        tp = TopicPartition(topic, partition)
-        highwater = consumer.highwater(tp)
-        if highwater is not None:
-            lag = max(0, highwater - consumer.position(tp))
+    def _report_lag(self, slot: PartitionSlot, partition_log: PartitionLog) -> None:
+        end = partition_log.end_offset()
+        if end is not None:
+            lag = max(0, end - partition_log.position())
             self.lag_gauge.set(lag)
-            metrics.CONSUMER_LAG.labels(topic=topic, partition=str(partition)).set(lag)
-
-    def _commit_callback(self, topic: str, partition: int, offset: int) -> Callable[[], None]:
-        def commit() -> None:
-            from kafka import TopicPartition
-            from kafka.structs import OffsetAndMetadata
-
-            if offset <= self._committed.get((topic, partition), -1):
-                return
-            consumer = self._consumers[(topic, partition)]
-            try:
-                consumer.commit(
-                    {TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)}
-                )
-            except (
-                Exception
-            ) as exc:  # the next bundle's commit covers this one; a crash would replay
-                log.warning(
-                    "offset commit failed",
-                    extra={
-                        "topic": topic,
-                        "partition": partition,
-                        "offset": offset,
-                        "error": repr(exc),
-                    },
-                )
-                return
-            self._committed[(topic, partition)] = offset
-            log.debug("committed", extra={"topic": topic, "partition": partition, "offset": offset})
-
-        return commit
+            metrics.CONSUMER_LAG.labels(topic=slot.topic, partition=str(slot.partition)).set(lag)
 
 
 def parse_shard(value: str | None) -> tuple[int, int]:
@@ -344,28 +261,30 @@ def shard_partitions(slots: int, shard: tuple[int, int]) -> list[int]:
     return [p for p in range(slots) if p % workers == index]
 
 
-def _partition_slots(
-    _impulse: bytes, settings: Settings, topic: str, slots: int, shard: tuple[int, int] = (0, 1)
-) -> list[tuple[str, int]]:
-    """(topic, partition) for today's partitions plus spare slots that pick up new ones; with a
-    shard (I, N) only the partitions p with p % N == I (one of N worker processes)."""
-    consumer = kafka_consumer(settings)
-    try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-    finally:
-        consumer.close()
-    if not partitions:
-        msg = f"Kafka topic {topic!r} does not exist or has no partitions (run `newsflow init`)"
+def _partition_slots(_impulse: bytes, logs: LogFactory, read: ReadOptions) -> list[PartitionSlot]:
+    """A slot per partition of today plus spare slots that pick up new ones (starting at 0);
+    with a shard (I, N) only the partitions p with p % N == I. Runs once, when the run starts."""
+    starts = logs.start_offsets(read.topic, read.start_time_ms)
+    if not starts:
+        msg = (
+            f"Kafka topic {read.topic!r} does not exist or has no partitions (run `newsflow init`)"
+        )
         raise RuntimeError(msg)
-    count = max(partitions) + 1
-    total = max(slots or max(16, 2 * count), count)
-    mine = shard_partitions(total, shard)
-    index, workers = shard
+    count = max(starts) + 1
+    total = max(read.partition_slots or max(16, 2 * count), count)
+    mine = shard_partitions(total, read.shard)
+    index, workers = read.shard
     log.info(
         "reading partitions",
-        extra={"topic": topic, "partitions": count, "slots": total, "shard": f"{index}/{workers}"},
+        extra={
+            "topic": read.topic,
+            "partitions": count,
+            "slots": total,
+            "shard": f"{index}/{workers}",
+            "starts": {p: starts[p] for p in mine if p in starts},
+        },
     )
-    return [(topic, p) for p in mine]
+    return [PartitionSlot(read.topic, p, starts.get(p, 0)) for p in mine]
 
 
 def _from_xlang(row: Any) -> KafkaRecord:
@@ -373,36 +292,40 @@ def _from_xlang(row: Any) -> KafkaRecord:
 
 
 class ReadFromKafkaPartitions(beam.PTransform):
-    """KafkaRecords from `topic`. Python SDF by default; Beam's Java ReadFromKafka with xlang."""
+    """KafkaRecords of one topic. Python SDF by default; Beam's Java ReadFromKafka with `java`."""
 
-    def __init__(self, settings: Settings, topic: str, options: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        consumer: ConsumerConfig,
+        read: ReadOptions,
+        policy: RunPolicy,
+        logs: LogFactory | None = None,
+    ):
         super().__init__()
-        self.settings = settings
-        self.topic = topic
-        self.options = dict(options or {})
+        self.consumer = consumer
+        self.read = read
+        self.policy = policy
+        self.logs = logs if logs is not None else KafkaLogs(consumer)
 
     def expand(self, pbegin):
-        if self.options.get("kafka_read") == "xlang":
-            return self._expand_xlang(pbegin)
-        slots = int(self.options.get("kafka_partition_slots") or 0)
-        shard = parse_shard(self.options.get("kafka_partition_shard"))
+        if self.read.java:
+            return self._expand_java(pbegin)
         return (
             pbegin
             | "Impulse" >> beam.Impulse()
-            | "Partitions"
-            >> beam.FlatMap(_partition_slots, self.settings, self.topic, slots, shard)
-            | "ReadPartitions" >> beam.ParDo(_ReadPartitionFn(self.settings, self.options))
+            | "Partitions" >> beam.FlatMap(_partition_slots, self.logs, self.read)
+            | "ReadPartitions" >> beam.ParDo(_ReadPartitionFn(self.logs, self.read, self.policy))
         )
 
-    def _expand_xlang(self, pbegin):
+    def _expand_java(self, pbegin):
         # Needs a Java expansion service and a runner that runs Java (Flink, Dataflow).
         from apache_beam.io.kafka import ReadFromKafka
 
         config = {
-            "bootstrap.servers": self.settings.kafka.bootstrap,
-            "group.id": self.settings.pipeline.consumer_group,
+            "bootstrap.servers": self.consumer.kafka.bootstrap,
+            "group.id": self.consumer.group,
             "auto.offset.reset": "earliest",
-            "max.partition.fetch.bytes": str(self.settings.kafka.max_message_bytes),
+            "max.partition.fetch.bytes": str(self.consumer.kafka.max_message_bytes),
         }
         kwargs: dict[str, Any] = {
             "commit_offset_in_finalize": True,  # same rule as ours: commit after the bundle is durable
@@ -410,13 +333,13 @@ class ReadFromKafkaPartitions(beam.PTransform):
             "timestamp_policy": "LogAppendTime",
             "dynamic_read_poll_interval_seconds": int(METADATA_REFRESH_S),  # new partitions
         }
-        if self.options.get("start_time_ms") is not None:
-            kwargs["start_read_time"] = int(self.options["start_time_ms"])
-        if self.options.get("kafka_expansion_service"):
-            kwargs["expansion_service"] = self.options["kafka_expansion_service"]
+        if self.read.start_time_ms is not None:
+            kwargs["start_read_time"] = int(self.read.start_time_ms)
+        if self.read.expansion_service:
+            kwargs["expansion_service"] = self.read.expansion_service
         return (
             pbegin
-            | "ReadFromKafkaJava" >> ReadFromKafka(config, [self.topic], **kwargs)
+            | "ReadFromKafkaJava" >> ReadFromKafka(config, [self.read.topic], **kwargs)
             | "ToKafkaRecord" >> beam.Map(_from_xlang)
         )
 

@@ -9,11 +9,12 @@ from newsflow.schema import DeadLetter
 from newsflow.settings import Settings
 from pipeline.main import build_pipeline
 from pipeline.records import dead_letter_serializer
+from pipeline.run_policy import RunPolicy
 
 
 def _stages(settings: Settings) -> list[list[str]]:
     p = beam.Pipeline(runner="FnApiRunner")
-    build_pipeline(p, settings, {"until_idle": 1.0})
+    build_pipeline(p, settings, RunPolicy(until_idle=1.0))
     _context, stages = fn_runner.FnApiRunner().create_stages(p.to_runner_api())
     return [[t.unique_name for t in stage.transforms] for stage in stages]
 
