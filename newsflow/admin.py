@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsflow.clients import elasticsearch_client, kafka_admin
-from newsflow.indices import alert_mappings, article_mappings, index_settings
+from newsflow.indices import (
+    alert_mappings,
+    article_mappings,
+    index_settings,
+    story_mappings,
+    story_sketch_mappings,
+)
 from newsflow.settings import Settings, parse_duration
 
 log = logging.getLogger(__name__)
@@ -158,9 +164,12 @@ def create_indices(settings: Settings, report: InitReport) -> None:
         body = index_settings(idx.shards, idx.replicas, idx.refresh_interval, caps.folding)
         ensure_index(es, idx.articles, article_mappings(caps.analyzer), body, report)
         ensure_index(es, idx.alerts, alert_mappings(caps.analyzer), body, report)
-        es.cluster.health(
-            index=f"{idx.articles},{idx.alerts}", wait_for_status="yellow", timeout="30s"
-        )
+        ensure_index(es, idx.stories, story_mappings(caps.analyzer), body, report)
+        # refreshed by the stories stage itself, under its lock, when it needs to read
+        sketches = index_settings(idx.shards, idx.replicas, "-1", folding=False)
+        ensure_index(es, idx.story_sketches, story_sketch_mappings(), sketches, report)
+        names = ",".join((idx.articles, idx.alerts, idx.stories, idx.story_sketches))
+        es.cluster.health(index=names, wait_for_status="yellow", timeout="30s")
     finally:
         es.close()
 

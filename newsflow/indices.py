@@ -1,4 +1,5 @@
-"""Elasticsearch index definitions: the news-articles and news-alerts contracts."""
+"""Elasticsearch index definitions: news-articles, news-alerts, news-stories (contracts) and the
+stories stage's news-story-sketches."""
 
 from __future__ import annotations
 
@@ -70,13 +71,56 @@ def article_mappings(analyzer: str) -> dict[str, Any]:
             "locations": _keyword_with_text(analyzer),
             "entity_aliases": text_field(analyzer),
             "story_id": {"type": "keyword"},
-            # story clustering (pipeline/transforms/stories.py): the bands are only read back
-            # from _source (never searched: not indexed); the probes are only term-matched
-            "story_bands": {"type": "keyword", "index": False, "doc_values": False},
-            "story_probes": {"type": "keyword", "doc_values": False},
             "alert_rules": {"type": "keyword"},
             "revision": {"type": "integer"},
             "content_hash": {"type": "keyword"},
+        },
+    }
+
+
+def story_mappings(analyzer: str) -> dict[str, Any]:
+    """news-stories: one document per story, kept by the pipeline (pipeline/stories/summary.py)."""
+    return {
+        "dynamic": False,
+        "_meta": {"schema": "newsflow.story/1"},
+        "properties": {
+            "story_id": {"type": "keyword"},
+            "title": {
+                **text_field(analyzer),
+                "fields": {"raw": {"type": "keyword", "ignore_above": 1024}},
+            },
+            "url": {"type": "keyword", "ignore_above": 4096},
+            "first_article_id": {"type": "keyword"},
+            "first_seen": {"type": "date"},
+            "last_seen": {"type": "date"},
+            "updated_at": {"type": "date"},
+            "article_count": {"type": "integer"},
+            "source_count": {"type": "integer"},
+            "sources": {"type": "keyword"},
+            "languages": {"type": "keyword"},
+            "persons": {"type": "keyword"},
+            "organizations": {"type": "keyword"},
+            "locations": {"type": "keyword"},
+            # what each article contributed (kept so a replay or a revision never counts twice)
+            "members": {"type": "object", "enabled": False},
+        },
+    }
+
+
+def story_sketch_mappings() -> dict[str, Any]:
+    """news-story-sketches: the stories stage's state, one sketch per article (and the story
+    lock), read back by key lookups; nothing here is for analysts."""
+    return {
+        "dynamic": False,
+        "_meta": {"schema": "newsflow.story-sketch/1"},
+        "properties": {
+            "story_id": {"type": "keyword", "index": False, "doc_values": False},
+            "keys": {"type": "keyword", "doc_values": False},
+            "content_hash": {"type": "keyword", "doc_values": False},
+            "published_at": {"type": "date"},
+            "sketched_at": {"type": "date", "format": "epoch_millis"},
+            "shingles": {"type": "binary"},
+            "words": {"type": "binary"},
         },
     }
 

@@ -98,6 +98,8 @@ class ElasticsearchSettings(_Model):
 class IndexSettings(_Model):
     articles: str = "news-articles"
     alerts: str = "news-alerts"
+    stories: str = "news-stories"  # one document per story, for analysts
+    story_sketches: str = "news-story-sketches"  # the stories stage's own state
     shards: int = Field(default=1, ge=1)
     replicas: int = Field(default=0, ge=0)
     refresh_interval: str = "500ms"  # how soon a new document is searchable (freshness)
@@ -126,8 +128,10 @@ class PipelineSettings(_Model):
     bulk_flush_interval: str = "1s"
     bulk_max_retries: int = Field(default=8, ge=0)
     max_body_chars: int = Field(default=200_000, ge=1000)
-    story_similarity: float = Field(default=0.5, gt=0, le=1)
-    story_window: str = "7d"
+    # a copy: the other article holds at least this share of the shorter one's word 4-grams
+    story_containment: float = Field(default=0.5, gt=0, le=1)
+    story_window: str = "7d"  # copies join a story published within this much of them
+    story_rewrite_window: str = "1d"  # light rewrites: the same report is rephrased within a day
     metrics_port: int | None = None
     workers: int = Field(default=1, ge=1, le=64)  # local runner: pipeline processes (cores)
 

@@ -1,4 +1,4 @@
-"""The pipeline graph: read -> parse -> clean -> language -> dedupe -> stories -> hooks -> sinks.
+"""The pipeline graph: read -> parse -> clean -> language -> stories -> hooks -> sinks.
 
 The graph has no GroupByKey, Reshuffle, Flatten or side input: on the local FnApiRunner it fuses
 into one stage rooted at the Kafka reader, so every bundle runs read -> ... -> sinks and the
@@ -18,7 +18,6 @@ from pipeline.records import dead_letter_serializer, serialize_alert, serialize_
 from pipeline.run_policy import RunPolicy
 from pipeline.transforms.alerts import MatchAlerts
 from pipeline.transforms.clean import CleanArticles
-from pipeline.transforms.dedupe import DropDuplicates
 from pipeline.transforms.enrich import ExtractEntities
 from pipeline.transforms.language import DetectLanguage
 from pipeline.transforms.parse import ParseArticles, to_envelope
@@ -44,8 +43,7 @@ def build_pipeline(
     parsed = envelopes | "ParseArticles" >> ParseArticles(settings)
     cleaned = parsed.ok | "CleanArticles" >> CleanArticles(settings)
     languages = cleaned.ok | "DetectLanguage" >> DetectLanguage()
-    unique = languages.ok | "DropDuplicates" >> DropDuplicates(settings)
-    docs = unique | "AssignStories" >> AssignStories(settings)
+    docs = languages.ok | "AssignStories" >> AssignStories(settings)
     failures = {"parse": parsed.failed, "clean": cleaned.failed, "language": languages.failed}
 
     if settings.enrichment.enabled:

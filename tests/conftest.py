@@ -50,7 +50,12 @@ def isolated_settings(base: Settings, prefix: str) -> Settings:
             "alert_deliveries": f"{prefix}.alert-deliveries",
             "partitions": 2,
         },
-        indices={"articles": f"{prefix}-articles", "alerts": f"{prefix}-alerts"},
+        indices={
+            "articles": f"{prefix}-articles",
+            "alerts": f"{prefix}-alerts",
+            "stories": f"{prefix}-stories",
+            "story_sketches": f"{prefix}-story-sketches",
+        },
         pipeline={"consumer_group": f"{prefix}-pipeline"},
         alerts={"consumer_group": f"{prefix}-notifier"},
     )
@@ -87,7 +92,8 @@ def cleanup(settings: Settings) -> None:
 
     es = elasticsearch_client(settings)
     try:
-        for alias in (settings.indices.articles, settings.indices.alerts):
+        idx = settings.indices
+        for alias in (idx.articles, idx.alerts, idx.stories, idx.story_sketches):
             es.options(ignore_status=404).indices.delete(index=f"{alias}-*")
             es.options(ignore_status=404).indices.delete_index_template(name=alias)
     finally:

@@ -28,7 +28,7 @@ from newsflow.settings import Settings, parse_duration
 from pipeline import metrics
 from pipeline.transforms.deadletters import dead_letter_for
 
-__all__ = ["WriteToElasticsearch", "search_with_retries"]
+__all__ = ["WriteToElasticsearch", "search_with_retries", "with_retries"]
 
 log = logging.getLogger(__name__)
 
@@ -263,10 +263,11 @@ class WriteToElasticsearch(beam.PTransform):
 
 def search_with_retries(es: Any, index: str, retries: int, **body: Any) -> list[dict[str, Any]]:
     """Hits of one search, retried with backoff on 429/5xx/connection errors (state lookups)."""
-    return _with_retries(index, retries, lambda: es.search(index=index, **body)["hits"]["hits"])
+    return with_retries(index, retries, lambda: es.search(index=index, **body)["hits"]["hits"])
 
 
-def _with_retries(index: str, retries: int, call: Any) -> Any:
+def with_retries(index: str, retries: int, call: Any) -> Any:
+    """`call()`, retried with backoff on 429/5xx/connection errors (other errors raise)."""
     attempt = 0
     while True:
         try:
@@ -276,7 +277,13 @@ def _with_retries(index: str, retries: int, call: Any) -> Any:
                 raise
             delay = min(MAX_BACKOFF_S, 0.5 * 2**attempt)
             log.warning(
-                "search retry", extra={"index": index, "attempt": attempt + 1, "delay_s": delay}
+                "request retry",
+                extra={
+                    "index": index,
+                    "attempt": attempt + 1,
+                    "delay_s": delay,
+                    "error": repr(exc),
+                },
             )
             time.sleep(delay)
             attempt += 1

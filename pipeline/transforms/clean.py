@@ -17,7 +17,6 @@ from newsflow.urls import canonical_url
 from pipeline.transforms.deadletters import GuardedParDo, StageOutput
 
 STAGE = "clean"
-WORDS_KEY = "_words"  # private: the content words, for the story stage
 _TAG = re.compile(r"<[a-zA-Z/!?]")
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "svg", "form", "button", "template", "head")
 _BLOCK_TAGS = (
@@ -255,9 +254,7 @@ class _CleanArticleFn(beam.DoFn):
         doc["categories"] = [
             single_line(clean_text(c)) for c in doc.get("categories") or [] if c.strip()
         ]
-        words = content_words(doc["title"], doc["body"] or doc["summary"])
-        doc["content_hash"] = content_hash("", "", words)
-        doc[WORDS_KEY] = words  # tokenised once, reused by AssignStories
+        doc["content_hash"] = content_hash(doc["title"], doc["body"] or doc["summary"])
         yield doc
 
 

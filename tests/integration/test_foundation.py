@@ -20,7 +20,13 @@ from tests.conftest import settings_env
 def test_init_is_idempotent_and_creates_the_contract(isolated: Settings):
     again = initialise(isolated)  # the fixture ran it once already
     assert again.topics_created == [] and again.indices_created == []
-    assert set(again.aliases_existing) == {isolated.indices.articles, isolated.indices.alerts}
+    idx = isolated.indices
+    assert set(again.aliases_existing) == {
+        idx.articles,
+        idx.alerts,
+        idx.stories,
+        idx.story_sketches,
+    }
 
     admin = kafka_admin(isolated)
     try:

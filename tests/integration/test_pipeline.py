@@ -56,12 +56,8 @@ def test_raw_articles_become_searchable_documents(isolated: Settings, tmp_path: 
     assert doc["title"] == arts[0].title
     assert "<" not in doc["body"] and "Read more" not in doc["body"]
     assert doc["url"] == "https://wire.example.com/news/0"  # tracking parameter gone
-    assert (
-        doc["language"] == "en"
-        and doc["story_id"]
-        and len(doc["story_bands"]) == 32
-        and len(doc["story_probes"]) == 21
-    )
+    assert doc["language"] == "en" and doc["story_id"] == arts[0].id  # a story of its own
+    assert not {"story_bands", "story_probes"} & set(doc)  # the stage's state lives elsewhere
     assert doc["indexed_at"] and doc["content_hash"]
     assert es_count(isolated, query={"match": {"body": arts[3].content_html.split()[2]}}) >= 1
     enriched = read_topic(isolated, isolated.topics.enriched, expected=6)

@@ -1,187 +1,181 @@
-"""AssignStories: MinHash/LSH story ids; DropDuplicates: one document per content."""
+"""Stories: sketches, the rules that decide a story, and the batch decisions of the stage."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import apache_beam as beam
-from apache_beam.testing.test_pipeline import TestPipeline
-from apache_beam.testing.util import assert_that, equal_to
+import numpy as np
+import pytest
 
-from newsflow.settings import Settings
-from pipeline.transforms.dedupe import _DropDuplicatesFn
-from pipeline.transforms.stories import (
-    BANDS,
-    PROBES,
-    _AssignStoriesFn,
-    batch_keys,
-    min_shared_bands,
-    signature,
-    story_keys,
-    story_probes,
+from pipeline.stories.assign import Known, StoryRules, decide, match
+from pipeline.stories.sketch import KEY_COUNT, STOPWORDS, Sketch, containment, sketches
+from pipeline.transforms.clean import content_words
+from pipeline.transforms.stories import _Candidates, story_text
+
+RULES = StoryRules()
+HOUR = 3600.0
+
+WIRE = (
+    "The Reserve Bank of Australia raised its cash rate by 25 basis points to 3.85 per cent on "
+    "Tuesday, its first increase since late 2023, saying inflation in the services sector was "
+    "proving more persistent than it had expected.\n\n"
+    "The decision by the bank's Monetary Policy Board was unanimous, according to a statement "
+    "released at 2:30 pm Sydney time. Markets had priced in roughly a 60 per cent chance of a move.\n\n"
+    "Governor Catherine Ellery told reporters in Sydney that the board did not take the decision "
+    'lightly. "Households are already under pressure, and we know higher rates add to that," she '
+    'said. "But letting inflation become entrenched would hurt them far more."\n\n'
+    "Trimmed mean inflation, the bank's preferred measure of underlying price pressures, rose 1.0 "
+    "per cent in the September quarter and 3.4 per cent from a year earlier, well above the 2 to "
+    "3 per cent target band. Unemployment stood at 4.1 per cent in September.\n\n"
+    "The Australian dollar rose half a cent to 66.2 US cents after the announcement, while yields "
+    "on three-year government bonds rose 9 basis points to 3.71 per cent.\n\n"
+    "The RBA cut rates three times in 2025 as inflation eased, before pausing this year as price "
+    "pressures in rents, insurance and health services picked up again. The board next meets on "
+    "December 8 and 9."
+)
+PARAGRAPHS = WIRE.split("\n\n")
+TRUNCATED = "\n\n".join(PARAGRAPHS[:2])  # the first third, as a regional site runs it
+DATELINED = (
+    "SYDNEY, Nov 3 (Pan-Pacific Wire) - "
+    + "\n\n".join(PARAGRAPHS[:4])
+    + "\n\nRead more: Mortgage holders brace for a long summer\n\n(c) 2026 Pan-Pacific Wire"
+)
+REORDERED = "\n\n".join([PARAGRAPHS[0], PARAGRAPHS[2], PARAGRAPHS[4], PARAGRAPHS[1], PARAGRAPHS[5]])
+REWRITE = (
+    "Australian borrowers face higher repayments after the Reserve Bank lifted the official cash "
+    "rate by a quarter of a percentage point to 3.85 per cent on Tuesday, its first rise since "
+    "late 2023, as services inflation proved more persistent than expected.\n\n"
+    "The unanimous decision of the bank's Monetary Policy Board was announced at 2:30 pm. Markets "
+    "had priced in about a 60 per cent chance of a hike.\n\n"
+    '"Households are already under pressure, and we know higher rates add to that," Governor '
+    'Catherine Ellery told reporters in Sydney. "But letting inflation become entrenched would '
+    'hurt them far more."\n\n'
+    "Trimmed mean inflation rose 1.0 per cent in the September quarter and 3.4 per cent over the "
+    "year, above the bank's 2 to 3 per cent target band, while unemployment was 4.1 per cent.\n\n"
+    "The Australian dollar gained half a cent to 66.2 US cents and three-year bond yields rose 9 "
+    "basis points. The board meets again on December 8 and 9."
+)
+SAME_TOPIC = (
+    "The Reserve Bank of New Zealand held its official cash rate at 2.5 per cent on Wednesday, "
+    "saying the economy was recovering slowly and inflation was back inside its 1 to 3 per cent "
+    "band. Governor Aroha Tane told reporters in Wellington that the committee saw no need to move "
+    'rates this year. "The economy is turning, but households are still cautious," she said. '
+    "The New Zealand dollar fell a quarter of a cent to 58.9 US cents after the decision, and "
+    "two-year swap rates eased 3 basis points. Economists had expected the hold, though two banks "
+    "had forecast a final cut. The committee next meets in February, when it will publish new "
+    "forecasts for unemployment, which stood at 5.2 per cent in the September quarter."
 )
 
-SETTINGS = Settings()
-PESKOV = (
-    "Kremlin spokesman Dmitry Peskov said on Tuesday that peace talks with Ukraine would continue "
-    "next week in Istanbul, adding that no date had been set for a meeting between the two presidents. "
-    "Peskov told reporters the Russian delegation was ready to discuss a ceasefire."
+
+def _sketch(text: str) -> Sketch:
+    return sketches([content_words("", text)])[0]
+
+
+def _known(article_id: str, text: str, published: float = 0.0, story: str | None = None) -> Known:
+    return Known(article_id, story or article_id, published, f"hash-{article_id}", _sketch(text))
+
+
+# --- sketches -------------------------------------------------------------------------------
+
+
+def test_sketch_of_a_batch_equals_each_text_alone():
+    texts = [WIRE, TRUNCATED, "", "one", "two words", REWRITE, SAME_TOPIC]
+    together = sketches([content_words("", t) for t in texts])
+    for text, sketch in zip(texts, together, strict=True):
+        alone = _sketch(text)
+        assert np.array_equal(alone.shingles, sketch.shingles)
+        assert np.array_equal(alone.words, sketch.words)
+        assert alone.keys == sketch.keys
+
+
+def test_sketch_is_stable_and_pinned():
+    """Sketches are stored in Elasticsearch: a change of hashing must be deliberate (and
+    documented: old sketches stop matching new ones)."""
+    sketch = _sketch(WIRE)
+    assert len(sketch.keys) == KEY_COUNT
+    assert sketch.keys[:3] == _sketch(WIRE.upper()).keys[:3]  # case-folded
+    assert sketch.keys[:2] == ("01807fb28ad2", "01eb0b19be2e")
+    assert Sketch.from_source(sketch.to_source()).keys == sketch.keys
+    restored = Sketch.from_source(sketch.to_source())
+    assert np.array_equal(restored.shingles, sketch.shingles)
+    assert np.array_equal(restored.words, sketch.words)
+
+
+def test_content_words_leave_out_function_words():
+    words = _sketch("the of and Peskov said Kremlin").words
+    assert len(words) == 2 and "the" in STOPWORDS and "said" in STOPWORDS
+
+
+def test_containment_measures_the_shorter_text():
+    wire, truncated = _sketch(WIRE), _sketch(TRUNCATED)
+    share, shared = containment(truncated.shingles, wire.shingles)
+    assert share == 1.0 and shared == len(truncated.shingles)
+    assert containment(wire.shingles, truncated.shingles) == (share, shared)  # symmetric
+    assert containment(wire.shingles, np.zeros(0, np.uint32)) == (0.0, 0)
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        (TRUNCATED, "copy"),
+        (DATELINED, "copy"),
+        (REORDERED, "copy"),
+        (REWRITE, "rewrite"),
+        (SAME_TOPIC, None),
+    ],
 )
-PESKOV_REWRITE = (
-    "Kremlin spokesman Dmitry Peskov said Tuesday that peace talks with Ukraine will continue "
-    "next week in Istanbul, adding that no date had yet been set for a meeting between the two leaders. "
-    "Peskov told journalists the Russian delegation was ready to discuss a ceasefire."
-)
-APPLE = (
-    "Apple unveiled a new iPhone on Tuesday with a faster chip and a better camera, as the company "
-    "seeks to revive sales in China where competition from local brands has intensified this year."
-)
+def test_each_kind_of_report_matches_the_wire_story_by_its_rule(text, rule):
+    found = match(HOUR, _sketch(text), _known("wire", WIRE), RULES)
+    assert (found[0] if found else None) == rule
 
 
-def _doc(
-    i: str, body: str, content_hash: str = "", published: str = "2026-11-24T10:00:00Z"
-) -> dict[str, Any]:
-    return {
-        "id": i,
-        "title": "",
-        "summary": "",
-        "body": body,
-        "content_hash": content_hash,
-        "published_at": published,
-    }
+def test_rewrites_only_count_within_the_rewrite_window_copies_within_the_story_window():
+    wire = _known("wire", WIRE)
+    two_days = 2 * 86400.0
+    assert match(two_days, _sketch(REWRITE), wire, RULES) is None
+    assert match(two_days, _sketch(TRUNCATED), wire, RULES) is not None
+    assert match(RULES.window_s + 1, _sketch(TRUNCATED), wire, RULES) is None
 
 
-class _OfflineStoriesFn(_AssignStoriesFn):
-    """No Elasticsearch: `indexed` stands in for what the index holds."""
-
-    indexed: list[dict[str, Any]] = []
-
-    def setup(self) -> None:
-        super().setup()
-        self.es = None
-
-    def indexed_candidates(self, docs: list[dict[str, Any]], oldest: float) -> list[dict[str, Any]]:
-        return [
-            d for d in self.indexed
-            if any(len(set(d["story_bands"]) & set(doc["story_bands"])) >= self.needed for doc in docs)
-        ]  # fmt: skip
+def test_a_tiny_text_is_no_copy_of_everything_that_contains_it():
+    assert match(0.0, _sketch("Reserve Bank of Australia"), _known("wire", WIRE), RULES) is None
 
 
-class _OfflineDedupeFn(_DropDuplicatesFn):
-    indexed: dict[str, set[str]] = {}
-
-    def setup(self) -> None:
-        super().setup()
-        self.es = None
-
-    def indexed_owners(self, hashes: list[str]) -> dict[str, set[str]]:
-        return {h: ids for h, ids in self.indexed.items() if h in hashes}
-
-
-def test_band_keys_separate_rewrites_from_other_stories():
-    peskov, rewrite, apple = (set(story_keys(t)) for t in (PESKOV, PESKOV_REWRITE, APPLE))
-    assert len(peskov) == BANDS
-    assert len(peskov & rewrite) >= min_shared_bands(0.5)
-    assert len(peskov & apple) < min_shared_bands(0.5)
-    assert story_keys(PESKOV) == story_keys(PESKOV.upper())  # stable, case-insensitive
-    assert story_keys("") == []
+def test_decide_same_article_then_exact_copy_then_best_match():
+    wire, copy = _known("wire", WIRE), _known("copy", TRUNCATED, HOUR, story="wire")
+    sketch = _sketch(WIRE)
+    again = decide("wire", 0.0, "new-hash", sketch, [copy, wire], RULES)
+    assert (again.story_id, again.rule) == ("wire", "same article")
+    dup = decide("other", 0.0, "hash-copy", sketch, [wire, copy], RULES)
+    assert (dup.story_id, dup.rule, dup.duplicate) == ("wire", "exact copy", True)
+    rewrite_story = _known("rw", REWRITE, 0.0)
+    found = decide("new", 2 * HOUR, "h", _sketch(REORDERED), [rewrite_story, wire], RULES)
+    assert (found.story_id, found.rule, found.matched) == ("wire", "copy", "wire")
+    alone = decide("nz", 0.0, "h", _sketch(SAME_TOPIC), [wire, rewrite_story], RULES)
+    assert (alone.story_id, alone.rule) == ("nz", "new story")
 
 
-def test_min_shared_bands_follows_the_threshold():
-    assert min_shared_bands(0.5) == 8
-    assert min_shared_bands(0.9) > min_shared_bands(0.5) > min_shared_bands(0.2)
+# --- the stage's batch decisions ------------------------------------------------------------
 
 
-def test_syndicated_copy_joins_the_first_story_in_the_stream():
-    docs = [_doc("a", PESKOV), _doc("b", APPLE), _doc("c", PESKOV_REWRITE)]
-    with TestPipeline() as p:
-        out = p | beam.Create(docs) | beam.ParDo(_OfflineStoriesFn(SETTINGS))
-        assert_that(
-            out | beam.Map(lambda d: (d["id"], d["story_id"])),
-            equal_to([("a", "a"), ("b", "b"), ("c", "a")]),
-        )
+def _doc(article_id: str, body: str, **fields: Any) -> dict[str, Any]:
+    return {"id": article_id, "title": f"Title {article_id}", "summary": "", "body": body, **fields}
 
 
-def test_story_of_an_indexed_article_is_reused_and_window_respected():
-    old = {
-        "id": "x",
-        "story_id": "story-x",
-        "story_bands": story_keys(PESKOV),
-        "published_at": "2026-11-20T10:00:00Z",
-    }
-    _OfflineStoriesFn.indexed = [old]
-    try:
-        docs = [
-            _doc("new", PESKOV_REWRITE),
-            _doc("late", PESKOV_REWRITE, published="2027-01-30T10:00:00Z"),
-        ]
-        with TestPipeline() as p:
-            out = p | beam.Create(docs) | beam.ParDo(_OfflineStoriesFn(SETTINGS))
-            stories = out | beam.Map(lambda d: (d["id"], d["story_id"]))
-            assert_that(stories, equal_to([("new", "story-x"), ("late", "late")]))
-    finally:
-        _OfflineStoriesFn.indexed = []
+def test_story_text_is_the_body_else_the_summary_else_the_title():
+    assert story_text(_doc("a", "body")) == "body"
+    assert story_text({"title": "t", "summary": "s", "body": ""}) == "s"
+    assert story_text({"title": "t", "summary": "", "body": ""}) == "t"
 
 
-def test_same_content_under_another_id_is_dropped_but_revisions_pass():
-    _OfflineDedupeFn.indexed = {"h-old": {"indexed-id"}}
-    try:
-        docs = [
-            _doc("a", "x", content_hash="h1"),
-            _doc("b", "x", content_hash="h1"),  # same content, other id: duplicate
-            _doc("a", "x", content_hash="h1"),  # same id again (replay): passes
-            _doc("c", "y", content_hash="h-old"),  # content already indexed under another id
-            _doc("indexed-id", "y", content_hash="h-old"),  # the indexed article's revision
-        ]
-        with TestPipeline() as p:
-            out = p | beam.Create(docs) | beam.ParDo(_OfflineDedupeFn(SETTINGS))
-            assert_that(out | beam.Map(lambda d: d["id"]), equal_to(["a", "a", "indexed-id"]))
-    finally:
-        _OfflineDedupeFn.indexed = {}
-
-
-def test_unrelated_texts_over_one_small_vocabulary_share_few_bands():
-    """Regression: a near-linear hash family made every function pick the same smallest
-    shingles, so unrelated texts over a small vocabulary shared all 32 bands."""
-    import itertools
-    import random
-
-    vocabulary = [f"w{i}" for i in range(100)]
-    rngs = [random.Random(n) for n in range(150)]
-    texts = [" ".join(rng.choice(vocabulary) for _ in range(120)) for rng in rngs]
-    keys = [set(story_keys(t)) for t in texts]
-    worst = max(len(a & b) for a, b in itertools.combinations(keys, 2))
-    assert worst < min_shared_bands(0.5)
-
-
-def test_probe_keys_find_rewrites_and_skip_other_stories():
-    peskov, rewrite, apple = (
-        set(story_probes(signature(t))) for t in (PESKOV, PESKOV_REWRITE, APPLE)
-    )
-    assert len(peskov) == PROBES
-    assert peskov & rewrite  # the candidate lookup finds the rewrite...
-    assert not peskov & apple  # ...and not the unrelated story
-
-
-def test_keys_are_stable_across_versions():
-    """Band and probe keys are stored in the index: a change here re-clusters old documents."""
-    bands, probes = story_keys(PESKOV), story_probes(signature(PESKOV))  # type: ignore[arg-type]
-    assert (bands[0], bands[31]) == ("00:766c9540020ae861", "31:335bdd007f76630e")
-    assert (probes[0], probes[20]) == ("p00:176dd65e5c27fe1a", "p20:0e480439f2099167")
-    assert story_keys("Word")[0] == "00:81b4c7c906d78734"  # one word: its own hash is the shingle
-
-
-def test_batch_keys_equal_one_text_at_a_time():
-    import random
-
-    rng = random.Random(3)
-    vocabulary = [f"w{i}" for i in range(500)] + ["é", "日本"]
-    texts = [
-        [rng.choice(vocabulary) for _ in range(n)] for n in (0, 1, 2, 3, 40, 0, 1, 700, 120, 3500)
-    ]
-    together = batch_keys(texts)
-    for words, keys in zip(texts, together, strict=True):
-        sig = signature("", words)
-        alone = ([], []) if sig is None else (story_keys("", words), story_probes(sig))
-        assert keys == alone
-        assert (keys == ([], [])) == (not words)
+def test_candidates_find_an_earlier_article_of_the_batch_by_key_hash_and_id():
+    wire = _known("wire", WIRE)
+    candidates = _Candidates([])
+    candidates.add(wire)
+    assert candidates.related("x", "", _sketch(TRUNCATED)) == [wire]
+    assert candidates.related("x", "hash-wire", _sketch("")) == [wire]
+    assert candidates.related("wire", "", _sketch("")) == [wire]
+    assert candidates.related("x", "", _sketch(SAME_TOPIC)) == []
