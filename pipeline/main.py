@@ -16,6 +16,7 @@ from pipeline.io.kafka import ReadFromKafkaPartitions, ReadOptions, WriteToKafka
 from pipeline.io.kafka_client import ConsumerConfig
 from pipeline.records import dead_letter_serializer, serialize_alert, serialize_document
 from pipeline.run_policy import RunPolicy
+from pipeline.stories.summary import WriteStorySummaries
 from pipeline.transforms.alerts import MatchAlerts
 from pipeline.transforms.clean import CleanArticles
 from pipeline.transforms.enrich import ExtractEntities
@@ -58,6 +59,7 @@ def build_pipeline(
         settings, indices.articles
     )
     matched.ok | "PublishEnriched" >> WriteToKafka(settings, topics.enriched, serialize_document)
+    matched.ok | "WriteStories" >> WriteStorySummaries(settings)
     failures["index_alerts"] = matched.alerts | "IndexAlerts" >> WriteToElasticsearch(
         settings, indices.alerts, mode="create"
     )

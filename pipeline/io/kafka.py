@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 
 # How often a partition slot whose partition does not exist yet re-reads topic metadata.
 METADATA_REFRESH_S = 10.0
+# How soon such a slot runs again: a runner that honours the delay (Prism, Flink, Dataflow) would
+# otherwise notice a stop request only this much later; the metadata check itself is cached.
+ABSENT_PARTITION_DELAY_S = 1.0
 
 
 class KafkaRecord(NamedTuple):
@@ -180,7 +183,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
             tracker.try_claim(END_OF_TIME)  # finishes the restriction: this run's read is done
             return
         if not exists:
-            tracker.defer_remainder(Duration.of(METADATA_REFRESH_S))
+            tracker.defer_remainder(Duration.of(ABSENT_PARTITION_DELAY_S))
             return
         partition_log = self._log(slot.topic, slot.partition, restriction.start)
         records = partition_log.poll(self.read.max_records, self.read.poll_ms)

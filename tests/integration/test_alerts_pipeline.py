@@ -93,6 +93,7 @@ def pipeline(
     until_idle: float,
     group: str | None = None,
     entities: bool = False,
+    runner: list[str] | None = None,
 ):
     env = settings_env(settings)
     env["NEWSFLOW_ALERT_RULES"] = str(rules)
@@ -101,7 +102,8 @@ def pipeline(
         env["NEWSFLOW_PIPELINE__CONSUMER_GROUP"] = group
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "newsflow.cli", "pipeline", "run", "--until-idle", str(until_idle)],
+            [sys.executable, "-m", "newsflow.cli", "pipeline", "run", "--until-idle", str(until_idle),
+             *(runner or [])],
             cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
@@ -171,7 +173,7 @@ def notify_until_idle(settings: Settings, rules: Path) -> None:
 
 
 def test_same_story_from_two_feeds_alerts_once(
-    isolated: Settings, hook: WebhookReceiver, tmp_path: Path
+    isolated: Settings, hook: WebhookReceiver, tmp_path: Path, runner: list[str]
 ) -> None:
     rules, log = write_rules(tmp_path, hook.url), tmp_path / "pipeline.log"
     produce(
@@ -182,7 +184,7 @@ def test_same_story_from_two_feeds_alerts_once(
             "wire-c", 3, "Opinion: arms control talks resume", "A column on sport and culture."
         ),
     )
-    finish(pipeline(isolated, rules, log, until_idle=4, entities=True), log)
+    finish(pipeline(isolated, rules, log, until_idle=4, entities=True, runner=runner), log)
 
     articles = article_docs(isolated)
     assert articles["wire-a"]["story_id"] == articles["wire-b"]["story_id"], "fixture: one story"
@@ -234,3 +236,38 @@ def test_pipeline_killed_and_restarted_or_replayed_never_alerts_twice(
     assert {event["id"] for event in events} == {alert["_id"]}
     notify_until_idle(isolated, rules)
     assert hook.alert_ids() == [alert["_id"]]
+
+
+def test_a_story_told_by_three_outlets_over_time_alerts_once(
+    isolated: Settings, hook: WebhookReceiver, tmp_path: Path
+) -> None:
+    """The wire story, later a truncated copy under another headline, later still a light
+    rewrite: each arrives in a run of its own, joins the first story, and the rule fires once."""
+    sentences = BODY.split(". ")
+    truncated = ". ".join(sentences[:3]) + ". Read more on our website."
+    rewrite = (
+        "Arms control talks between the two countries resumed in Geneva on Tuesday, the first "
+        "meeting of negotiators since the treaty lapsed. The delegations discussed verification, "
+        "limits on warheads and the future of the New START framework, officials said. Talks are "
+        "to continue through the week and a joint statement could come on Friday if there is "
+        "progress on inspections. The two sides remain far apart on missile defence and on the "
+        "role of third countries, analysts cautioned, though they welcomed the return to the "
+        "table after more than a year of silence. Russian President Vladimir Putin said on "
+        "Wednesday that the talks were useful."
+    )
+    rules, log = write_rules(tmp_path, hook.url), tmp_path / "pipeline.log"
+    for feed, n, title, body in (
+        ("wire-a", 1, "Arms control talks resume in Geneva", BODY),
+        ("regional", 2, "Geneva hosts first arms talks since treaty lapsed", truncated),
+        ("daily", 3, "US and Russia back at the table in Geneva", rewrite),
+    ):
+        produce(isolated, raw_article(feed, n, title, body))
+        finish(pipeline(isolated, rules, log, until_idle=3), log)
+
+    articles = article_docs(isolated)
+    stories = {feed: doc["story_id"] for feed, doc in articles.items()}
+    assert len(stories) == 3 and len(set(stories.values())) == 1, stories
+    alerts = alert_docs(isolated)
+    assert sorted(a["rule_id"] for a in alerts) == ["arms"]  # once, for the wire's story
+    notify_until_idle(isolated, rules)
+    assert hook.alert_ids() == [alerts[0]["_id"]]

@@ -45,10 +45,12 @@ def _run(settings: Settings, tmp_path: Path, *args: str, idle: str = "2") -> Non
     assert code == 0, log_tail(log)
 
 
-def test_raw_articles_become_searchable_documents(isolated: Settings, tmp_path: Path):
+def test_raw_articles_become_searchable_documents(
+    isolated: Settings, tmp_path: Path, runner: list[str]
+):
     arts = [article(i) for i in range(6)]
     produce(isolated, arts)
-    _run(isolated, tmp_path)
+    _run(isolated, tmp_path, *runner)
 
     docs = es_docs(isolated)
     assert set(docs) == {a.id for a in arts}
@@ -66,13 +68,15 @@ def test_raw_articles_become_searchable_documents(isolated: Settings, tmp_path: 
     assert uncommitted(isolated) == 0  # every offset read was committed after the write
 
 
-def test_revision_replaces_document_and_replay_never_duplicates(fast: Settings, tmp_path: Path):
+def test_revision_replaces_document_and_replay_never_duplicates(
+    fast: Settings, tmp_path: Path, runner: list[str]
+):
     first = article(1, title="First version of the headline")
     produce(fast, [first, article(2)])
-    _run(fast, tmp_path)
+    _run(fast, tmp_path, *runner)
     revised = article(1, title="Corrected headline", revision=2)
     produce(fast, [revised, first])  # the revision, then a stale copy of revision 1
-    _run(fast, tmp_path)
+    _run(fast, tmp_path, *runner)
     docs = es_docs(fast)
     assert len(docs) == 2
     assert docs[first.id]["title"] == "Corrected headline" and docs[first.id]["revision"] == 2
@@ -80,12 +84,14 @@ def test_revision_replaces_document_and_replay_never_duplicates(fast: Settings, 
     replay = fast.with_overrides(
         pipeline={"consumer_group": fast.pipeline.consumer_group + "-replay"}
     )
-    _run(replay, tmp_path)  # a new group reads the whole topic again
+    _run(replay, tmp_path, *runner)  # a new group reads the whole topic again
     docs = es_docs(fast)
     assert len(docs) == 2 and docs[first.id]["title"] == "Corrected headline"
 
 
-def test_same_story_from_two_feeds_shares_a_story_id(fast: Settings, tmp_path: Path):
+def test_same_story_from_two_feeds_shares_a_story_id(
+    fast: Settings, tmp_path: Path, runner: list[str]
+):
     wire = article(1, source="Wire", title="Peskov: talks to continue in Istanbul", body=PESKOV)
     daily = article(
         2, source="Daily", title="Kremlin says Istanbul talks will continue", body=PESKOV_REWRITE
@@ -93,16 +99,18 @@ def test_same_story_from_two_feeds_shares_a_story_id(fast: Settings, tmp_path: P
     other = article(3, source="Daily")
     copy = article(4, source="Mirror", title=wire.title, body=PESKOV)  # same content, other URL
     produce(fast, [wire, other])
-    _run(fast, tmp_path)
+    _run(fast, tmp_path, *runner)
     produce(fast, [daily, copy])  # later, so the first story comes from the index
-    _run(fast, tmp_path)
+    _run(fast, tmp_path, *runner)
     docs = es_docs(fast)
     assert docs[wire.id]["story_id"] == docs[daily.id]["story_id"]
     assert docs[other.id]["story_id"] != docs[wire.id]["story_id"]
     assert copy.id not in docs  # exact duplicate content: one document
 
 
-def test_poison_messages_go_to_the_dlq_and_the_pipeline_goes_on(fast: Settings, tmp_path: Path):
+def test_poison_messages_go_to_the_dlq_and_the_pipeline_goes_on(
+    fast: Settings, tmp_path: Path, runner: list[str]
+):
     huge = article(99, body="word " * 2_000_000)  # a 10 MB body
     poison = [
         b"this is not json",
@@ -111,7 +119,7 @@ def test_poison_messages_go_to_the_dlq_and_the_pipeline_goes_on(fast: Settings, 
         bytes(range(256)) * 4,
     ]
     produce(fast, [article(1), *poison, article(2)])
-    _run(fast, tmp_path)
+    _run(fast, tmp_path, *runner)
 
     assert set(es_docs(fast)) == {article(1).id, article(2).id}
     dead = [

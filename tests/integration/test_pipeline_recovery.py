@@ -33,14 +33,14 @@ def fast(isolated: Settings) -> Settings:
 
 
 def test_sigkill_mid_stream_then_restart_indexes_every_article_exactly_once(
-    fast: Settings, tmp_path: Path
+    fast: Settings, tmp_path: Path, runner: list[str]
 ):
     total = 4000
     arts = [article(i) for i in range(total)]
     log = tmp_path / "pipeline.log"
     # small reads and bulks so the kill lands between many commits
     proc = start_pipeline(
-        fast, "--kafka_max_records=100", log=log, NEWSFLOW_PIPELINE__BULK_MAX_DOCS="100"
+        fast, "--kafka_max_records=100", *runner, log=log, NEWSFLOW_PIPELINE__BULK_MAX_DOCS="100"
     )
     try:
         produce(fast, arts)
@@ -54,7 +54,7 @@ def test_sigkill_mid_stream_then_restart_indexes_every_article_exactly_once(
     assert at_kill < total, "the kill came too late to test anything"
     assert uncommitted(fast) > 0
 
-    code = run_pipeline(fast, "--until-idle", "3", log=log)
+    code = run_pipeline(fast, "--until-idle", "3", *runner, log=log)
     assert code == 0, log_tail(log)
     docs = es_docs(fast)
     assert len(docs) == total and set(docs) == {a.id for a in arts}

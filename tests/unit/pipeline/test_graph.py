@@ -29,7 +29,7 @@ def test_everything_after_the_reader_is_fused_with_it():
             name
             for stage in stages
             for name in stage
-            if name.endswith(("/Bulk", "/Send"))
+            if name.endswith(("/Bulk", "/Send", "WriteStories/Update"))
             or name.startswith(("IndexArticles", "DeadLetters_"))
         ]
         assert sinks, "no sink found in the graph"

@@ -179,3 +179,46 @@ def test_candidates_find_an_earlier_article_of_the_batch_by_key_hash_and_id():
     assert candidates.related("x", "hash-wire", _sketch("")) == [wire]
     assert candidates.related("wire", "", _sketch("")) == [wire]
     assert candidates.related("x", "", _sketch(SAME_TOPIC)) == []
+
+
+# --- news-stories documents -----------------------------------------------------------------
+
+
+def _member_doc(article_id: str, source: str, published: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": article_id,
+        "title": f"Title {article_id}",
+        "url": f"https://{source}.example/{article_id}",
+        "source": {"name": source},
+        "published_at": published,
+        "language": "en",
+        **fields,
+    }
+
+
+def test_story_summary_counts_articles_sources_and_entities_once_each():
+    from pipeline.stories.summary import member_of, summarize
+
+    docs = [
+        _member_doc("b", "Daily", "2026-11-03T05:00:00Z", persons=["Catherine Ellery"]),
+        _member_doc("a", "Wire", "2026-11-03T04:00:00Z", persons=["Catherine Ellery", "Catherine Ellery"]),
+        _member_doc("c", "Wire", "2026-11-03T06:00:00Z", locations=["Sydney"], persons=["Jim Chalmers"]),
+    ]  # fmt: skip
+    members = {d["id"]: member_of(d) for d in docs}
+    story = summarize("a", members)
+    assert (story["title"], story["first_article_id"], story["url"]) == (
+        "Title a",
+        "a",
+        "https://Wire.example/a",
+    )
+    assert (story["first_seen"], story["last_seen"]) == (
+        "2026-11-03T04:00:00Z",
+        "2026-11-03T06:00:00Z",
+    )
+    assert (story["article_count"], story["source_count"]) == (3, 2)
+    assert story["sources"] == ["Wire", "Daily"]  # by number of articles
+    assert story["persons"] == ["Catherine Ellery", "Jim Chalmers"]  # 2 articles, then 1
+    assert story["locations"] == ["Sydney"]
+    assert summarize("a", dict(reversed(list(members.items())))) == story  # order-free
+    members["a"] = member_of(docs[1])  # a replay changes nothing
+    assert summarize("a", members) == story

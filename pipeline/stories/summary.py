@@ -1,0 +1,189 @@
+"""news-stories: one document per story for analysts, kept exact without scripts.
+
+A story document holds what each of its articles contributed (`members`, keyed by article id,
+not indexed) and the figures derived from them: the title and URL of its first article, first
+and last seen (publication times), the number of articles and of distinct sources, the sources,
+languages and the top persons, organisations and places (each counted once per article). An
+update reads the document (realtime GET), replaces the members the bundle brings and writes it
+back only if nobody wrote it meanwhile (`if_seq_no`/`if_primary_term`; a new story is a
+create-only write). A conflict re-reads and merges again. So a replayed or re-revised article
+never counts twice, and two workers updating one story never lose each other's articles.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+import apache_beam as beam
+import orjson
+from apache_beam.metrics import Metrics
+
+from newsflow.clients import elasticsearch_client
+from newsflow.schema import iso, utcnow
+from newsflow.settings import Settings
+from pipeline.io.elasticsearch import RETRYABLE_STATUS, with_retries
+
+log = logging.getLogger(__name__)
+
+TOP_ENTITIES = 10
+MAX_CONFLICT_ROUNDS = 10
+FLUSH_DOCS = 2000
+
+
+def member_of(doc: dict[str, Any]) -> dict[str, Any]:
+    """What one article contributes to its story."""
+    source = doc.get("source") or {}
+    return {
+        "title": doc.get("title") or "",
+        "url": doc.get("url"),
+        "source": source.get("name") or "",
+        "published_at": doc.get("published_at"),
+        "language": doc.get("language"),
+        "persons": list(doc.get("persons") or []),
+        "organizations": list(doc.get("organizations") or []),
+        "locations": list(doc.get("locations") or []),
+    }
+
+
+def _ranked(counts: Counter[str], limit: int | None = None) -> list[str]:
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [name for name, _count in ranked[:limit]]
+
+
+def summarize(story_id: str, members: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The story document derived from its members (deterministic: same members, same doc)."""
+    order = sorted(members, key=lambda i: (members[i].get("published_at") or "", i))
+    first = members[order[0]]
+    times = [m["published_at"] for m in members.values() if m.get("published_at")]
+    sources = Counter(m["source"] for m in members.values() if m.get("source"))
+    languages = Counter(m["language"] for m in members.values() if m.get("language"))
+    entities = {
+        field: Counter(name for m in members.values() for name in set(m.get(field) or ()))
+        for field in ("persons", "organizations", "locations")
+    }
+    return {
+        "story_id": story_id,
+        "title": first.get("title") or "",
+        "url": first.get("url"),
+        "first_article_id": order[0],
+        "first_seen": min(times) if times else None,
+        "last_seen": max(times) if times else None,
+        "article_count": len(members),
+        "source_count": len(sources),
+        "sources": _ranked(sources),
+        "languages": _ranked(languages),
+        **{field: _ranked(counts, TOP_ENTITIES) for field, counts in entities.items()},
+        "members": members,
+    }
+
+
+class StoryConflict(Exception):
+    pass
+
+
+class _WriteStorySummariesFn(beam.DoFn):
+    """Buffers a bundle's articles by story; finish_bundle writes each touched story once."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.index = settings.indices.stories
+        self.retries = settings.pipeline.bulk_max_retries
+        self.updated = Metrics.counter("newsflow", "stories_updated")
+        self.conflicts = Metrics.counter("newsflow", "story_update_conflicts")
+
+    def setup(self) -> None:
+        self.es = elasticsearch_client(self.settings, max_retries=0, retry_on_timeout=False)
+
+    def teardown(self) -> None:
+        if getattr(self, "es", None) is not None:
+            self.es.close()
+
+    def start_bundle(self) -> None:
+        self._pending: dict[str, dict[str, dict[str, Any]]] = {}
+        self._count = 0
+
+    def process(self, doc: dict[str, Any]) -> None:
+        story = doc.get("story_id") or doc["id"]
+        self._pending.setdefault(story, {})[doc["id"]] = member_of(doc)
+        self._count += 1
+        if self._count >= FLUSH_DOCS:
+            self._flush()
+
+    def finish_bundle(self) -> None:
+        self._flush()
+
+    def _flush(self) -> None:
+        pending, self._pending, self._count = self._pending, {}, 0
+        for _round in range(MAX_CONFLICT_ROUNDS):
+            if not pending:
+                return
+            pending = self._write(pending)
+            if pending:
+                self.conflicts.inc(len(pending))
+        msg = f"{len(pending)} stories still conflicting after {MAX_CONFLICT_ROUNDS} rounds"
+        raise StoryConflict(msg)
+
+    def _write(self, pending: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+        """One round: read, merge, write with compare-and-set; returns the stories that
+        conflicted (to merge again)."""
+        ids = sorted(pending)
+        found = with_retries(
+            self.index, self.retries, lambda: self.es.mget(index=self.index, ids=ids)["docs"]
+        )
+        lines, order = [], []
+        for story, current in zip(ids, found, strict=True):
+            members = dict(current["_source"].get("members") or {}) if current.get("found") else {}
+            merged = {**members, **pending[story]}
+            if members == merged:
+                continue  # a replay: nothing new
+            doc = {**summarize(story, merged), "updated_at": iso(utcnow())}
+            if current.get("found"):
+                action = {
+                    "index": {
+                        "_index": self.index,
+                        "_id": story,
+                        "if_seq_no": current["_seq_no"],
+                        "if_primary_term": current["_primary_term"],
+                    }
+                }
+            else:
+                action = {"create": {"_index": self.index, "_id": story}}
+            lines += [orjson.dumps(action), orjson.dumps(doc, default=str)]
+            order.append(story)
+        if not lines:
+            return {}
+        body = b"\n".join(lines) + b"\n"
+        response = with_retries(
+            self.index,
+            self.retries,
+            lambda: self.es.bulk(
+                operations=body, filter_path="errors,items.*.status,items.*.error"
+            ),
+        )
+        if not response.get("errors"):
+            self.updated.inc(len(order))
+            return {}
+        conflicted: dict[str, Any] = {}
+        for story, item in zip(order, response["items"], strict=True):
+            result = next(iter(item.values()))
+            status = int(result.get("status", 500))
+            if status == 409 or status in RETRYABLE_STATUS:  # read, merge and write again
+                conflicted[story] = pending[story]
+            elif status >= 300:
+                msg = f"story {story!r} not written to {self.index}: {result.get('error')}"
+                raise RuntimeError(msg)
+        self.updated.inc(len(order) - len(conflicted))
+        return conflicted
+
+
+class WriteStorySummaries(beam.PTransform):
+    """Keeps news-stories in step with the articles of each bundle (flushed before it ends)."""
+
+    def __init__(self, settings: Settings):
+        super().__init__()
+        self.settings = settings
+
+    def expand(self, docs):
+        return docs | "Update" >> beam.ParDo(_WriteStorySummariesFn(self.settings))
