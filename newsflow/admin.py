@@ -11,6 +11,7 @@ from newsflow.indices import (
     alert_mappings,
     article_mappings,
     index_settings,
+    story_lock_index,
     story_mappings,
     story_sketch_mappings,
 )
@@ -168,7 +169,11 @@ def create_indices(settings: Settings, report: InitReport) -> None:
         # refreshed by the stories stage itself, under its lock, when it needs to read
         sketches = index_settings(idx.shards, idx.replicas, "-1", folding=False)
         ensure_index(es, idx.story_sketches, story_sketch_mappings(), sketches, report)
-        names = ",".join((idx.articles, idx.alerts, idx.stories, idx.story_sketches))
+        lock = story_lock_index(idx.story_sketches)
+        if not es.indices.exists(index=lock):
+            es.indices.create(index=lock)  # settings and mappings from the sketches' template
+            report.indices_created.append(lock)
+        names = ",".join((idx.articles, idx.alerts, idx.stories, idx.story_sketches, lock))
         es.cluster.health(index=names, wait_for_status="yellow", timeout="30s")
     finally:
         es.close()

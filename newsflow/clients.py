@@ -55,14 +55,17 @@ def kafka_admin_for(kafka: KafkaSettings, **overrides: Any):
 
 
 def elasticsearch_client(settings: Settings, **overrides: Any):
-    """An elasticsearch-py 9.x client with API-key or basic auth when configured."""
+    """An elasticsearch-py 9.x client with API-key or basic auth when configured; JSON through
+    orjson (the pipeline's lookups send and read tens of thousands of values per request)."""
     from elasticsearch import Elasticsearch
+    from elasticsearch.serializer import OrjsonSerializer
 
     es = settings.elasticsearch
     config: dict[str, Any] = {
         "hosts": [es.url],
         "request_timeout": es.request_timeout,
         "verify_certs": es.verify_certs,
+        "serializer": OrjsonSerializer(),
     }
     if es.ca_certs:
         config["ca_certs"] = es.ca_certs

@@ -107,6 +107,11 @@ def story_mappings(analyzer: str) -> dict[str, Any]:
     }
 
 
+def story_lock_index(sketches_alias: str) -> str:
+    """The story lock's own small index, next to the sketches (their template covers it)."""
+    return f"{sketches_alias}-lock"
+
+
 def story_sketch_mappings() -> dict[str, Any]:
     """news-story-sketches: the stories stage's state, one sketch per article (and the story
     lock), read back by key lookups; nothing here is for analysts."""
@@ -115,7 +120,7 @@ def story_sketch_mappings() -> dict[str, Any]:
         "_meta": {"schema": "newsflow.story-sketch/1"},
         "properties": {
             "story_id": {"type": "keyword", "index": False, "doc_values": False},
-            "keys": {"type": "keyword", "doc_values": False},
+            "keys": {"type": "long", "doc_values": False},  # 48-bit lookup keys
             "content_hash": {"type": "keyword", "doc_values": False},
             "published_at": {"type": "date"},
             "sketched_at": {"type": "date", "format": "epoch_millis"},

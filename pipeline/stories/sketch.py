@@ -56,16 +56,16 @@ _WORD_HASHES: dict[str, int] = {}
 _MAX_VOCABULARY = 200_000
 
 
+_STOP_BIT = 1 << 32  # set above a function word's 32-bit hash: one mask finds them all
+
+
 def _word_hash(word: str) -> int:
     value = _WORD_HASHES.get(word)
     if value is None:
-        value = zlib.crc32(word.encode("utf-8"))
+        value = zlib.crc32(word.encode("utf-8")) | (_STOP_BIT if word in STOPWORDS else 0)
         if len(_WORD_HASHES) < _MAX_VOCABULARY:
             _WORD_HASHES[word] = value
     return value
-
-
-_STOP_HASHES = np.array(sorted({_word_hash(w) for w in STOPWORDS}), dtype=np.uint64)
 
 
 def _word_hashes(words: list[str]) -> np.ndarray:
@@ -94,21 +94,38 @@ def _grams(hashes: np.ndarray, docs: np.ndarray, n: int) -> tuple[np.ndarray, np
     return _mix(value)[same], docs[:count][same]
 
 
-def _per_text(values: np.ndarray, docs: np.ndarray, texts: int, bits: int) -> list[np.ndarray]:
-    """Sorted distinct values per text: one sort of (text, value) packed into uint64."""
-    packed = np.unique((docs.astype(np.uint64) << np.uint64(bits)) | values)
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (np.unique's hash-based path is several times slower here)."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
+def _per_text(
+    values: np.ndarray, docs: np.ndarray, texts: int, bits: int, limit: int | None = None
+) -> list[np.ndarray]:
+    """Sorted distinct values per text (at most `limit`, the smallest): one sort of
+    (text, value) packed into uint64, then views into it."""
+    packed = _distinct((docs.astype(np.uint64) << np.uint64(bits)) | values)
     bounds = np.searchsorted(packed >> np.uint64(bits), np.arange(texts + 1, dtype=np.uint64))
-    mask = np.uint64((1 << bits) - 1)
-    return [packed[bounds[i] : bounds[i + 1]] & mask for i in range(texts)]
+    values = packed & np.uint64((1 << bits) - 1)
+    starts, ends = bounds[:-1].tolist(), bounds[1:].tolist()
+    if limit is not None:
+        ends = [min(end, start + limit) for start, end in zip(starts, ends, strict=True)]
+    return [values[start:end] for start, end in zip(starts, ends, strict=True)]
 
 
 @dataclass(frozen=True, eq=False)
 class Sketch:
     """A text's sketch: sampled 4-gram hashes, content-word hashes, lookup keys."""
 
-    shingles: np.ndarray  # sorted distinct uint32
-    words: np.ndarray  # sorted distinct uint32
-    keys: tuple[str, ...]
+    shingles: np.ndarray  # sorted distinct 32-bit values
+    words: np.ndarray  # sorted distinct 32-bit values
+    keys: tuple[int, ...]  # 48-bit
 
     def to_source(self) -> dict[str, Any]:
         """The sketch as stored in Elasticsearch (base64 little-endian uint32 arrays)."""
@@ -132,7 +149,7 @@ def _encode(values: np.ndarray) -> str:
 
 
 def _decode(text: str) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(text), dtype="<u4").astype(np.uint32)
+    return np.frombuffer(base64.b64decode(text), dtype="<u4").astype(np.uint64)
 
 
 def sketches(word_lists: list[list[str]]) -> list[Sketch]:
@@ -140,7 +157,9 @@ def sketches(word_lists: list[list[str]]) -> list[Sketch]:
     lists = [words[:MAX_WORDS] for words in word_lists]
     texts = len(lists)
     lengths = np.fromiter(map(len, lists), dtype=np.int64, count=texts)
-    hashes = _word_hashes(list(chain.from_iterable(lists)))
+    flagged = _word_hashes(list(chain.from_iterable(lists)))
+    content = flagged < np.uint64(_STOP_BIT)
+    hashes = flagged & _LOW32
     docs = np.repeat(np.arange(texts, dtype=np.int64), lengths)
 
     grams, gram_docs = _grams(hashes, docs, SHINGLE_WORDS)
@@ -150,7 +169,6 @@ def sketches(word_lists: list[list[str]]) -> list[Sketch]:
     shingle_docs = np.concatenate([gram_docs[even], docs[short]])
     shingles = _per_text(shingle_values, shingle_docs, texts, 32)
 
-    content = ~np.isin(hashes, _STOP_HASHES)
     words = _per_text(hashes[content], docs[content], texts, 32)
 
     content_docs = docs[content]
@@ -159,21 +177,19 @@ def sketches(word_lists: list[list[str]]) -> list[Sketch]:
     few = content_lengths[content_docs] < SHINGLE_WORDS
     key_values = np.concatenate([key_grams >> _S16, _mix(hashes[content][few]) >> _S16])
     key_owner = np.concatenate([key_docs, content_docs[few]])
-    keys = _per_text(key_values & _LOW48, key_owner, texts, 48)
-
+    keys = _per_text(key_values & _LOW48, key_owner, texts, 48, KEY_COUNT)
     return [
-        Sketch(
-            shingles[i].astype(np.uint32),
-            words[i].astype(np.uint32),
-            tuple(f"{int(v):012x}" for v in keys[i][:KEY_COUNT]),
-        )
-        for i in range(texts)
+        Sketch(shingle, word, tuple(key.tolist()))
+        for shingle, word, key in zip(shingles, words, keys, strict=True)
     ]
 
 
 def containment(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
-    """(share of the smaller set found in the other, number shared)."""
+    """(share of the smaller set found in the other, number shared); both sorted, distinct."""
     if not len(a) or not len(b):
         return 0.0, 0
-    shared = int(np.intersect1d(a, b, assume_unique=True).size)
-    return shared / min(len(a), len(b)), shared
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    at = np.searchsorted(large, small)  # binary searches: cheaper than intersect1d's sort
+    at[at == len(large)] = 0
+    shared = int(np.count_nonzero(large[at] == small))
+    return shared / len(small), shared

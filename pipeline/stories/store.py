@@ -5,19 +5,22 @@ two workers (local `--workers`, Flink subtasks, Dataflow workers) handle two cop
 at the same moment: both search, find nothing, and start two stories. The stage therefore
 decides a batch only while it holds the story lock:
 
-    acquire the lock      create-only write of the `lock` document (409: someone holds it)
-    refresh the sketches  every sketch written under earlier holds becomes searchable
+    acquire the lock      compare-and-set of the lock document (its own small index)
+    refresh if needed     when another worker held the lock since this one last did, every
+                          sketch it wrote becomes searchable (this worker's own recent sketches
+                          it keeps in memory until its next refresh)
     search candidates     one terms query over the batch's keys and content hashes
     decide, in order      pipeline/stories/assign.py
-    write the sketches    one bulk request (the next holder's refresh makes them visible)
-    release               delete the lock, only if it is still ours (if_seq_no)
+    write the sketches    one bulk request
+    release               compare-and-set: free, and released by this worker
 
 A holder that died leaves its lock to expire (`LEASE_S`); the next worker takes it over with a
-compare-and-set. A holder that finds its lease older than half its length before writing gives
-the batch up and decides it again under a new hold, so a lock taken over from a slow holder
-cannot let two holders write together (short of a pause longer than LEASE_S / 2 between that
-check and the write). Elasticsearch's create-only writes, compare-and-set on `_seq_no` and
-explicit refreshes are the whole mechanism; no scripts.
+compare-and-set and refreshes. A holder that finds its lease older than half its length before
+writing gives the batch up and decides it again under a new hold, so a lock taken over from a
+slow holder cannot let two holders write together (short of a pause longer than LEASE_S / 2
+between that check and the write). Elasticsearch's compare-and-set on `_seq_no`, create-only
+writes and explicit refreshes are the whole mechanism; no scripts. A single worker skips the
+refresh (most of the index's cost) until its own unrefreshed sketches fill its memory bound.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from typing import Any
 
 import orjson
 
+from newsflow.indices import story_lock_index
 from pipeline.io.elasticsearch import with_retries
 from pipeline.stories.assign import Known
 from pipeline.stories.sketch import Sketch
@@ -59,11 +63,12 @@ def epoch(value: Any) -> float:
 
 
 class StorySketchStore:
-    """Sketches and the story lock in one index (an alias), through one client."""
+    """Sketches (behind an alias) and the story lock (in `<alias>-lock`), through one client."""
 
     def __init__(self, es: Any, index: str, retries: int):
         self.es = es
         self.index = index
+        self.lock_index = story_lock_index(index)
         self.retries = retries
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._held: tuple[int, int, float] | None = None  # seq_no, primary_term, acquired at
@@ -71,10 +76,12 @@ class StorySketchStore:
     # -- the lock --------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        self._acquire()
+    def locked(self) -> Iterator[bool]:
+        """Hold the lock; yields whether another worker may have written since this one's
+        last hold (then the sketches must be refreshed before they are searched)."""
+        others = self._acquire()
         try:
-            yield
+            yield others
         finally:
             self._release()
 
@@ -83,64 +90,75 @@ class StorySketchStore:
         if self._held is None or time.monotonic() - self._held[2] > LEASE_S / 2:
             raise LeaseExpired
 
-    def _acquire(self) -> None:
+    def _acquire(self) -> bool:
         from elasticsearch import ConflictError, NotFoundError
 
         started, pause = time.monotonic(), 0.002
         while True:
             now = time.time()
-            body = {"owner": self.owner, "expires": now + LEASE_S}
+            mine = {"holder": self.owner, "expires": now + LEASE_S}
             try:
-                resp = self._call(
-                    lambda b=body: self.es.index(
-                        index=self.index, id=LOCK_ID, document=b, op_type="create"
-                    )
-                )
-                self._held = (resp["_seq_no"], resp["_primary_term"], time.monotonic())
-                return
-            except ConflictError:
-                pass
-            try:
-                current = self._call(lambda: self.es.get(index=self.index, id=LOCK_ID))
+                current = self._call(lambda: self.es.get(index=self.lock_index, id=LOCK_ID))
             except NotFoundError:
-                continue  # released meanwhile: try again at once
-            if current["_source"].get("expires", 0) < now:
-                with contextlib.suppress(ConflictError):
+                current = None
+            try:
+                if current is None:  # the first hold ever
                     resp = self._call(
-                        lambda b=body, c=current: self.es.index(
-                            index=self.index,
+                        lambda m=mine: self.es.index(
+                            index=self.lock_index, id=LOCK_ID, document=m, op_type="create"
+                        )
+                    )
+                    self._hold(resp)
+                    return True
+                state = current["_source"]
+                held, expired = state.get("holder"), state.get("expires", 0) < now
+                if held is None or expired:
+                    resp = self._call(
+                        lambda c=current, m=mine: self.es.index(
+                            index=self.lock_index,
                             id=LOCK_ID,
-                            document=b,
+                            document=m,
                             if_seq_no=c["_seq_no"],
                             if_primary_term=c["_primary_term"],
                         )
                     )
-                    log.warning(
-                        "story lock taken over after its lease expired",
-                        extra={"previous_owner": current["_source"].get("owner")},
-                    )
-                    self._held = (resp["_seq_no"], resp["_primary_term"], time.monotonic())
-                    return
+                    self._hold(resp)
+                    if held is not None:
+                        log.warning(
+                            "story lock taken over after its lease expired",
+                            extra={"previous_holder": held},
+                        )
+                    return held is not None or state.get("released_by") != self.owner
+            except ConflictError:
+                continue  # someone else moved first: look again
             if time.monotonic() - started > MAX_WAIT_S:
-                msg = f"story lock in {self.index!r} held by {current['_source'].get('owner')}"
+                msg = f"story lock {self.lock_index!r} held by {held} for over {MAX_WAIT_S:.0f}s"
                 raise TimeoutError(msg)
             time.sleep(pause)
             pause = min(0.05, pause * 2)
 
+    def _hold(self, resp: Any) -> None:
+        self._held = (resp["_seq_no"], resp["_primary_term"], time.monotonic())
+
     def _release(self) -> None:
-        from elasticsearch import ConflictError, NotFoundError
+        from elasticsearch import ConflictError
 
         held, self._held = self._held, None
         if held is None:
             return
         seq_no, term, _at = held
+        free = {"holder": None, "expires": 0, "released_by": self.owner}
         try:
             self._call(
-                lambda: self.es.delete(
-                    index=self.index, id=LOCK_ID, if_seq_no=seq_no, if_primary_term=term
+                lambda: self.es.index(
+                    index=self.lock_index,
+                    id=LOCK_ID,
+                    document=free,
+                    if_seq_no=seq_no,
+                    if_primary_term=term,
                 )
             )
-        except (ConflictError, NotFoundError):
+        except ConflictError:
             log.warning("story lock was taken over before its release", extra={"owner": self.owner})
 
     # -- sketches --------------------------------------------------------------------------
@@ -149,7 +167,7 @@ class StorySketchStore:
         self._call(lambda: self.es.indices.refresh(index=self.index))
 
     def candidates(
-        self, keys: list[str], hashes: list[str], ids: list[str], oldest: float, newest: float
+        self, keys: list[int], hashes: list[str], ids: list[str], oldest: float, newest: float
     ) -> list[Known]:
         """Sketched articles sharing a key (published within [oldest, newest]), a content hash,
         or an id with the batch."""
@@ -184,7 +202,7 @@ class StorySketchStore:
                 "story candidates truncated",
                 extra={"documents": len(ids), "candidates": len(hits), "limit": limit},
             )
-        return [_known(hit) for hit in hits if hit["_id"] != LOCK_ID]
+        return [_known(hit) for hit in hits]
 
     def write(self, sketched: list[tuple[Known, str]]) -> None:
         """Index the sketches (Known, published_at ISO) of a decided batch, in one bulk."""
@@ -192,6 +210,8 @@ class StorySketchStore:
             return
         lines = []
         now = int(time.time() * 1000)
+        action = b'{"index":{"_index":%b,"_id":%b}}\n'
+        index = orjson.dumps(self.index)
         for known, published_at in sketched:
             source = {
                 "story_id": known.story_id,
@@ -200,9 +220,9 @@ class StorySketchStore:
                 "sketched_at": now,
                 **known.sketch.to_source(),
             }
-            lines.append(orjson.dumps({"index": {"_index": self.index, "_id": known.article_id}}))
-            lines.append(orjson.dumps(source))
-        body = b"\n".join(lines) + b"\n"
+            lines.append(action % (index, orjson.dumps(known.article_id)))
+            lines.append(orjson.dumps(source) + b"\n")
+        body = b"".join(lines)
         response = self._call(lambda: self.es.bulk(operations=body, filter_path="errors,items"))
         if response.get("errors"):
             failed = [i for i in response.get("items", []) if i["index"].get("status", 500) >= 300]

@@ -5,8 +5,10 @@ not indexed) and the figures derived from them: the title and URL of its first a
 and last seen (publication times), the number of articles and of distinct sources, the sources,
 languages and the top persons, organisations and places (each counted once per article). An
 update reads the document (realtime GET), replaces the members the bundle brings and writes it
-back only if nobody wrote it meanwhile (`if_seq_no`/`if_primary_term`; a new story is a
-create-only write). A conflict re-reads and merges again. So a replayed or re-revised article
+back only if nobody wrote it meanwhile (`if_seq_no`/`if_primary_term`). A story that starts
+with an article of the bundle is written create-only without a read (most stories have one
+article); if it exists already, it is read and merged like the others. A conflict re-reads and
+merges again. So a replayed or re-revised article
 never counts twice, and two workers updating one story never lose each other's articles.
 """
 
@@ -54,6 +56,10 @@ def _ranked(counts: Counter[str], limit: int | None = None) -> list[str]:
 
 def summarize(story_id: str, members: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The story document derived from its members (deterministic: same members, same doc)."""
+    return _single(story_id, members) if len(members) == 1 else _counted(story_id, members)
+
+
+def _counted(story_id: str, members: dict[str, dict[str, Any]]) -> dict[str, Any]:
     order = sorted(members, key=lambda i: (members[i].get("published_at") or "", i))
     first = members[order[0]]
     times = [m["published_at"] for m in members.values() if m.get("published_at")]
@@ -75,6 +81,29 @@ def summarize(story_id: str, members: dict[str, dict[str, Any]]) -> dict[str, An
         "sources": _ranked(sources),
         "languages": _ranked(languages),
         **{field: _ranked(counts, TOP_ENTITIES) for field, counts in entities.items()},
+        "members": members,
+    }
+
+
+def _single(story_id: str, members: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """`summarize` of a story of one article (most stories), without the counting."""
+    ((article_id, member),) = members.items()
+    published = member.get("published_at")
+    return {
+        "story_id": story_id,
+        "title": member.get("title") or "",
+        "url": member.get("url"),
+        "first_article_id": article_id,
+        "first_seen": published,
+        "last_seen": published,
+        "article_count": 1,
+        "source_count": 1 if member.get("source") else 0,
+        "sources": [member["source"]] if member.get("source") else [],
+        "languages": [member["language"]] if member.get("language") else [],
+        **{
+            field: sorted(set(member.get(field) or ()))[:TOP_ENTITIES]
+            for field in ("persons", "organizations", "locations")
+        },
         "members": members,
     }
 
@@ -116,6 +145,7 @@ class _WriteStorySummariesFn(beam.DoFn):
 
     def _flush(self) -> None:
         pending, self._pending, self._count = self._pending, {}, 0
+        pending = self._create_new(pending)
         for _round in range(MAX_CONFLICT_ROUNDS):
             if not pending:
                 return
@@ -124,6 +154,26 @@ class _WriteStorySummariesFn(beam.DoFn):
                 self.conflicts.inc(len(pending))
         msg = f"{len(pending)} stories still conflicting after {MAX_CONFLICT_ROUNDS} rounds"
         raise StoryConflict(msg)
+
+    def _create_new(self, pending: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+        """Stories that start with an article of this bundle (story id = its id) are created
+        without a read; those that exist already (a replay, or copies that joined in the
+        meantime) come back to be read and merged."""
+        new = [story for story, members in pending.items() if story in members]
+        if not new:
+            return pending
+        now = iso(utcnow())
+        lines = []
+        for story in new:
+            doc = {**summarize(story, pending[story]), "updated_at": now}
+            lines += [
+                orjson.dumps({"create": {"_index": self.index, "_id": story}}),
+                orjson.dumps(doc, default=str),
+            ]
+        existing = self._bulk(lines, new)
+        self.updated.inc(len(new) - len(existing))
+        created = set(new) - existing
+        return {story: members for story, members in pending.items() if story not in created}
 
     def _write(self, pending: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
         """One round: read, merge, write with compare-and-set; returns the stories that
@@ -154,6 +204,13 @@ class _WriteStorySummariesFn(beam.DoFn):
             order.append(story)
         if not lines:
             return {}
+        conflicted = self._bulk(lines, order)
+        self.updated.inc(len(order) - len(conflicted))
+        return {story: pending[story] for story in conflicted}
+
+    def _bulk(self, lines: list[bytes], stories: list[str]) -> set[str]:
+        """Send one bulk; returns the stories whose write conflicted (409) or may succeed
+        later (429/5xx): they are read, merged and written again."""
         body = b"\n".join(lines) + b"\n"
         response = with_retries(
             self.index,
@@ -163,18 +220,16 @@ class _WriteStorySummariesFn(beam.DoFn):
             ),
         )
         if not response.get("errors"):
-            self.updated.inc(len(order))
-            return {}
-        conflicted: dict[str, Any] = {}
-        for story, item in zip(order, response["items"], strict=True):
+            return set()
+        conflicted = set()
+        for story, item in zip(stories, response["items"], strict=True):
             result = next(iter(item.values()))
             status = int(result.get("status", 500))
-            if status == 409 or status in RETRYABLE_STATUS:  # read, merge and write again
-                conflicted[story] = pending[story]
+            if status == 409 or status in RETRYABLE_STATUS:
+                conflicted.add(story)
             elif status >= 300:
                 msg = f"story {story!r} not written to {self.index}: {result.get('error')}"
                 raise RuntimeError(msg)
-        self.updated.inc(len(order) - len(conflicted))
         return conflicted
 
 

@@ -31,6 +31,9 @@ from pipeline.transforms.clean import content_words
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY_S = 600.0
+# This worker's own sketches not yet searchable, kept in memory: a refresh (the costly part of the
+# sketch index) is due when another worker wrote since, or when this many have accumulated.
+MAX_UNREFRESHED = 2000
 RETENTION_MARGIN_S = 86400.0  # a sketch is kept one day longer than the story window
 LEASE_RETRIES = 3
 
@@ -53,18 +56,25 @@ class _Candidates:
     article of the batch once it is decided (later articles of the batch see it)."""
 
     def __init__(self, known: list[Known]):
-        self.by_key: dict[str, list[Known]] = {}
+        self.by_key: dict[int, tuple[Known, ...]] = {}
         self.by_hash: dict[str, list[Known]] = {}
         self.by_id: dict[str, Known] = {}
         for item in known:
             self.add(item)
 
     def add(self, item: Known) -> None:
+        """Tuples, not lists: all the keys nobody else has share one 1-tuple, set at C speed."""
         self.by_id[item.article_id] = item
-        for key in item.sketch.keys:
-            self.by_key.setdefault(key, []).append(item)
+        by_key, keys = self.by_key, item.sketch.keys
+        earlier = {key: by_key[key] for key in by_key.keys() & keys}
+        by_key.update(dict.fromkeys(keys, (item,)))
+        for key, items in earlier.items():
+            by_key[key] = (*items, item)
         if item.content_hash:
             self.by_hash.setdefault(item.content_hash, []).append(item)
+
+    def __len__(self) -> int:
+        return len(self.by_id)
 
     def related(self, article_id: str, content_hash: str, sketch: Sketch) -> list[Known]:
         found = {}
@@ -72,8 +82,8 @@ class _Candidates:
             found[article_id] = self.by_id[article_id]
         for item in self.by_hash.get(content_hash, ()) if content_hash else ():
             found.setdefault(item.article_id, item)
-        for key in sketch.keys:
-            for item in self.by_key.get(key, ()):
+        for key in self.by_key.keys() & sketch.keys:
+            for item in self.by_key[key]:
                 found.setdefault(item.article_id, item)
         return list(found.values())
 
@@ -95,6 +105,8 @@ class _AssignStoriesFn(BatchLookupFn):
     def setup(self) -> None:
         super().setup()
         self.store = StorySketchStore(self.es, self.index, self.retries)
+        # this worker's sketches written since its last refresh (None: refresh first)
+        self.unrefreshed: _Candidates | None = None
         self._pruned = time.monotonic()  # the first prune after PRUNE_EVERY_S
 
     def prepare(self, docs: list[dict[str, Any]]) -> list[_Pending]:  # type: ignore[override]
@@ -108,35 +120,56 @@ class _AssignStoriesFn(BatchLookupFn):
         self._prune_now_and_then()
         for _attempt in range(LEASE_RETRIES):
             try:
-                with self.store.locked():
+                with self.store.locked() as others_wrote:
+                    if others_wrote:
+                        self._refresh()
                     return self._decide_locked(pending)
             except LeaseExpired:
                 log.warning("story lock held too long; deciding the batch again")
+            except BaseException:
+                self.unrefreshed = None  # it may hold decisions never written: start afresh
+                raise
+            self.unrefreshed = None
         msg = f"could not decide {len(pending)} stories within the lock's lease"
         raise RuntimeError(msg)
 
-    def _decide_locked(self, pending: list[_Pending]) -> list[Decision]:
+    def _refresh(self) -> None:
+        """Make every written sketch searchable; this worker's memory of its own starts empty."""
         self.store.refresh()
+        self.unrefreshed = _Candidates([])
+
+    def _decide_locked(self, pending: list[_Pending]) -> list[Decision]:
+        if self.unrefreshed is None or len(self.unrefreshed) >= MAX_UNREFRESHED:
+            self._refresh()
+        mine = self.unrefreshed
+        assert mine is not None
         times = [p.published for p in pending]
-        known = self.store.candidates(
-            keys=sorted({key for p in pending for key in p.sketch.keys}),
-            hashes=sorted({p.doc.get("content_hash") or "" for p in pending} - {""}),
-            ids=[p.doc["id"] for p in pending],
-            oldest=min(times) - self.rules.window_s,
-            newest=max(times) + self.rules.window_s,
+        indexed = _Candidates(
+            self.store.candidates(
+                keys=list(set().union(*(p.sketch.keys for p in pending))),
+                hashes=sorted({p.doc.get("content_hash") or "" for p in pending} - {""}),
+                ids=[p.doc["id"] for p in pending],
+                oldest=min(times) - self.rules.window_s,
+                newest=max(times) + self.rules.window_s,
+            )
         )
-        candidates = _Candidates(known)
         decisions: list[Decision] = []
         sketched: list[tuple[Known, str]] = []
         for item in pending:
             doc_id, content = item.doc["id"], item.doc.get("content_hash") or ""
-            related = candidates.related(doc_id, content, item.sketch)
+            related = indexed.related(doc_id, content, item.sketch)
+            seen = {other.article_id for other in related}
+            related += [
+                other
+                for other in mine.related(doc_id, content, item.sketch)
+                if other.article_id not in seen
+            ]
             decision = decide(doc_id, item.published, content, item.sketch, related, self.rules)
             decisions.append(decision)
             if not decision.duplicate:
-                mine = Known(doc_id, decision.story_id, item.published, content, item.sketch)
-                candidates.add(mine)
-                sketched.append((mine, item.doc["published_at"]))
+                known = Known(doc_id, decision.story_id, item.published, content, item.sketch)
+                mine.add(known)  # later articles of the batch, and later batches, see it
+                sketched.append((known, item.doc["published_at"]))
         self.store.check_lease()
         self.store.write(sketched)
         return decisions

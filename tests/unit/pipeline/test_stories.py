@@ -94,7 +94,7 @@ def test_sketch_is_stable_and_pinned():
     sketch = _sketch(WIRE)
     assert len(sketch.keys) == KEY_COUNT
     assert sketch.keys[:3] == _sketch(WIRE.upper()).keys[:3]  # case-folded
-    assert sketch.keys[:2] == ("01807fb28ad2", "01eb0b19be2e")
+    assert sketch.keys[:2] == (0x01807FB28AD2, 0x01EB0B19BE2E)
     assert Sketch.from_source(sketch.to_source()).keys == sketch.keys
     restored = Sketch.from_source(sketch.to_source())
     assert np.array_equal(restored.shingles, sketch.shingles)
@@ -222,3 +222,26 @@ def test_story_summary_counts_articles_sources_and_entities_once_each():
     assert summarize("a", dict(reversed(list(members.items())))) == story  # order-free
     members["a"] = member_of(docs[1])  # a replay changes nothing
     assert summarize("a", members) == story
+
+
+def test_a_story_of_one_article_is_summarised_as_the_counting_would():
+    from pipeline.stories import summary
+
+    for fields in (
+        {"persons": ["B Person", "A Person", "B Person"], "locations": ["Oslo"]},
+        {"source": {"name": ""}, "language": None},
+        {"organizations": [f"Org {i:02d}" for i in range(15)]},
+    ):
+        doc = {**_member_doc("a", "Wire", "2026-11-03T04:00:00Z"), **fields}
+        members = {"a": summary.member_of(doc)}
+        assert summary._single("a", members) == summary._counted("a", members)
+
+
+def test_containment_by_binary_search_equals_set_intersection():
+    rnd = np.random.default_rng(5)
+    for _ in range(200):
+        a = np.unique(rnd.integers(0, 300, rnd.integers(0, 60))).astype(np.uint64)
+        b = np.unique(rnd.integers(0, 300, rnd.integers(0, 60))).astype(np.uint64)
+        shared = len(set(a.tolist()) & set(b.tolist()))
+        expected = (shared / min(len(a), len(b)), shared) if len(a) and len(b) else (0.0, 0)
+        assert containment(a, b) == expected
