@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: help install demo up down status init test test-unit test-integration lint format bench clean
+.PHONY: help install prism demo up down status init test test-unit test-integration lint format bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install newsflow with its dev tools
+
+prism: $(STAMP) ## build Beam's Prism runner with go into NEWSFLOW_HOME/cache (once; ~10 min on 2 cores)
+	$(BIN)/newsflow pipeline prism
 
 demo: $(STAMP) ## the main job: stack up, init, ingest the seed feeds end to end, search "Peskov"
 	$(BIN)/newsflow demo
@@ -32,13 +35,13 @@ status: $(STAMP) ## are they healthy?
 init: $(STAMP) ## create topics, index templates, indices and aliases
 	$(BIN)/newsflow init
 
-test: $(STAMP) ## all tests: unit, then integration against the real local stack (started if needed)
+test: $(STAMP) prism ## all tests: unit, then integration (real stack, FnApiRunner and Prism)
 	$(BIN)/pytest -q tests
 
 test-unit: $(STAMP) ## unit tests only (no servers)
 	$(BIN)/pytest -q tests/unit
 
-test-integration: $(STAMP) ## integration tests only
+test-integration: $(STAMP) prism ## integration tests only
 	$(BIN)/pytest -q tests/integration
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy

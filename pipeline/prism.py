@@ -116,7 +116,7 @@ def prism_job_server(binary: Path, log_path: Path) -> Iterator[str]:
                 str(binary),
                 f"--job_port={port}",
                 "--serve_http=false",
-                "--log_level=warn",
+                f"--log_level={os.environ.get('NEWSFLOW_PRISM_LOG_LEVEL', 'warn')}",
                 "--log_kind=text",
             ],
             stdout=log_file,

@@ -109,13 +109,19 @@ class GrowableOffsetTracker(OffsetRestrictionTracker):
         return self._range, residual
 
     def current_progress(self) -> RestrictionProgress:
+        """Progress as a fraction of [start, estimated end). A fraction, not completed and
+        remaining work: the Python SDK replaces `completed` with the bytes the element has
+        output so far, which is NaN before its byte sampler took a sample (operations.py
+        `total_output_bytes`); a split request at that moment then failed the bundle with
+        "cannot convert float NaN to integer". With a fraction the SDK uses the fraction."""
         if self._range.stop != END_OF_TIME:
             return super().current_progress()
         cur = self._position()
-        estimate = max(self._end_estimate(), cur + 1)
-        return RestrictionProgress(
-            completed=float(cur + 1 - self._range.start), remaining=float(estimate - cur - 1)
-        )
+        if cur >= END_OF_TIME - 1:
+            return RestrictionProgress(fraction=1.0)
+        done = cur + 1 - self._range.start
+        left = max(self._end_estimate(), cur + 1) - cur - 1
+        return RestrictionProgress(fraction=done / (done + left) if done + left else 0.0)
 
     def is_bounded(self) -> bool:
         return self._range.stop != END_OF_TIME

@@ -246,3 +246,18 @@ def test_reader_resumes_from_the_committed_offsets():
             equal_to([(0, o) for o in range(5, 12)]),
         )
     assert topic.committed == {0: 12, 1: 12}
+
+
+def test_progress_survives_the_sdks_nan_output_bytes():
+    """The SDK swaps in the bytes an element output so far as `completed`; before its sampler
+    took a sample that is NaN. A split request must still find a number to split at."""
+    from apache_beam.runners.worker.bundle_processor import DataInputOperation
+
+    tracker = _tracker(0, 100)
+    for offset in range(10):
+        assert tracker.try_claim(offset)
+    progress = tracker.current_progress().with_completed(float("nan"))
+    fraction = progress.fraction_completed
+    assert fraction == pytest.approx(0.1)
+    split = DataInputOperation._compute_split(0, fraction, float("inf"), 0.5, 1)
+    assert split is not None

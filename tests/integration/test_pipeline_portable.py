@@ -1,0 +1,96 @@
+"""Prism with the SDK harness in processes of its own (an EXTERNAL worker pool, the shape Flink's
+Python worker pool has): `--until-idle` and a stop signal still end the run cleanly."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsflow.settings import Settings
+from tests.fixtures.pipeline.support import (
+    ROOT,
+    article,
+    es_count,
+    log_tail,
+    pipeline_env,
+    produce,
+    uncommitted,
+    wait_for,
+)
+
+
+@pytest.fixture
+def fast(isolated: Settings) -> Settings:
+    return isolated.with_overrides(enrichment={"enabled": False})
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    env = pipeline_env(settings)
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"  # the pool's `python`
+    return env
+
+
+@pytest.fixture
+def worker_pool(fast: Settings, prism_binary: Path, tmp_path: Path) -> Iterator[str]:
+    """Beam's Python SDK worker pool, a separate process that starts SDK harness processes."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = (tmp_path / "pool.log").open("ab")
+    pool = subprocess.Popen(
+        [sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main",
+         f"--service_port={port}"],
+        cwd=ROOT, env=_env(fast), stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: _listening(port), 30, "the worker pool")
+        yield f"localhost:{port}"
+    finally:
+        pool.kill()
+        pool.wait()
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def _pipeline(settings: Settings, pool: str, log: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "newsflow.cli", "pipeline", "run", "--runner=PrismRunner",
+         "--environment_type=EXTERNAL", f"--environment_config={pool}", *args],
+        cwd=ROOT, env=_env(settings), stdout=log.open("ab"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def test_until_idle_and_a_stop_signal_reach_readers_in_another_process(
+    fast: Settings, worker_pool: str, tmp_path: Path
+):
+    log = tmp_path / "pipeline.log"
+    produce(fast, [article(i) for i in range(200)])
+    idle = _pipeline(fast, worker_pool, log, "--until-idle", "2")
+    assert idle.wait(timeout=120) == 0, log_tail(log)
+    assert es_count(fast) == 200 and uncommitted(fast) == 0
+
+    streaming = _pipeline(fast, worker_pool, log)
+    try:
+        produce(fast, [article(i) for i in range(200, 300)])
+        wait_for(lambda: es_count(fast) == 300, 90, "the streamed articles")
+        time.sleep(1)
+        streaming.send_signal(signal.SIGTERM)
+        assert streaming.wait(timeout=60) == 0, log_tail(log)
+    finally:
+        if streaming.poll() is None:
+            streaming.kill()
+    assert uncommitted(fast) == 0
+    assert "pipeline completed" in log.read_text() or "pipeline stopped" in log.read_text()
