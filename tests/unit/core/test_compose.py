@@ -89,3 +89,52 @@ def test_config_files_named_in_compose_exist():
     for var in ("NEWSFLOW_CONFIG", "NEWSFLOW_FEEDS", "NEWSFLOW_ALERT_RULES", "NEWSFLOW_ENTITIES"):
         path = env[var].replace("/app/", "")
         assert (PROJECT_ROOT / path).exists(), f"{var} -> {path} missing"
+
+
+FLINK_SERVICES = ("flink-jobmanager", "flink-taskmanager", "beam-worker-pool", "beam-job-server")
+
+
+def test_flink_profile_runs_the_same_pipeline_as_a_portable_job():
+    """The `flink` profile: versions Beam publishes, a job server of the installed Beam, the
+    worker pool as the TaskManager's sidecar, and a `pipeline run` our CLI accepts."""
+    from apache_beam.options.pipeline_options import FlinkRunnerOptions, PipelineOptions
+    from apache_beam.version import __version__ as beam_version
+
+    from pipeline.cli import runner_environment
+
+    for name in (*FLINK_SERVICES, "pipeline-flink"):
+        assert SERVICES[name].get("profiles") == ["flink"], name
+    flink = SERVICES["flink-jobmanager"]["image"].split(":")[1].split("-")[0]
+    assert flink in FlinkRunnerOptions.PUBLISHED_FLINK_VERSIONS
+    assert SERVICES["flink-taskmanager"]["image"] == SERVICES["flink-jobmanager"]["image"]
+    job_server = SERVICES["beam-job-server"]["image"]
+    assert job_server == f"apache/beam_flink{flink}_job_server:{beam_version}"
+    pool = SERVICES["beam-worker-pool"]
+    assert pool["network_mode"] == "service:flink-taskmanager"
+    assert pool["image"] == SERVICES["pipeline"]["image"]  # the harness runs this code
+    assert "flink-state" in COMPOSE["volumes"]
+
+    args = SERVICES["pipeline-flink"]["command"]
+    parsed, beam_args = build_parser().parse_known_args(args)
+    assert (parsed.command, parsed.action) == ("pipeline", "run")
+    options = PipelineOptions(beam_args)
+    flags = options.get_all_options()
+    assert flags["runner"] == "FlinkRunner" and flags["streaming"] is True
+    assert flags["environment_config"] == "localhost:50000"
+    assert flags["checkpointing_interval"] == 10_000  # declared, so it reaches the job server
+    with runner_environment(load_settings(env={}), options):  # no "what to supply" error
+        pass
+
+
+def test_flink_runner_without_a_job_server_fails_at_once_saying_what_to_supply():
+    import pytest
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from newsflow.errors import ConfigError
+    from pipeline.cli import runner_environment
+
+    with (
+        pytest.raises(ConfigError, match="--job_endpoint=HOST:8099"),
+        runner_environment(load_settings(env={}), PipelineOptions(["--runner=FlinkRunner"])),
+    ):
+        pass
