@@ -357,6 +357,8 @@ def _hyphen_chain(doc, start: int, end: int) -> int:
 def _last_name(doc, end: int) -> bool:
     """The one-word name right after a person's name, one space apart, is more of it: a
     title-case word that is no known place and opens no longer name."""
+    if end >= len(doc):  # the name ends the text: nothing comes after it
+        return False
     word, after = doc[end], doc[end + 1].lower_ if end + 1 < len(doc) else ""
     return (
         doc[end - 1].whitespace_ == " "

@@ -72,6 +72,19 @@ def test_text_longer_than_spacy_accepts_is_clipped_not_failed(enricher: EntityEn
     assert result["persons"] == ["Vladimir Putin"]
 
 
+def test_a_persons_name_at_the_very_end_of_the_text_is_found_not_failed(
+    enricher: EntityEnricher,
+) -> None:
+    """The check for a last name after a person's name looked one token past the text's end
+    (spaCy E040: "Attempt to access token at N, max length N") and dead-lettered the article."""
+    for body in (
+        "The statement was issued by the finance minister, Catherine Ellery",
+        "Spike article d number 14. worddd14x0 worddd14x1 Catherine Ellery",
+    ):
+        [result] = enricher.enrich([{"id": "x", "title": "", "body": body, "language": "en"}])
+        assert "Catherine Ellery" in result["persons"], body
+
+
 def test_another_person_of_the_same_surname_is_found() -> None:
     from pipeline.entities.ner import _same_surname
 
