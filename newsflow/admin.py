@@ -165,7 +165,8 @@ def create_indices(settings: Settings, report: InitReport) -> None:
         body = index_settings(idx.shards, idx.replicas, idx.refresh_interval, caps.folding)
         ensure_index(es, idx.articles, article_mappings(caps.analyzer), body, report)
         ensure_index(es, idx.alerts, alert_mappings(caps.analyzer), body, report)
-        ensure_index(es, idx.stories, story_mappings(caps.analyzer), body, report)
+        stories = {**body, "refresh_interval": idx.stories_refresh_interval}
+        ensure_index(es, idx.stories, story_mappings(caps.analyzer), stories, report)
         # refreshed by the stories stage itself, under its lock, when it needs to read
         sketches = index_settings(idx.shards, idx.replicas, "-1", folding=False)
         ensure_index(es, idx.story_sketches, story_sketch_mappings(), sketches, report)

@@ -101,8 +101,10 @@ def story_mappings(analyzer: str) -> dict[str, Any]:
             "persons": {"type": "keyword"},
             "organizations": {"type": "keyword"},
             "locations": {"type": "keyword"},
-            # what each article contributed (kept so a replay or a revision never counts twice)
-            "members": {"type": "object", "enabled": False},
+            # what each article contributed, so a replay or a revision never counts twice:
+            # base64 JSON {article id: {title, url, source, published_at, language, persons,
+            # organizations, locations}} (pipeline/stories/summary.py decode_members)
+            "members": {"type": "binary"},
         },
     }
 

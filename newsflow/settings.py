@@ -103,6 +103,7 @@ class IndexSettings(_Model):
     shards: int = Field(default=1, ge=1)
     replicas: int = Field(default=0, ge=0)
     refresh_interval: str = "500ms"  # how soon a new document is searchable (freshness)
+    stories_refresh_interval: str = "5s"  # news-stories: figures for analysts, seconds late is fine
 
 
 class ConnectorSettings(_Model):

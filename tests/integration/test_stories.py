@@ -15,6 +15,7 @@ import pytest
 from newsflow.clients import elasticsearch_client, kafka_producer
 from newsflow.schema import RawArticle, Source
 from newsflow.settings import Settings
+from pipeline.stories.summary import decode_members
 from tests.fixtures.pipeline.support import (
     es_docs,
     log_tail,
@@ -178,5 +179,9 @@ def test_two_workers_given_two_copies_at_the_same_moment_start_one_story(
     stories = _stories(fast)
     missing = {d["story_id"] for d in docs.values()} - set(stories)
     assert not missing, (missing, [d for d in docs.values() if d["story_id"] in missing])
-    wrong = {k: s["members"] for k, s in stories.items() if s["article_count"] != 2}
+    wrong = {
+        k: sorted(decode_members(s["members"]))
+        for k, s in stories.items()
+        if s["article_count"] != 2
+    }
     assert not wrong, wrong

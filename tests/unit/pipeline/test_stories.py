@@ -222,6 +222,9 @@ def test_story_summary_counts_articles_sources_and_entities_once_each():
     assert summarize("a", dict(reversed(list(members.items())))) == story  # order-free
     members["a"] = member_of(docs[1])  # a replay changes nothing
     assert summarize("a", members) == story
+    from pipeline.stories.summary import decode_members
+
+    assert decode_members(story["members"]) == members  # what the next update merges into
 
 
 def test_a_story_of_one_article_is_summarised_as_the_counting_would():
