@@ -78,8 +78,10 @@ def code_env(settings: Settings, code: Path) -> dict[str, str]:
     env = pipeline_env(settings)
     if code != ROOT:
         env["PYTHONPATH"] = str(code)
-        for name in ("NEWSFLOW_INDICES__STORIES", "NEWSFLOW_INDICES__STORY_SKETCHES"):
-            env.pop(name, None)
+        known = {"ARTICLES", "ALERTS", "SHARDS", "REPLICAS", "REFRESH_INTERVAL"}
+        for name in [n for n in env if n.startswith("NEWSFLOW_INDICES__")]:
+            if name.removeprefix("NEWSFLOW_INDICES__") not in known:
+                del env[name]
     return env
 
 

@@ -69,10 +69,10 @@ def _word_hash(word: str) -> int:
 
 
 def _word_hashes(words: list[str]) -> np.ndarray:
-    known = list(map(_WORD_HASHES.get, words))  # C speed for the (usual) known words
-    if None in known:
-        known = [h if h is not None else _word_hash(w) for h, w in zip(known, words, strict=True)]
-    return np.array(known, dtype=np.uint64)
+    try:  # C speed when every word is known (the usual case)
+        return np.fromiter(map(_WORD_HASHES.get, words), dtype=np.uint64, count=len(words))
+    except TypeError:  # a new word (None): hash the new ones
+        return np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
@@ -113,6 +113,8 @@ def _per_text(
     packed = _distinct((docs.astype(np.uint64) << np.uint64(bits)) | values)
     bounds = np.searchsorted(packed >> np.uint64(bits), np.arange(texts + 1, dtype=np.uint64))
     values = packed & np.uint64((1 << bits) - 1)
+    if bits <= 32:
+        values = values.astype(np.uint32)  # what is stored and compared: 32-bit values
     starts, ends = bounds[:-1].tolist(), bounds[1:].tolist()
     if limit is not None:
         ends = [min(end, start + limit) for start, end in zip(starts, ends, strict=True)]
@@ -145,11 +147,11 @@ class Sketch:
 
 
 def _encode(values: np.ndarray) -> str:
-    return base64.b64encode(values.astype("<u4").tobytes()).decode("ascii")
+    return base64.b64encode(values.astype("<u4", copy=False).tobytes()).decode("ascii")
 
 
 def _decode(text: str) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(text), dtype="<u4").astype(np.uint64)
+    return np.frombuffer(base64.b64decode(text), dtype="<u4")
 
 
 def sketches(word_lists: list[list[str]]) -> list[Sketch]:

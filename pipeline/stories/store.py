@@ -32,6 +32,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -55,10 +56,9 @@ class LeaseExpired(Exception):
 
 
 def epoch(value: Any) -> float:
-    from datetime import datetime
-
+    """Seconds since the epoch of an ISO-8601 time ("...Z" included); 0 for anything else."""
     if isinstance(value, str):
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        return datetime.fromisoformat(value).timestamp()
     return 0.0
 
 

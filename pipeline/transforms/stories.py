@@ -66,15 +66,19 @@ class _Candidates:
         """Tuples, not lists: all the keys nobody else has share one 1-tuple, set at C speed."""
         self.by_id[item.article_id] = item
         by_key, keys = self.by_key, item.sketch.keys
-        earlier = {key: by_key[key] for key in by_key.keys() & keys}
+        common = by_key.keys() & keys
+        earlier = [(key, by_key[key]) for key in common] if common else ()
         by_key.update(dict.fromkeys(keys, (item,)))
-        for key, items in earlier.items():
+        for key, items in earlier:
             by_key[key] = (*items, item)
         if item.content_hash:
             self.by_hash.setdefault(item.content_hash, []).append(item)
 
     def __len__(self) -> int:
         return len(self.by_id)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_id)
 
     def related(self, article_id: str, content_hash: str, sketch: Sketch) -> list[Known]:
         found = {}
@@ -157,13 +161,13 @@ class _AssignStoriesFn(BatchLookupFn):
         sketched: list[tuple[Known, str]] = []
         for item in pending:
             doc_id, content = item.doc["id"], item.doc.get("content_hash") or ""
-            related = indexed.related(doc_id, content, item.sketch)
-            seen = {other.article_id for other in related}
-            related += [
-                other
-                for other in mine.related(doc_id, content, item.sketch)
-                if other.article_id not in seen
-            ]
+            related = indexed.related(doc_id, content, item.sketch) if indexed else []
+            recent = mine.related(doc_id, content, item.sketch)
+            if recent and related:
+                seen = {other.article_id for other in related}
+                related += [other for other in recent if other.article_id not in seen]
+            elif recent:
+                related = recent
             decision = decide(doc_id, item.published, content, item.sketch, related, self.rules)
             decisions.append(decision)
             if not decision.duplicate:
