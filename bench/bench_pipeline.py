@@ -232,9 +232,10 @@ def pipeline_run(settings: Settings, count: int, log: Path, variant: Variant) ->
         children.ru_stime - children_before.ru_stime
     )
     es_cpu = elasticsearch_cpu(settings) - es_before
+    window = marks[0.9] - marks[0.1]  # zero when one bundle carried them all (small runs)
     return Run(
         count / (marks[1.0] - started),
-        0.8 * count / (marks[0.9] - marks[0.1]),
+        0.8 * count / window if window > 0 else float("nan"),
         1000 * cpu / count,
         1000 * es_cpu / count,
     )
@@ -283,7 +284,7 @@ def report(results: dict[str, list], variants: list[Variant], plain: float | Non
         steady = statistics.median(r.steady for r in runs)
         ratio = f"; ratio to plain {steady / plain:.2f}" if plain else ""
         print(
-            f"  {variant.name:14s} {steady:7.1f} articles/s steady, "
+            f"  {variant.name:14s} {steady:7.1f} articles/s steady (nan: one bundle), "
             f"{statistics.median(r.e2e for r in runs):7.1f}/s end to end; CPU per article "
             f"{statistics.median(r.cpu_ms for r in runs):.3f} ms pipeline + "
             f"{statistics.median(r.es_cpu_ms for r in runs):.3f} ms Elasticsearch{ratio}"
@@ -409,17 +410,18 @@ def main() -> int:
             f"throughput: {args.articles} articles, {PARTITIONS} partitions, enrichment off, "
             f"{args.rounds} interleaved rounds: plain loop, " + ", ".join(v.name for v in measured)
         )
-        t = throughput(base, args.articles, args.rounds, logdir, measured)
-        plain = statistics.median(t["plain"])
-        print(f"  plain kafka-python -> helpers.bulk: {plain:.0f} articles/s (median)")
-        report(t, measured, plain)
+        t = throughput(base, args.articles, args.rounds, logdir, measured) if args.articles else {}
+        if t:
+            plain = statistics.median(t["plain"])
+            print(f"  plain kafka-python -> helpers.bulk: {plain:.0f} articles/s (median)")
+            report(t, measured, plain)
         if args.enrich_articles:
             print(f"throughput with enrichment on: {args.enrich_articles} realistic articles")
             e = throughput(
                 base, args.enrich_articles, args.rounds, logdir, runners, True, plain=False
             )
             report(e, runners, None)
-        if not args.skip_freshness:
+        if not args.skip_freshness and t:
             capacity = min(statistics.median(r.steady for r in t[v.name]) for v in runners)
             rate = max(1.0, capacity / 2)
             print(

@@ -36,12 +36,21 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+class _WithoutBeamsGcpNotice(logging.Filter):
+    """Importing apache_beam logs a warning that Google Cloud's client libraries are missing;
+    newsflow does not use them (Dataflow users install apache-beam[gcp]): not a problem to show."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "root" and str(record.msg).startswith("apitools not found"))
+
+
 def setup_logging(level: str | None = None, fmt: str | None = None) -> None:
     """Configure the root logger once; NEWSFLOW_LOG_LEVEL and NEWSFLOW_LOG_FORMAT=json|text."""
     level = (level or os.environ.get("NEWSFLOW_LOG_LEVEL", "INFO")).upper()
     fmt = fmt or os.environ.get("NEWSFLOW_LOG_FORMAT", "text")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.addFilter(_WithoutBeamsGcpNotice())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
