@@ -75,26 +75,39 @@ async def _run(
 
 
 def _reloader(path: Path) -> Callable[[], list[FeedConfig] | None]:
-    """Reload the feeds file when it changes; a broken edit keeps the previous feeds."""
-    last = [path.stat().st_mtime]
+    """Reload the feeds file when it changes; a broken edit keeps the previous feeds.
+
+    A change is a new (mtime, size). A version that does not load is tried again at the next
+    tick rather than remembered as seen: a file written in two steps (truncated, then written)
+    within one tick of the file system's clock has one mtime for both, and would otherwise
+    never be read complete."""
+    loaded = [_version(path)]
+    reported: list[tuple[int, int] | None] = [None]
 
     def reload() -> list[FeedConfig] | None:
-        try:
-            mtime = path.stat().st_mtime
-        except OSError:
+        version = _version(path)
+        if version is None or version == loaded[0]:
             return None
-        if mtime == last[0]:
-            return None
-        last[0] = mtime
         try:
             feeds = load_feeds(path)
         except ConfigError as exc:
-            log.error("feeds file changed but is invalid, keeping the previous feeds: %s", exc)
+            if reported[0] != version:  # once per version, not every tick
+                reported[0] = version
+                log.error("feeds file changed but is invalid, keeping the previous feeds: %s", exc)
             return None
+        loaded[0] = version
         log.info("feeds file reloaded", extra={"feeds": len(feeds)})
         return feeds
 
     return reload
+
+
+def _version(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def feeds_status(settings: Settings, feeds_path: str | None, as_json: bool) -> int:

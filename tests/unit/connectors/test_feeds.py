@@ -86,3 +86,26 @@ def test_path_precedence_flag_then_setting(tmp_path):
     assert feeds_file(settings, None) == tmp_path / "env.yaml"
     assert feeds_file(Settings(), None).parts[-2:] == ("configs", "feeds.yaml")
     assert feeds_file(Settings(), "relative/f.yaml").is_absolute()
+
+
+def test_a_feeds_file_read_half_written_is_read_again_when_complete(tmp_path):
+    """Reloading in continuous mode: an edit written in two steps within one tick of the file
+    system's clock (truncate, then write) has one mtime for both; the half-written version must
+    not count as seen, or the finished edit would never be loaded."""
+    import os
+
+    from connectors.cli import _reloader
+
+    first = "feeds:\n  - name: a\n    url: https://a.example/rss\n"
+    path = write(tmp_path, first)
+    reload = _reloader(path)
+    assert reload() is None  # unchanged
+    stamp = path.stat().st_mtime_ns
+    path.write_text("", encoding="utf-8")  # truncated, not written yet
+    os.utime(path, ns=(stamp + 1, stamp + 1))
+    assert reload() is None  # invalid: the previous feeds stay
+    path.write_text(first + "  - name: b\n    url: https://b.example/rss\n", encoding="utf-8")
+    os.utime(path, ns=(stamp + 1, stamp + 1))  # the same mtime as the half-written version
+    feeds = reload()
+    assert feeds is not None and [f.name for f in feeds] == ["a", "b"]
+    assert reload() is None  # seen now
