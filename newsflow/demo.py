@@ -74,7 +74,8 @@ def run_demo(settings: Settings, query: str = "Peskov") -> int:
             return rc
 
     _step(
-        f"4/5 pipeline: {settings.topics.raw} -> clean, dedupe, entities, alerts -> {settings.indices.articles}"
+        f"4/5 pipeline: {settings.topics.raw} -> clean, stories, entities, alerts -> "
+        f"{settings.indices.articles}, {settings.indices.stories}"
     )
     rc = run_pipeline(demo, until_idle=5.0, from_files=None, beam_args=[])
     if rc != 0:

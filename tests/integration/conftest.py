@@ -34,3 +34,9 @@ def runner(request: pytest.FixtureRequest) -> list[str]:
         request.getfixturevalue("prism_binary")
         return ["--runner=PrismRunner"]
     return []
+
+
+@pytest.fixture
+def fast(isolated: Settings) -> Settings:
+    """Isolated settings with enrichment off (its own tests cover it) to keep runs short."""
+    return isolated.with_overrides(enrichment={"enabled": False})

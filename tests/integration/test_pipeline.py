@@ -6,8 +6,6 @@ import json
 import time
 from pathlib import Path
 
-import pytest
-
 from newsflow.schema import DeadLetter
 from newsflow.settings import Settings
 from tests.fixtures.pipeline.support import (
@@ -31,12 +29,6 @@ PESKOV_REWRITE = (
     "next week in Istanbul, adding that no date had yet been set for a meeting between the two leaders. "
     "Peskov told journalists the Russian delegation was ready to discuss a ceasefire and prisoner swaps."
 )
-
-
-@pytest.fixture
-def fast(isolated: Settings) -> Settings:
-    """Isolated settings with enrichment off (its own tests cover it) to keep runs short."""
-    return isolated.with_overrides(enrichment={"enabled": False})
 
 
 def _run(settings: Settings, tmp_path: Path, *args: str, idle: str = "2") -> None:

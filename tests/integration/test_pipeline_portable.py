@@ -26,11 +26,6 @@ from tests.fixtures.pipeline.support import (
 )
 
 
-@pytest.fixture
-def fast(isolated: Settings) -> Settings:
-    return isolated.with_overrides(enrichment={"enabled": False})
-
-
 def _env(settings: Settings) -> dict[str, str]:
     env = pipeline_env(settings)
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"  # the pool's `python`

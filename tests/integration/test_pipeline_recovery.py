@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
 from newsflow.settings import Settings
 from tests.fixtures.pipeline.support import (
@@ -25,11 +24,6 @@ from tests.fixtures.pipeline.support import (
     uncommitted,
     wait_for,
 )
-
-
-@pytest.fixture
-def fast(isolated: Settings) -> Settings:
-    return isolated.with_overrides(enrichment={"enabled": False})
 
 
 def test_sigkill_mid_stream_then_restart_indexes_every_article_exactly_once(

@@ -10,8 +10,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from newsflow.clients import elasticsearch_client, kafka_producer
 from newsflow.schema import RawArticle, Source
 from newsflow.settings import Settings
@@ -25,11 +23,6 @@ from tests.fixtures.pipeline.support import (
 )
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "stories" / "dev_a.jsonl"
-
-
-@pytest.fixture
-def fast(isolated: Settings) -> Settings:
-    return isolated.with_overrides(enrichment={"enabled": False})
 
 
 def _raw(row: dict[str, Any]) -> RawArticle:
