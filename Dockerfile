@@ -11,6 +11,7 @@ COPY alerts ./alerts
 RUN pip install .
 COPY configs ./configs
 COPY seeds ./seeds
+COPY kibana ./kibana
 
 RUN useradd --system --uid 10001 newsflow && mkdir -p /app/.newsflow && chown newsflow /app/.newsflow
 USER newsflow

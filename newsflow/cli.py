@@ -1,4 +1,4 @@
-"""The `newsflow` command: stack, init, search, connector, feeds, pipeline, alerts, demo."""
+"""The `newsflow` command: stack, init, search, connector, feeds, pipeline, alerts, kibana, demo."""
 
 from __future__ import annotations
 
@@ -152,6 +152,36 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return alerts_cli.delivery_status(settings, as_json=args.json)
 
 
+def cmd_kibana(args: argparse.Namespace) -> int:
+    from newsflow.kibana import missing_indices, setup
+
+    settings = _settings(args)
+    overrides = {
+        key: value
+        for key, value in (
+            ("url", args.url),
+            ("space", args.space),
+            ("api_key", args.api_key),
+            ("username", args.username),
+            ("password", args.password),
+        )
+        if value is not None
+    }
+    if overrides:
+        settings = settings.with_overrides(kibana=overrides)
+    print(f"waiting for Kibana at {settings.kibana.url} ...", flush=True)
+    report = setup(settings.kibana, missing_indices(settings))
+    state = (
+        "up to date, nothing imported"
+        if report.up_to_date
+        else f"{report.imported} saved objects imported"
+    )
+    print(f"Kibana {report.version}: {state}")
+    for title, url in report.dashboards:
+        print(f"  {title:10s} {url}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from newsflow.demo import run_demo
 
@@ -249,6 +279,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--since", default="7d", help="with test: how far back (e.g. 24h, 7d)")
     p.add_argument("--json", action="store_true")
+
+    p = add("kibana", cmd_kibana, "install the dashboards, data views and saved searches")
+    p.add_argument("action", choices=["setup"])
+    p.add_argument("--url", help="Kibana's URL (default: kibana.url, $NEWSFLOW_KIBANA_URL)")
+    p.add_argument("--api-key", dest="api_key", help="a Kibana API key (base64 id:key)")
+    p.add_argument("--username", help="basic auth user (with --password)")
+    p.add_argument("--password", help="basic auth password ($NEWSFLOW_KIBANA_PASSWORD)")
+    p.add_argument("--space", help="the Kibana space (default: kibana.space, 'default')")
 
     p = add(
         "demo", cmd_demo, "the main job: stack up, init, ingest the seed feeds end to end, search"

@@ -151,6 +151,20 @@ class AlertSettings(_Model):
     metrics_port: int | None = None
 
 
+class KibanaSettings(_Model):
+    """Where `newsflow kibana setup` installs the dashboards (kibana/)."""
+
+    url: str = "http://127.0.0.1:5601"
+    space: str = "default"
+    api_key: SecretStr | None = None  # preferred; else username/password
+    username: str | None = None
+    password: SecretStr | None = None
+    verify_certs: bool = True
+    request_timeout: float = Field(default=30.0, gt=0)
+    wait: str = "180s"  # how long setup waits for Kibana to answer
+    objects_dir: str = "kibana/objects"  # the saved objects to install
+
+
 class StackSettings(_Model):
     home: str = ".newsflow"
     kafka_version: str = "4.1.1"
@@ -175,6 +189,7 @@ class Settings(_Model):
     pipeline: PipelineSettings = PipelineSettings()
     enrichment: EnrichmentSettings = EnrichmentSettings()
     alerts: AlertSettings = AlertSettings()
+    kibana: KibanaSettings = KibanaSettings()
     stack: StackSettings = StackSettings()
     source: str = Field(default="<defaults>", exclude=True)
 
@@ -196,7 +211,7 @@ class Settings(_Model):
         data = self.model_dump(mode="python")
         for section, values in sections.items():
             data[section] = {**data[section], **values}
-        for section in ("kafka", "elasticsearch"):  # keep secrets as SecretStr
+        for section in ("kafka", "elasticsearch", "kibana"):  # keep secrets as SecretStr
             for key, value in list(data[section].items()):
                 if isinstance(value, SecretStr):
                     data[section][key] = value.get_secret_value()
@@ -217,6 +232,10 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "NEWSFLOW_ES_USERNAME": ("elasticsearch", "username"),
     "NEWSFLOW_ES_PASSWORD": ("elasticsearch", "password"),
     "NEWSFLOW_ES_CA_CERTS": ("elasticsearch", "ca_certs"),
+    "NEWSFLOW_KIBANA_URL": ("kibana", "url"),
+    "NEWSFLOW_KIBANA_API_KEY": ("kibana", "api_key"),
+    "NEWSFLOW_KIBANA_USERNAME": ("kibana", "username"),
+    "NEWSFLOW_KIBANA_PASSWORD": ("kibana", "password"),
     "NEWSFLOW_HOME": ("stack", "home"),
     "NEWSFLOW_FEEDS": ("connector", "feeds_file"),
     "NEWSFLOW_ALERT_RULES": ("alerts", "rules_file"),

@@ -13,6 +13,7 @@ COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 PROJECT_SERVICES = {
     "init": "init",
+    "kibana-setup": "kibana",
     "connector": "connector",
     "pipeline": "pipeline",
     "notifier": "alerts",
@@ -28,7 +29,7 @@ def test_has_the_services_with_healthchecks_and_volumes():
     for name in ("kafka", "elasticsearch", "kibana", "connector", "pipeline", "notifier"):
         assert "healthcheck" in SERVICES[name], name
     assert {"kafka-data", "es-data"} <= set(COMPOSE["volumes"])
-    assert SERVICES["init"]["restart"] == "no"
+    assert SERVICES["init"]["restart"] == SERVICES["kibana-setup"]["restart"] == "no"
 
 
 def test_images_match_the_configured_versions():
@@ -64,6 +65,12 @@ def test_project_services_run_real_cli_commands_with_known_env_vars():
         parser.parse_args(args)  # raises SystemExit if the CLI does not know the command
         env = _env(service)
         assert env["NEWSFLOW_KAFKA_BOOTSTRAP"] == "kafka:9092"
+        if service == "kibana-setup":
+            assert env["NEWSFLOW_KIBANA_URL"] == "http://kibana:5601"
+            assert spec["depends_on"]["kibana"]["condition"] == "service_healthy"
+            assert (PROJECT_ROOT / "kibana/objects").is_dir()
+            assert env["NEWSFLOW_KIBANA__OBJECTS_DIR"] == "/app/kibana/objects"
+            assert "COPY kibana ./kibana" in (PROJECT_ROOT / "Dockerfile").read_text()
         assert env["NEWSFLOW_ES_URL"] == "http://elasticsearch:9200"
         for var in env:
             if var in ENV_OVERRIDES or var in (
