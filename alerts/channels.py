@@ -1,4 +1,8 @@
-"""Alert channels: log, signed webhook, Slack incoming webhook and SMTP email senders."""
+"""Alert channels: log, signed webhook, Slack incoming webhook and SMTP email senders.
+
+Webhook and Slack requests go through the SSRF guard (newsflow.urls.AddressGuard) unless
+`alerts.allow_private_addresses` is set: each connection resolves the host once, refuses it if
+any address is loopback/private/link-local/metadata, and connects to an address it checked."""
 
 from __future__ import annotations
 
@@ -17,8 +21,18 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
-from alerts.rules import EmailChannel, LogChannel, RuleSet, SlackChannel, WebhookChannel
+from alerts.rules import (
+    PRIVATE_SETTING,
+    EmailChannel,
+    LogChannel,
+    RuleSet,
+    SlackChannel,
+    WebhookChannel,
+    check_target_url,
+)
 from newsflow.errors import ConfigError, NewsflowError
+from newsflow.http_guard import guarded_transport, refused
+from newsflow.urls import AddressGuard, BlockedAddressError
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +118,34 @@ def sign(secret: bytes, body: bytes) -> str:
     return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
-def _post(channel: str, url: str, body: bytes, headers: dict[str, str], timeout: float) -> None:
+def _default_guard() -> AddressGuard:
+    return AddressGuard(setting=PRIVATE_SETTING)
+
+
+def _post(
+    channel: str,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
+    guard: AddressGuard,
+) -> None:
     try:
-        response = httpx.post(url, content=body, headers=headers, timeout=timeout)
+        if guard.allow_private:  # as before the guard: httpx defaults, proxies from the env
+            response = httpx.post(url, content=body, headers=headers, timeout=timeout)
+        else:
+            guard.check_url(url)
+            with httpx.Client(transport=guarded_transport(guard), timeout=timeout) as client:
+                response = client.post(url, content=body, headers=headers)
+    except BlockedAddressError as exc:  # policy: retrying cannot help
+        raise DeliveryError(channel, str(exc), retryable=False) from None
     except httpx.TimeoutException:
         msg = f"timed out after {timeout:g}s posting to {url}"
+        raise DeliveryError(channel, msg) from None
+    except httpx.ConnectError as exc:
+        if refused(exc):
+            raise DeliveryError(channel, str(exc), retryable=False) from None
+        msg = f"could not reach {url}: {type(exc).__name__}: {exc}"
         raise DeliveryError(channel, msg) from None
     except httpx.HTTPError as exc:
         msg = f"could not reach {url}: {type(exc).__name__}: {exc}"
@@ -138,6 +175,7 @@ class WebhookSender:
     secret: bytes | None
     headers: dict[str, str]
     timeout: float
+    guard: AddressGuard = field(default_factory=_default_guard)
 
     def send(self, notification: Notification) -> None:
         body = json.dumps(notification.payload(), ensure_ascii=False, sort_keys=True).encode(
@@ -150,7 +188,7 @@ class WebhookSender:
         }
         if self.secret is not None:
             headers[SIGNATURE_HEADER] = sign(self.secret, body)
-        _post(self.name, self.url, body, headers, self.timeout)
+        _post(self.name, self.url, body, headers, self.timeout, self.guard)
 
 
 @dataclass
@@ -158,6 +196,7 @@ class SlackSender:
     name: str
     url: str
     timeout: float
+    guard: AddressGuard = field(default_factory=_default_guard)
 
     def message(self, notification: Notification) -> dict[str, Any]:
         if notification.kind == "summary":
@@ -176,7 +215,7 @@ class SlackSender:
     def send(self, notification: Notification) -> None:
         body = json.dumps(self.message(notification), ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json", ALERT_ID_HEADER: notification.key}
-        _post(self.name, self.url, body, headers, self.timeout)
+        _post(self.name, self.url, body, headers, self.timeout, self.guard)
 
 
 @dataclass
@@ -238,16 +277,38 @@ def _from_env(
     return value
 
 
+def _target_url(
+    rules: RuleSet,
+    name: str,
+    channel: WebhookChannel | SlackChannel,
+    env: Mapping[str, str],
+    guard: AddressGuard,
+) -> str:
+    if channel.url:
+        check_target_url(rules.source, name, "url", channel.url, guard)
+        return channel.url
+    url = _from_env(rules, name, "url_env", channel.url_env or "", env)
+    check_target_url(rules.source, name, "url_env", url, guard)
+    return url
+
+
 def build_senders(
     rules: RuleSet,
     timeout: float,
     env: Mapping[str, str] | None = None,
     only: set[str] | None = None,
+    *,
+    allow_private_addresses: bool = False,
+    guard: AddressGuard | None = None,
 ) -> dict[str, Sender]:
     """One sender per channel (those in `only`, default all), secrets resolved from the environment.
 
-    Raises ConfigError naming the channel when a secret or URL variable is unset."""
+    Raises ConfigError naming the channel when a secret or URL variable is unset, or when the
+    SSRF guard refuses a webhook/Slack URL by itself (private/loopback/metadata literal, not
+    http(s)). `allow_private_addresses` is `alerts.allow_private_addresses`; `guard` replaces
+    the policy built from it (tests inject a resolver)."""
     env = os.environ if env is None else env
+    guard = guard or AddressGuard(allow_private_addresses, PRIVATE_SETTING)
     senders: dict[str, Sender] = {}
     for name, channel in rules.channels.items():
         if only is not None and name not in only:
@@ -255,16 +316,16 @@ def build_senders(
         if isinstance(channel, LogChannel):
             senders[name] = LogSender(name)
         elif isinstance(channel, WebhookChannel):
-            url = channel.url or _from_env(rules, name, "url_env", channel.url_env or "", env)
+            url = _target_url(rules, name, channel, env, guard)
             secret = None
             if channel.secret_env:
                 secret = _from_env(rules, name, "secret_env", channel.secret_env, env).encode(
                     "utf-8"
                 )
-            senders[name] = WebhookSender(name, url, secret, dict(channel.headers), timeout)
+            senders[name] = WebhookSender(name, url, secret, dict(channel.headers), timeout, guard)
         elif isinstance(channel, SlackChannel):
-            url = channel.url or _from_env(rules, name, "url_env", channel.url_env or "", env)
-            senders[name] = SlackSender(name, url, timeout)
+            url = _target_url(rules, name, channel, env, guard)
+            senders[name] = SlackSender(name, url, timeout, guard)
         elif isinstance(channel, EmailChannel):
             password = None
             if channel.password_env:

@@ -23,13 +23,16 @@ def _rules(settings: Settings, path: str | None) -> RuleSet:
     return load_rules(rules_path(settings, path))
 
 
-def _senders(rules: RuleSet) -> dict[str, Sender]:
+def _senders(rules: RuleSet, allow_private: bool) -> dict[str, Sender]:
     timeout = parse_duration(rules.delivery.timeout)
     used = {"log"} | {channel for rule in rules.rules if rule.enabled for channel in rule.channels}
-    senders = build_senders(rules, timeout, only=used)  # a rule's channel must work: ConfigError
+    # a rule's channel must work: ConfigError (also for a private/loopback/metadata URL)
+    senders = build_senders(rules, timeout, only=used, allow_private_addresses=allow_private)
     for name in set(rules.channels) - used:  # unused now, but older alerts may still name them
         try:
-            senders.update(build_senders(rules, timeout, only={name}))
+            senders.update(
+                build_senders(rules, timeout, only={name}, allow_private_addresses=allow_private)
+            )
         except ConfigError as exc:
             log.warning(
                 "channel not usable, no rule uses it", extra={"channel": name, "reason": str(exc)}
@@ -42,7 +45,7 @@ def run_notifier(settings: Settings, rules_path: str | None) -> int:
     from kafka.errors import KafkaError
 
     rules = _rules(settings, rules_path)
-    senders = _senders(rules)
+    senders = _senders(rules, settings.alerts.allow_private_addresses)
     if settings.alerts.metrics_port:
         from prometheus_client import start_http_server
 

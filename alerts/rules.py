@@ -12,9 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from alerts.query import Node, QuerySyntaxError, parse_query
 from newsflow.errors import ConfigError
 from newsflow.settings import Settings, parse_duration
+from newsflow.urls import AddressGuard, BlockedAddressError
 
 _RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+PRIVATE_SETTING = "alerts.allow_private_addresses"  # named in the SSRF guard's refusals
 
 
 class _Model(BaseModel):
@@ -137,7 +139,7 @@ def _error(file: str, exc: ValidationError, entry: str) -> ConfigError:
     return ConfigError(file, message, entry=entry, field=field)
 
 
-def _parse_channels(file: str, raw: Any) -> dict[str, Any]:
+def _parse_channels(file: str, raw: Any, guard: AddressGuard | None) -> dict[str, Any]:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -155,13 +157,30 @@ def _parse_channels(file: str, raw: Any) -> dict[str, Any]:
             raise ConfigError(file, msg, f"channel {name}", "type") from None
         except ValidationError as exc:
             raise _error(file, exc, f"channel {name}") from None
-        _check_target(file, str(name), channels[str(name)])
+        _check_target(file, str(name), channels[str(name)], guard)
     return channels
 
 
-def _check_target(file: str, name: str, channel: Any) -> None:
+def _check_target(file: str, name: str, channel: Any, guard: AddressGuard | None) -> None:
     if isinstance(channel, WebhookChannel | SlackChannel) and not (channel.url or channel.url_env):
         raise ConfigError(file, "needs 'url' or 'url_env'", f"channel {name}", "url")
+    if guard is not None and isinstance(channel, WebhookChannel | SlackChannel) and channel.url:
+        check_target_url(file, name, "url", channel.url, guard)
+
+
+def check_target_url(file: str, channel: str, field: str, url: str, guard: AddressGuard) -> None:
+    """ConfigError naming file, channel and field when the SSRF guard refuses a webhook or Slack
+    URL by itself: not http(s), or a host that is a loopback/private/link-local/metadata address
+    in any notation (127.0.0.1, 2130706433, [::ffff:127.0.0.1], ...) or a localhost name.
+
+    Names are checked when the notifier connects (resolved once, every address checked)."""
+    try:
+        guard.check_url(url)
+    except BlockedAddressError as exc:
+        reason = str(exc)
+        if field == "url_env" and reason.startswith("refusing URL"):
+            reason = "its value is not an http(s) URL with a host"  # the URL may be a secret
+        raise ConfigError(file, reason, f"channel {channel}", field) from None
 
 
 _CHANNEL_TYPES: dict[str, type[_Model]] = {
@@ -195,8 +214,14 @@ def _parse_rule(file: str, index: int, raw: Any, channels: dict[str, Any]) -> Ru
     return rule
 
 
-def parse_rules(data: Any, source: str = "<memory>") -> RuleSet:
-    """Validate an already-loaded rules document; errors name the file, the rule and the field."""
+def parse_rules(
+    data: Any, source: str = "<memory>", *, allow_private_addresses: bool | None = None
+) -> RuleSet:
+    """Validate an already-loaded rules document; errors name the file, the rule and the field.
+
+    With `allow_private_addresses` given (the notifier's `alerts.allow_private_addresses`),
+    literal webhook and Slack URLs are checked against the SSRF guard too; None (the pipeline,
+    backtests: they match rules, never send) skips that check."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -204,7 +229,10 @@ def parse_rules(data: Any, source: str = "<memory>") -> RuleSet:
     unknown = set(data) - {"channels", "rules", "delivery"}
     if unknown:
         raise ConfigError(source, f"unknown section(s): {', '.join(sorted(map(str, unknown)))}")
-    channels = _parse_channels(source, data.get("channels"))
+    guard = None
+    if allow_private_addresses is not None:
+        guard = AddressGuard(allow_private_addresses, PRIVATE_SETTING)
+    channels = _parse_channels(source, data.get("channels"), guard)
     raw_rules = data.get("rules") or []
     if not isinstance(raw_rules, list):
         raise ConfigError(source, "must be a list of rules", entry="rules")
@@ -228,8 +256,8 @@ def rules_path(settings: Settings, override: str | None = None) -> Path:
     return settings.resolve_path(override or settings.alerts.rules_file)
 
 
-def load_rules(path: str | Path) -> RuleSet:
-    """Read and validate a rules file."""
+def load_rules(path: str | Path, *, allow_private_addresses: bool | None = None) -> RuleSet:
+    """Read and validate a rules file (`allow_private_addresses`: see parse_rules)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -239,4 +267,4 @@ def load_rules(path: str | Path) -> RuleSet:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(str(path), f"not valid YAML: {exc}") from None
-    return parse_rules(data, str(path))
+    return parse_rules(data, str(path), allow_private_addresses=allow_private_addresses)

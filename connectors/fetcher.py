@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
 import httpx
 
 from connectors.metrics import FETCH_SECONDS, FETCHES
 from newsflow.errors import NewsflowError
+from newsflow.http_guard import guarded_async_transport, refused
 from newsflow.settings import ConnectorSettings, parse_duration
+from newsflow.urls import AddressGuard, BlockedAddressError
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
@@ -27,6 +26,7 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 MAX_REDIRECTS = 5
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT = {301, 308}
+SETTING = "connector.allow_private_addresses"  # named in the guard's refusals
 
 log = logging.getLogger(__name__)
 
@@ -96,90 +96,14 @@ def parse_max_age(cache_control: str | None) -> float | None:
     return None
 
 
-def is_public_address(address: str) -> bool:
-    """False for loopback, private, link-local, multicast, reserved and unspecified addresses."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return not (
-        ip.is_loopback
-        or ip.is_private
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-        or not ip.is_global
-    )
-
-
-async def check_destination(url: str, allow_private: bool) -> None:
-    """SSRF guard: refuse non-http(s) URLs and hosts resolving to non-public addresses."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        msg = f"refusing URL {url!r}: only http(s) URLs with a host"
-        raise FetchError(msg, "blocked")
-    if allow_private:
-        return
-    host = parts.hostname
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            host, parts.port or 443, type=socket.SOCK_STREAM
-        )
-    except OSError as exc:
-        msg = f"cannot resolve {host}: {exc}"
-        raise FetchError(msg, "network") from None
-    for info in infos:
-        address = str(info[4][0])
-        if not is_public_address(address):
-            reason = (
-                f"refusing {host} ({address}): loopback/private/link-local address "
-                "(set connector.allow_private_addresses to allow)"
-            )
-            raise FetchError(reason, "blocked")
-
-
-_REFUSED = "refusing connection to"
-
-
-class _PeerGuardBackend(httpcore.AsyncNetworkBackend):
-    """Checks the address actually connected to, closing the DNS-rebinding gap of a pre-check."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkBackend):
-        self._inner = inner
-
-    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
-        peer = stream.get_extra_info("server_addr")
-        if peer and not is_public_address(str(peer[0])):
-            await stream.aclose()
-            msg = (
-                f"{_REFUSED} {host} ({peer[0]}): loopback/private/link-local address "
-                "(set connector.allow_private_addresses to allow)"
-            )
-            raise httpcore.ConnectError(msg)
-        return stream
-
-    async def connect_unix_socket(self, path, timeout=None, socket_options=None):
-        msg = f"{_REFUSED} a unix socket"
-        raise httpcore.ConnectError(msg)
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-def _guard_peers(transport: httpx.AsyncHTTPTransport) -> None:
-    pool = getattr(transport, "_pool", None)
-    if isinstance(pool, httpcore.AsyncConnectionPool):
-        pool._network_backend = _PeerGuardBackend(pool._network_backend)
-    else:  # proxied, or httpx internals changed: the resolve-time check still applies
-        log.warning("SSRF peer check unavailable; relying on the resolve-time check")
-
-
 class HttpFetcher:
-    """Async HTTP client with global and per-host concurrency limits."""
+    """Async HTTP client with global and per-host concurrency limits, behind the SSRF guard.
 
-    def __init__(self, settings: ConnectorSettings):
+    `guard` defaults to the settings' policy; tests pass one with their own resolver."""
+
+    def __init__(self, settings: ConnectorSettings, guard: AddressGuard | None = None):
         self.settings = settings
+        self.guard = guard or AddressGuard(settings.allow_private_addresses, SETTING)
         self.timeout = parse_duration(settings.timeout)
         self._global = asyncio.Semaphore(settings.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
@@ -187,13 +111,10 @@ class HttpFetcher:
             max_connections=settings.max_concurrency,
             max_keepalive_connections=settings.max_concurrency,
         )
-        transport = httpx.AsyncHTTPTransport(limits=limits)
-        if not settings.allow_private_addresses:
-            _guard_peers(transport)
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=httpx.Timeout(self.timeout),
-            transport=transport,
+            transport=guarded_async_transport(self.guard, limits=limits),
             headers={"User-Agent": settings.user_agent},
         )
 
@@ -238,8 +159,10 @@ class HttpFetcher:
         current = url
         budget = self.timeout  # for the whole redirect chain, not for waiting on a slot
         while True:
-            async with asyncio.timeout(self.timeout):
-                await check_destination(current, self.settings.allow_private_addresses)
+            try:
+                self.guard.check_url(current)  # literal addresses; names are checked at connect
+            except BlockedAddressError as exc:
+                raise FetchError(_hop(visited, str(exc)), "blocked") from None
             headers = {"Accept": accept}
             if etag:
                 headers["If-None-Match"] = etag
@@ -248,8 +171,13 @@ class HttpFetcher:
             # host slot first: waiting on a busy host must not hold a global slot
             async with self._host_slot(current), self._global:
                 hop_started = time.monotonic()
-                async with asyncio.timeout(max(budget, 0.001)):
-                    status, response_headers, body = await self._get(current, headers)
+                try:
+                    async with asyncio.timeout(max(budget, 0.001)):
+                        status, response_headers, body = await self._get(current, headers)
+                except FetchError as exc:
+                    if exc.outcome == "blocked":
+                        raise FetchError(_hop(visited, exc.reason), "blocked") from None
+                    raise
                 budget -= time.monotonic() - hop_started
             if status not in _REDIRECTS:
                 break
@@ -296,14 +224,20 @@ class HttpFetcher:
             msg = f"cannot decode the compressed response: {exc}"
             raise FetchError(msg, "network") from None
         except httpx.ConnectError as exc:
-            outcome = "blocked" if str(exc).startswith(_REFUSED) else "network"
-            msg = (
-                f"{exc}" if outcome == "blocked" else f"ConnectError: {exc or 'connection failed'}"
-            )
-            raise FetchError(msg, outcome) from None
+            if refused(exc):
+                raise FetchError(str(exc), "blocked") from None
+            msg = f"ConnectError: {exc or 'connection failed'}"
+            raise FetchError(msg, "network") from None
         except (httpx.TransportError, httpx.InvalidURL, httpx.StreamError) as exc:
             msg = f"{type(exc).__name__}: {exc or 'connection failed'}"
             raise FetchError(msg, "network") from None
+
+
+def _hop(visited: list[str], reason: str) -> str:
+    """A refusal's reason, naming the redirect target when a redirect led there."""
+    if len(visited) < 2:
+        return reason
+    return f"redirect from {visited[-2]} to {visited[-1]} refused: {reason}"
 
 
 def _classify(

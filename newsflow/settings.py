@@ -149,6 +149,8 @@ class AlertSettings(_Model):
     dedupe_by: Literal["story", "article"] = "story"
     consumer_group: str = "newsflow-notifier"
     metrics_port: int | None = None
+    # SSRF guard for webhook/Slack URLs; true lets them reach loopback/private/link-local hosts
+    allow_private_addresses: bool = False
 
 
 class KibanaSettings(_Model):

@@ -85,6 +85,7 @@ def start_notifier(
     settings: Settings, rules: Path, log_path: Path, secret: str | None = SECRET
 ) -> subprocess.Popen:
     env = settings_env(settings)
+    env["NEWSFLOW_ALERTS__ALLOW_PRIVATE_ADDRESSES"] = "true"  # the receivers are on 127.0.0.1
     env.pop("T_WEBHOOK_SECRET", None)
     if secret is not None:
         env["T_WEBHOOK_SECRET"] = secret
@@ -159,7 +160,7 @@ def test_webhook_down_for_a_while_is_delivered_after_retries_and_email_goes_out(
     notifier = AlertNotifier(
         isolated,
         rules,
-        build_senders(rules, 5.0, env={"T_WEBHOOK_SECRET": SECRET}),
+        build_senders(rules, 5.0, env={"T_WEBHOOK_SECRET": SECRET}, allow_private_addresses=True),
         DeliveryState(isolated),
     )
     thread = run_in_thread(notifier)
@@ -188,7 +189,7 @@ def test_final_failure_is_recorded_with_its_reason_and_shown_by_status(
     notifier = AlertNotifier(
         isolated,
         rules,
-        build_senders(rules, 5.0, env={"T_WEBHOOK_SECRET": SECRET}),
+        build_senders(rules, 5.0, env={"T_WEBHOOK_SECRET": SECRET}, allow_private_addresses=True),
         DeliveryState(isolated),
         index=DeliveryIndex(isolated),
     )
@@ -264,7 +265,9 @@ def test_throttled_alerts_survive_a_restart_and_arrive_as_one_summary(
     rules = load_rules(path)
 
     def start() -> tuple[AlertNotifier, threading.Thread]:
-        senders = build_senders(rules, 5.0, env={"T_WEBHOOK_SECRET": SECRET})
+        senders = build_senders(
+            rules, 5.0, env={"T_WEBHOOK_SECRET": SECRET}, allow_private_addresses=True
+        )
         notifier = AlertNotifier(isolated, rules, senders, DeliveryState(isolated))
         return notifier, run_in_thread(notifier)
 
@@ -300,7 +303,9 @@ def test_webhook_not_listening_for_a_while_is_delivered_once_it_is_back(
     rules = load_rules(
         write_rules(tmp_path, url, max_attempts=8, backoff="200ms", max_backoff="1s")
     )
-    senders = build_senders(rules, 5.0, env={"T_WEBHOOK_SECRET": SECRET})
+    senders = build_senders(
+        rules, 5.0, env={"T_WEBHOOK_SECRET": SECRET}, allow_private_addresses=True
+    )
     notifier = AlertNotifier(isolated, rules, senders, DeliveryState(isolated))
     thread = run_in_thread(notifier)
     back = None
@@ -369,7 +374,9 @@ def test_a_second_notifier_taking_over_partitions_reloads_state_and_sends_nothin
     rules = load_rules(write_rules(tmp_path, hook.url))
 
     def start() -> tuple[AlertNotifier, threading.Thread]:
-        senders = build_senders(rules, 5.0, env={"T_WEBHOOK_SECRET": SECRET})
+        senders = build_senders(
+            rules, 5.0, env={"T_WEBHOOK_SECRET": SECRET}, allow_private_addresses=True
+        )
         notifier = AlertNotifier(isolated, rules, senders, DeliveryState(isolated))
         return notifier, run_in_thread(notifier)
 

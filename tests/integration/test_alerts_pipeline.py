@@ -167,7 +167,10 @@ def alert_events(settings: Settings) -> list[dict]:
 def notify_until_idle(settings: Settings, rules: Path) -> None:
     ruleset = load_rules(rules)
     notifier = AlertNotifier(
-        settings, ruleset, build_senders(ruleset, 5.0, env={}), DeliveryState(settings)
+        settings,
+        ruleset,
+        build_senders(ruleset, 5.0, env={}, allow_private_addresses=True),
+        DeliveryState(settings),
     )
     notifier.run(idle_timeout=4)
 

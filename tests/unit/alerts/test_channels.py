@@ -36,8 +36,9 @@ def hook() -> Iterator[WebhookReceiver]:
 
 
 def senders(channels: dict, env: dict | None = None, timeout: float = 5.0):
+    """The receivers listen on 127.0.0.1: these tests allow private addresses explicitly."""
     rules = parse_rules({"channels": channels}, "alerts.yaml")
-    return build_senders(rules, timeout, env=env or {})
+    return build_senders(rules, timeout, env=env or {}, allow_private_addresses=True)
 
 
 def test_webhook_body_is_signed_with_hmac_sha256(hook: WebhookReceiver) -> None:

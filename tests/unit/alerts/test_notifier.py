@@ -69,7 +69,7 @@ def notifier(
     return AlertNotifier(
         Settings(),
         rules,
-        build_senders(rules, 2.0, env={}),
+        build_senders(rules, 2.0, env={}, allow_private_addresses=True),  # hook on 127.0.0.1
         state or MemoryState(),
         clock or Clock(),
     )

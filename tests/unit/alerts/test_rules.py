@@ -109,3 +109,63 @@ def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
         load_rules(tmp_path / "nope.yaml")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_rules(write(tmp_path, "rules: [\n"))
+
+
+# --- SSRF guard at load time: literal webhook/Slack URLs (alerts.allow_private_addresses) ---
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("http://127.0.0.1:8080/hook", "loopback"),
+        ("http://[::1]/hook", "loopback"),
+        ("http://2130706433/hook", "loopback"),  # decimal 127.0.0.1
+        ("http://0x7f.1/hook", "loopback"),
+        ("http://[::ffff:127.0.0.1]/hook", "loopback"),  # IPv4-mapped
+        ("http://gateway.example@127.0.0.1/hook", "loopback"),  # userinfo: the host is 127.0.0.1
+        ("http://localhost:3000/hook", "loopback"),
+        ("http://169.254.169.254/latest/meta-data/", "cloud metadata"),
+        ("http://10.20.0.5/hook", "private"),
+        ("https://172.16.0.9/hook", "private"),
+        ("https://192.168.1.10/hook", "private"),
+        ("http://[fd00::5]/hook", "private"),
+        ("http://[fe80::1]/hook", "link-local"),
+        ("http://0.0.0.0/hook", "unspecified"),
+    ],
+)
+@pytest.mark.parametrize("kind_of_channel", ["webhook", "slack"])
+def test_private_webhook_and_slack_urls_are_refused_at_load_time(
+    tmp_path: Path, url: str, kind: str, kind_of_channel: str
+) -> None:
+    path = write(tmp_path, f"channels:\n  hook: {{type: {kind_of_channel}, url: '{url}'}}\n")
+    with pytest.raises(ConfigError) as info:
+        load_rules(path, allow_private_addresses=False)
+    assert (info.value.entry, info.value.field) == ("channel hook", "url")
+    message = str(info.value)
+    assert str(path) in message and kind in message
+    assert message.endswith("(set alerts.allow_private_addresses to allow)")
+
+
+def test_private_urls_load_when_allowed_or_when_nothing_is_sent(tmp_path: Path) -> None:
+    path = write(tmp_path, "channels:\n  hook: {type: webhook, url: 'http://10.0.0.5/hook'}\n")
+    assert load_rules(path, allow_private_addresses=True).channels["hook"]
+    assert load_rules(path).channels["hook"]  # the pipeline and backtests only match rules
+    public = "channels:\n  hook: {type: webhook, url: 'https://hooks.example.org/x'}\n"
+    assert load_rules(write(tmp_path, public), allow_private_addresses=False)
+
+
+def test_non_http_webhook_url_is_refused_when_checked() -> None:
+    data = {"channels": {"hook": {"type": "webhook", "url": "file:///etc/passwd"}}}
+    with pytest.raises(ConfigError, match="only http"):
+        parse_rules(data, "alerts.yaml", allow_private_addresses=True)
+
+
+def test_the_webhook_guard_is_on_by_default() -> None:
+    from newsflow.settings import DEFAULT_CONFIG, Settings, load_settings
+
+    shipped = load_settings(DEFAULT_CONFIG, env={})
+    for settings in (Settings(), shipped):
+        assert settings.alerts.allow_private_addresses is False
+        assert settings.connector.allow_private_addresses is False
+    env = {"NEWSFLOW_ALERTS__ALLOW_PRIVATE_ADDRESSES": "true"}
+    assert load_settings(DEFAULT_CONFIG, env=env).alerts.allow_private_addresses is True

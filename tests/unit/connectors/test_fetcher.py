@@ -8,15 +8,10 @@ from email.utils import formatdate
 
 import pytest
 
-from connectors.fetcher import (
-    HttpFetcher,
-    check_destination,
-    is_public_address,
-    parse_max_age,
-    parse_retry_after,
-)
+from connectors.fetcher import SETTING, HttpFetcher, parse_max_age, parse_retry_after
 from connectors.testing import FeedServer, Route
 from newsflow.settings import ConnectorSettings
+from newsflow.urls import AddressGuard, BlockedAddressError, is_public_address
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 
@@ -148,14 +143,15 @@ def test_ssrf_guard_refuses_loopback_unless_allowed(server):
     assert fetch(server.url("/f"), allow_private=True).outcome == "ok"
 
 
-def test_ssrf_guard_applies_to_redirect_targets(server):
-    async def go():
-        with pytest.raises(Exception, match="loopback/private"):
-            await check_destination("http://localhost:1/x", allow_private=False)
-        with pytest.raises(Exception, match="only http"):
-            await check_destination("file:///etc/passwd", allow_private=True)
-
-    asyncio.run(go())
+def test_ssrf_guard_checks_literal_hosts_without_dns():
+    """The check every redirect hop passes before it is requested (names: at connect time)."""
+    guard = AddressGuard(False, SETTING)
+    with pytest.raises(BlockedAddressError, match="localhost names are loopback"):
+        guard.check_url("http://localhost:1/x")
+    with pytest.raises(BlockedAddressError, match=r"refusing 0x7f\.1 \(127\.0\.0\.1\): loopback"):
+        guard.check_url("http://0x7f.1:1/x")
+    with pytest.raises(BlockedAddressError, match="only http"):
+        AddressGuard(True, SETTING).check_url("file:///etc/passwd")
 
 
 @pytest.mark.parametrize(
@@ -172,6 +168,10 @@ def test_ssrf_guard_applies_to_redirect_targets(server):
         ("::ffff:127.0.0.1", False),
         ("0.0.0.0", False),
         ("100.64.0.1", False),  # carrier-grade NAT
+        ("224.0.0.1", False),  # multicast
+        ("fec0::1", False),  # deprecated site-local
+        ("2002:7f00:1::", False),  # 6to4 around 127.0.0.1
+        ("64:ff9b::a00:1", False),  # NAT64 around 10.0.0.1
         ("93.184.216.34", True),
         ("2606:4700::1111", True),
     ],
@@ -238,24 +238,24 @@ def test_full_text_pages_go_through_the_ssrf_guard(server):
 
 
 def test_the_connected_peer_is_checked_too(server):
-    """A name that passes the resolve-time check but connects to loopback (DNS rebinding)."""
-    import connectors.fetcher as fetcher_module
+    """A name (no literal address to refuse in the URL) resolving to loopback is refused where
+    the connection is made, by the address its lookup returned."""
+    from tests.unit.connectors.ssrf_helpers import FakeDNS, guard_with
 
     server.routes["/f"] = Route(RSS)
+    dns = FakeDNS(sneaky_test=["127.0.0.1"])
 
     async def go():
-        original = fetcher_module.check_destination
-        fetcher_module.check_destination = lambda url, allow: asyncio.sleep(0)  # a rebinding DNS
-        fetcher = HttpFetcher(ConnectorSettings())
+        fetcher = HttpFetcher(ConnectorSettings(), guard=guard_with(dns))
         try:
-            return await fetcher.fetch(server.url("/f"))
+            return await fetcher.fetch(f"http://sneaky.test:{server.port}/f")
         finally:
-            fetcher_module.check_destination = original
             await fetcher.aclose()
 
     result = asyncio.run(go())
-    assert result.outcome == "blocked" and "refusing connection to 127.0.0.1" in result.error
-    assert server.requests == []
+    assert result.outcome == "blocked"
+    assert result.error.startswith("refusing sneaky.test (127.0.0.1): loopback address")
+    assert dns.lookups == ["sneaky.test"] and server.requests == []
 
 
 @pytest.mark.parametrize(
