@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Callable
@@ -39,6 +40,11 @@ class PollResult:
     records: list[RawArticle] = field(default_factory=list)
     items: dict[str, ItemState] = field(default_factory=dict)
     interval: float = 300.0
+    # what became of every entry of the document: records + skipped + duplicates + unchanged
+    entries: int = 0
+    skipped: int = 0  # empty entries (no link, guid, title, date or text)
+    duplicates: int = 0  # an id already seen earlier in the same document
+    unchanged: int = 0  # content produced before (by this feed or another)
 
     @property
     def ok(self) -> bool:
@@ -52,6 +58,10 @@ class RunReport:
     produced: int = 0
     revisions: int = 0
     kafka_failures: int = 0
+    entries: int = 0  # entries read from the feeds that were parsed and acknowledged
+    skipped: int = 0
+    duplicates: int = 0
+    unchanged: int = 0
     lines: list[str] = field(default_factory=list)
 
 
@@ -203,7 +213,9 @@ class RssConnector:
                 feed, state.model_copy(update={"last_outcome": "unchanged"}), interval=hinted
             )
         try:
-            parsed = await asyncio.to_thread(parse_feed, fetched.body, fetched.url, fetched.headers)
+            parsed = await asyncio.to_thread(
+                parse_feed, fetched.body, fetched.url, fetched.headers, feed.url
+            )
         except FeedParseError as exc:
             return self._failure(
                 feed, previous, now, str(exc), "parse_error", fetched.status, None, interval
@@ -218,13 +230,18 @@ class RssConnector:
         etag, modified = fetched.headers.get("etag"), fetched.headers.get("last-modified")
         state = self._success(previous, fetched, now, hinted, etag, modified, warnings)
         state = state.model_copy(update={"body_hash": body_hash, "last_parsed_at": now})
-        records, items = await self._records(feed, parsed.items, state.url, now)
-        return PollResult(feed, state, records, items, hinted)
+        records, items, unchanged = await self._records(feed, parsed.items, state.url, now)
+        return PollResult(
+            feed, state, records, items, hinted,
+            parsed.entries, parsed.skipped, parsed.duplicates, unchanged,
+        )  # fmt: skip
 
     def _warnings(self, feed: FeedConfig, parsed: ParsedFeed) -> list[str]:
         warnings = list(parsed.warnings)
         if parsed.skipped:
-            warnings.append(f"{parsed.skipped} item(s) without a link or guid skipped")
+            warnings.append(
+                f"{parsed.skipped} empty item(s) skipped (no link, guid, title, date or text)"
+            )
         if parsed.duplicates:
             warnings.append(f"{parsed.duplicates} duplicate item(s) in the feed ignored")
         for warning in warnings:
@@ -233,15 +250,18 @@ class RssConnector:
 
     async def _records(
         self, feed: FeedConfig, items: list[FeedItem], feed_url: str, now: datetime
-    ) -> tuple[list[RawArticle], dict[str, ItemState]]:
+    ) -> tuple[list[RawArticle], dict[str, ItemState], int]:
+        """The records to produce, the item states to persist, and how many items were unchanged."""
         decided: list[tuple[FeedItem, int]] = []
         states: dict[str, ItemState] = {}
+        unchanged = 0
         for item in items:  # no await in this loop: decisions across concurrent polls are atomic
             known = self._pending.get(item.id) or self.state.items.get(item.id)
             if known is not None and item.content_hash in known.hashes:
                 # unchanged (or an older version some feed still carries): only keep it alive
                 if known.last_seen is None or now - known.last_seen > LAST_SEEN_REFRESH:
                     states[item.id] = known.model_copy(update={"last_seen": now})
+                unchanged += 1
                 continue
             if known is None:
                 new = ItemState(rev=1, hashes=[item.content_hash], feed=feed.name, last_seen=now)
@@ -256,7 +276,7 @@ class RssConnector:
             to_record(item, feed, feed_url, now, revision, text)
             for (item, revision), text in zip(decided, texts, strict=True)
         ]
-        return records, states
+        return records, states, unchanged
 
     async def _page_text(self, item: FeedItem) -> str | None:
         if item.content_html or not item.url or self.full_text is None:
@@ -335,9 +355,7 @@ class RssConnector:
             if not result.records or result.feed.name in acked:
                 produced = result.state.items_produced + len(result.records)
                 state = result.state.model_copy(update={"items_produced": produced})
-                final.append(
-                    PollResult(result.feed, state, result.records, result.items, result.interval)
-                )
+                final.append(dataclasses.replace(result, state=state))
                 continue
             # keep the old validators: the next poll must fetch these items again
             self.report.kafka_failures += 1
@@ -407,6 +425,10 @@ class RssConnector:
             ITEMS_PRODUCED.labels(state.name, "revision").inc(revisions)
         self.report.produced += len(result.records)
         self.report.revisions += revisions
+        self.report.entries += result.entries
+        self.report.skipped += result.skipped
+        self.report.duplicates += result.duplicates
+        self.report.unchanged += result.unchanged
         what = {"not_modified": "not modified", "unchanged": "unchanged body"}.get(
             state.last_outcome or "", f"{new} new, {revisions} revised"
         )
@@ -414,6 +436,8 @@ class RssConnector:
         log.info(
             "feed polled",
             extra={"feed": state.name, "outcome": state.last_outcome, "new": new, "revisions": revisions,
+                   "entries": result.entries, "skipped": result.skipped,
+                   "duplicates": result.duplicates, "unchanged": result.unchanged,
                    "next_poll": state.next_poll_at.isoformat() if state.next_poll_at else None},
         )  # fmt: skip
 

@@ -78,15 +78,22 @@ def url_domain(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def article_id(url: str | None, guid: str | None = None) -> str:
-    """Stable article id: hash of the canonical URL, else of the GUID.
+def article_id(url: str | None, guid: str | None = None, feed_url: str | None = None) -> str:
+    """Stable article id: hash of the canonical URL, else of the GUID within its feed.
 
-    Returns 32 hex characters (a truncated SHA-256), safe as a Kafka key and an ES _id.
+    A GUID is unique only within the feed that gives it (RSS leaves its uniqueness to the
+    publisher, and feeds reuse junk like `1` or `mailto:…`), so a GUID-only id also hashes the
+    canonical `feed_url`: two feeds' GUID `1` are two articles. A link identifies an article
+    across feeds. Returns 32 hex characters (a truncated SHA-256), safe as a Kafka key and an
+    ES _id.
     """
     if url and urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname:
         basis = "url:" + canonical_url(url)
+    elif guid and feed_url:
+        basis = f"guid:{canonical_url(feed_url)}\n{guid.strip()}"
     elif guid:
-        basis = "guid:" + guid.strip()
+        msg = "a GUID identifies an article only within its feed: the feed's URL is needed"
+        raise ValueError(msg)
     else:
         msg = "an article needs a link or a guid to get an id"
         raise ValueError(msg)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -23,8 +24,15 @@ _BLOCK_TAGS = (
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
     "pre", "tr", "table", "section", "article", "header", "footer", "figure", "figcaption", "hr", "dd", "dt",
 )  # fmt: skip
-# Zero-width characters, soft hyphen, BOM and bidi marks carry no text.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
+# Zero-width characters, soft hyphen, BOM and bidi marks, embeddings, overrides and isolates carry
+# no text (an override left open turns the rest of a title around in every view of it).
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+             "\u2066\u2067\u2068\u2069"),
+    None,
+)  # fmt: skip
+# control characters that are no whitespace (str.split takes those): no text either
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 # Feed boilerplate: "Read more: ...", "Continue reading ...", WordPress' "The post X appeared first
 # on Y.", "[...]" truncation marks. Matched per line (a line is a block of the HTML).
@@ -63,6 +71,10 @@ _CONTAINER_TAGS = frozenset(("div", "blockquote", "li"))
 _LIST_TAGS = frozenset(("ul", "ol"))  # <li> children only
 _LINE_BREAKS = frozenset(("br", "hr"))
 _SIMPLE_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos|nbsp|#[0-9]{2,5}|#x[0-9a-fA-F]{2,4});")
+_DROPPED_START = re.compile(r"<(" + "|".join(_DROP_TAGS) + r")\b")
+_ANY_TAG = re.compile(r"<(?:/?([a-zA-Z][a-zA-Z0-9]*)|[!?])[^>]*>")
+# a complete character reference (what a second decoding decodes)
+_REFERENCE = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#[xX][0-9a-fA-F]+);")
 _ODD_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -145,45 +157,113 @@ def _html_parser() -> Any:
 
 
 def html_to_text(value: str, _again: bool = True) -> str:
-    """Visible text of an HTML fragment: one line per block, entities decoded."""
+    """Visible text of an HTML fragment: one line per block, entities decoded.
+
+    Feeds often escape twice ("&amp;amp;", "&amp;lt;p&amp;gt;"), so the text is decoded once more
+    (`_decode_again`), and markup that reveals is stripped, once, when it reads as markup
+    (`_reads_as_markup`): a text about HTML keeps its brackets, be it escaped in HTML
+    ("History of the &lt;blink&gt; tag") or a plain-text title the connector escaped.
+    """
     if not value:
         return ""
     if not _TAG.search(value):
         decoded = html.unescape(value)
-        if _again and _TAG.search(decoded):  # escaped markup ("&lt;p&gt;"): strip it once
+        # a fragment that is all escaped markup ("&lt;p&gt;x&lt;/p&gt;") was escaped twice
+        if _again and _TAG.search(decoded) and _reads_as_markup(decoded):
             return html_to_text(decoded, _again=False)
-        return html.unescape(decoded) if _again else decoded  # "&amp;amp;" -> "&"
+        return _decode_again(decoded) if _again else decoded  # "&amp;amp;" -> "&"
     simple = _simple_markup_text(value)
     if simple is not None:
-        value = simple
-        decoded = html.unescape(value)
-        if _again and decoded != value and _TAG.search(decoded):
-            return html_to_text(decoded, _again=False)
-        return decoded
+        return _text_decoded_again(simple, _again)
     return _lxml_text(value, _again)
+
+
+def _decode_again(text: str) -> str:
+    """Complete character references left in decoded text, decoded ("&amp;" -> "&", "&#233;" ->
+    "é"); not HTML's legacy ones without ";" ("&copy" in "&copyright" stays text)."""
+    if "&" not in text:
+        return text
+    return _REFERENCE.sub(lambda match: html.unescape(match[0]), text)
+
+
+def _text_decoded_again(text: str, again: bool) -> str:
+    """The text of markup, decoded once more; markup revealed in it (escaped twice inside
+    markup: "&amp;lt;b&amp;gt;") stripped when it reads as markup."""
+    decoded = _decode_again(text)
+    if again and decoded != text and _TAG.search(decoded) and _reads_as_markup(decoded):
+        return html_to_text(decoded, _again=False)
+    return decoded
+
+
+def _reads_as_markup(text: str) -> bool:
+    """Decoded text that holds HTML markup: an element opened and closed ("<b>x</b>"), or a tag
+    with attributes ("<a href=x>") or self-closed ("<br/>"), of a known HTML element. Not a
+    text about HTML: "the <blink> tag", "<p> starts a paragraph", "if a<b and c>d"."""
+    elements = _html_elements()
+    opened: set[str] = set()
+    closed: set[str] = set()
+    for closing, name, attributes, self_closing in _SIMPLE_TAG.findall(text):
+        name = name.lower()
+        if name not in elements:
+            continue
+        if closing:
+            closed.add(name)
+        elif self_closing or "=" in attributes:
+            return True
+        else:
+            opened.add(name)
+    return not opened.isdisjoint(closed)
+
+
+def _too_deep(value: str, parser: Any) -> bool:
+    """libxml2 stops at 256 nested elements and drops the text below (a resource limit, kept:
+    XML_PARSE_HUGE only moves it to 2048); it takes at least 256 tags to get there."""
+    if value.count("<") < 256:
+        return False
+    return any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log)
+
+
+def _tags_stripped(value: str) -> str:
+    """Text of markup no tree is built for: dropped elements removed, a newline for a block
+    tag, nothing for any other tag, entities decoded. Linear in the length of the markup."""
+    lowered = value.lower()
+    kept, position = [], 0
+    while match := _DROPPED_START.search(lowered, position):
+        kept.append(value[position : match.start()])
+        end = lowered.find(f"</{match[1]}", match.end())
+        close = lowered.find(">", end) if end >= 0 else -1
+        position = close + 1 if close >= 0 else len(value)  # unclosed: it swallows the rest
+    kept.append(value[position:])
+    text = _ANY_TAG.sub(
+        lambda tag: "\n" if (tag[1] or "").lower() in _BLOCK_TAGS else "", "".join(kept)
+    )
+    return html.unescape(text)
+
+
+@functools.cache
+def _html_elements() -> frozenset[str]:
+    from lxml.html import defs
+
+    return frozenset(defs.tags)
 
 
 def _lxml_text(value: str, _again: bool = True) -> str:
     from lxml import etree
 
+    parser = _html_parser()
     try:
         # plain etree elements (no lxml.html class lookup per element): ~2x faster
-        root = etree.fromstring(f"<div>{value}</div>", _html_parser())
+        root = etree.fromstring(f"<div>{value}</div>", parser)
     except Exception:  # lxml refuses some garbage: fall back to stripping tags
         root = None
-    if root is None:
-        value = html.unescape(re.sub(r"<[^>]*>", " ", value))
+    if root is None or _too_deep(value, parser):
+        value = _tags_stripped(value)
     else:
         etree.strip_elements(root, *_DROP_TAGS, with_tail=False)  # the tail is visible text
         for el in root.iter(*_BLOCK_TAGS):
             el.tail = "\n" + (el.tail or "")
         value = "".join(root.itertext())
-    # Feeds often double-escape: decode what is left once more; if that revealed markup,
-    # strip it too (once: a text about HTML keeps its brackets).
-    decoded = html.unescape(value)
-    if _again and decoded != value and _TAG.search(decoded):
-        return html_to_text(decoded, _again=False)
-    return decoded
+    return _text_decoded_again(value, _again)
 
 
 def normalise_text(value: str) -> str:
@@ -196,7 +276,7 @@ def normalise_text(value: str) -> str:
     lines = [
         line
         if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " "
-        else " ".join(line.split())
+        else " ".join(_CONTROL.sub("", line).split())
         for line in value.split("\n")
     ]
     lines = [line for line in lines if line and not _BOILERPLATE_LINE.match(line)]

@@ -184,9 +184,11 @@ class _AssignStoriesFn(BatchLookupFn):
             if decision.duplicate:
                 self.duplicates.inc()
                 metrics.DUPLICATES.inc()
-                log.debug(
-                    "duplicate", extra={"id": item.doc["id"], "duplicate_of": decision.matched}
-                )
+                log.info(
+                    "duplicate dropped",
+                    extra={"id": item.doc["id"], "duplicate_of": decision.matched,
+                           "source": (item.doc.get("source") or {}).get("name")},
+                )  # fmt: skip
                 continue
             if decision.rule == "new story":
                 self.started.inc()

@@ -119,7 +119,7 @@ def test_every_format_and_encoding_reaches_kafka_and_bad_feeds_are_reported(
     feeds = by_feed(records)
     assert sorted(feeds) == sorted(names)
     counts = {name: len(items) for name, items in feeds.items()}
-    assert counts == {"rss091": 1, "rss092": 1, "rss10": 1, "rss20": 4, "atom03": 1, "atom10": 2,
+    assert counts == {"rss091": 1, "rss092": 1, "rss10": 1, "rss20": 5, "atom03": 1, "atom10": 2,
                       "cp1251": 1, "latin1": 1, "sloppy": 2}  # fmt: skip
     assert all(key == record.id.encode() for key, record in records)
     assert feeds["cp1251"][0].title == "Песков: встреча Путина и Трампа не планируется"
@@ -147,7 +147,7 @@ def test_every_format_and_encoding_reaches_kafka_and_bad_feeds_are_reported(
         rows["sloppy"]["status"] == "ok"
         and "malformed feed accepted" in rows["sloppy"]["warnings"][0]
     )
-    assert rows["rss20"]["items_produced"] == 4 and rows["rss20"]["last_success"]
+    assert rows["rss20"]["items_produced"] == 5 and rows["rss20"]["last_success"]
 
 
 def test_second_poll_sends_validators_and_a_restart_produces_nothing(settings, server, tmp_path):
@@ -165,7 +165,7 @@ def test_second_poll_sends_validators_and_a_restart_produces_nothing(settings, s
 
     assert run_connector(settings, path, once=True) == 0
     first = raw_records(settings)
-    assert len(first) == 4 + 2 + 1
+    assert len(first) == 5 + 2 + 1
     # each run_connector call is a fresh start: state comes back from the compacted topic
     assert run_connector(settings, path, once=True) == 0
     assert raw_records(settings) == first
@@ -178,7 +178,7 @@ def test_second_poll_sends_validators_and_a_restart_produces_nothing(settings, s
         == "Wed, 05 Nov 2025 10:00:00 GMT"
     )
     rows = status(settings, path)
-    assert rows["etag"]["items_produced"] == 4 and rows["plain"]["items_produced"] == 1
+    assert rows["etag"]["items_produced"] == 5 and rows["plain"]["items_produced"] == 1
     assert all(row["consecutive_failures"] == 0 for row in rows.values())
 
 

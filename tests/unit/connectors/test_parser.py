@@ -77,14 +77,16 @@ def test_ids_come_from_the_canonical_url_else_the_guid():
     )  # host, utm_*, fragment
     assert bridge.id == article_id("https://fixture-daily.example/city/bridge-reopens")
     assert items["Only a guid"].url is None
-    assert items["Only a guid"].id == article_id(None, "urn:fixture:guid-only-42")
+    assert items["Only a guid"].id == article_id(
+        None, "urn:fixture:guid-only-42", BASE + "rss20.xml"
+    )
 
 
-def test_duplicates_and_unidentifiable_items_are_counted_not_produced():
+def test_duplicates_are_counted_and_an_item_without_link_or_guid_is_still_produced():
     parsed = parse("rss20.xml")
-    assert len(parsed.items) == 4
-    assert parsed.duplicates == 1 and parsed.skipped == 1
-    assert len({i.id for i in parsed.items}) == 4
+    assert len(parsed.items) == 5  # the last item gets an id derived from feed and text
+    assert parsed.duplicates == 1 and parsed.skipped == 0
+    assert len({i.id for i in parsed.items}) == 5
 
 
 def test_dates_are_utc_and_a_missing_date_is_flagged():

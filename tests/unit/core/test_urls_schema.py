@@ -32,9 +32,18 @@ def test_same_article_same_id_across_tracking_variants():
     assert a != article_id("https://news.example/b")
 
 
-def test_guid_fallback_and_no_identity():
-    assert article_id(None, "urn:uuid:1234") == article_id("", "urn:uuid:1234")
-    assert article_id(None, "urn:uuid:1234") != article_id(None, "urn:uuid:5678")
+def test_guid_fallback_is_scoped_to_its_feed_and_no_identity():
+    feed = "https://a.example/rss"
+    assert article_id(None, "urn:uuid:1234", feed) == article_id("", "urn:uuid:1234", feed)
+    assert article_id(None, "urn:uuid:1234", feed) != article_id(None, "urn:uuid:5678", feed)
+    # the same junk GUID in two feeds: two articles; the feed URL compared canonically
+    assert article_id(None, "1", feed) != article_id(None, "1", "https://b.example/rss")
+    assert article_id(None, "1", feed) == article_id(None, "1", "https://A.example/rss#x")
+    # a link identifies an article across feeds, whatever the GUID
+    link = "https://news.example/a"
+    assert article_id(link, "1", feed) == article_id(link, "2", "https://b.example/rss")
+    with pytest.raises(ValueError, match="within its feed"):
+        article_id(None, "urn:uuid:1234")
     with pytest.raises(ValueError, match="link or a guid"):
         article_id(None, None)
 

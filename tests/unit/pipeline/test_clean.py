@@ -159,3 +159,70 @@ def test_ascii_fast_path_finds_the_same_content_words_as_the_pattern():
         assert content_words(text[:4], text[4:]) == re.findall(
             r"\w+", f"{text[:4]}\n{text[4:]}".casefold()
         )
+
+
+# --- text about HTML stays text; markup escaped twice is still stripped ----------------------
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("History of the &lt;blink&gt; tag", "History of the <blink> tag"),  # a plain-text title
+        ("<p>The &lt;p&gt; element starts a paragraph</p>", "The <p> element starts a paragraph"),
+        ("a &lt;b&gt; b", "a <b> b"),
+        ("Tom &amp;copyright", "Tom &copyright"),  # no ";": not a reference the second time
+        ("&lt;p&gt;Hi &lt;a href=&quot;/x&quot;&gt;there&lt;/a&gt;&lt;/p&gt;", "Hi there"),
+        ("line&lt;br/&gt;next", "line\nnext"),
+        ("&lt;img src='x.png'&gt;Caption", "Caption"),
+        ("<p>The &amp;lt;b&amp;gt;x&amp;lt;/b&amp;gt; tag</p>", "The x tag"),
+    ],
+)
+def test_text_about_html_keeps_its_brackets(html: str, text: str):
+    assert clean_text(html) == text
+
+
+def test_escaped_plain_text_comes_back_exactly():
+    """What the connector does to a plain-text title (HTML-escape it) the clean stage undoes,
+    character for character, whatever stray brackets and ampersands the text holds. (Not a text
+    that holds HTML elements, "<b>x</b>", or complete references, "&amp;": those read as markup
+    a feed escaped twice, and are decoded as such.)"""
+    import html
+    import random
+
+    from pipeline.transforms.clean import normalise_text
+
+    rnd = random.Random(3)
+    words = ["<blink>", "<p>", "a<b", "c>d", "AT&T", "&copy", "&#", "x & y", "<", ">", "&",
+             "tag", "</", "<br>", "Kyiv", "é", " ", "  ", "\n"]  # fmt: skip
+    for _ in range(3000):
+        text = "".join(rnd.choice(words) for _ in range(rnd.randint(1, 8)))
+        assert clean_text(html.escape(text, quote=False)) == normalise_text(text), text
+
+
+def test_a_plain_text_title_from_the_connector_is_indexed_as_written():
+    raw = raw_article(
+        3,
+        title="History of the &lt;blink&gt; tag",  # the connector escaped the feed's text
+        summary_html="<p>Why &lt;blink&gt; was dropped &amp; what replaced it.</p>",
+    )
+    with TestPipeline() as p:
+        out = p | beam.Create([document_from_raw(raw)]) | CleanArticles(SETTINGS)
+        fields = out.ok | beam.Map(lambda d: (d["title"], d["summary"]))
+        expected = ("History of the <blink> tag", "Why <blink> was dropped & what replaced it.")
+        assert_that(fields, equal_to([expected]))
+
+
+def test_deeply_nested_markup_keeps_its_text():
+    """libxml2 gives up below 256 nested elements and drops the text there; the text is then
+    taken without a tree (scripts still dropped)."""
+    nested = "<div><span>" * 3000 + "Deep text" + "</span></div>" * 3000
+    assert clean_text(nested) == "Deep text"
+    unclosed = "<b>" * 500 + "Bold <script>x()</script>text<p>Next</p>"
+    assert clean_text(unclosed) == "Bold text\nNext"
+
+
+def test_control_characters_and_bidi_overrides_are_dropped():
+    assert clean_text("Control\x01 char\x0bhere") == "Control char here"
+    assert (
+        clean_text("\u202eReversed\u202c title \u2066isolated\u2069") == "Reversed title isolated"
+    )

@@ -1,0 +1,55 @@
+"""Unit tests: every entry of a polled feed is accounted for (records, skipped, duplicates,
+unchanged), and skipped entries are logged with the feed's name."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from connectors.feeds import FeedConfig
+from connectors.testing import FeedServer, Route
+from tests.unit.connectors.test_runner import SETTINGS, commit, make, poll
+
+
+@pytest.fixture
+def server():
+    with FeedServer() as srv:
+        yield srv
+
+
+def rss(*items: str) -> bytes:
+    body = "".join(f"<item>{item}</item>" for item in items)
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{body}</channel></rss>'.encode()
+
+
+def test_every_entry_is_a_record_a_skip_a_duplicate_or_unchanged(server, caplog):
+    feed = FeedConfig(name="odd-feed", url=server.url("/odd"))
+    connector = make(SETTINGS, [feed])
+    server.routes["/odd"] = Route(
+        rss(
+            "<title>A</title><link>https://e.example/a</link>",
+            "<title>B, no link nor guid</title><description>text</description>",
+            "<title>  </title>",  # nothing at all: skipped
+            "<title>A again</title><link>https://e.example/a#top</link>",  # same canonical URL
+        )
+    )
+    with caplog.at_level(logging.WARNING, logger="connectors.runner"):
+        first = poll(connector, feed)
+    assert (first.entries, len(first.records), first.skipped, first.duplicates) == (4, 2, 1, 1)
+    assert first.unchanged == 0
+    skipped = [r for r in caplog.records if "empty item(s) skipped" in r.getMessage()]
+    assert len(skipped) == 1 and skipped[0].feed == "odd-feed"
+    assert "1 empty item(s) skipped" in first.state.warnings[0]
+
+    commit(connector, first)
+    server.routes["/odd"] = Route(
+        rss(
+            "<title>A</title><link>https://e.example/a</link>",
+            "<title>B, no link nor guid</title><description>text</description>",
+            "<title>C</title><link>https://e.example/c</link>",
+        )
+    )
+    again = poll(connector, feed)
+    assert [r.title for r in again.records] == ["C"]
+    assert (again.entries, again.unchanged, again.skipped, again.duplicates) == (3, 2, 0, 0)
