@@ -13,6 +13,7 @@ from alerts.channels import Sender, build_senders
 from alerts.notifier import AlertNotifier, DeliveryIndex
 from alerts.rules import RuleSet, load_rules, rules_path
 from alerts.state import DELIVERING, FAILED, read_state
+from newsflow.credentials import check_credentials
 from newsflow.errors import ConfigError, NewsflowError
 from newsflow.settings import Settings, parse_duration
 
@@ -46,6 +47,7 @@ def run_notifier(settings: Settings, rules_path: str | None) -> int:
 
     rules = _rules(settings, rules_path)
     senders = _senders(rules, settings.alerts.allow_private_addresses)
+    check_credentials(settings)  # refused: one line, not a bootstrap timeout
     if settings.alerts.metrics_port:
         from prometheus_client import start_http_server
 

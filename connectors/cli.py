@@ -18,6 +18,7 @@ from connectors.metrics import serve_metrics
 from connectors.runner import RssConnector
 from connectors.state import ConnectorState, FeedState, StateError, read_state
 from newsflow.clients import kafka_producer
+from newsflow.credentials import check_credentials
 from newsflow.errors import ConfigError
 from newsflow.schema import iso
 from newsflow.settings import Settings
@@ -34,6 +35,7 @@ def run_connector(settings: Settings, feeds_path: str | None, once: bool) -> int
         extra={"feeds_file": str(path), "feeds": len(feeds), "once": once, "raw_topic": settings.topics.raw,
                "config": settings.masked()["connector"]},
     )  # fmt: skip
+    check_credentials(settings, elasticsearch=False)  # refused: one line, not a 30 s timeout
     try:
         state = ConnectorState(settings).load()
         producer = kafka_producer(settings)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsflow.clients import elasticsearch_client, kafka_admin
+from newsflow.credentials import check_credentials
 from newsflow.indices import (
     alert_mappings,
     article_mappings,
@@ -181,6 +182,7 @@ def create_indices(settings: Settings, report: InitReport) -> None:
 
 
 def initialise(settings: Settings) -> InitReport:
+    check_credentials(settings)  # refused credentials: one line, before anything is created
     report = InitReport()
     create_topics(settings, report)
     create_indices(settings, report)

@@ -34,14 +34,15 @@ def cmd_stack(args: argparse.Namespace) -> int:
 
     stack = LocalStack(_settings(args))
     if args.action == "up":
-        print("newsflow stack up")
-        statuses = stack.up()
+        print("newsflow stack up" + (" --secure" if args.secure else ""))
+        statuses = stack.up(secure_mode=args.secure)
     elif args.action == "down":
         stopped = stack.down()
         print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
         return 0
     else:
         statuses = stack.status()
+    print("  " + stack.mode_line())
     for status in statuses:
         print("  " + status.line())
     return 0 if all(s.healthy for s in statuses) else 3
@@ -68,9 +69,12 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from newsflow.credentials import check_credentials
     from newsflow.search import describe_hit, search_articles
 
-    total, hits = search_articles(_settings(args), args.query, args.limit)
+    settings = _settings(args)
+    check_credentials(settings, kafka=False)
+    total, hits = search_articles(settings, args.query, args.limit)
     if args.json:
         for hit in hits:
             print(
@@ -214,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
         "stack", cmd_stack, "start, stop or check the local Kafka and Elasticsearch (no Docker)"
     )
     p.add_argument("action", choices=["up", "down", "status"])
+    p.add_argument(
+        "--secure",
+        action="store_true",
+        help="with up: authentication required (Kafka SASL/SCRAM-SHA-512, Elasticsearch user "
+        "and password); the client credentials go to $NEWSFLOW_HOME/credentials.env (mode 0600)",
+    )
     add(
         "init",
         cmd_init,

@@ -56,3 +56,6 @@ def setup_logging(level: str | None = None, fmt: str | None = None) -> None:
     root.setLevel(level)
     for noisy in ("kafka", "elastic_transport", "urllib3", "apache_beam", "httpx", "trafilatura"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # kafka-python warns of "credentials in the clear" on every SASL_PLAINTEXT connection; with
+    # SCRAM no password is sent (PLAIN's own warning, which is true, stays)
+    logging.getLogger("kafka.net.sasl.scram").setLevel(logging.ERROR)

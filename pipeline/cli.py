@@ -26,6 +26,7 @@ from apache_beam.options.pipeline_options import (
     StandardOptions,
 )
 
+from newsflow.credentials import check_credentials
 from newsflow.errors import ConfigError
 from newsflow.settings import Settings
 from pipeline import metrics
@@ -225,6 +226,8 @@ def run_pipeline(
 ) -> int:
     """Run the pipeline until stopped (or idle for `until_idle` seconds, or the files are read)."""
     options, flags = pipeline_options(beam_args, until_idle)
+    # refused credentials stop the launch with one line (the workers would fail much later)
+    check_credentials(settings, kafka=from_files is None)
     alias, fresh = settings.indices.articles, None
     if flags["fresh_index"] or flags["start_time_ms"] is not None:
         settings, fresh = _replay_settings(settings, flags, until_idle, from_files)

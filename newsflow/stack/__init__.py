@@ -6,23 +6,61 @@ import time
 
 from newsflow.errors import StackError
 from newsflow.settings import Settings, parse_duration
+from newsflow.stack import secure
+from newsflow.stack.secure import StackCredentials
 from newsflow.stack.servers import ElasticsearchServer, KafkaServer, ServiceStatus
 
 __all__ = ["LocalStack", "ServiceStatus"]
 
 
 class LocalStack:
-    """Start, check and stop Kafka and Elasticsearch under NEWSFLOW_HOME."""
+    """Start, check and stop Kafka and Elasticsearch under NEWSFLOW_HOME; a home started with
+    `secure_mode=True` keeps its credentials in NEWSFLOW_HOME/credentials.env and stays secure."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.kafka = KafkaServer(settings)
-        self.elasticsearch = ElasticsearchServer(settings)
+        self.credentials_file = settings.home / secure.CREDENTIALS_FILE
+        credentials = (
+            secure.read_credentials(self.credentials_file)
+            if self.credentials_file.exists()
+            else None
+        )
+        self._use(credentials)
+
+    def _use(self, credentials: StackCredentials | None) -> None:
+        self.credentials = credentials
+        # in secure mode the stack checks Kafka's health as newsflow's client user
+        client = (
+            secure.client_settings(self.settings, credentials) if credentials else self.settings
+        )
+        self.kafka = KafkaServer(client, credentials)
+        self.elasticsearch = ElasticsearchServer(self.settings, credentials)
         self.services = (self.kafka, self.elasticsearch)
 
-    def up(self) -> list[ServiceStatus]:
-        """Idempotent: start what is not running, return once both are healthy."""
+    @property
+    def is_secure(self) -> bool:
+        return self.credentials is not None
+
+    def mode_line(self) -> str:
+        if not self.credentials:
+            return "mode: plain (no authentication)"
+        return (
+            f"mode: secure (Kafka SASL_PLAINTEXT {secure.KAFKA_MECHANISM}, Elasticsearch "
+            f"authentication on, HTTP without TLS; credentials in {self.credentials_file})"
+        )
+
+    def up(self, secure_mode: bool = False) -> list[ServiceStatus]:
+        """Idempotent: start what is not running, return once both are healthy. `secure_mode`
+        on a fresh home generates the credentials; a home keeps the mode it was started in."""
         self.settings.home.mkdir(parents=True, exist_ok=True)
+        secure.check_mode(self.settings.home, secure_mode)
+        if secure_mode and self.credentials is None:
+            # written before anything starts: a start-up that fails half-way resumes with them
+            credentials = StackCredentials.generate()
+            secure.write_private(
+                self.credentials_file, secure.credentials_env(self.settings, credentials)
+            )
+            self._use(credentials)
         for service in self.services:
             if service.healthy():
                 print(f"  {service.name}: already running and healthy")
@@ -44,6 +82,16 @@ class LocalStack:
             hints = "\n".join(s.failure_hint() for s in pending)
             msg = f"{names} not healthy after {self.settings.stack.startup_timeout}:\n{hints}"
             raise StackError(msg)
+        if self.credentials:
+            # rewritten every time: the addresses follow the current configuration
+            secure.write_private(
+                self.credentials_file, secure.credentials_env(self.settings, self.credentials)
+            )
+            print(
+                f"  wrote the client credentials (NEWSFLOW_KAFKA_SASL_*, NEWSFLOW_ES_USERNAME/"
+                f"PASSWORD) to {self.credentials_file} (mode 0600); load them with: "
+                f"set -a; . {self.credentials_file}; set +a"
+            )
         return self.status()
 
     def down(self) -> list[str]:

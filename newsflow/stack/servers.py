@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 
 from newsflow.errors import StackError
 from newsflow.settings import Settings, parse_duration
-from newsflow.stack import artifacts, process
+from newsflow.stack import artifacts, process, secure
 from newsflow.stack.java import find_java_home
+from newsflow.stack.secure import StackCredentials
 
 
 @dataclass
@@ -72,12 +73,14 @@ _KAFKA_LOG4J = """Configuration:
 
 
 class KafkaServer:
-    """One Kafka 4.x node in KRaft mode (broker + controller), jars from the Maven cache."""
+    """One Kafka 4.x node in KRaft mode (broker + controller), jars from the Maven cache;
+    with credentials, SASL/SCRAM-SHA-512 is required (see secure.py)."""
 
     name = "kafka"
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, credentials: StackCredentials | None = None):
         self.settings = settings
+        self.credentials = credentials
         self.host, self.port = _host_port(settings.kafka.bootstrap.split(",")[0], 9092)
         self.controller_port = settings.stack.kafka_controller_port
         self.root = settings.home / "kafka"
@@ -117,8 +120,13 @@ class KafkaServer:
             "num.io.threads": "4",
             "log.retention.hours": "168",
         }
+        if self.credentials:
+            props |= secure.kafka_security_properties(
+                self.credentials, self.host, self.port, self.controller_port
+            )
         config = self.root / "server.properties"
-        config.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+        # 0600: with credentials it holds the broker's JAAS password
+        secure.write_private(config, "".join(f"{k}={v}\n" for k, v in props.items()))
         (self.root / "log4j2.yaml").write_text(_KAFKA_LOG4J.format(logs=self.logs))
         return config
 
@@ -137,26 +145,7 @@ class KafkaServer:
         config = self._configure()
         java = self._java(home)
         if not (self.root / "data" / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-            result = subprocess.run(
-                [
-                    *java,
-                    f"-Dlog4j2.configurationFile={self.root / 'log4j2.yaml'}",
-                    "kafka.tools.StorageTool",
-                    "format",
-                    "-t",
-                    cluster_id,
-                    "-c",
-                    str(config),
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if result.returncode != 0:
-                msg = f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}"
-                raise StackError(msg)
-            print(f"  formatted Kafka storage (cluster id {cluster_id})")
+            self._format(java, config)
         heap = self.settings.stack.kafka_heap
         cmd = [
             java[0],
@@ -181,6 +170,33 @@ class KafkaServer:
                 cwd=self.root,
             )
         self.pidfile.write(proc.pid)
+
+    def _format(self, java: list[str], config: Path) -> None:
+        """Format the storage once; with credentials, both SCRAM users go into the first
+        metadata. The arguments travel in a 0600 argument file, never on a command line."""
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        args = ["kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)]
+        if self.credentials:
+            args += secure.scram_format_args(self.credentials)
+        argfile = self.root / "format.args"
+        secure.write_private(argfile, "\n".join(f'"{arg}"' for arg in args) + "\n")
+        try:
+            result = subprocess.run(
+                [*java, f"-Dlog4j2.configurationFile={self.root / 'log4j2.yaml'}", f"@{argfile}"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        finally:
+            argfile.unlink(missing_ok=True)
+        if result.returncode != 0:
+            output = result.stdout + result.stderr
+            if self.credentials:
+                output = self.credentials.redact(output)
+            msg = f"formatting Kafka storage failed:\n{output}"
+            raise StackError(msg)
+        users = " with SCRAM-SHA-512 users" if self.credentials else ""
+        print(f"  formatted Kafka storage (cluster id {cluster_id}){users}")
 
     def healthy(self) -> bool:
         if not process.port_open(self.host, self.port):
@@ -210,6 +226,8 @@ class KafkaServer:
         external = pid is None and process.port_open(self.host, self.port)
         healthy = self.healthy() if (pid or external) else False
         detail = f"logs {self.logs}" if not external else "not started by newsflow"
+        if self.credentials:
+            detail = f"SASL_PLAINTEXT {secure.KAFKA_MECHANISM} required, {detail}"
         return ServiceStatus(
             "kafka", bool(pid) or external, healthy, pid, f"{self.host}:{self.port}", detail
         )
@@ -222,12 +240,20 @@ class KafkaServer:
 
 
 class ElasticsearchServer:
-    """A single-node Elasticsearch 9 from the integ-test-zip, security off, bound to loopback."""
+    """A single-node Elasticsearch 9 from the integ-test-zip, bound to loopback; security off,
+    or with credentials on (authentication required, HTTP without TLS; see secure.py)."""
 
     name = "elasticsearch"
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, credentials: StackCredentials | None = None):
         self.settings = settings
+        self.credentials = credentials
+        # the stack's own requests (health, the API key) log in as the file-realm superuser
+        self.auth = (
+            secure.basic_auth(secure.ES_ADMIN_USER, credentials.es_admin_password)
+            if credentials
+            else None
+        )
         self.url = settings.elasticsearch.url.rstrip("/")
         self.host, self.port = _host_port(self.url, 9200)
         self.root = settings.home / "elasticsearch"
@@ -244,6 +270,11 @@ class ElasticsearchServer:
         shutil.copytree(home / "config", conf)
         for sub in ("data", "logs", "run", "tmp"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        security = (
+            secure.elasticsearch_security_settings()
+            if self.credentials
+            else ["xpack.security.enabled: false"]
+        )
         (conf / "elasticsearch.yml").write_text(
             "\n".join(
                 [
@@ -253,7 +284,7 @@ class ElasticsearchServer:
                     f"http.port: {self.port}",
                     f"transport.port: {self.settings.stack.elasticsearch_transport_port}",
                     "discovery.type: single-node",
-                    "xpack.security.enabled: false",
+                    *security,
                     f"path.data: {self.root / 'data'}",
                     f"path.logs: {self.logs}",
                     # a full disk must not silently turn our indices read-only in dev
@@ -264,6 +295,9 @@ class ElasticsearchServer:
                 ]
             )
         )
+        if self.credentials:
+            for name, text in secure.file_realm(self.settings, self.credentials).items():
+                secure.write_private(conf / name, text)
         heap = self.settings.stack.elasticsearch_heap
         (conf / "jvm.options.d").mkdir(exist_ok=True)
         (conf / "jvm.options.d" / "newsflow.options").write_text(f"-Xms{heap}\n-Xmx{heap}\n")
@@ -284,6 +318,7 @@ class ElasticsearchServer:
         user = process.ensure_service_user(self.settings.stack.service_user)
         if user is not None:
             process.check_traversable(home, user)
+            process.check_traversable(self.root, user)
             process.chown_tree(self.root, user)
         env = {
             **os.environ,
@@ -315,13 +350,24 @@ class ElasticsearchServer:
             )
             raise StackError(msg)
 
-    def _get(self, path: str, timeout: float = 5) -> dict:
-        with urllib.request.urlopen(f"{self.url}{path}", timeout=timeout) as resp:
+    def request(
+        self, path: str, body: dict | None = None, auth: str | None = None, timeout: float = 5
+    ) -> dict:
+        """GET (or POST a JSON body) as the stack's superuser, or with `auth` if given."""
+        request = urllib.request.Request(f"{self.url}{path}")
+        if auth or self.auth:
+            request.add_header("Authorization", auth or self.auth or "")
+        if body is not None:
+            request.data = json.dumps(body).encode()
+            request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
             return json.loads(resp.read())
 
     def healthy(self) -> bool:
         try:
-            health = self._get("/_cluster/health")
+            health = self.request("/_cluster/health")
+            if self.credentials:  # an unsecured server would accept any Authorization header
+                self.request("/_security/_authenticate")
         except (OSError, urllib.error.URLError, ValueError):
             return False
         return health.get("status") in ("yellow", "green")
@@ -339,9 +385,11 @@ class ElasticsearchServer:
         external = pid is None and process.port_open(self.host, self.port)
         healthy = self.healthy() if (pid or external) else False
         detail = f"logs {self.logs}" if not external else "not started by newsflow"
+        if self.credentials:
+            detail = f"authentication required (HTTP, no TLS), {detail}"
         if healthy:
             try:
-                nodes = self._get("/_nodes/_local?filter_path=nodes.*.version")["nodes"]
+                nodes = self.request("/_nodes/_local?filter_path=nodes.*.version")["nodes"]
                 detail = f"version {next(iter(nodes.values()))['version']}, " + detail
             except (OSError, ValueError, KeyError, StopIteration):
                 pass
