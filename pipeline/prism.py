@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -60,36 +59,27 @@ def locate_prism(home: Path, location: str | None = None, build: bool = True) ->
 
 def build_prism(home: Path) -> Path:
     """`go install` the Prism of this Beam version into the cache; says what to do without go."""
-    go = shutil.which("go")
-    if go is None:
-        msg = (
-            "Prism is built from source with the Go toolchain, and `go` is not on PATH: install "
-            "Go 1.26 or newer (your OS package manager or the official tarball), or pass "
-            "--prism_location=/path/to/prism, or run on the default local runner (no --runner)."
-        )
-        raise PrismUnavailable(msg)
+    from newsflow.errors import StackError
+    from newsflow.stack.artifacts import GoMissing, go_install
+
     target = prism_cache(home)
-    target.mkdir(parents=True, exist_ok=True)
     print(
         f"building Prism v{BEAM_VERSION} with go into {target} "
         "(about 10 minutes on 2 cores the first time) ...",
         file=sys.stderr,
         flush=True,
     )
-    env = {**os.environ, "GOBIN": str(target)}
-    result = subprocess.run(
-        [go, "install", f"{PRISM_PACKAGE}@v{BEAM_VERSION}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    binary = target / "prism"
-    if result.returncode != 0 or not binary.is_file():
-        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
-        msg = f"`go install {PRISM_PACKAGE}@v{BEAM_VERSION}` failed:\n{tail}"
-        raise PrismUnavailable(msg)
-    return binary
+    try:
+        return go_install(PRISM_PACKAGE, f"v{BEAM_VERSION}", target, "prism")
+    except GoMissing:
+        msg = (
+            "Prism is built from source with the Go toolchain, and `go` is not on PATH: install "
+            "Go 1.26 or newer (your OS package manager or the official tarball), or pass "
+            "--prism_location=/path/to/prism, or run on the default local runner (no --runner)."
+        )
+        raise PrismUnavailable(msg) from None
+    except StackError as exc:
+        raise PrismUnavailable(str(exc)) from None
 
 
 def _free_port() -> int:

@@ -1,7 +1,9 @@
-"""Fetch Kafka's jars and Elasticsearch's integ-test-zip from Maven Central with `mvn`, into a cache."""
+"""Fetch Kafka's jars and Elasticsearch's integ-test-zip from Maven Central with `mvn`, and build Go
+tools (Prism, Toxiproxy) with `go install`, into a cache."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import zipfile
@@ -120,3 +122,31 @@ def _unzip_with_modes(archive: Path, target: Path) -> None:
             mode = (info.external_attr >> 16) & 0o777
             if mode:
                 path.chmod(mode)
+
+
+class GoMissing(StackError):
+    """`go` is not on PATH."""
+
+
+def go_install(package: str, version: str, target: Path, binary: str) -> Path:
+    """`go install PACKAGE@VERSION` into `target` (GOBIN); the binary's path. GoMissing without
+    `go`; StackError with the tail of go's output when the build fails."""
+    go = shutil.which("go")
+    if go is None:
+        msg = f"`go` is not on PATH (needed to build {package})"
+        raise GoMissing(msg)
+    target.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "GOBIN": str(target)}
+    result = subprocess.run(
+        [go, "install", f"{package}@{version}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    path = target / binary
+    if result.returncode != 0 or not path.is_file():
+        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
+        msg = f"`go install {package}@{version}` failed:\n{tail}"
+        raise StackError(msg)
+    return path
