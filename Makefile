@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: help install prism demo up down status init test test-unit test-integration lint format bench clean
+.PHONY: help install prism demo up down status init test chaos test-unit test-integration lint format bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ init: $(STAMP) ## create topics, index templates, indices and aliases
 
 test: $(STAMP) prism ## all tests: unit, then integration (real stack, FnApiRunner and Prism)
 	$(BIN)/pytest -q tests
+
+chaos: $(STAMP) ## the whole fault matrix (tests/chaos, ~12 min); `make test` runs its faster half
+	NEWSFLOW_CHAOS=all $(BIN)/pytest -q -rA tests/chaos
 
 test-unit: $(STAMP) ## unit tests only (no servers)
 	$(BIN)/pytest -q tests/unit

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kafka import ConsumerRebalanceListener
+from kafka.errors import KafkaError
 from prometheus_client import Counter
 
 from alerts.channels import DeliveryError, Notification, Sender
@@ -32,6 +33,7 @@ from alerts.state import (
     throttle_key,
 )
 from newsflow.clients import elasticsearch_client, kafka_consumer
+from newsflow.errors import NewsflowError
 from newsflow.schema import AlertEvent, iso
 from newsflow.settings import Settings, parse_duration
 
@@ -171,7 +173,11 @@ class AlertNotifier:
             log.warning("re-sending an alert interrupted mid-delivery", extra={"key": key})
         elif self._hold(alert, channel, key, base):
             return
-        self.state.put(key, {**base, "status": DELIVERING, "attempts": previous.get("attempts", 0)})
+        self.state.put(
+            key,
+            {**base, "status": DELIVERING, "attempts": previous.get("attempts", 0)},
+            stop=self.stop,
+        )
         notification = Notification("alert", alert["id"], alert["rule_id"], alert=alert)
         ok, attempts, reason = self._send_with_retries(sender, notification)
         if ok:
@@ -189,7 +195,7 @@ class AlertNotifier:
             self.index.record(alert["id"], [e for e in entries if e])
 
     def _record(self, key: str, value: dict[str, Any]) -> None:
-        self.state.put(key, value)
+        self.state.put(key, value, stop=self.stop)
         self.counts[value["status"]] = self.counts.get(value["status"], 0) + 1
         DELIVERIES.labels(value.get("channel") or "?", value["status"]).inc()
 
@@ -218,7 +224,9 @@ class AlertNotifier:
         if len(held) < MAX_HELD_LISTED:
             held.append(_brief(alert))
         self.state.put(
-            tkey, {**current, "held": held, "held_count": current.get("held_count", 0) + 1}
+            tkey,
+            {**current, "held": held, "held_count": current.get("held_count", 0) + 1},
+            stop=self.stop,
         )
         self._record(key, {**base, "status": HELD, "attempts": 0})
         return True
@@ -236,6 +244,7 @@ class AlertNotifier:
                     "held": [],
                     "held_count": 0,
                 },
+                stop=self.stop,
             )
 
     def flush_windows(self) -> None:
@@ -284,7 +293,11 @@ class AlertNotifier:
             },
         )
         # the summary was this window's notification: a new window starts now
-        self.state.put(tkey, {**entry, "window_start": self.clock(), "held": [], "held_count": 0})
+        self.state.put(
+            tkey,
+            {**entry, "window_start": self.clock(), "held": [], "held_count": 0},
+            stop=self.stop,
+        )
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -301,8 +314,25 @@ class AlertNotifier:
             self._deliver(alert, channel)
 
     def reload_state(self) -> None:
-        """Re-read the state topic: partitions moved here may carry another notifier's deliveries."""
-        self.state.entries = read_state(self.settings)
+        """Re-read the state topic: partitions moved here may carry another notifier's deliveries.
+        While Kafka is away it is retried with backoff (no alert of the new partitions may be
+        handled against a stale state) until it is read or the notifier is stopped."""
+        delay = 1.0
+        while True:
+            try:
+                entries = read_state(self.settings)
+                break
+            except (KafkaError, NewsflowError) as exc:
+                if self.stop.is_set():
+                    raise
+                log.warning(
+                    "Kafka unavailable: cannot re-read the delivery state, retrying",
+                    extra={"retry_s": delay, "error": repr(exc)},
+                )
+                if self.stop.wait(delay):
+                    raise
+                delay = min(delay * 2, 30.0)
+        self.state.entries = entries
         self._windows = {k for k in self.state.entries if k.startswith("throttle/")}
         log.info("reloaded delivery state", extra={"entries": len(self.state.entries)})
 
@@ -335,7 +365,19 @@ class AlertNotifier:
         last_activity = time.monotonic()
         try:
             while not self.stop.is_set():
-                batches = consumer.poll(timeout_ms=500, max_records=20)
+                try:
+                    batches = consumer.poll(timeout_ms=500, max_records=20)
+                except (
+                    KafkaError
+                ) as exc:  # Kafka away: wait and poll again (nothing was handed out)
+                    log.warning(
+                        "Kafka unavailable: cannot poll the alerts topic, retrying",
+                        extra={"retry_s": 2.0, "error": repr(exc)},
+                    )
+                    self.stop.wait(2.0)
+                    continue
+                if self.stop.is_set():
+                    break
                 for records in batches.values():
                     for record in records:
                         self.handle(record.value)

@@ -84,7 +84,7 @@ class DeliveryPolicy(_Model):
     """How hard the notifier tries before recording a final failure."""
 
     timeout: str = "10s"
-    max_attempts: int = Field(default=5, ge=1)
+    max_attempts: int = Field(default=12, ge=1)  # 1 s doubling to 60 s: ~6 min
     backoff: str = "1s"
     max_backoff: str = "60s"
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
+
+from prometheus_client import Counter
 
 from newsflow.clients import kafka_producer
 from newsflow.compacted import read_to_end
@@ -20,6 +23,10 @@ from newsflow.schema import iso, utcnow
 from newsflow.settings import Settings
 
 log = logging.getLogger(__name__)
+STATE_WRITE_RETRIES = Counter(
+    "newsflow_notifier_state_write_retries_total",
+    "delivery-state writes retried because Kafka did not acknowledge them",
+)
 
 DELIVERING, DELIVERED, FAILED, HELD = "delivering", "delivered", "failed", "held"
 FINAL = {DELIVERED, FAILED, HELD}
@@ -69,14 +76,38 @@ class DeliveryState:
     def get(self, key: str) -> dict[str, Any] | None:
         return self.entries.get(key)
 
-    def put(self, key: str, value: dict[str, Any], timeout: float = 30.0) -> None:
+    def put(
+        self,
+        key: str,
+        value: dict[str, Any],
+        timeout: float = 30.0,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """Durable (acks=all) before it returns. While Kafka is away the write is retried with
+        backoff (the same entry again: the topic is compacted) until it lands or `stop` is set,
+        which raises the last error: nothing is acted on without its state entry."""
+        from kafka.errors import KafkaError
+
         value = {**value, "at": iso(utcnow())}
-        future = self._producer.send(
-            self.topic,
-            key=key.encode("utf-8"),
-            value=json.dumps(value, ensure_ascii=False).encode("utf-8"),
-        )
-        future.get(timeout=timeout)  # acks=all: durable before we act on it
+        payload = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        delay = 1.0
+        while True:
+            try:
+                self._producer.send(self.topic, key=key.encode("utf-8"), value=payload).get(
+                    timeout=timeout
+                )
+                break
+            except KafkaError as exc:
+                if stop is None or stop.is_set():
+                    raise
+                STATE_WRITE_RETRIES.inc()
+                log.warning(
+                    "Kafka unavailable: delivery state not written yet, retrying",
+                    extra={"key": key, "retry_s": delay, "error": repr(exc)},
+                )
+                if stop.wait(delay):
+                    raise
+                delay = min(delay * 2, 30.0)
         self.entries[key] = value
 
     def close(self) -> None:

@@ -28,6 +28,10 @@ CONSECUTIVE_FAILURES = Gauge(
     "Consecutive failed polls per feed (0 = healthy)",
     ["feed"],
 )
+STATE_WRITE_RETRIES = Counter(
+    "newsflow_connector_state_write_retries_total",
+    "Connector-state writes retried because Kafka did not acknowledge them",
+)
 FULL_TEXT = Counter(
     "newsflow_connector_full_text_total",
     "Article page fetches for full_text feeds, by outcome",

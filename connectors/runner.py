@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from connectors.feeds import FeedConfig
 from connectors.fetcher import FetchResult, HttpFetcher, parse_max_age
 from connectors.fulltext import FullTextExtractor
-from connectors.metrics import CONSECUTIVE_FAILURES, ITEMS_PRODUCED
+from connectors.metrics import CONSECUTIVE_FAILURES, ITEMS_PRODUCED, STATE_WRITE_RETRIES
 from connectors.parser import FeedItem, FeedParseError, ParsedFeed, parse_feed, to_record
 from connectors.schedule import backoff_delay, effective_interval
 from connectors.state import (
@@ -368,13 +368,30 @@ class RssConnector:
             ))  # fmt: skip
         feeds = [r.state for r in final]
         items = {k: v for r in final for k, v in r.items.items()}
-        await asyncio.to_thread(self.state.persist, self.producer, feeds, items)
+        await self._persist(feeds, items)
         self.state.apply(feeds, items)
         for item_id, item_state in items.items():
             if self._pending.get(item_id) is item_state:
                 del self._pending[item_id]
         for result in final:
             self._account(result)
+
+    async def _persist(self, feeds: list[FeedState], items: dict[str, ItemState]) -> None:
+        """Write the state, retrying with backoff while Kafka is away: the records are
+        acknowledged already, and the next polls wait in the queue (nothing is skipped)."""
+        delay = 1.0
+        while True:
+            try:
+                await asyncio.to_thread(self.state.persist, self.producer, feeds, items)
+                return
+            except StateError as exc:
+                STATE_WRITE_RETRIES.inc()
+                log.warning(
+                    "Kafka unavailable: connector state not written yet, retrying",
+                    extra={"retry_s": delay, "error": str(exc)},
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
 
     def _produce(self, batch: list[PollResult]) -> tuple[set[str], str | None]:
         """Send every record, flush; returns the feeds whose records were all acknowledged."""

@@ -44,6 +44,39 @@ class _WithoutBeamsGcpNotice(logging.Filter):
         return not (record.name == "root" and str(record.msg).startswith("apitools not found"))
 
 
+class _QuietRepeats(logging.Filter):
+    """While a broker is away kafka-python logs every failed connection and metadata attempt
+    (thousands of lines in 20 s, each connection reset with its traceback), and newsflow's own
+    parts warn "Kafka unavailable: ..." on every retry. Each distinct message of those shows once
+    per `window` seconds, the next one saying how many were left out (repeated=N); kafka-python's
+    tracebacks of connection errors become one field (error=...)."""
+
+    def __init__(self, window: float = 30.0):
+        super().__init__()
+        self.window = window
+        self._seen: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ours = str(record.msg).startswith("Kafka unavailable")
+        if not (record.name.startswith("kafka") or ours):
+            return True
+        import time
+
+        key = (record.name, str(record.msg))
+        now = time.monotonic()
+        shown_at, skipped = self._seen.get(key, (float("-inf"), 0))
+        if now - shown_at < self.window:
+            self._seen[key] = (shown_at, skipped + 1)
+            return False
+        self._seen[key] = (now, 0)
+        if skipped:
+            record.repeated = skipped  # shown as repeated=N: how many were left out
+        if record.exc_info and record.name.startswith("kafka"):
+            record.error = repr(record.exc_info[1])
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def setup_logging(level: str | None = None, fmt: str | None = None) -> None:
     """Configure the root logger once; NEWSFLOW_LOG_LEVEL and NEWSFLOW_LOG_FORMAT=json|text."""
     level = (level or os.environ.get("NEWSFLOW_LOG_LEVEL", "INFO")).upper()
@@ -51,6 +84,7 @@ def setup_logging(level: str | None = None, fmt: str | None = None) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(_WithoutBeamsGcpNotice())
+    handler.addFilter(_QuietRepeats())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -53,6 +53,8 @@ class KafkaSettings(_Model):
             "bootstrap_servers": self.bootstrap.split(","),
             "client_id": self.client_id,
             "security_protocol": self.security_protocol,
+            # a broker that comes back is found within 2 s (kafka-python backs off to 30 s)
+            "reconnect_backoff_max_ms": 2000,
         }
         if self.sasl_mechanism:
             config["sasl_mechanism"] = self.sasl_mechanism

@@ -35,6 +35,11 @@ BULK_SECONDS = Histogram(
     "Elasticsearch bulk request latency (including retries)",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
+KAFKA_UNAVAILABLE = Counter(
+    "newsflow_pipeline_kafka_unavailable_total",
+    "Kafka requests that failed because Kafka was unreachable (the pipeline retried)",
+    ["operation"],
+)
 BULK_RETRIES = Counter(
     "newsflow_pipeline_bulk_retries_total", "bulk requests retried after 429/5xx/connection errors"
 )

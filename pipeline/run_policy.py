@@ -14,6 +14,7 @@ stop file, so every partition stops, not just the one that noticed.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -21,7 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import metrics
 from pipeline.io.kafka_offsets import OffsetLedger, OffsetStore, PartitionSlot
+
+log = logging.getLogger(__name__)
 
 # How often an idle process asks Kafka whether the group has caught up.
 CATCH_UP_CHECK_S = 1.0
@@ -102,7 +106,15 @@ class RunState:
         slots = [slot for slot, exists in self._slots.values() if exists]
         if not slots:
             return True
-        ends = self.store.end_offsets([(s.topic, s.partition) for s in slots])
+        try:
+            ends = self.store.end_offsets([(s.topic, s.partition) for s in slots])
+        except Exception as exc:  # Kafka unreachable: not known to be caught up (asked again later)
+            metrics.KAFKA_UNAVAILABLE.labels(operation="end_offsets").inc()
+            log.warning(
+                "Kafka unavailable: cannot read the end offsets, retrying",
+                extra={"error": repr(exc)},
+            )
+            return False
         committed = self.ledger.committed()
         return all(
             committed.get((s.topic, s.partition), s.start) >= ends.get((s.topic, s.partition), 0)

@@ -78,10 +78,17 @@ class KafkaServer:
 
     name = "kafka"
 
-    def __init__(self, settings: Settings, credentials: StackCredentials | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        credentials: StackCredentials | None = None,
+        advertised: str | None = None,
+    ):
         self.settings = settings
         self.credentials = credentials
         self.host, self.port = _host_port(settings.kafka.bootstrap.split(",")[0], 9092)
+        # host:port clients are told to connect to (a proxy in front of the broker); default: its own
+        self.advertised = advertised or f"{self.host}:{self.port}"
         self.controller_port = settings.stack.kafka_controller_port
         self.root = settings.home / "kafka"
         self.pidfile = process.PidFile(self.root / "kafka.pid", "kafka.Kafka")
@@ -100,7 +107,7 @@ class KafkaServer:
             "node.id": "1",
             "controller.quorum.voters": f"1@{self.host}:{self.controller_port}",
             "listeners": f"PLAINTEXT://{self.host}:{self.port},CONTROLLER://{self.host}:{self.controller_port}",
-            "advertised.listeners": f"PLAINTEXT://{self.host}:{self.port}",
+            "advertised.listeners": f"PLAINTEXT://{self.advertised}",
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
             "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",

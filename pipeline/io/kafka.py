@@ -157,7 +157,14 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         if partition in known:
             return True
         if time.monotonic() - checked >= METADATA_REFRESH_S:
-            known = self.logs.partitions(topic)
+            try:
+                known = self.logs.partitions(topic)
+            except Exception as exc:  # Kafka away: the partitions known so far keep reading
+                metrics.KAFKA_UNAVAILABLE.labels(operation="metadata").inc()
+                log.warning(
+                    "Kafka unavailable: cannot list the topic's partitions, retrying",
+                    extra={"topic": topic, "retry_s": METADATA_REFRESH_S, "error": repr(exc)},
+                )
             self._known[topic] = (time.monotonic(), known)
         return partition in known
 

@@ -203,7 +203,10 @@ class OffsetLedger:
                 part.gap_since = now
             elif now - part.gap_since >= GAP_REFRESH_S:
                 part.gap_since = now
-                elsewhere = self._store.committed(*key)
+                try:
+                    elsewhere = self._store.committed(*key)
+                except Exception:  # Kafka unreachable: look again after the next interval
+                    elsewhere = None
                 if elsewhere is not None and elsewhere > part.committed:
                     part.committed = elsewhere
                     self._merge(part)

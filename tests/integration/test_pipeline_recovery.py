@@ -12,11 +12,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from newsflow.settings import Settings
+from tests.fixtures.faults import HttpFaultProxy
 from tests.fixtures.pipeline.support import (
     TcpProxy,
     article,
     es_count,
     es_docs,
+    index_writes,
     log_tail,
     produce,
     run_pipeline,
@@ -32,18 +34,25 @@ def test_sigkill_mid_stream_then_restart_indexes_every_article_exactly_once(
     total = 4000
     arts = [article(i) for i in range(total)]
     log = tmp_path / "pipeline.log"
+    proxy = HttpFaultProxy(fast.elasticsearch.url)
     # small reads and bulks so the kill lands between many commits
     proc = start_pipeline(
-        fast, "--kafka_max_records=100", *runner, log=log, NEWSFLOW_PIPELINE__BULK_MAX_DOCS="100"
-    )
+        fast, "--kafka_max_records=100", *runner, log=log, NEWSFLOW_PIPELINE__BULK_MAX_DOCS="100",
+        NEWSFLOW_ES_URL=proxy.url,
+    )  # fmt: skip
     try:
         produce(fast, arts)
         wait_for(lambda: es_count(fast) >= 500, 60, "the first documents", interval=0.05)
+        # the kill lands while an articles bulk is written but not yet answered: its offsets
+        # cannot have been committed, so the restart must replay it
+        hold = proxy.hold_requests(r"_bulk", when="after", body_contains=fast.indices.articles)
+        assert hold.arrived.wait(60), log_tail(log)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()
+        proxy.close()
     at_kill = es_count(fast)
     assert at_kill < total, "the kill came too late to test anything"
     assert uncommitted(fast) > 0
@@ -52,8 +61,15 @@ def test_sigkill_mid_stream_then_restart_indexes_every_article_exactly_once(
     assert code == 0, log_tail(log)
     docs = es_docs(fast)
     assert len(docs) == total and set(docs) == {a.id for a in arts}
-    # external version = revision: a document written twice would still be version 1, but a
-    # second *document* would show in the count; and nothing is left uncommitted
+    # Documents are keyed by article id, so a count cannot see a second write. Elasticsearch's
+    # indexing counters can: every successful write counts in index_total, a replay refused by
+    # the external version (= revision) counts as a version conflict. The restart replayed what
+    # was written but not committed (conflicts > 0) and wrote nothing twice. (Proved able to
+    # fail: with the sink's external version removed, duplicate_writes was > 0.)
+    writes = index_writes(fast)
+    assert writes.docs == total
+    assert writes.duplicate_writes == 0, writes
+    assert writes.replays_refused > 0, writes
     assert uncommitted(fast) == 0
 
 

@@ -26,7 +26,7 @@ class MemoryState:
     def get(self, key: str) -> dict[str, Any] | None:
         return self.entries.get(key)
 
-    def put(self, key: str, value: dict[str, Any]) -> None:
+    def put(self, key: str, value: dict[str, Any], stop: object = None) -> None:
         self.entries[key] = value
         self.log.append((key, value.get("status")))
 

@@ -53,3 +53,34 @@ def test_every_entry_is_a_record_a_skip_a_duplicate_or_unchanged(server, caplog)
     again = poll(connector, feed)
     assert [r.title for r in again.records] == ["C"]
     assert (again.entries, again.unchanged, again.skipped, again.duplicates) == (3, 2, 0, 0)
+
+
+def test_a_state_write_kafka_does_not_acknowledge_is_retried_not_fatal(monkeypatch, caplog):
+    """Records acknowledged, then Kafka goes away before the state is written: the connector
+    retries the same write with backoff (it used to stop with 'connector stopped')."""
+    import asyncio
+
+    from connectors.state import StateError
+
+    connector = make(SETTINGS, [])
+    writes: list[tuple[list, dict]] = []
+
+    def persist(producer, feeds, items):
+        writes.append((feeds, items))
+        if len(writes) < 3:
+            msg = "state topic 'news.connector-state': flush failed: KafkaTimeoutError"
+            raise StateError(msg)
+
+    sleeps: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    monkeypatch.setattr(connector.state, "persist", persist)
+    monkeypatch.setattr("connectors.runner.asyncio.sleep", no_sleep)
+    with caplog.at_level(logging.WARNING, logger="connectors.runner"):
+        asyncio.run(connector._persist(["feed state"], {"id": "item state"}))
+    assert len(writes) == 3 and all(w == (["feed state"], {"id": "item state"}) for w in writes)
+    assert sleeps == [1.0, 2.0]
+    warned = [r for r in caplog.records if r.getMessage().startswith("Kafka unavailable")]
+    assert len(warned) == 2
