@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from newsflow.errors import StackError
@@ -83,13 +84,23 @@ class LocalStack:
             msg = f"{names} not healthy after {self.settings.stack.startup_timeout}:\n{hints}"
             raise StackError(msg)
         if self.credentials:
+            if self.credentials.es_api_key is None:
+                key = self.elasticsearch.create_api_key(secure.api_key_request(self.settings))
+                if key:
+                    self._use(dataclasses.replace(self.credentials, es_api_key=key))
             # rewritten every time: the addresses follow the current configuration
+            assert self.credentials is not None
             secure.write_private(
                 self.credentials_file, secure.credentials_env(self.settings, self.credentials)
             )
+            es = (
+                "NEWSFLOW_ES_API_KEY"
+                if self.credentials.es_api_key
+                else "NEWSFLOW_ES_USERNAME/PASSWORD"
+            )
             print(
-                f"  wrote the client credentials (NEWSFLOW_KAFKA_SASL_*, NEWSFLOW_ES_USERNAME/"
-                f"PASSWORD) to {self.credentials_file} (mode 0600); load them with: "
+                f"  wrote the client credentials (NEWSFLOW_KAFKA_SASL_*, {es}) to "
+                f"{self.credentials_file} (mode 0600); load them with: "
                 f"set -a; . {self.credentials_file}; set +a"
             )
         return self.status()

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from newsflow.errors import StackError
 from newsflow.settings import Settings, parse_duration
-from newsflow.stack import artifacts, process, secure
+from newsflow.stack import artifacts, es_plugin, process, secure
 from newsflow.stack.java import find_java_home
 from newsflow.stack.secure import StackCredentials
 
@@ -321,6 +321,8 @@ class ElasticsearchServer:
         home = artifacts.fetch_elasticsearch(
             self.settings.home / "cache", self.settings.stack.elasticsearch_version
         )
+        if self.credentials:
+            self._add_security_analysis(home, java_home)
         conf = self._configure(home)
         user = process.ensure_service_user(self.settings.stack.service_user)
         if user is not None:
@@ -356,6 +358,37 @@ class ElasticsearchServer:
                 f"Elasticsearch failed to start (exit {result.returncode}):\n{self.failure_hint()}"
             )
             raise StackError(msg)
+
+    def _add_security_analysis(self, home: Path, java_home: Path) -> None:
+        """API keys live in the .security index, whose "email" analyzer needs components of the
+        analysis-common module, which the integ-test-zip leaves out: newsflow's small plugin
+        (es_plugin.py) supplies them. Without it (no JDK to build it) clients use user and
+        password."""
+        version = self.settings.stack.elasticsearch_version
+        try:
+            plugin = es_plugin.build_security_analysis_plugin(
+                home, java_home, self.settings.home / "cache" / "es-plugins", version
+            )
+            if es_plugin.install_security_analysis_plugin(home, java_home, plugin):
+                print(f"  installed the Elasticsearch plugin {es_plugin.PLUGIN_NAME} (API keys)")
+        except StackError as exc:
+            print(f"  note: no API keys, clients log in with user and password: {exc}")
+
+    def create_api_key(self, body: dict[str, object]) -> str | None:
+        """A new API key (its `encoded` form) as the stack's superuser; None when Elasticsearch
+        cannot make one (no .security index without the plugin), with a note."""
+        try:
+            return str(self.request("/_security/api_key", body, timeout=60)["encoded"])
+        except (urllib.error.URLError, OSError, KeyError, ValueError) as exc:
+            detail = (
+                exc.read().decode(errors="replace")[:300]
+                if isinstance(exc, urllib.error.HTTPError)
+                else exc
+            )
+            print(
+                f"  note: Elasticsearch made no API key ({detail}); clients use user and password"
+            )
+            return None
 
     def request(
         self, path: str, body: dict | None = None, auth: str | None = None, timeout: float = 5

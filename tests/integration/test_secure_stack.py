@@ -52,7 +52,7 @@ class SecureStack:
         return {**self.base_env, **self.credentials}
 
     def secrets(self) -> list[str]:
-        return [v for k, v in self.credentials.items() if k.endswith("PASSWORD")]
+        return [v for k, v in self.credentials.items() if k.endswith(("PASSWORD", "API_KEY"))]
 
     def run(
         self, env: dict[str, str], *args: str, timeout: float = 180
@@ -131,9 +131,30 @@ def test_up_writes_private_credentials_and_the_servers_require_them(stack: Secur
     import urllib.error
     import urllib.request
 
+    url = stack.base_env["NEWSFLOW_ES_URL"]
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(f"{stack.base_env['NEWSFLOW_ES_URL']}/_cluster/health", timeout=10)
+        urllib.request.urlopen(f"{url}/_cluster/health", timeout=10)
     assert refused.value.code == 401
+
+    # clients get an API key (the .security index exists: newsflow's analysis plugin is in),
+    # limited to newsflow's role: its own indices yes, another index no
+    key = stack.credentials["NEWSFLOW_ES_API_KEY"]
+    assert "NEWSFLOW_ES_PASSWORD" not in stack.credentials
+    auth = {"Authorization": f"ApiKey {key}", "Content-Type": "application/json"}
+
+    def call(method: str, path: str) -> int:
+        request = urllib.request.Request(f"{url}{path}", method=method, headers=auth)
+        try:
+            with urllib.request.urlopen(request, data=b"{}" if method == "PUT" else None) as r:
+                return r.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    assert call("GET", "/_cluster/health") == 200
+    assert call("GET", "/_security/_authenticate") == 200
+    assert call("PUT", "/news-articles-keycheck") == 200
+    assert call("DELETE", "/news-articles-keycheck") == 200
+    assert call("PUT", "/not-newsflows") == 403
 
     plain = stack.run(stack.base_env, "stack", "up")
     assert plain.returncode == 1
@@ -248,12 +269,14 @@ RUNS = [(case, command) for case, (_, commands) in CASES.items() for command in 
 
 def case_env(stack: SecureStack, case: str) -> dict[str, str]:
     env = stack.client_env
-    if case == "wrong-es-password":
+    if case == "wrong-es-password":  # newsflow's user instead of the key, a wrong password
+        del env["NEWSFLOW_ES_API_KEY"]
+        env["NEWSFLOW_ES_USERNAME"] = stack.credentials["NEWSFLOW_STACK_ES_CLIENT_USER"]
         env["NEWSFLOW_ES_PASSWORD"] = WRONG["es_password"]
-    elif case == "wrong-es-api-key":  # an API key is preferred over username/password
+    elif case == "wrong-es-api-key":
         env["NEWSFLOW_ES_API_KEY"] = WRONG["es_api_key"]
     elif case == "no-es-credentials":
-        del env["NEWSFLOW_ES_USERNAME"], env["NEWSFLOW_ES_PASSWORD"]
+        del env["NEWSFLOW_ES_API_KEY"]
     elif case == "wrong-kafka-password":
         env["NEWSFLOW_KAFKA_SASL_PASSWORD"] = WRONG["kafka_password"]
     else:

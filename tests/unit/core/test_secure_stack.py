@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import stat
@@ -213,6 +214,33 @@ def test_credentials_file_is_private_and_gives_a_client_everything(
     assert client.elasticsearch.password.get_secret_value() == "es-pw-3"
     assert "es-pw-3" not in json.dumps(client.masked())
     assert secure.read_credentials(path) == CREDS
+
+
+def test_with_an_api_key_clients_get_the_key_and_the_users_password_stays_the_stacks(
+    settings: Settings, tmp_path: Path
+):
+    creds = dataclasses.replace(CREDS, es_api_key="aWQ6a2V5LTU=")
+    path = tmp_path / "home" / "credentials.env"
+    secure.write_private(path, secure.credentials_env(settings, creds))
+    values = secure.parse_env(path.read_text())
+    client_part = {k: v for k, v in values.items() if not k.startswith("NEWSFLOW_STACK_")}
+    assert client_part["NEWSFLOW_ES_API_KEY"] == "aWQ6a2V5LTU="
+    assert "NEWSFLOW_ES_USERNAME" not in client_part and "NEWSFLOW_ES_PASSWORD" not in client_part
+    assert values["NEWSFLOW_STACK_ES_CLIENT_PASSWORD"] == "es-pw-3"
+    client = load_settings(env=values)
+    assert client.elasticsearch.api_key is not None
+    assert client.elasticsearch.api_key.get_secret_value() == "aWQ6a2V5LTU="
+    assert client.elasticsearch.username is None
+    assert secure.read_credentials(path) == creds
+    assert "aWQ6a2V5LTU=" in creds.secrets()
+    stack_view = secure.client_settings(settings, creds).elasticsearch
+    assert (stack_view.username, stack_view.password) == (None, None)
+
+
+def test_the_api_key_carries_the_client_role_and_nothing_more(settings: Settings):
+    body = secure.api_key_request(settings)
+    assert body["name"] == "newsflow"
+    assert body["role_descriptors"] == {"newsflow_client": secure.client_role(settings)}
 
 
 def test_rewriting_the_credentials_file_keeps_it_private(tmp_path: Path):
