@@ -76,17 +76,7 @@ def _compile(java_home: Path, classpath: list[Path], classes: Path) -> None:
         str(classes),
         *sources,
     ]
-    try:
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=_TIMEOUT, check=False)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        msg = f"compiling the Elasticsearch plugin failed: {e}"
-        raise StackError(msg) from e
-    if result.returncode != 0:
-        msg = (
-            f"compiling the Elasticsearch plugin failed (javac exit {result.returncode}):\n"
-            f"{(result.stdout + result.stderr).strip()}"
-        )
-        raise StackError(msg)
+    _run(cmd, "compiling the Elasticsearch plugin", "javac")
 
 
 def build_security_analysis_plugin(
@@ -146,6 +136,12 @@ def install_security_analysis_plugin(es_home: Path, java_home: Path, plugin_zip:
     env.pop("ES_JAVA_OPTS", None)
     env.pop("CLI_JAVA_OPTS", None)
     cmd = [str(tool), "install", "--batch", plugin_zip.resolve().as_uri()]
+    _run(cmd, f"installing the Elasticsearch plugin {PLUGIN_NAME}", "elasticsearch-plugin", env)
+    return True
+
+
+def _run(cmd: list[str], what: str, tool: str, env: dict[str, str] | None = None) -> None:
+    """Run a build tool; StackError saying `what` failed, with the tool's output."""
     try:
         result = subprocess.run(
             cmd,
@@ -157,13 +153,9 @@ def install_security_analysis_plugin(es_home: Path, java_home: Path, plugin_zip:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as e:
-        msg = f"installing the Elasticsearch plugin {PLUGIN_NAME} failed: {e}"
+        msg = f"{what} failed: {e}"
         raise StackError(msg) from e
     if result.returncode != 0:
-        msg = (
-            f"installing the Elasticsearch plugin {PLUGIN_NAME} failed "
-            f"(elasticsearch-plugin exit {result.returncode}):\n"
-            f"{(result.stdout + result.stderr).strip()}"
-        )
+        output = (result.stdout + result.stderr).strip()
+        msg = f"{what} failed ({tool} exit {result.returncode}):\n{output}"
         raise StackError(msg)
-    return True
