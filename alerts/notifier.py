@@ -31,9 +31,9 @@ from alerts.state import (
     delivery_key,
     read_state,
     throttle_key,
+    until_kafka_answers,
 )
 from newsflow.clients import elasticsearch_client, kafka_consumer
-from newsflow.errors import NewsflowError
 from newsflow.schema import AlertEvent, iso
 from newsflow.settings import Settings, parse_duration
 
@@ -317,21 +317,9 @@ class AlertNotifier:
         """Re-read the state topic: partitions moved here may carry another notifier's deliveries.
         While Kafka is away it is retried with backoff (no alert of the new partitions may be
         handled against a stale state) until it is read or the notifier is stopped."""
-        delay = 1.0
-        while True:
-            try:
-                entries = read_state(self.settings)
-                break
-            except (KafkaError, NewsflowError) as exc:
-                if self.stop.is_set():
-                    raise
-                log.warning(
-                    "Kafka unavailable: cannot re-read the delivery state, retrying",
-                    extra={"retry_s": delay, "error": repr(exc)},
-                )
-                if self.stop.wait(delay):
-                    raise
-                delay = min(delay * 2, 30.0)
+        entries = until_kafka_answers(
+            lambda: read_state(self.settings), "cannot re-read the delivery state", self.stop
+        )
         self.state.entries = entries
         self._windows = {k for k in self.state.entries if k.startswith("throttle/")}
         log.info("reloaded delivery state", extra={"entries": len(self.state.entries)})
@@ -367,9 +355,7 @@ class AlertNotifier:
             while not self.stop.is_set():
                 try:
                     batches = consumer.poll(timeout_ms=500, max_records=20)
-                except (
-                    KafkaError
-                ) as exc:  # Kafka away: wait and poll again (nothing was handed out)
+                except KafkaError as exc:  # Kafka away: poll again (nothing was handed out)
                     log.warning(
                         "Kafka unavailable: cannot poll the alerts topic, retrying",
                         extra={"retry_s": 2.0, "error": repr(exc)},

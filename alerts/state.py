@@ -12,17 +12,20 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from prometheus_client import Counter
 
 from newsflow.clients import kafka_producer
 from newsflow.compacted import read_to_end
+from newsflow.errors import NewsflowError
 from newsflow.schema import iso, utcnow
 from newsflow.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 STATE_WRITE_RETRIES = Counter(
     "newsflow_notifier_state_write_retries_total",
     "delivery-state writes retried because Kafka did not acknowledge them",
@@ -86,29 +89,45 @@ class DeliveryState:
         """Durable (acks=all) before it returns. While Kafka is away the write is retried with
         backoff (the same entry again: the topic is compacted) until it lands or `stop` is set,
         which raises the last error: nothing is acted on without its state entry."""
-        from kafka.errors import KafkaError
-
         value = {**value, "at": iso(utcnow())}
         payload = json.dumps(value, ensure_ascii=False).encode("utf-8")
-        delay = 1.0
-        while True:
-            try:
-                self._producer.send(self.topic, key=key.encode("utf-8"), value=payload).get(
-                    timeout=timeout
-                )
-                break
-            except KafkaError as exc:
-                if stop is None or stop.is_set():
-                    raise
-                STATE_WRITE_RETRIES.inc()
-                log.warning(
-                    "Kafka unavailable: delivery state not written yet, retrying",
-                    extra={"key": key, "retry_s": delay, "error": repr(exc)},
-                )
-                if stop.wait(delay):
-                    raise
-                delay = min(delay * 2, 30.0)
+
+        def write() -> None:
+            self._producer.send(self.topic, key=key.encode("utf-8"), value=payload).get(
+                timeout=timeout
+            )
+
+        until_kafka_answers(write, "delivery state not written yet", stop, STATE_WRITE_RETRIES)
         self.entries[key] = value
 
     def close(self) -> None:
         self._producer.close(timeout=10)
+
+
+def until_kafka_answers(
+    call: Callable[[], T],
+    what: str,
+    stop: threading.Event | None,
+    retries: Counter | None = None,
+) -> T:
+    """`call()`, retried with backoff (1 s doubling to 30 s) while it fails for want of Kafka
+    (KafkaError, or a NewsflowError from reading a compacted topic), each retry logged as
+    "Kafka unavailable: <what>, retrying". Without `stop`, or once it is set, the error raises."""
+    from kafka.errors import KafkaError
+
+    delay = 1.0
+    while True:
+        try:
+            return call()
+        except (KafkaError, NewsflowError) as exc:
+            if stop is None or stop.is_set():
+                raise
+            if retries is not None:
+                retries.inc()
+            log.warning(
+                f"Kafka unavailable: {what}, retrying",
+                extra={"retry_s": delay, "error": repr(exc)},
+            )
+            if stop.wait(delay):
+                raise
+            delay = min(delay * 2, 30.0)
