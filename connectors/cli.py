@@ -22,12 +22,16 @@ from newsflow.credentials import check_credentials
 from newsflow.errors import ConfigError
 from newsflow.schema import iso
 from newsflow.settings import Settings
+from newsflow.urls import AddressGuard
 
 log = logging.getLogger(__name__)
 
 
-def run_connector(settings: Settings, feeds_path: str | None, once: bool) -> int:
-    """Run the connector; 0 unless the connector itself could not run (feed errors are reported)."""
+def run_connector(
+    settings: Settings, feeds_path: str | None, once: bool, guard: AddressGuard | None = None
+) -> int:
+    """Run the connector; 0 unless the connector itself could not run (feed errors are reported).
+    `guard`: the SSRF guard (default: connector.allow_private_addresses with the system's DNS)."""
     path = feeds_file(settings, feeds_path)
     feeds = load_feeds(path)
     log.info(
@@ -45,7 +49,7 @@ def run_connector(settings: Settings, feeds_path: str | None, once: bool) -> int
     try:
         if not once:
             serve_metrics(settings.connector.metrics_port)
-        connector = RssConnector(settings, feeds, producer, state)
+        connector = RssConnector(settings, feeds, producer, state, guard)
         report = asyncio.run(_run(connector, once, _reloader(path) if not once else None))
     except (StateError, KafkaError, OSError) as exc:  # OSError: e.g. the metrics port is taken
         log.error("connector stopped: %s", exc)

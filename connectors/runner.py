@@ -25,6 +25,7 @@ from connectors.state import (
 )
 from newsflow.schema import RawArticle, utcnow
 from newsflow.settings import Settings, parse_duration
+from newsflow.urls import AddressGuard
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +70,15 @@ class RssConnector:
     """Polls RSS/Atom feeds concurrently and produces new items and revisions to the raw topic."""
 
     def __init__(
-        self, settings: Settings, feeds: list[FeedConfig], producer, state: ConnectorState
+        self,
+        settings: Settings,
+        feeds: list[FeedConfig],
+        producer,
+        state: ConnectorState,
+        guard: AddressGuard | None = None,  # the SSRF guard; default: the settings' policy
     ):
         self.settings = settings
+        self.guard = guard
         self.feeds = feeds
         self.producer = producer
         self.state = state
@@ -95,7 +102,7 @@ class RssConnector:
         """Poll every enabled feed once (`once`), or keep polling on schedule until `stop`."""
         stop = stop or asyncio.Event()
         connector = self.settings.connector
-        self.fetcher = HttpFetcher(connector)
+        self.fetcher = HttpFetcher(connector, self.guard)
         self.full_text = FullTextExtractor(
             self.fetcher, connector.full_text_rate, connector.user_agent
         )

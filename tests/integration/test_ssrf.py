@@ -3,11 +3,11 @@
 How "public" is simulated: every server a test can start listens on loopback, which the guard
 refuses. So the "public internet" is a server on 127.0.0.2 and the "inside" is a server on
 127.0.0.1, and the guard is given (a) a classifier that counts 127.0.0.2 as public and judges
-every other address by the real rules, and (b) a resolver the test controls, so that host names
-can point at either address, or at one and then the other (DNS rebinding). Nothing else about
-the guard is replaced: the connector and the notifier run as in production, with their real
-transports; the connector's guard is injected by replacing the `AddressGuard` its fetcher
-builds (pytest monkeypatch), the notifier's through `build_senders(guard=...)`.
+every other address by the real rules, and (b) a resolver that asks a DNS server the test starts
+(tests/fixtures/dns.py), so that host names can point at either address, or at one and then the
+other (DNS rebinding). Nothing else about the guard is replaced: the connector and the notifier
+run as in production, with their real transports; the guard is passed in where the code takes
+one: `run_connector(guard=...)` and `build_senders(guard=...)`.
 """
 
 from __future__ import annotations
@@ -28,14 +28,13 @@ from newsflow.clients import kafka_producer
 from newsflow.schema import AlertEvent
 from newsflow.settings import Settings
 from newsflow.urls import AddressGuard
+from tests.fixtures.dns import DnsServer
 from tests.integration.test_connector import fixture, raw_records, status
 from tests.unit.alerts.receivers import wait_for
 from tests.unit.connectors.ssrf_helpers import (
     INTERNAL,
     PUBLIC,
-    FakeDNS,
     LocalServer,
-    guard_with,
     paired_servers,
     treat_as_public,
 )
@@ -55,15 +54,15 @@ def servers() -> Iterator[tuple[LocalServer, LocalServer]]:
 
 
 @pytest.fixture
-def dns(monkeypatch: pytest.MonkeyPatch) -> FakeDNS:
-    """The connector's guard, with this resolver and 127.0.0.2 counted as public."""
-    resolver = FakeDNS()
+def dns() -> Iterator[DnsServer]:
+    server = DnsServer()
+    yield server
+    server.close()
 
-    def guard(allow_private: bool, setting: str) -> AddressGuard:
-        return AddressGuard(allow_private, setting, resolver=resolver, is_public=treat_as_public)
 
-    monkeypatch.setattr("connectors.fetcher.AddressGuard", guard)
-    return resolver
+def guard_with(dns: DnsServer, setting: str = "connector.allow_private_addresses") -> AddressGuard:
+    """The guard, private addresses refused, asking the test's DNS, 127.0.0.2 counted public."""
+    return AddressGuard(False, setting, resolver=dns.resolver, is_public=treat_as_public)
 
 
 def write_feeds(tmp_path: Path, **urls: str) -> str:
@@ -73,7 +72,7 @@ def write_feeds(tmp_path: Path, **urls: str) -> str:
 
 
 def test_public_feed_redirecting_to_loopback_is_refused_and_named(
-    isolated: Settings, servers, dns: FakeDNS, tmp_path: Path
+    isolated: Settings, servers, dns: DnsServer, tmp_path: Path
 ) -> None:
     public, internal = servers
     dns.add("feeds.test", [PUBLIC])
@@ -95,7 +94,9 @@ def test_public_feed_redirecting_to_loopback_is_refused_and_named(
     path = write_feeds(tmp_path, **urls)
     guarded = isolated.with_overrides(connector={"allow_private_addresses": False, "timeout": "2s"})
 
-    assert run_connector(guarded, path, once=True) == 0  # refused feeds are reported, not fatal
+    assert (
+        run_connector(guarded, path, once=True, guard=guard_with(dns)) == 0
+    )  # reported, not fatal
 
     rows = status(guarded, path)
     loopback = internal.url("/feed")
@@ -127,7 +128,7 @@ def test_public_feed_redirecting_to_loopback_is_refused_and_named(
 
 
 def test_dns_rebinding_feed_never_reaches_the_inside(
-    isolated: Settings, servers, dns: FakeDNS, tmp_path: Path
+    isolated: Settings, servers, dns: DnsServer, tmp_path: Path
 ) -> None:
     """news.test answers 127.0.0.2 on the first lookup and 127.0.0.1 afterwards; the URL's
     port serves on both addresses. The first poll reads the public feed, the second is refused:
@@ -138,11 +139,11 @@ def test_dns_rebinding_feed_never_reaches_the_inside(
     path = write_feeds(tmp_path, rebinding=f"http://news.test:{public.port}/feed")
     guarded = isolated.with_overrides(connector={"allow_private_addresses": False, "timeout": "2s"})
 
-    assert run_connector(guarded, path, once=True) == 0
+    assert run_connector(guarded, path, once=True, guard=guard_with(dns)) == 0
     assert status(guarded, path)["rebinding"]["items_produced"] == 1
     assert dns.lookups == ["news.test"]
 
-    assert run_connector(guarded, path, once=True) == 0
+    assert run_connector(guarded, path, once=True, guard=guard_with(dns)) == 0
     row = status(guarded, path)["rebinding"]
     assert row["last_error"].startswith("refusing news.test (127.0.0.1): loopback address")
     assert len(public.requests) == 1 and internal.requests == []
@@ -162,10 +163,12 @@ def publish(settings: Settings, alert_id: str, channels: list[str]) -> None:
 
 
 def test_notifier_refuses_a_webhook_resolving_inside_and_records_why(
-    isolated: Settings, servers
+    isolated: Settings, servers, dns: DnsServer
 ) -> None:
     public, internal = servers
-    dns = FakeDNS(hooks_test=[PUBLIC], inside_test=[INTERNAL], rebind_test=[[PUBLIC], [INTERNAL]])
+    dns.add("hooks.test", [PUBLIC])
+    dns.add("inside.test", [INTERNAL])
+    dns.add("rebind.test", [[PUBLIC], [INTERNAL]])
     rules = parse_rules(
         {
             "channels": {
