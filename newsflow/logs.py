@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+import time
 from typing import Any
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
@@ -60,8 +61,6 @@ class _QuietRepeats(logging.Filter):
         ours = str(record.msg).startswith("Kafka unavailable")
         if not (record.name.startswith("kafka") or ours):
             return True
-        import time
-
         key = (record.name, str(record.msg))
         now = time.monotonic()
         shown_at, skipped = self._seen.get(key, (float("-inf"), 0))
