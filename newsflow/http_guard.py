@@ -63,19 +63,13 @@ class _Backend(httpcore.NetworkBackend):
     def __init__(self, inner: httpcore.NetworkBackend, guard: AddressGuard):
         self._inner, self._guard = inner, guard
 
+    # the options after host and port (timeout, local_address, socket_options) pass through
     def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
+        self, host: str, port: int, *args: Any, **kwargs: Any
     ) -> httpcore.NetworkStream:
         return _first(
             _addresses(self._guard, host, port),
-            lambda address: self._inner.connect_tcp(
-                address, port, timeout, local_address, socket_options
-            ),
+            lambda address: self._inner.connect_tcp(address, port, *args, **kwargs),
         )
 
     def connect_unix_socket(
@@ -92,20 +86,13 @@ class _AsyncBackend(httpcore.AsyncNetworkBackend):
         self._inner, self._guard = inner, guard
 
     async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
+        self, host: str, port: int, *args: Any, **kwargs: Any
     ) -> httpcore.AsyncNetworkStream:
         addresses = await anyio.to_thread.run_sync(_addresses, self._guard, host, port)
         failure: Exception | None = None
         for address in addresses:  # as _first, awaiting
             try:
-                return await self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
-                )
+                return await self._inner.connect_tcp(address, port, *args, **kwargs)
             except _CONNECT_FAILURES as exc:
                 failure = exc
         assert failure is not None

@@ -72,11 +72,56 @@ _KAFKA_LOG4J = """Configuration:
 """
 
 
-class KafkaServer:
+class _LocalServer:
+    """What both servers share: a pid file, a port, logs under NEWSFLOW_HOME, stop and status."""
+
+    name: str
+    label: str  # as process.stop_process names it
+    stop_timeout: float
+    host: str
+    port: int
+    root: Path
+    pidfile: process.PidFile
+    credentials: StackCredentials | None
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    def healthy(self) -> bool:
+        raise NotImplementedError
+
+    def stop(self) -> bool:
+        pid = self.pidfile.live_pid()
+        if pid is None:
+            return False
+        process.stop_process(pid, self.label, timeout=self.stop_timeout)
+        self.pidfile.path.unlink(missing_ok=True)
+        return True
+
+    def _status(self, address: str, secure_detail: str) -> ServiceStatus:
+        """The status line; `secure_detail` says what the secure mode requires."""
+        pid = self.pidfile.live_pid()
+        external = pid is None and process.port_open(self.host, self.port)
+        healthy = self.healthy() if (pid or external) else False
+        detail = f"logs {self.logs}" if not external else "not started by newsflow"
+        if self.credentials:
+            detail = f"{secure_detail}, {detail}"
+        if healthy:
+            detail = self._version_prefix() + detail
+        return ServiceStatus(self.name, bool(pid) or external, healthy, pid, address, detail)
+
+    def _version_prefix(self) -> str:
+        return ""
+
+
+class KafkaServer(_LocalServer):
     """One Kafka 4.x node in KRaft mode (broker + controller), jars from the Maven cache;
     with credentials, SASL/SCRAM-SHA-512 is required (see secure.py)."""
 
     name = "kafka"
+    label = "Kafka"
+    stop_timeout = 60
 
     def __init__(
         self,
@@ -92,10 +137,6 @@ class KafkaServer:
         self.controller_port = settings.stack.kafka_controller_port
         self.root = settings.home / "kafka"
         self.pidfile = process.PidFile(self.root / "kafka.pid", "kafka.Kafka")
-
-    @property
-    def logs(self) -> Path:
-        return self.root / "logs"
 
     def _configure(self) -> Path:
         data = self.root / "data"
@@ -220,24 +261,9 @@ class KafkaServer:
         except Exception:  # any failure means "not answering metadata yet"
             return False
 
-    def stop(self) -> bool:
-        pid = self.pidfile.live_pid()
-        if pid is None:
-            return False
-        process.stop_process(pid, "Kafka", timeout=60)
-        self.pidfile.path.unlink(missing_ok=True)
-        return True
-
     def status(self) -> ServiceStatus:
-        pid = self.pidfile.live_pid()
-        external = pid is None and process.port_open(self.host, self.port)
-        healthy = self.healthy() if (pid or external) else False
-        detail = f"logs {self.logs}" if not external else "not started by newsflow"
-        if self.credentials:
-            detail = f"SASL_PLAINTEXT {secure.KAFKA_MECHANISM} required, {detail}"
-        return ServiceStatus(
-            "kafka", bool(pid) or external, healthy, pid, f"{self.host}:{self.port}", detail
-        )
+        required = f"SASL_PLAINTEXT {secure.KAFKA_MECHANISM} required"
+        return self._status(f"{self.host}:{self.port}", required)
 
     def failure_hint(self) -> str:
         log = self.logs / "server.log"
@@ -246,11 +272,13 @@ class KafkaServer:
         return "\n".join(errors[-5:]) or f"see {log}"
 
 
-class ElasticsearchServer:
+class ElasticsearchServer(_LocalServer):
     """A single-node Elasticsearch 9 from the integ-test-zip, bound to loopback; security off,
     or with credentials on (authentication required, HTTP without TLS; see secure.py)."""
 
     name = "elasticsearch"
+    label = "Elasticsearch"
+    stop_timeout = 90
 
     def __init__(self, settings: Settings, credentials: StackCredentials | None = None):
         self.settings = settings
@@ -265,10 +293,6 @@ class ElasticsearchServer:
         self.host, self.port = _host_port(self.url, 9200)
         self.root = settings.home / "elasticsearch"
         self.pidfile = process.PidFile(self.root / "run" / "elasticsearch.pid", "org.elasticsearch")
-
-    @property
-    def logs(self) -> Path:
-        return self.root / "logs"
 
     def _configure(self, home: Path) -> Path:
         conf = self.root / "config"
@@ -412,28 +436,15 @@ class ElasticsearchServer:
             return False
         return health.get("status") in ("yellow", "green")
 
-    def stop(self) -> bool:
-        pid = self.pidfile.live_pid()
-        if pid is None:
-            return False
-        process.stop_process(pid, "Elasticsearch", timeout=90)
-        self.pidfile.path.unlink(missing_ok=True)
-        return True
-
     def status(self) -> ServiceStatus:
-        pid = self.pidfile.live_pid()
-        external = pid is None and process.port_open(self.host, self.port)
-        healthy = self.healthy() if (pid or external) else False
-        detail = f"logs {self.logs}" if not external else "not started by newsflow"
-        if self.credentials:
-            detail = f"authentication required (HTTP, no TLS), {detail}"
-        if healthy:
-            try:
-                nodes = self.request("/_nodes/_local?filter_path=nodes.*.version")["nodes"]
-                detail = f"version {next(iter(nodes.values()))['version']}, " + detail
-            except (OSError, ValueError, KeyError, StopIteration):
-                pass
-        return ServiceStatus("elasticsearch", bool(pid) or external, healthy, pid, self.url, detail)
+        return self._status(self.url, "authentication required (HTTP, no TLS)")
+
+    def _version_prefix(self) -> str:
+        try:
+            nodes = self.request("/_nodes/_local?filter_path=nodes.*.version")["nodes"]
+            return f"version {next(iter(nodes.values()))['version']}, "
+        except (OSError, ValueError, KeyError, StopIteration):
+            return ""
 
     def failure_hint(self) -> str:
         lines: list[str] = []
