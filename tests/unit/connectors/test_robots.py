@@ -8,7 +8,7 @@ import pytest
 
 from connectors.fetcher import HttpFetcher
 from connectors.fulltext import FullTextExtractor
-from connectors.robots import parse_robots
+from connectors.robots import RobotsCache, parse_robots
 from connectors.testing import FeedServer, Route
 from newsflow.settings import ConnectorSettings
 
@@ -69,3 +69,47 @@ def test_full_text_skips_a_page_only_a_wildcard_rule_disallows():
         assert anchored is None
         assert with_query is not None and "Rhone glacier" in with_query
         assert [r.path for r in server.requests] == ["/robots.txt", "/news/glacier?page=2"]
+
+
+def test_crawl_delay_spaces_the_pages_and_robots_txt_is_fetched_once():
+    with FeedServer() as server:
+        server.routes["/robots.txt"] = Route(
+            b"User-agent: *\nCrawl-delay: 0.5\nDisallow: /private/\n", content_type="text/plain"
+        )
+        server.routes["/news/glacier"] = Route(PAGE, content_type="text/html; charset=utf-8")
+
+        async def go():
+            fetcher = HttpFetcher(ConnectorSettings(allow_private_addresses=True))
+            try:
+                extractor = FullTextExtractor(fetcher, 50.0, "newsflow/0.1")
+                for query in ("?a", "?b"):
+                    assert await extractor.extract(server.url("/news/glacier" + query))
+            finally:
+                await fetcher.aclose()
+
+        asyncio.run(go())
+        pages = server.requests_for("/news/glacier")
+        assert len(pages) == 2 and pages[1].at - pages[0].at >= 0.45  # not 1/50 s
+        assert len(server.requests_for("/robots.txt")) == 1
+
+
+def test_rules_are_fetched_again_once_they_expire():
+    with FeedServer() as server:
+        server.routes["/robots.txt"] = Route(
+            b"User-agent: *\nDisallow: /x\n", content_type="text/plain"
+        )
+        origin = server.url("/").rstrip("/")
+
+        async def go(ttl: float) -> None:
+            fetcher = HttpFetcher(ConnectorSettings(allow_private_addresses=True))
+            try:
+                cache = RobotsCache(fetcher, "newsflow/0.1", ttl=ttl)
+                for _ in range(2):
+                    assert not (await cache.rules_for(origin)).allows(origin + "/x")
+            finally:
+                await fetcher.aclose()
+
+        asyncio.run(go(3600.0))
+        assert len(server.requests_for("/robots.txt")) == 1
+        asyncio.run(go(0.0))
+        assert len(server.requests_for("/robots.txt")) == 3
