@@ -47,50 +47,39 @@ def test_the_end_anchor_ends_the_whole_path_and_query(url, allowed):
     )
 
 
-def test_full_text_skips_a_page_only_a_wildcard_rule_disallows():
-    """The page the `$` rule names is not fetched; the same page with a query is."""
+def _extract_pages(robots: bytes, paths: list[str]) -> tuple[FeedServer, list[str | None]]:
+    """Full text of `paths` (the article page behind each) under `robots`, one extractor."""
     with FeedServer() as server:
-        server.routes["/robots.txt"] = Route(
-            b"User-agent: newsflow\nDisallow: /*/glacier$\n", content_type="text/plain"
-        )
+        server.routes["/robots.txt"] = Route(robots, content_type="text/plain")
         server.routes["/news/glacier"] = Route(PAGE, content_type="text/html; charset=utf-8")
 
-        async def go():
+        async def go() -> list[str | None]:
             fetcher = HttpFetcher(ConnectorSettings(allow_private_addresses=True))
             try:
                 extractor = FullTextExtractor(fetcher, 50.0, "newsflow/0.1")
-                anchored = await extractor.extract(server.url("/news/glacier"))
-                with_query = await extractor.extract(server.url("/news/glacier?page=2"))
-                return anchored, with_query
+                return [await extractor.extract(server.url(path)) for path in paths]
             finally:
                 await fetcher.aclose()
 
-        anchored, with_query = asyncio.run(go())
-        assert anchored is None
-        assert with_query is not None and "Rhone glacier" in with_query
-        assert [r.path for r in server.requests] == ["/robots.txt", "/news/glacier?page=2"]
+        return server, asyncio.run(go())
+
+
+def test_full_text_skips_a_page_only_a_wildcard_rule_disallows():
+    """The page the `$` rule names is not fetched; the same page with a query is."""
+    robots = b"User-agent: newsflow\nDisallow: /*/glacier$\n"
+    server, (anchored, with_query) = _extract_pages(robots, ["/news/glacier", "/news/glacier?p=2"])
+    assert anchored is None
+    assert with_query is not None and "Rhone glacier" in with_query
+    assert [r.path for r in server.requests] == ["/robots.txt", "/news/glacier?p=2"]
 
 
 def test_crawl_delay_spaces_the_pages_and_robots_txt_is_fetched_once():
-    with FeedServer() as server:
-        server.routes["/robots.txt"] = Route(
-            b"User-agent: *\nCrawl-delay: 0.5\nDisallow: /private/\n", content_type="text/plain"
-        )
-        server.routes["/news/glacier"] = Route(PAGE, content_type="text/html; charset=utf-8")
-
-        async def go():
-            fetcher = HttpFetcher(ConnectorSettings(allow_private_addresses=True))
-            try:
-                extractor = FullTextExtractor(fetcher, 50.0, "newsflow/0.1")
-                for query in ("?a", "?b"):
-                    assert await extractor.extract(server.url("/news/glacier" + query))
-            finally:
-                await fetcher.aclose()
-
-        asyncio.run(go())
-        pages = server.requests_for("/news/glacier")
-        assert len(pages) == 2 and pages[1].at - pages[0].at >= 0.45  # not 1/50 s
-        assert len(server.requests_for("/robots.txt")) == 1
+    robots = b"User-agent: *\nCrawl-delay: 0.5\nDisallow: /private/\n"
+    server, texts = _extract_pages(robots, ["/news/glacier?a", "/news/glacier?b"])
+    assert all(texts)
+    pages = server.requests_for("/news/glacier")
+    assert len(pages) == 2 and pages[1].at - pages[0].at >= 0.45  # not 1/50 s
+    assert len(server.requests_for("/robots.txt")) == 1
 
 
 def test_rules_are_fetched_again_once_they_expire():
