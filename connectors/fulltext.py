@@ -6,19 +6,13 @@ import asyncio
 import logging
 import time
 from urllib.parse import urlsplit
-from urllib.robotparser import RobotFileParser
 
 from connectors.fetcher import PAGE_ACCEPT, HttpFetcher
 from connectors.metrics import FULL_TEXT
+from connectors.robots import RobotsCache, RobotsRefusedError
 from newsflow.urls import BlockedAddressError
 
 log = logging.getLogger(__name__)
-
-ROBOTS_TTL = 24 * 3600.0  # RFC 9309: caches should not be used for more than 24 hours
-
-
-class _Blocked(Exception):
-    """The SSRF guard refused the page's host (or a redirect on the way to robots.txt)."""
 
 
 class FullTextExtractor:
@@ -31,8 +25,7 @@ class FullTextExtractor:
     def __init__(self, fetcher: HttpFetcher, rate: float, user_agent: str):
         self.fetcher = fetcher
         self.min_gap = 1.0 / rate
-        self.agent = user_agent.split("/", 1)[0]
-        self._robots: dict[str, tuple[float, RobotFileParser | None]] = {}
+        self.robots = RobotsCache(fetcher, user_agent)
         self._locks: dict[str, asyncio.Lock] = {}
         self._last: dict[str, float] = {}
 
@@ -46,16 +39,14 @@ class FullTextExtractor:
         lock = self._locks.setdefault(origin, asyncio.Lock())
         async with lock:  # one page at a time per host, spaced by the rate (and Crawl-delay)
             try:
-                robots = await self._robots_for(origin)
-            except _Blocked as exc:
+                robots = await self.robots.rules_for(origin)
+            except RobotsRefusedError as exc:
                 return self._refused(url, str(exc))
-            if robots is not None and not robots.can_fetch(self.agent, url):
+            if not robots.allows(url):
                 FULL_TEXT.labels("disallowed").inc()
                 log.info("robots.txt disallows the article page", extra={"url": url})
                 return None
-            gap = self.min_gap
-            if robots is not None and robots.crawl_delay(self.agent):
-                gap = max(gap, float(robots.crawl_delay(self.agent) or 0))
+            gap = max(self.min_gap, robots.crawl_delay)
             wait = self._last.get(origin, 0.0) + gap - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
@@ -81,26 +72,6 @@ class FullTextExtractor:
         FULL_TEXT.labels("blocked").inc()
         log.warning("article page refused by the SSRF guard", extra={"url": url, "error": reason})
         return None
-
-    async def _robots_for(self, origin: str) -> RobotFileParser | None:
-        """Parsed robots.txt; None means everything is allowed (RFC 9309: 4xx = no rules)."""
-        cached = self._robots.get(origin)
-        if cached is not None and time.monotonic() - cached[0] < ROBOTS_TTL:
-            return cached[1]
-        result = await self.fetcher.fetch(f"{origin}/robots.txt", accept="text/plain, */*;q=0.5")
-        if result.outcome == "blocked":  # not cached: no verdict on the site's rules
-            raise _Blocked(result.error or "refused")
-        parser: RobotFileParser | None
-        if result.outcome == "ok":
-            parser = RobotFileParser()
-            parser.parse(result.body.decode("utf-8", "replace").splitlines())
-        elif 400 <= result.status < 500 and result.status != 429:
-            parser = None  # "unavailable": no rules
-        else:  # unreachable, 429 or 5xx: assume everything is disallowed, as RFC 9309 asks
-            parser = RobotFileParser()
-            parser.parse(["User-agent: *", "Disallow: /"])
-        self._robots[origin] = (time.monotonic(), parser)
-        return parser
 
 
 def _origin(url: str) -> str:
