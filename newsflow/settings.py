@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     SecretStr,
+    TypeAdapter,
     ValidationError,
 )
 from pydantic_settings import (
@@ -34,19 +35,24 @@ DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "newsflow.yaml"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
 _UNIT_MS = (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000))
+_TIMEDELTA = TypeAdapter(timedelta)
 
 
 def parse_timedelta(value: str | float | timedelta) -> timedelta:
-    """'90s', '5m', '1h', '7d', '250ms' or a number of seconds -> a timedelta."""
+    """'90s', '5m', '1h', '7d', '250ms' or a number of seconds -> a timedelta; also what
+    pydantic reads as one ('P7D', and str(timedelta): '7 days, 0:00:00')."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int | float):
         return timedelta(seconds=value)
     match = _DURATION.match(str(value))
-    if not match:
+    if match:
+        return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    try:
+        return _TIMEDELTA.validate_python(value)
+    except ValidationError:
         msg = f"not a duration: {value!r} (use e.g. 30s, 5m, 1h, 7d)"
-        raise ValueError(msg)
-    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+        raise ValueError(msg) from None
 
 
 def format_timedelta(value: timedelta) -> str:

@@ -151,6 +151,9 @@ def test_durations_are_timedeltas_and_show_as_written(tmp_path: Path):
     )
     assert shown["topics"]["retention"] == "36h" and shown["topics"]["dlq_retention"] == "30d"
     assert settings.with_overrides(topics={"raw": "x"}).topics.retention == timedelta(hours=36)
+    # what a script gets from str(timedelta) reads back (tests/conftest.py's settings_env)
+    again = load_settings(path, env={"NEWSFLOW_TOPICS__RETENTION": str(settings.topics.retention)})
+    assert again.topics.retention == timedelta(hours=36)
 
 
 def test_generic_variable_wins_over_the_documented_one_and_the_file(tmp_path: Path):
