@@ -25,6 +25,7 @@ from pydantic_settings import (
     EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from newsflow.errors import ConfigError
@@ -311,8 +312,13 @@ class _Environment(EnvSettingsSource):
         return {name.lower(): value for name, value in self._environ.items()}
 
     def __call__(self) -> dict[str, Any]:
+        try:
+            values = super().__call__()
+        except SettingsError as exc:  # NEWSFLOW_<SECTION> set, but not a JSON object
+            source = "the environment"
+            raise ConfigError(source, str(exc)) from None
         # sections only: NEWSFLOW_VERSION or NEWSFLOW_SOURCE are not fields one overrides
-        return {k: v for k, v in super().__call__().items() if isinstance(v, dict)}
+        return {k: v for k, v in values.items() if isinstance(v, dict)}
 
 
 class _DocumentedVariables(PydanticBaseSettingsSource):

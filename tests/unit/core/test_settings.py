@@ -170,3 +170,8 @@ def test_generic_variable_wins_over_the_documented_one_and_the_file(tmp_path: Pa
     assert settings.kafka.bootstrap == "generic:2"
     assert settings.topics.raw == "from.env"
     assert settings.topics.enriched == "news.enriched"  # the rest of the section stays
+
+
+def test_a_section_variable_that_is_not_json_is_a_config_error(tmp_path: Path):
+    with pytest.raises(ConfigError, match="kafka"):
+        load_settings(write(tmp_path, ""), env={"NEWSFLOW_KAFKA": "broker:9092"})
