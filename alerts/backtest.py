@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from alerts.ids import DedupeBy, alert_id
@@ -13,7 +12,7 @@ from alerts.rules import RuleSet
 from newsflow.clients import elasticsearch_client
 from newsflow.errors import ConfigError, NewsflowError
 from newsflow.schema import iso, utcnow
-from newsflow.settings import Settings, parse_duration
+from newsflow.settings import Settings, parse_timedelta
 
 FIELDS = [
     "id", "url", "title", "summary", "body", "source", "language", "story_id", "published_at",
@@ -56,7 +55,7 @@ def indexed_articles(settings: Settings, since: str) -> Iterator[dict[str, Any]]
     from elasticsearch import NotFoundError, helpers
 
     try:
-        start = utcnow() - timedelta(seconds=parse_duration(since))
+        start = utcnow() - parse_timedelta(since)
     except ValueError as exc:
         flag = "--since"
         raise ConfigError(flag, str(exc)) from None

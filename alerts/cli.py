@@ -15,7 +15,7 @@ from alerts.rules import RuleSet, load_rules, rules_path
 from alerts.state import DELIVERING, FAILED, read_state
 from newsflow.credentials import check_credentials
 from newsflow.errors import ConfigError, NewsflowError
-from newsflow.settings import Settings, parse_duration
+from newsflow.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def _rules(settings: Settings, path: str | None) -> RuleSet:
 
 
 def _senders(rules: RuleSet, allow_private: bool) -> dict[str, Sender]:
-    timeout = parse_duration(rules.delivery.timeout)
+    timeout = rules.delivery.timeout.total_seconds()
     used = {"log"} | {channel for rule in rules.rules if rule.enabled for channel in rule.channels}
     # a rule's channel must work: ConfigError (also for a private/loopback/metadata URL)
     senders = build_senders(rules, timeout, only=used, allow_private_addresses=allow_private)

@@ -35,7 +35,7 @@ from alerts.state import (
 )
 from newsflow.clients import elasticsearch_client, kafka_consumer
 from newsflow.schema import AlertEvent, iso
-from newsflow.settings import Settings, parse_duration
+from newsflow.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +115,8 @@ class AlertNotifier:
         self.index = index
         policy = rules.delivery
         self.max_attempts = policy.max_attempts
-        self.backoff = parse_duration(policy.backoff)
-        self.max_backoff = parse_duration(policy.max_backoff)
+        self.backoff = policy.backoff.total_seconds()
+        self.max_backoff = policy.max_backoff.total_seconds()
         self.stop = threading.Event()
         self.counts: dict[str, int] = {}
         self._throttles = {r.id: r.throttle_seconds for r in rules.rules if r.throttle}

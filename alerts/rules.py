@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from alerts.query import Node, QuerySyntaxError, parse_query
 from newsflow.errors import ConfigError
-from newsflow.settings import Settings, parse_duration
+from newsflow.settings import Duration, Settings
 from newsflow.urls import AddressGuard, BlockedAddressError
 
 _RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -27,12 +28,6 @@ def _env_name(value: str | None) -> str | None:
     if value is not None and not _ENV_NAME.match(value):
         msg = f"{value!r} is not an environment variable name"
         raise ValueError(msg)
-    return value
-
-
-def _duration(value: str | None) -> str | None:
-    if value is not None:
-        parse_duration(value)
     return value
 
 
@@ -83,12 +78,10 @@ Channel = Annotated[
 class DeliveryPolicy(_Model):
     """How hard the notifier tries before recording a final failure."""
 
-    timeout: str = "10s"
+    timeout: Duration = timedelta(seconds=10)
     max_attempts: int = Field(default=12, ge=1)  # 1 s doubling to 60 s: ~6 min
-    backoff: str = "1s"
-    max_backoff: str = "60s"
-
-    _durations = field_validator("timeout", "backoff", "max_backoff")(_duration)
+    backoff: Duration = timedelta(seconds=1)
+    max_backoff: Duration = timedelta(seconds=60)
 
 
 class Rule(_Model):
@@ -99,7 +92,7 @@ class Rule(_Model):
     sources: list[str] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=lambda: ["log"])
-    throttle: str | None = None
+    throttle: Duration | None = None
     enabled: bool = True
 
     @field_validator("id")
@@ -110,11 +103,9 @@ class Rule(_Model):
             raise ValueError(msg)
         return value
 
-    _durations = field_validator("throttle")(_duration)
-
     @property
     def throttle_seconds(self) -> float | None:
-        return parse_duration(self.throttle) if self.throttle else None
+        return self.throttle.total_seconds() if self.throttle else None
 
 
 class RuleSet(_Model):

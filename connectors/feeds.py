@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from newsflow.errors import ConfigError
-from newsflow.settings import Settings, parse_duration
+from newsflow.settings import Settings, parse_timedelta
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -50,7 +50,7 @@ class FeedConfig(BaseModel):
     def _interval(cls, value: Any) -> float | None:
         if value is None:
             return None
-        seconds = parse_duration(value)
+        seconds = parse_timedelta(value).total_seconds()
         if seconds < 10:
             msg = f"{value!r} is too short to be polite (minimum 10s)"
             raise ValueError(msg)

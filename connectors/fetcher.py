@@ -15,7 +15,7 @@ import httpx
 from connectors.metrics import FETCH_SECONDS, FETCHES
 from newsflow.errors import NewsflowError
 from newsflow.http_guard import guarded_async_transport, refused
-from newsflow.settings import ConnectorSettings, parse_duration
+from newsflow.settings import ConnectorSettings
 from newsflow.urls import AddressGuard, BlockedAddressError
 
 FEED_ACCEPT = (
@@ -104,7 +104,7 @@ class HttpFetcher:
     def __init__(self, settings: ConnectorSettings, guard: AddressGuard | None = None):
         self.settings = settings
         self.guard = guard or AddressGuard(settings.allow_private_addresses, SETTING)
-        self.timeout = parse_duration(settings.timeout)
+        self.timeout = settings.timeout.total_seconds()
         self._global = asyncio.Semaphore(settings.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         limits = httpx.Limits(

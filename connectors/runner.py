@@ -24,7 +24,7 @@ from connectors.state import (
     StateError,
 )
 from newsflow.schema import RawArticle, utcnow
-from newsflow.settings import Settings, parse_duration
+from newsflow.settings import Settings
 from newsflow.urls import AddressGuard
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,8 @@ class RssConnector:
         self.feeds = feeds
         self.producer = producer
         self.state = state
-        self.default_interval = parse_duration(settings.connector.default_interval)
-        self.max_backoff = parse_duration(settings.connector.max_backoff)
+        self.default_interval = settings.connector.default_interval.total_seconds()
+        self.max_backoff = settings.connector.max_backoff.total_seconds()
         self.fetcher: HttpFetcher | None = None
         self.full_text: FullTextExtractor | None = None
         self.report = RunReport()

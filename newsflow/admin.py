@@ -16,7 +16,7 @@ from newsflow.indices import (
     story_mappings,
     story_sketch_mappings,
 )
-from newsflow.settings import Settings, parse_duration
+from newsflow.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class InitReport:
 def topic_specs(settings: Settings) -> dict[str, dict[str, str]]:
     """Topic name -> Kafka topic configs."""
     topics = settings.topics
-    retention_ms = str(int(parse_duration(topics.retention) * 1000))
+    retention_ms = str(int(topics.retention.total_seconds() * 1000))
     max_bytes = str(settings.kafka.max_message_bytes)
     regular = {"retention.ms": retention_ms, "max.message.bytes": max_bytes}
     return {
@@ -85,7 +85,7 @@ def topic_specs(settings: Settings) -> dict[str, dict[str, str]]:
         topics.enriched: regular,
         topics.alerts: regular,
         topics.dlq: {
-            "retention.ms": str(int(parse_duration(topics.dlq_retention) * 1000)),
+            "retention.ms": str(int(topics.dlq_retention.total_seconds() * 1000)),
             "max.message.bytes": max_bytes,
         },
         # latest value per key is all that matters: compacted, kept forever

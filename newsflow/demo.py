@@ -1,7 +1,11 @@
-"""`newsflow demo`: the main job - stack up, init, ingest the seed feeds end to end, search."""
+"""`newsflow demo`: the main job - stack up, init, ingest the seed feeds end to end, search.
+
+The connector and the pipeline run as the `newsflow connector run` and `newsflow pipeline run`
+their parts register: the core composes them without importing either."""
 
 from __future__ import annotations
 
+import argparse
 import functools
 import http.server
 import threading
@@ -9,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from newsflow.commands import Subcommands, add_command
 from newsflow.errors import StackError
 from newsflow.settings import PROJECT_ROOT, Settings
 
@@ -44,12 +49,22 @@ def _step(title: str) -> float:
     return time.monotonic()
 
 
+def register(sub: Subcommands) -> None:
+    p = add_command(
+        sub, "demo", _demo, "the main job: stack up, init, ingest the seed feeds end to end, search"
+    )
+    p.add_argument("--query", default="Peskov")
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    return run_demo(settings, query=args.query)
+
+
 def run_demo(settings: Settings, query: str = "Peskov") -> int:
-    from connectors.cli import run_connector
     from newsflow.admin import initialise
+    from newsflow.cli import run_command
     from newsflow.search import describe_hit, search_articles
     from newsflow.stack import LocalStack
-    from pipeline.cli import run_pipeline
 
     started = _step("1/5 local stack: Kafka + Elasticsearch (newsflow stack up)")
     for status in LocalStack(settings).up():
@@ -69,7 +84,7 @@ def run_demo(settings: Settings, query: str = "Peskov") -> int:
         _step(
             f"3/5 connector: seed feeds served at {base_url} -> {settings.topics.raw} (newsflow connector run --once)"
         )
-        rc = run_connector(demo, feeds_path=None, once=True)
+        rc = run_command(["connector", "run", "--once"], demo)
         if rc != 0:
             return rc
 
@@ -77,7 +92,7 @@ def run_demo(settings: Settings, query: str = "Peskov") -> int:
         f"4/5 pipeline: {settings.topics.raw} -> clean, stories, entities, alerts -> "
         f"{settings.indices.articles}, {settings.indices.stories}"
     )
-    rc = run_pipeline(demo, until_idle=5.0, from_files=None, beam_args=[])
+    rc = run_command(["pipeline", "run", "--until-idle", "5", "--workers", "1"], demo)
     if rc != 0:
         return rc
 

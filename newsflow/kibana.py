@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from newsflow.errors import NewsflowError
-from newsflow.settings import PROJECT_ROOT, KibanaSettings, parse_duration
+from newsflow.settings import PROJECT_ROOT, KibanaSettings
 
 OBJECTS_DIR = PROJECT_ROOT / "kibana" / "objects"
 MIN_VERSION = (9, 0)  # the objects are made for 9.x: older Kibanas cannot import them
@@ -237,7 +237,7 @@ def setup(
         objects = load_objects(PROJECT_ROOT / settings.objects_dir)
     client = KibanaClient(settings, transport)
     try:
-        version = wait_until_available(client, parse_duration(settings.wait), sleep)
+        version = wait_until_available(client, settings.wait.total_seconds(), sleep)
         if parse_version(version)[:2] < MIN_VERSION:
             need = ".".join(map(str, MIN_VERSION))
             msg = (

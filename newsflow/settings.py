@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+)
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from newsflow.errors import ConfigError
 
@@ -17,17 +35,40 @@ DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "newsflow.yaml"
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+_UNIT_MS = (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000))
+_TIMEDELTA = TypeAdapter(timedelta)
 
 
-def parse_duration(value: str | float | int) -> float:
-    """Parse '90s', '5m', '1h', '7d' or a number of seconds into seconds."""
+def parse_timedelta(value: str | float | timedelta) -> timedelta:
+    """'90s', '5m', '1h', '7d', '250ms' or a number of seconds -> a timedelta; also what
+    pydantic reads as one ('P7D', and str(timedelta): '7 days, 0:00:00')."""
+    if isinstance(value, timedelta):
+        return value
     if isinstance(value, int | float):
-        return float(value)
+        return timedelta(seconds=value)
     match = _DURATION.match(str(value))
-    if not match:
+    if match:
+        return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    try:
+        return _TIMEDELTA.validate_python(value)
+    except ValidationError:
         msg = f"not a duration: {value!r} (use e.g. 30s, 5m, 1h, 7d)"
-        raise ValueError(msg)
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        raise ValueError(msg) from None
+
+
+def format_timedelta(value: timedelta) -> str:
+    """The shortest exact spelling in the config's units: 7d, 6h, 5m, 20s, 500ms."""
+    ms = round(value.total_seconds() * 1000)
+    unit, size = next(((u, n) for u, n in _UNIT_MS if ms and ms % n == 0), ("ms", 1))
+    return f"{ms // size}{unit}"
+
+
+# A duration field: written as in the config files ("30s", "5m", "2h"), a timedelta in code.
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_timedelta),
+    PlainSerializer(format_timedelta, return_type=str, when_used="json"),
+]
 
 
 class _Model(BaseModel):
@@ -77,14 +118,8 @@ class TopicSettings(_Model):
     alert_deliveries: str = "news.alert-deliveries"
     partitions: int = Field(default=6, ge=1)  # divisible by 1, 2, 3 and 6 workers
     replication_factor: int = Field(default=1, ge=1)
-    retention: str = "7d"
-    dlq_retention: str = "30d"
-
-    @field_validator("retention", "dlq_retention")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
+    retention: Duration = timedelta(days=7)
+    dlq_retention: Duration = timedelta(days=30)
 
 
 class ElasticsearchSettings(_Model):
@@ -110,12 +145,12 @@ class IndexSettings(_Model):
 
 class ConnectorSettings(_Model):
     feeds_file: str = "configs/feeds.yaml"
-    default_interval: str = "5m"
+    default_interval: Duration = timedelta(minutes=5)
     max_concurrency: int = Field(default=32, ge=1)
     per_host_concurrency: int = Field(default=2, ge=1)
-    timeout: str = "20s"
+    timeout: Duration = timedelta(seconds=20)
     max_response_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
-    max_backoff: str = "6h"
+    max_backoff: Duration = timedelta(hours=6)
     user_agent: str = "newsflow/0.1 (+https://github.com/newsflow/newsflow)"
     allow_private_addresses: bool = False
     full_text_rate: float = Field(
@@ -128,13 +163,15 @@ class PipelineSettings(_Model):
     consumer_group: str = "newsflow-pipeline"
     bulk_max_docs: int = Field(default=500, ge=1)
     bulk_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
-    bulk_flush_interval: str = "1s"
+    bulk_flush_interval: Duration = timedelta(seconds=1)
     bulk_max_retries: int = Field(default=8, ge=0)
     max_body_chars: int = Field(default=200_000, ge=1000)
     # a copy: the other article holds at least this share of the shorter one's word 4-grams
     story_containment: float = Field(default=0.5, gt=0, le=1)
-    story_window: str = "7d"  # copies join a story published within this much of them
-    story_rewrite_window: str = "1d"  # light rewrites: the same report is rephrased within a day
+    # copies join a story published within this much of them
+    story_window: Duration = timedelta(days=7)
+    # light rewrites: the same report is rephrased within a day
+    story_rewrite_window: Duration = timedelta(days=1)
     metrics_port: int | None = None
     workers: int = Field(default=1, ge=1, le=64)  # local runner: pipeline processes (cores)
 
@@ -165,7 +202,7 @@ class KibanaSettings(_Model):
     password: SecretStr | None = None
     verify_certs: bool = True
     request_timeout: float = Field(default=30.0, gt=0)
-    wait: str = "180s"  # how long setup waits for Kibana to answer
+    wait: Duration = timedelta(seconds=180)  # how long setup waits for Kibana to answer
     objects_dir: str = "kibana/objects"  # the saved objects to install
 
 
@@ -178,11 +215,15 @@ class StackSettings(_Model):
     kafka_controller_port: int = 9093
     elasticsearch_transport_port: int = 9300
     service_user: str = "newsflow"
-    startup_timeout: str = "180s"
+    startup_timeout: Duration = timedelta(seconds=180)
 
 
-class Settings(_Model):
+class Settings(BaseSettings):
     """Everything one newsflow process needs; built by :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(
+        extra="forbid", frozen=True, env_prefix="NEWSFLOW_", env_nested_delimiter="__"
+    )
 
     version: Literal[1] = 1
     kafka: KafkaSettings = KafkaSettings()
@@ -221,6 +262,18 @@ class Settings(_Model):
                     data[section][key] = value.get_secret_value()
         return _validate(data, self.source)
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """`Settings(...)` is what it is given: the environment is layered by load_settings."""
+        return (init_settings,)
+
 
 # Documented, flat environment variables -> (section, field). Any field can also be set
 # with NEWSFLOW_<SECTION>__<FIELD>, e.g. NEWSFLOW_TOPICS__PARTITIONS=6.
@@ -247,24 +300,43 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
 }
 
 
-def _apply_env(data: dict[str, Any], env: dict[str, str]) -> list[str]:
-    applied = []
-    for var, (section, key) in ENV_OVERRIDES.items():
-        if env.get(var, "") != "":
-            data.setdefault(section, {})
-            if not isinstance(data[section], dict):
-                continue
-            data[section][key] = env[var]
-            applied.append(var)
-    for var, value in env.items():
-        if not var.startswith("NEWSFLOW_") or "__" not in var:
-            continue
-        section, _, key = var[len("NEWSFLOW_") :].lower().partition("__")
-        data.setdefault(section, {})
-        if isinstance(data[section], dict):
-            data[section][key] = value
-            applied.append(var)
-    return applied
+class _Environment(EnvSettingsSource):
+    """NEWSFLOW_<SECTION>__<FIELD>, read by pydantic-settings from `environ` (a test passes its
+    own mapping; a process, os.environ)."""
+
+    def __init__(self, environ: Mapping[str, str]):
+        self._environ = environ
+        super().__init__(Settings)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:  # os.environ in the base class
+        return {name.lower(): value for name, value in self._environ.items()}
+
+    def __call__(self) -> dict[str, Any]:
+        try:
+            values = super().__call__()
+        except SettingsError as exc:  # NEWSFLOW_<SECTION> set, but not a JSON object
+            source = "the environment"
+            raise ConfigError(source, str(exc)) from None
+        # sections only: NEWSFLOW_VERSION or NEWSFLOW_SOURCE are not fields one overrides
+        return {k: v for k, v in values.items() if isinstance(v, dict)}
+
+
+class _DocumentedVariables(PydanticBaseSettingsSource):
+    """The documented short names (ENV_OVERRIDES); an empty one is not set."""
+
+    def __init__(self, environ: Mapping[str, str]):
+        self._environ = environ
+        super().__init__(Settings)
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # whole sections come from __call__
+
+    def __call__(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for var, (section, key) in ENV_OVERRIDES.items():
+            if self._environ.get(var, "") != "":
+                data.setdefault(section, {})[key] = self._environ[var]
+        return data
 
 
 def _validate(data: dict[str, Any], source: str) -> Settings:
@@ -278,20 +350,38 @@ def _validate(data: dict[str, Any], source: str) -> Settings:
         raise ConfigError(source, first["msg"], entry=entry, field=field) from None
 
 
-def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
-    """Load the config file (NEWSFLOW_CONFIG or configs/newsflow.yaml) and apply env overrides."""
-    env = dict(os.environ if env is None else env)
-    config_path = Path(path or env.get("NEWSFLOW_CONFIG") or DEFAULT_CONFIG)
-    data: dict[str, Any] = {}
-    if config_path.exists():
-        try:
-            loaded = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(str(config_path), f"not valid YAML: {exc}") from None
-        if not isinstance(loaded, dict):
-            raise ConfigError(str(config_path), "top level must be a mapping of sections")
-        data = loaded
-    elif path or env.get("NEWSFLOW_CONFIG"):
-        raise ConfigError(str(config_path), "file not found")
-    _apply_env(data, env)
+def _read_config(path: Path, explicit: bool) -> dict[str, Any]:
+    if not path.exists():
+        if explicit:
+            raise ConfigError(str(path), "file not found")
+        return {}
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), f"not valid YAML: {exc}") from None
+    if not isinstance(loaded, dict):
+        raise ConfigError(str(path), "top level must be a mapping of sections")
+    return loaded
+
+
+def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Load the config file (NEWSFLOW_CONFIG or configs/newsflow.yaml) and apply env overrides.
+
+    Layers, last wins: the file, the documented variables, NEWSFLOW_<SECTION>__<FIELD>."""
+    environ = os.environ if env is None else env
+    explicit = path or environ.get("NEWSFLOW_CONFIG")
+    config_path = Path(explicit or DEFAULT_CONFIG)
+    data = _read_config(config_path, bool(explicit))
+    for layer in (_DocumentedVariables(environ), _Environment(environ)):
+        data = _merge(data, layer())
     return _validate(data, str(config_path))
+
+
+def _merge(data: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any]:
+    """`layer` over `data`; a section that is not a mapping in the file stays as it is (and
+    fails validation, naming the file's entry)."""
+    merged = dict(data)
+    for section, values in layer.items():
+        if isinstance(merged.get(section, {}), dict):
+            merged[section] = {**merged.get(section, {}), **values}
+    return merged

@@ -32,7 +32,7 @@ from newsflow.settings import Settings
 from pipeline import metrics
 from pipeline.io.kafka import ReadOptions, parse_shard
 from pipeline.main import build_pipeline
-from pipeline.options import DEFAULT_RUNNER, NewsflowOptions
+from pipeline.options import DEFAULT_RUNNER
 from pipeline.prism import locate_prism, prism_job_server
 from pipeline.replay import FRESH_INDEX_FLAG, create_fresh_index, replay_stamp, swap_alias
 from pipeline.run_policy import RunPolicy
@@ -58,27 +58,21 @@ def parse_start_time(value: str | None) -> int | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         msg = f"not an ISO time or epoch ms: {value!r}"
-        flag = "--kafka_start_time"
+        flag = "--kafka-start-time"
         raise ConfigError(flag, msg) from None
     return int(moment.timestamp() * 1000)
 
 
 def pipeline_options(
-    beam_args: list[str], until_idle: float | None
+    beam_args: list[str], until_idle: float | None, ours: dict[str, Any]
 ) -> tuple[PipelineOptions, dict[str, Any]]:
-    """Beam options (runner defaulting to the local FnApiRunner) and our flags as a plain dict."""
-    args = list(beam_args)
-    if until_idle is not None:
-        args.append(f"--until_idle={until_idle}")
-    options = PipelineOptions(args)
+    """Beam options (runner defaulting to the local FnApiRunner) and our flags as a plain dict
+    (`ours`: pipeline/commands.py's flags by name)."""
+    options = PipelineOptions(list(beam_args))
     standard = options.view_as(StandardOptions)
     if not standard.runner:
         standard.runner = DEFAULT_RUNNER
-    ours = options.view_as(NewsflowOptions).get_all_options(retain_unknown_options=False)
-    flags = {k: ours.get(k) for k in (
-        "kafka_read", "kafka_expansion_service", "kafka_partition_slots", "kafka_max_records",
-        "kafka_poll_ms", "until_idle", "fresh_index", "kafka_partition_shard",
-    )}  # fmt: skip
+    flags = {**ours, "until_idle": until_idle}
     flags["start_time_ms"] = parse_start_time(ours.get("kafka_start_time"))
     return options, flags
 
@@ -130,7 +124,7 @@ def _log_counters(result: Any) -> None:
 def _replay_settings(
     settings: Settings, flags: dict[str, Any], until_idle: float | None, from_files: str | None
 ) -> tuple[Settings, str | None]:
-    """A replay reads with its own consumer group; --fresh_index writes into a new index."""
+    """A replay reads with its own consumer group; --fresh-index writes into a new index."""
     stamp = replay_stamp()
     if flags["start_time_ms"] is not None:
         group = f"{settings.pipeline.consumer_group}-replay-{stamp}"
@@ -138,7 +132,7 @@ def _replay_settings(
     if not flags["fresh_index"]:
         return settings, None
     if until_idle is None and not from_files:
-        msg = "--fresh_index needs an end: add --until-idle SECONDS or --from-files GLOB"
+        msg = "--fresh-index needs an end: add --until-idle SECONDS or --from-files GLOB"
         raise ConfigError(FRESH_INDEX_FLAG, msg)
     index = create_fresh_index(settings, stamp)
     return settings.with_overrides(indices={"articles": index}), index
@@ -222,10 +216,15 @@ def _run_and_wait(pipeline: beam.Pipeline) -> Any:
 
 
 def run_pipeline(
-    settings: Settings, until_idle: float | None, from_files: str | None, beam_args: list[str]
+    settings: Settings,
+    until_idle: float | None,
+    from_files: str | None,
+    beam_args: list[str],
+    flags: dict[str, Any],
 ) -> int:
-    """Run the pipeline until stopped (or idle for `until_idle` seconds, or the files are read)."""
-    options, flags = pipeline_options(beam_args, until_idle)
+    """Run the pipeline until stopped (or idle for `until_idle` seconds, or the files are read).
+    `beam_args`: Beam's flags; `flags`: ours (pipeline/commands.py)."""
+    options, flags = pipeline_options(beam_args, until_idle, flags)
     # refused credentials stop the launch with one line (the workers would fail much later)
     check_credentials(settings, kafka=from_files is None)
     alias, fresh = settings.indices.articles, None
@@ -274,7 +273,7 @@ def run_pipeline(
     return 0
 
 
-SHARD_FLAG = "--kafka_partition_shard"
+SHARD_FLAG = "--kafka-partition-shard"
 LOCAL_RUNNERS = (DEFAULT_RUNNER, "PrismRunner")
 _PR_SET_PDEATHSIG = 1
 
@@ -297,6 +296,7 @@ def run_workers(
     until_idle: float | None,
     from_files: str | None,
     beam_args: list[str],
+    flags: dict[str, Any],
 ) -> int:
     """Run `workers` pipeline processes, each reading its share of the partitions (p % N == I).
 
@@ -306,14 +306,14 @@ def run_workers(
     price: two copies of a story read by two workers within one index refresh can start two
     stories (docs/pipeline.md, "the race window").
     """
-    options, flags = pipeline_options(beam_args, until_idle)
+    options, flags = pipeline_options(beam_args, until_idle, flags)
     refused = [
         reason
         for reason, present in (
             ("--from-files (a backfill reads its files in one process)", from_files),
-            ("--fresh_index or --kafka_start_time (a replay)", flags["fresh_index"]
+            ("--fresh-index or --kafka-start-time (a replay)", flags["fresh_index"]
              or flags["start_time_ms"] is not None),
-            ("--kafka_read=xlang", flags["kafka_read"] == "xlang"),
+            ("--kafka-read=xlang", flags["kafka_read"] == "xlang"),
             (f"{SHARD_FLAG}", flags["kafka_partition_shard"]),
             ("a runner other than the local ones (FnApiRunner, PrismRunner)",
              options.view_as(StandardOptions).runner not in LOCAL_RUNNERS),

@@ -1,6 +1,6 @@
 """Replay and backfill into a fresh index behind the articles alias, then an atomic alias swap.
 
-`newsflow pipeline run --until-idle 10 --kafka_start_time 2026-11-01T00:00:00Z --fresh_index`
+`newsflow pipeline run --until-idle 10 --kafka-start-time 2026-11-01T00:00:00Z --fresh-index`
 reads news.raw from that time with a new consumer group (the live group's offsets are left
 alone), writes into `<alias>-<UTC stamp>` (the index template of `newsflow init` gives it the
 mappings) and, once everything read is written, moves the alias to it in one request.
@@ -17,7 +17,7 @@ from newsflow.settings import Settings
 
 log = logging.getLogger(__name__)
 
-FRESH_INDEX_FLAG = "--fresh_index"
+FRESH_INDEX_FLAG = "--fresh-index"
 
 
 def replay_stamp() -> str:

@@ -6,7 +6,7 @@ import dataclasses
 import time
 
 from newsflow.errors import StackError
-from newsflow.settings import Settings, parse_duration
+from newsflow.settings import Settings
 from newsflow.stack import secure
 from newsflow.stack.secure import StackCredentials
 from newsflow.stack.servers import ElasticsearchServer, KafkaServer, ServiceStatus
@@ -68,7 +68,7 @@ class LocalStack:
                 continue
             print(f"  {service.name}: starting ...", flush=True)
             service.start()
-        deadline = time.monotonic() + parse_duration(self.settings.stack.startup_timeout)
+        deadline = time.monotonic() + self.settings.stack.startup_timeout.total_seconds()
         pending = [s for s in self.services if not s.healthy()]
         while pending and time.monotonic() < deadline:
             for service in list(pending):

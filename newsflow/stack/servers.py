@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from newsflow.errors import StackError
-from newsflow.settings import Settings, parse_duration
+from newsflow.settings import Settings
 from newsflow.stack import artifacts, es_plugin, process, secure
 from newsflow.stack.java import find_java_home
 from newsflow.stack.secure import StackCredentials
@@ -375,7 +375,7 @@ class ElasticsearchServer(_LocalServer):
                 group=user.pw_gid if user else None,
                 extra_groups=[] if user else None,
                 check=False,
-                timeout=parse_duration(self.settings.stack.startup_timeout),
+                timeout=self.settings.stack.startup_timeout.total_seconds(),
             )
         if result.returncode != 0:
             msg = (

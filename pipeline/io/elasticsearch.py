@@ -24,7 +24,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 from newsflow.clients import elasticsearch_client
 from newsflow.errors import NewsflowError, RecordError
 from newsflow.schema import iso, utcnow
-from newsflow.settings import Settings, parse_duration
+from newsflow.settings import Settings
 from pipeline import metrics
 from pipeline.transforms.deadletters import dead_letter_for
 
@@ -117,7 +117,7 @@ class _WriteToElasticsearchFn(beam.DoFn):
         self.mode = mode
         self.max_docs = settings.pipeline.bulk_max_docs
         self.max_bytes = settings.pipeline.bulk_max_bytes
-        self.max_age = parse_duration(settings.pipeline.bulk_flush_interval)
+        self.max_age = settings.pipeline.bulk_flush_interval.total_seconds()
         self.max_retries = settings.pipeline.bulk_max_retries
         self.indexed = Metrics.counter("newsflow", f"indexed_{mode}")
         self.skipped = Metrics.counter("newsflow", f"already_indexed_{mode}")

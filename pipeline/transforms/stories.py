@@ -20,7 +20,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from newsflow.settings import Settings, parse_duration
+from newsflow.settings import Settings
 from pipeline import metrics
 from pipeline.stories.assign import Decision, Known, StoryRules, decide
 from pipeline.stories.sketch import Sketch, sketches
@@ -99,8 +99,8 @@ class _AssignStoriesFn(BatchLookupFn):
         self.retries = settings.pipeline.bulk_max_retries
         self.rules = StoryRules(
             copy_containment=settings.pipeline.story_containment,
-            window_s=parse_duration(settings.pipeline.story_window),
-            rewrite_window_s=parse_duration(settings.pipeline.story_rewrite_window),
+            window_s=settings.pipeline.story_window.total_seconds(),
+            rewrite_window_s=settings.pipeline.story_rewrite_window.total_seconds(),
         )
         self.duplicates = Metrics.counter("newsflow", "duplicates")
         self.joined = Metrics.counter("newsflow", "stories_joined")

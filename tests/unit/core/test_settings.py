@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from newsflow.errors import ConfigError
-from newsflow.settings import load_settings, parse_duration
+from newsflow.settings import load_settings, parse_timedelta
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -129,9 +130,48 @@ def test_with_overrides_keeps_secrets(tmp_path: Path):
     [("30s", 30), ("5m", 300), ("1h", 3600), ("7d", 604800), ("250ms", 0.25), (12, 12)],
 )
 def test_parse_duration(text, seconds):
-    assert parse_duration(text) == seconds
+    assert parse_timedelta(text) == timedelta(seconds=seconds)
 
 
 def test_parse_duration_rejects_garbage():
     with pytest.raises(ValueError, match="not a duration"):
-        parse_duration("soon")
+        parse_timedelta("soon")
+
+
+def test_durations_are_timedeltas_and_show_as_written(tmp_path: Path):
+    path = write(tmp_path, "pipeline:\n  bulk_flush_interval: 250ms\nconnector:\n  timeout: 2m\n")
+    settings = load_settings(path, env={"NEWSFLOW_TOPICS__RETENTION": "36h"})
+    assert settings.pipeline.bulk_flush_interval == timedelta(milliseconds=250)
+    assert settings.connector.timeout.total_seconds() == 120
+    assert settings.topics.retention == timedelta(hours=36)
+    shown = settings.masked()
+    assert (shown["pipeline"]["bulk_flush_interval"], shown["connector"]["timeout"]) == (
+        "250ms",
+        "2m",
+    )
+    assert shown["topics"]["retention"] == "36h" and shown["topics"]["dlq_retention"] == "30d"
+    assert settings.with_overrides(topics={"raw": "x"}).topics.retention == timedelta(hours=36)
+    # what a script gets from str(timedelta) reads back (tests/conftest.py's settings_env)
+    again = load_settings(path, env={"NEWSFLOW_TOPICS__RETENTION": str(settings.topics.retention)})
+    assert again.topics.retention == timedelta(hours=36)
+
+
+def test_generic_variable_wins_over_the_documented_one_and_the_file(tmp_path: Path):
+    path = write(tmp_path, "kafka:\n  bootstrap: a:1\ntopics:\n  raw: from.file\n")
+    settings = load_settings(
+        path,
+        env={
+            "NEWSFLOW_KAFKA_BOOTSTRAP": "documented:1",
+            "NEWSFLOW_KAFKA__BOOTSTRAP": "generic:2",
+            "NEWSFLOW_TOPICS__RAW": "from.env",
+            "NEWSFLOW_LOG_FORMAT": "json",  # not a setting: ignored
+        },
+    )
+    assert settings.kafka.bootstrap == "generic:2"
+    assert settings.topics.raw == "from.env"
+    assert settings.topics.enriched == "news.enriched"  # the rest of the section stays
+
+
+def test_a_section_variable_that_is_not_json_is_a_config_error(tmp_path: Path):
+    with pytest.raises(ConfigError, match="kafka"):
+        load_settings(write(tmp_path, ""), env={"NEWSFLOW_KAFKA": "broker:9092"})

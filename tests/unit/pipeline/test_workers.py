@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.cli import _without_option
+from newsflow.cli import build_parser
 from newsflow.errors import ConfigError
 from newsflow.settings import Settings
 from pipeline.cli import run_workers
+from pipeline.commands import flags_of
+from pipeline.commands import without_option as _without_option
 from pipeline.io.kafka import parse_shard, shard_partitions
 
 
@@ -46,8 +48,9 @@ def test_the_workers_flag_is_not_handed_down_to_the_workers():
     ],
 )
 def test_workers_refuse_what_one_process_must_do(from_files, beam_args, named):
+    args, beam_args = build_parser().parse_known_args(["pipeline", "run", *beam_args])
     with pytest.raises(ConfigError, match=named):
-        run_workers(Settings(), 2, ["pipeline", "run"], 3.0, from_files, beam_args)
+        run_workers(Settings(), 2, ["pipeline", "run"], 3.0, from_files, beam_args, flags_of(args))
 
 
 def test_a_failing_worker_stops_the_others_and_the_run_fails():
