@@ -12,20 +12,18 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from prometheus_client import Counter
 
 from newsflow.clients import kafka_producer
 from newsflow.compacted import read_to_end
-from newsflow.errors import NewsflowError
+from newsflow.retry import until_kafka_answers
 from newsflow.schema import iso, utcnow
 from newsflow.settings import Settings
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 STATE_WRITE_RETRIES = Counter(
     "newsflow_notifier_state_write_retries_total",
     "delivery-state writes retried because Kafka did not acknowledge them",
@@ -97,37 +95,8 @@ class DeliveryState:
                 timeout=timeout
             )
 
-        until_kafka_answers(write, "delivery state not written yet", stop, STATE_WRITE_RETRIES)
+        until_kafka_answers(write, "delivery state not written yet", stop, STATE_WRITE_RETRIES, log)
         self.entries[key] = value
 
     def close(self) -> None:
         self._producer.close(timeout=10)
-
-
-def until_kafka_answers(
-    call: Callable[[], T],
-    what: str,
-    stop: threading.Event | None,
-    retries: Counter | None = None,
-) -> T:
-    """`call()`, retried with backoff (1 s doubling to 30 s) while it fails for want of Kafka
-    (KafkaError, or a NewsflowError from reading a compacted topic), each retry logged as
-    "Kafka unavailable: <what>, retrying". Without `stop`, or once it is set, the error raises."""
-    from kafka.errors import KafkaError
-
-    delay = 1.0
-    while True:
-        try:
-            return call()
-        except (KafkaError, NewsflowError) as exc:
-            if stop is None or stop.is_set():
-                raise
-            if retries is not None:
-                retries.inc()
-            log.warning(
-                f"Kafka unavailable: {what}, retrying",
-                extra={"retry_s": delay, "error": repr(exc)},
-            )
-            if stop.wait(delay):
-                raise
-            delay = min(delay * 2, 30.0)
