@@ -17,7 +17,6 @@ from typing import Any
 
 from kafka import ConsumerRebalanceListener
 from kafka.errors import KafkaError
-from prometheus_client import Counter
 
 from alerts.channels import DeliveryError, Notification, Sender
 from alerts.rules import RuleSet
@@ -33,6 +32,7 @@ from alerts.state import (
     throttle_key,
 )
 from newsflow.clients import elasticsearch_client, kafka_consumer
+from newsflow.metrics import Counter
 from newsflow.retry import Backoff, retry_call, until_kafka_answers
 from newsflow.schema import AlertEvent, iso
 from newsflow.settings import Settings, parse_duration

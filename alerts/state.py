@@ -15,10 +15,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client import Counter
-
 from newsflow.clients import kafka_producer
 from newsflow.compacted import CompactedTable
+from newsflow.metrics import Counter
 from newsflow.retry import until_kafka_answers
 from newsflow.schema import iso, utcnow
 from newsflow.settings import Settings

@@ -16,7 +16,6 @@ from typing import Any, Literal
 
 import apache_beam as beam
 import orjson
-from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MAX_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
@@ -121,10 +120,6 @@ class _WriteToElasticsearchFn(beam.DoFn):
         self.max_bytes = settings.pipeline.bulk_max_bytes
         self.max_age = parse_duration(settings.pipeline.bulk_flush_interval)
         self.max_retries = settings.pipeline.bulk_max_retries
-        self.indexed = Metrics.counter("newsflow", f"indexed_{mode}")
-        self.skipped = Metrics.counter("newsflow", f"already_indexed_{mode}")
-        self.failed = Metrics.counter("newsflow", "dlq_index")
-        self.latency = Metrics.distribution("newsflow", "bulk_latency_ms")
 
     def setup(self) -> None:
         # Retries are ours (with backoff and per-item handling), not the transport's.
@@ -179,11 +174,11 @@ class _WriteToElasticsearchFn(beam.DoFn):
     def _collect(self, future: Future) -> None:
         result: _BulkResult = future.result()  # raises ElasticsearchUnavailable: bundle fails
         self._dead += result.dead
-        self.indexed.inc(result.indexed)
-        self.skipped.inc(result.skipped)
-        self.latency.update(int(result.seconds * 1000))
+        metrics.BULK_SECONDS.observe(result.seconds)
+        metrics.DOCUMENTS_INDEXED.labels(index=self.index, mode=self.mode).inc(result.indexed)
+        metrics.DOCUMENTS_SKIPPED.labels(index=self.index, mode=self.mode).inc(result.skipped)
         if result.dead:
-            self.failed.inc(len(result.dead))
+            metrics.DEAD_LETTERS.labels(stage="index").inc(len(result.dead))
 
     def _write(self, pending: list[tuple[dict[str, Any], bytes]]) -> _BulkResult:
         """Write one batch, retrying what may succeed later; permanent refusals -> dead letters."""
@@ -203,11 +198,6 @@ class _WriteToElasticsearchFn(beam.DoFn):
                 self.index, backoff.attempts or 0, _reason(exc)
             ) from None
         result.seconds = time.monotonic() - started
-        metrics.BULK_SECONDS.observe(result.seconds)
-        metrics.DOCUMENTS_INDEXED.labels(index=self.index).inc(result.indexed)
-        metrics.DOCUMENTS_SKIPPED.labels(index=self.index).inc(result.skipped)
-        if result.dead:
-            metrics.DEAD_LETTERS.labels(stage="index").inc(len(result.dead))
         return result
 
     def _bulk(self, pending: list[tuple[dict[str, Any], bytes]]) -> list[dict[str, Any]]:
