@@ -28,7 +28,8 @@ class _Mirrored(prometheus_client.metrics.MetricWrapperBase):
     _mirror: Mirror | None = None
     _extra: dict[str, str] = {}
 
-    def _set_mirror(self, mirror: Mirror | None) -> None:
+    def mirror_to(self, mirror: Mirror | None) -> None:
+        """From now on, count into `mirror` too (this metric and the children it makes)."""
         self._mirror = mirror
         self._kwargs["mirror"] = mirror  # prometheus_client passes _kwargs on to children
         self._views: dict[Any, Any] = {}
@@ -55,7 +56,7 @@ class _Mirrored(prometheus_client.metrics.MetricWrapperBase):
 class Counter(_Mirrored, prometheus_client.Counter):
     def __init__(self, *args: Any, mirror: Mirror | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self._set_mirror(mirror)
+        self.mirror_to(mirror)
 
     def inc(self, amount: float = 1, exemplar: dict[str, str] | None = None) -> None:
         super().inc(amount, exemplar)
@@ -65,7 +66,7 @@ class Counter(_Mirrored, prometheus_client.Counter):
 class Gauge(_Mirrored, prometheus_client.Gauge):
     def __init__(self, *args: Any, mirror: Mirror | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self._set_mirror(mirror)
+        self.mirror_to(mirror)
 
     def set(self, value: float) -> None:
         super().set(value)
@@ -75,7 +76,7 @@ class Gauge(_Mirrored, prometheus_client.Gauge):
 class Histogram(_Mirrored, prometheus_client.Histogram):
     def __init__(self, *args: Any, mirror: Mirror | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self._set_mirror(mirror)
+        self.mirror_to(mirror)
 
     def observe(self, amount: float, exemplar: dict[str, str] | None = None) -> None:
         super().observe(amount, exemplar)
