@@ -32,6 +32,7 @@ from alerts.rules import (
 )
 from newsflow.errors import ConfigError, NewsflowError
 from newsflow.http_guard import guarded_transport, refused
+from newsflow.retry import parse_retry_after
 from newsflow.urls import AddressGuard, BlockedAddressError
 
 log = logging.getLogger(__name__)
@@ -155,9 +156,9 @@ def _post(
     # 4xx other than 408/429 will not get better by retrying: record it as a final failure
     retryable = response.status_code >= 500 or response.status_code in (408, 429)
     msg = f"HTTP {response.status_code} from {url}: {response.text[:200]}"
-    retry_after = response.headers.get("Retry-After", "")
-    wait = float(retry_after) if retry_after.isdigit() else None
-    raise DeliveryError(channel, msg, retryable, wait)
+    raise DeliveryError(
+        channel, msg, retryable, parse_retry_after(response.headers.get("Retry-After"))
+    )
 
 
 @dataclass

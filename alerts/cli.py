@@ -15,6 +15,7 @@ from alerts.rules import RuleSet, load_rules, rules_path
 from alerts.state import DELIVERING, FAILED, read_state
 from newsflow.credentials import check_credentials
 from newsflow.errors import ConfigError, NewsflowError
+from newsflow.metrics import serve_metrics
 from newsflow.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,7 @@ def run_notifier(settings: Settings, rules_path: str | None) -> int:
     rules = _rules(settings, rules_path)
     senders = _senders(rules, settings.alerts.allow_private_addresses)
     check_credentials(settings)  # refused: one line, not a bootstrap timeout
-    if settings.alerts.metrics_port:
-        from prometheus_client import start_http_server
-
-        start_http_server(settings.alerts.metrics_port)
+    serve_metrics(settings.alerts.metrics_port)
     try:
         notifier = AlertNotifier(settings, rules, senders, index=DeliveryIndex(settings))
     except KafkaError as exc:

@@ -17,7 +17,6 @@ from typing import Any
 
 from kafka import ConsumerRebalanceListener
 from kafka.errors import KafkaError
-from prometheus_client import Counter
 
 from alerts.channels import DeliveryError, Notification, Sender
 from alerts.rules import RuleSet
@@ -31,9 +30,10 @@ from alerts.state import (
     delivery_key,
     read_state,
     throttle_key,
-    until_kafka_answers,
 )
 from newsflow.clients import elasticsearch_client, kafka_consumer
+from newsflow.metrics import Counter
+from newsflow.retry import Backoff, retry_call, until_kafka_answers
 from newsflow.schema import AlertEvent, iso
 from newsflow.settings import Settings
 
@@ -47,6 +47,10 @@ MAX_HELD_LISTED = 50  # a summary lists this many held alerts, and counts the re
 
 def _brief(alert: dict[str, Any]) -> dict[str, Any]:
     return {k: alert.get(k) for k in ("id", "title", "url", "matched_terms", "triggered_at")}
+
+
+def _retryable(exc: BaseException) -> bool:
+    return isinstance(exc, DeliveryError) and exc.retryable
 
 
 DELIVERIES = Counter(
@@ -128,28 +132,31 @@ class AlertNotifier:
         self, sender: Sender, notification: Notification
     ) -> tuple[bool, int, str | None]:
         """(delivered, attempts, reason of the last failure)."""
-        delay = self.backoff
-        reason = None
-        for attempt in range(1, self.max_attempts + 1):
+        attempts = 0
+
+        def attempt() -> None:
+            nonlocal attempts
+            attempts += 1
             try:
                 sender.send(notification)
-                return True, attempt, None
             except DeliveryError as exc:
-                reason = exc.reason
                 log.warning(
                     "delivery attempt failed",
                     extra={
                         "channel": sender.name,
                         "key": notification.key,
-                        "attempt": attempt,
-                        "reason": reason,
+                        "attempt": attempts,
+                        "reason": exc.reason,
                     },
                 )
-                wait = min(max(delay, exc.retry_after or 0), self.max_backoff)
-                if not exc.retryable or attempt == self.max_attempts or self.stop.wait(wait):
-                    return False, attempt, reason
-                delay = min(delay * 2, self.max_backoff)
-        return False, self.max_attempts, reason
+                raise
+
+        backoff = Backoff(self.backoff, self.max_backoff, self.max_attempts)
+        try:
+            retry_call(attempt, backoff, _retryable, stop=self.stop)
+        except DeliveryError as exc:
+            return False, attempts, exc.reason
+        return True, attempts, None
 
     def _deliver(self, alert: dict[str, Any], channel: str) -> None:
         key = delivery_key(alert["id"], channel)
@@ -318,7 +325,11 @@ class AlertNotifier:
         While Kafka is away it is retried with backoff (no alert of the new partitions may be
         handled against a stale state) until it is read or the notifier is stopped."""
         entries = until_kafka_answers(
-            lambda: read_state(self.settings), "cannot re-read the delivery state", self.stop
+            lambda: read_state(self.settings),
+            "cannot re-read the delivery state",
+            self.stop,
+            None,
+            log,
         )
         self.state.entries = entries
         self._windows = {k for k in self.state.entries if k.startswith("throttle/")}

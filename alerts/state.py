@@ -12,20 +12,17 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
-
-from prometheus_client import Counter
+from typing import Any
 
 from newsflow.clients import kafka_producer
-from newsflow.compacted import read_to_end
-from newsflow.errors import NewsflowError
+from newsflow.compacted import CompactedTable
+from newsflow.metrics import Counter
+from newsflow.retry import until_kafka_answers
 from newsflow.schema import iso, utcnow
 from newsflow.settings import Settings
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 STATE_WRITE_RETRIES = Counter(
     "newsflow_notifier_state_write_retries_total",
     "delivery-state writes retried because Kafka did not acknowledge them",
@@ -43,15 +40,17 @@ def throttle_key(rule_id: str, channel: str) -> str:
     return f"throttle/{rule_id}/{channel}"
 
 
+def _table(settings: Settings) -> CompactedTable[dict[str, Any]]:
+    return CompactedTable(settings.topics.alert_deliveries, json.loads, _encode)
+
+
+def _encode(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
 def read_state(settings: Settings, timeout: float = 30.0) -> dict[str, dict[str, Any]]:
     """Everything in the state topic, latest value per key (tombstones remove the key)."""
-    state: dict[str, dict[str, Any]] = {}
-    for key, value in read_to_end(settings, settings.topics.alert_deliveries, timeout):
-        if value is None:
-            state.pop(key.decode("utf-8"), None)
-        else:
-            state[key.decode("utf-8")] = json.loads(value)
-    return state
+    return _table(settings).load(settings, timeout).entries
 
 
 class DeliveryState:
@@ -59,9 +58,17 @@ class DeliveryState:
 
     def __init__(self, settings: Settings, entries: dict[str, dict[str, Any]] | None = None):
         self.settings = settings
-        self.topic = settings.topics.alert_deliveries
+        self.table = _table(settings)
         self.entries = read_state(settings) if entries is None else entries
         self._producer = kafka_producer(settings, linger_ms=0)
+
+    @property
+    def entries(self) -> dict[str, dict[str, Any]]:
+        return self.table.entries
+
+    @entries.setter
+    def entries(self, entries: dict[str, dict[str, Any]]) -> None:
+        self.table.entries = entries
 
     def prune(self, max_age_seconds: float) -> int:
         """Tombstone final entries older than `max_age_seconds`; returns how many went."""
@@ -70,14 +77,10 @@ class DeliveryState:
             k for k, v in self.entries.items()
             if k.startswith("delivery/") and v.get("status") in FINAL and v.get("at", "") < cutoff
         ]  # fmt: skip
-        for key in doomed:
-            self._producer.send(self.topic, key=key.encode("utf-8"), value=None)
-            del self.entries[key]
-        self._producer.flush(timeout=30)
-        return len(doomed)
+        return len(self.table.forget(self._producer, doomed, timeout=30)) if doomed else 0
 
     def get(self, key: str) -> dict[str, Any] | None:
-        return self.entries.get(key)
+        return self.table.get(key)
 
     def put(
         self,
@@ -90,44 +93,13 @@ class DeliveryState:
         backoff (the same entry again: the topic is compacted) until it lands or `stop` is set,
         which raises the last error: nothing is acted on without its state entry."""
         value = {**value, "at": iso(utcnow())}
-        payload = json.dumps(value, ensure_ascii=False).encode("utf-8")
-
-        def write() -> None:
-            self._producer.send(self.topic, key=key.encode("utf-8"), value=payload).get(
-                timeout=timeout
-            )
-
-        until_kafka_answers(write, "delivery state not written yet", stop, STATE_WRITE_RETRIES)
-        self.entries[key] = value
+        until_kafka_answers(
+            lambda: self.table.put(self._producer, key, value, timeout),
+            "delivery state not written yet",
+            stop,
+            STATE_WRITE_RETRIES,
+            log,
+        )
 
     def close(self) -> None:
         self._producer.close(timeout=10)
-
-
-def until_kafka_answers(
-    call: Callable[[], T],
-    what: str,
-    stop: threading.Event | None,
-    retries: Counter | None = None,
-) -> T:
-    """`call()`, retried with backoff (1 s doubling to 30 s) while it fails for want of Kafka
-    (KafkaError, or a NewsflowError from reading a compacted topic), each retry logged as
-    "Kafka unavailable: <what>, retrying". Without `stop`, or once it is set, the error raises."""
-    from kafka.errors import KafkaError
-
-    delay = 1.0
-    while True:
-        try:
-            return call()
-        except (KafkaError, NewsflowError) as exc:
-            if stop is None or stop.is_set():
-                raise
-            if retries is not None:
-                retries.inc()
-            log.warning(
-                f"Kafka unavailable: {what}, retrying",
-                extra={"retry_s": delay, "error": repr(exc)},
-            )
-            if stop.wait(delay):
-                raise
-            delay = min(delay * 2, 30.0)

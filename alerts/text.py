@@ -7,26 +7,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from itertools import accumulate
 
+from newsflow.text import fold
+
 # letters and digits only: punctuation, underscores and any run of whitespace separate words;
 # a possessive 's is not a word of its own ("NATO's summit" is the phrase "NATO summit")
 WORD = re.compile(r"(?!(?<=['\u2019])s\b)[^\W_]+")
 # split keeping the words: [separator, word, separator, word, ..., separator], in one C pass
 _SPLIT = re.compile(f"({WORD.pattern})")
-_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-# letters NFKD leaves alone but readers treat as their base letter
-_BASE_LETTERS = str.maketrans(
-    {
-        "ø": "o",
-        "đ": "d",
-        "ł": "l",
-        "\u0131": "i",
-        "ħ": "h",
-        "æ": "ae",
-        "œ": "oe",
-        "þ": "th",
-        "ð": "d",
-    }
-)
 SNIPPET_RADIUS = 70
 # ASCII fast path of WORD: bytes other than letters and digits become spaces (one C pass), and a
 # possessive 's (an "s" after an apostrophe, not followed by a word character) goes first
@@ -42,14 +29,6 @@ def words_of(text: str) -> list[str]:
     if b"'s" in data:
         data = _ASCII_POSSESSIVE.sub(b" ", data)
     return data.translate(_ASCII_SEPARATORS).decode("ascii").split()
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents: 'Émile ZOLA' -> 'emile zola', 'Straße' -> 'strasse'."""
-    if text.isascii():
-        return text.lower()
-    text = _MARKS.sub("", unicodedata.normalize("NFKD", text))
-    return text.casefold().translate(_BASE_LETTERS)
 
 
 def _nfc(text: str) -> str:

@@ -7,7 +7,6 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -15,6 +14,7 @@ import httpx
 from connectors.metrics import FETCH_SECONDS, FETCHES
 from newsflow.errors import NewsflowError
 from newsflow.http_guard import guarded_async_transport, refused
+from newsflow.retry import parse_retry_after
 from newsflow.settings import ConnectorSettings
 from newsflow.urls import AddressGuard, BlockedAddressError
 
@@ -68,23 +68,6 @@ class FetchResult:
     @property
     def ok(self) -> bool:
         return self.outcome in ("ok", "not_modified")
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    now = time.time() if now is None else now
-    return max(0.0, when.timestamp() - now)
 
 
 def parse_max_age(cache_control: str | None) -> float | None:

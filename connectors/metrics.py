@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import logging
+from newsflow.metrics import Counter, Gauge, Histogram, serve_metrics
 
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
-
-log = logging.getLogger(__name__)
+__all__ = [
+    "CONSECUTIVE_FAILURES",
+    "FETCHES",
+    "FETCH_SECONDS",
+    "FULL_TEXT",
+    "ITEMS_PRODUCED",
+    "STATE_WRITE_RETRIES",
+    "serve_metrics",
+]
 
 FETCHES = Counter(
     "newsflow_connector_fetches_total",
@@ -37,10 +43,3 @@ FULL_TEXT = Counter(
     "Article page fetches for full_text feeds, by outcome",
     ["outcome"],
 )
-
-
-def serve_metrics(port: int | None, addr: str = "0.0.0.0") -> None:
-    """Expose /metrics on the port (connector.metrics_port); no-op when unset."""
-    if port:
-        start_http_server(port, addr=addr)
-        log.info("metrics on :%d/metrics", port, extra={"port": port})

@@ -23,6 +23,7 @@ from connectors.state import (
     ItemState,
     StateError,
 )
+from newsflow.retry import until_kafka_answers_async
 from newsflow.schema import RawArticle, utcnow
 from newsflow.settings import Settings
 from newsflow.urls import AddressGuard
@@ -386,19 +387,12 @@ class RssConnector:
     async def _persist(self, feeds: list[FeedState], items: dict[str, ItemState]) -> None:
         """Write the state, retrying with backoff while Kafka is away: the records are
         acknowledged already, and the next polls wait in the queue (nothing is skipped)."""
-        delay = 1.0
-        while True:
-            try:
-                await asyncio.to_thread(self.state.persist, self.producer, feeds, items)
-                return
-            except StateError as exc:
-                STATE_WRITE_RETRIES.inc()
-                log.warning(
-                    "Kafka unavailable: connector state not written yet, retrying",
-                    extra={"retry_s": delay, "error": str(exc)},
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+        await until_kafka_answers_async(
+            lambda: asyncio.to_thread(self.state.persist, self.producer, feeds, items),
+            "connector state not written yet",
+            STATE_WRITE_RETRIES,
+            log,
+        )
 
     def _produce(self, batch: list[PollResult]) -> tuple[set[str], str | None]:
         """Send every record, flush; returns the feeds whose records were all acknowledged."""

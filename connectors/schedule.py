@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+from newsflow.retry import Backoff
+
 # Publisher hints (max-age, <ttl>, sy:updatePeriod) may slow us down, but not below one poll a day.
 MAX_HINTED_INTERVAL = 86400.0
 
@@ -31,8 +33,7 @@ def backoff_delay(
     Retry-After is honoured when it asks for longer.
     """
     rng = rng or random.Random()
-    exponent = min(max(failures, 1) - 1, 30)
-    base = min(max_backoff, interval * (2**exponent))
+    base = Backoff(first=interval, cap=max_backoff).delay(failures)
     delay = min(max_backoff, base * (1 + 0.25 * rng.random()))
     delay = max(delay, min(interval, max_backoff))
     if retry_after is not None:

@@ -12,11 +12,11 @@ import json
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from newsflow.compacted import read_to_end
-from newsflow.errors import NewsflowError
+from newsflow.compacted import CompactedTable, CompactedTableError, load_tables
 from newsflow.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,7 @@ ITEM_RETENTION = timedelta(days=30)
 LAST_SEEN_REFRESH = timedelta(days=1)
 
 
-class StateError(NewsflowError):
-    """The connector state topic could not be read or written."""
+StateError = CompactedTableError  # the connector state topic could not be read or written
 
 
 class _State(BaseModel):
@@ -73,78 +72,50 @@ class ItemState(_State):
 
 
 class ConnectorState:
-    """In-memory view of the state topic; `write` persists changes (after Kafka acked records)."""
+    """In-memory view of the state topic; `persist` writes changes (after Kafka acked records)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.topic = settings.topics.connector_state
-        self.feeds: dict[str, FeedState] = {}
-        self.items: dict[str, ItemState] = {}
+        self._feeds = CompactedTable(self.topic, FeedState.model_validate_json, _dump, FEED_PREFIX)
+        self._items = CompactedTable(self.topic, ItemState.model_validate_json, _dump, ITEM_PREFIX)
+
+    @property
+    def feeds(self) -> dict[str, FeedState]:
+        return self._feeds.entries
+
+    @property
+    def items(self) -> dict[str, ItemState]:
+        return self._items.entries
 
     def load(self, timeout: float = 30.0) -> ConnectorState:
         """Read the compacted topic from the beginning to its current end."""
-        try:
-            for key, value in read_to_end(self.settings, self.topic, timeout):
-                self._apply(key, value)
-        except NewsflowError as exc:
-            raise StateError(str(exc)) from None
+        load_tables(self.settings, [self._feeds, self._items], timeout)
         log.info(
             "connector state loaded",
             extra={"topic": self.topic, "feeds": len(self.feeds), "items": len(self.items)},
         )
         return self
 
-    def _apply(self, key: bytes | None, value: bytes | None) -> None:
-        name = (key or b"").decode("utf-8", "replace")
-        try:
-            if name.startswith(FEED_PREFIX):
-                if value is None:
-                    self.feeds.pop(name[len(FEED_PREFIX) :], None)
-                else:
-                    self.feeds[name[len(FEED_PREFIX) :]] = FeedState.model_validate_json(value)
-            elif name.startswith(ITEM_PREFIX):
-                if value is None:
-                    self.items.pop(name[len(ITEM_PREFIX) :], None)
-                else:
-                    self.items[name[len(ITEM_PREFIX) :]] = ItemState.model_validate_json(value)
-        except ValueError as exc:  # a record from an older, incompatible version: start afresh
-            log.warning("ignoring unreadable state record", extra={"key": name, "error": str(exc)})
-
     def persist(
         self,
-        producer,
+        producer: Any,
         feeds: Iterable[FeedState] = (),
         items: dict[str, ItemState] | None = None,
         timeout: float = 60.0,
     ) -> None:
         """Write feed and item states and wait for Kafka's acks (blocking; run in a thread)."""
-        futures = [
-            producer.send(self.topic, key=f"{FEED_PREFIX}{f.name}".encode(), value=_dump(f))
-            for f in feeds
-        ]
-        futures += [
-            producer.send(self.topic, key=f"{ITEM_PREFIX}{i}".encode(), value=_dump(s))
-            for i, s in (items or {}).items()
-        ]
-        try:
-            producer.flush(timeout=timeout)
-        except Exception as exc:
-            msg = f"state topic {self.topic!r}: flush failed: {exc}"
-            raise StateError(msg) from None
-        for future in futures:
-            if not future.succeeded():
-                msg = f"state topic {self.topic!r} did not acknowledge a write: {future.exception}"
-                raise StateError(msg)
+        self._feeds.write(producer, {f.name: f for f in feeds}, timeout)
+        self._items.write(producer, items or {}, timeout)
 
     def apply(
         self, feeds: Iterable[FeedState] = (), items: dict[str, ItemState] | None = None
     ) -> None:
         """Update the in-memory view once the writes were acknowledged."""
-        for feed in feeds:
-            self.feeds[feed.name] = feed
-        self.items.update(items or {})
+        self._feeds.update({f.name: f for f in feeds})
+        self._items.update(items or {})
 
-    def prune(self, producer, now: datetime) -> int:
+    def prune(self, producer: Any, now: datetime) -> int:
         """Tombstone items unseen for ITEM_RETENTION; returns how many were forgotten."""
         cutoff = now - ITEM_RETENTION
         expired = [
@@ -152,13 +123,7 @@ class ConnectorState:
         ]
         if not expired:
             return 0
-        futures = [
-            producer.send(self.topic, key=f"{ITEM_PREFIX}{i}".encode(), value=None) for i in expired
-        ]
-        producer.flush(timeout=60)
-        done = [i for i, f in zip(expired, futures, strict=True) if f.succeeded()]
-        for item_id in done:
-            self.items.pop(item_id, None)
+        done = self._items.forget(producer, expired)
         log.info("forgot items no feed carries any more", extra={"items": len(done)})
         return len(done)
 

@@ -1,17 +1,17 @@
-"""Pipeline metrics for Prometheus (throughput, consumer lag, DLQ count, bulk latency).
+"""Pipeline metrics, counted once for Prometheus and Beam (throughput, lag, DLQ, bulk latency).
 
-Beam metrics (`Metrics.counter("newsflow", ...)`) are kept next to these in the DoFns, so a
-distributed runner's own metric system sees the same figures; the Prometheus endpoint serves the
-process it runs in (the local runner runs every DoFn in this process).
+Each metric with a Beam name below also counts into that Beam metric (`Metrics.counter("newsflow",
+...)`), so a distributed runner's own metric system and the run summary see the same figures;
+the Prometheus endpoint serves the process it runs in (the local runner runs every DoFn in this
+process). Beam metrics count only on a DoFn's own thread: count there, not in helper threads.
 """
 
 from __future__ import annotations
 
-import logging
+import functools
+from typing import Any
 
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
-
-log = logging.getLogger(__name__)
+from newsflow.metrics import Counter, Gauge, Histogram, serve_metrics
 
 RECORDS_READ = Counter("newsflow_pipeline_records_read_total", "Kafka records read", ["topic"])
 RECORDS_WRITTEN = Counter(
@@ -45,8 +45,26 @@ BULK_RETRIES = Counter(
 )
 
 
-def serve(port: int | None) -> None:
-    """Expose /metrics on `port` (None or 0: don't)."""
-    if port:
-        start_http_server(port)
-        log.info("prometheus metrics", extra={"port": port})
+@functools.cache
+def _beam(kind: str, name: str) -> Any:
+    from apache_beam.metrics import Metrics
+
+    return getattr(Metrics, kind)("newsflow", name)
+
+
+def _beam_counter(template: str) -> Any:
+    return lambda labels, amount: _beam("counter", template.format(**labels)).inc(int(amount))
+
+
+RECORDS_READ.mirror_to(_beam_counter("records_read"))
+RECORDS_WRITTEN.mirror_to(_beam_counter("written_{topic}"))
+CONSUMER_LAG.mirror_to(lambda _labels, lag: _beam("gauge", "consumer_lag").set(int(lag)))
+# Beam names these by the sink's mode: count with .labels(index=..., mode=...)
+DOCUMENTS_INDEXED.mirror_to(_beam_counter("indexed_{mode}"))
+DOCUMENTS_SKIPPED.mirror_to(_beam_counter("already_indexed_{mode}"))
+DUPLICATES.mirror_to(_beam_counter("duplicates"))
+DEAD_LETTERS.mirror_to(_beam_counter("dlq_{stage}"))
+BULK_SECONDS.mirror_to(
+    lambda _labels, seconds: _beam("distribution", "bulk_latency_ms").update(int(seconds * 1000))
+)
+serve = serve_metrics  # `newsflow run` calls it by this name

@@ -12,8 +12,9 @@ import functools
 import json
 import logging
 import re
-import unicodedata
 from pathlib import Path
+
+from newsflow.text import strip_accents
 
 PLACES_FILE = Path(__file__).resolve().parent / "data" / "places.json"
 MIN_CITY_POPULATION = 15_000
@@ -25,14 +26,8 @@ REGION_TYPES = {
     "Capital territory", "Federal capital territory", "Metropolitan region", "Special region",
 }  # fmt: skip
 _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z\u00c0-\u024f' .-]{2,}$")
-
-
-def fold(name: str) -> str:
-    """'Zürich' -> 'Zurich': news often drops accents, this ES cluster cannot fold them."""
-    if name.isascii():  # most names: nothing to fold
-        return name
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+# "Zürich" -> "Zurich": news often drops accents, and this ES cluster cannot fold them
+fold = strip_accents
 
 
 @functools.cache

@@ -16,13 +16,13 @@ from typing import Any, Literal
 
 import apache_beam as beam
 import orjson
-from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MAX_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from newsflow.clients import elasticsearch_client
 from newsflow.errors import NewsflowError, RecordError
+from newsflow.retry import Backoff, retry_call, retrying
 from newsflow.schema import iso, utcnow
 from newsflow.settings import Settings
 from pipeline import metrics
@@ -88,7 +88,7 @@ def send_bulk(es: Any, operations: list[bytes]) -> list[dict[str, Any]]:
     return [next(iter(entry.values())) for entry in response["items"]]
 
 
-def _is_retryable(exc: Exception) -> bool:
+def _is_retryable(exc: BaseException) -> bool:
     from elastic_transport import ConnectionError as TransportConnectionError
     from elastic_transport import ConnectionTimeout
     from elasticsearch import ApiError
@@ -96,6 +96,21 @@ def _is_retryable(exc: Exception) -> bool:
     if isinstance(exc, TransportConnectionError | ConnectionTimeout):
         return True
     return isinstance(exc, ApiError) and exc.meta.status in RETRYABLE_STATUS
+
+
+class _Rejected(Exception):
+    """Some documents of a bulk were refused with 429/5xx: they are sent again."""
+
+    def __init__(self, count: int):
+        super().__init__(f"{count} document(s) rejected with 429/5xx")
+
+
+def _retry_bulk(exc: BaseException) -> bool:
+    return isinstance(exc, _Rejected) or _is_retryable(exc)
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, _Rejected) else f"{type(exc).__name__}: {exc}"
 
 
 @dataclass
@@ -119,10 +134,6 @@ class _WriteToElasticsearchFn(beam.DoFn):
         self.max_bytes = settings.pipeline.bulk_max_bytes
         self.max_age = settings.pipeline.bulk_flush_interval.total_seconds()
         self.max_retries = settings.pipeline.bulk_max_retries
-        self.indexed = Metrics.counter("newsflow", f"indexed_{mode}")
-        self.skipped = Metrics.counter("newsflow", f"already_indexed_{mode}")
-        self.failed = Metrics.counter("newsflow", "dlq_index")
-        self.latency = Metrics.distribution("newsflow", "bulk_latency_ms")
 
     def setup(self) -> None:
         # Retries are ours (with backoff and per-item handling), not the transport's.
@@ -177,41 +188,30 @@ class _WriteToElasticsearchFn(beam.DoFn):
     def _collect(self, future: Future) -> None:
         result: _BulkResult = future.result()  # raises ElasticsearchUnavailable: bundle fails
         self._dead += result.dead
-        self.indexed.inc(result.indexed)
-        self.skipped.inc(result.skipped)
-        self.latency.update(int(result.seconds * 1000))
+        metrics.BULK_SECONDS.observe(result.seconds)
+        metrics.DOCUMENTS_INDEXED.labels(index=self.index, mode=self.mode).inc(result.indexed)
+        metrics.DOCUMENTS_SKIPPED.labels(index=self.index, mode=self.mode).inc(result.skipped)
         if result.dead:
-            self.failed.inc(len(result.dead))
+            metrics.DEAD_LETTERS.labels(stage="index").inc(len(result.dead))
 
     def _write(self, pending: list[tuple[dict[str, Any], bytes]]) -> _BulkResult:
         """Write one batch, retrying what may succeed later; permanent refusals -> dead letters."""
         result = _BulkResult()
         started = time.monotonic()
-        attempt = 0
-        while pending:
-            try:
-                items = self._bulk(pending)
-            except Exception as exc:
-                if not _is_retryable(exc):
-                    raise
-                attempt = self._backoff(attempt, f"{type(exc).__name__}: {exc}")
-                continue
-            retry = []
-            for (doc, lines), item in zip(pending, items, strict=True):
-                outcome = self._outcome(item, result)
-                if outcome == "retry":
-                    retry.append((doc, lines))
-                elif outcome != "ok":
-                    result.dead.append(dead_letter_for(doc, "index", RecordError("index", outcome)))
-            if retry:
-                attempt = self._backoff(attempt, f"{len(retry)} document(s) rejected with 429/5xx")
-            pending = retry
+        backoff = Backoff(self.backoff_base, MAX_BACKOFF_S, self.max_retries + 1)
+        try:
+            for attempt in retrying(backoff, _retry_bulk, on_retry=self._on_retry):
+                with attempt:
+                    pending = self._attempt(pending, result)
+                    if pending:
+                        raise _Rejected(len(pending))
+        except Exception as exc:
+            if not _retry_bulk(exc):
+                raise
+            raise ElasticsearchUnavailable(
+                self.index, backoff.attempts or 0, _reason(exc)
+            ) from None
         result.seconds = time.monotonic() - started
-        metrics.BULK_SECONDS.observe(result.seconds)
-        metrics.DOCUMENTS_INDEXED.labels(index=self.index).inc(result.indexed)
-        metrics.DOCUMENTS_SKIPPED.labels(index=self.index).inc(result.skipped)
-        if result.dead:
-            metrics.DEAD_LETTERS.labels(stage="index").inc(len(result.dead))
         return result
 
     def _bulk(self, pending: list[tuple[dict[str, Any], bytes]]) -> list[dict[str, Any]]:
@@ -234,22 +234,32 @@ class _WriteToElasticsearchFn(beam.DoFn):
             return f"HTTP {status} {error.get('type', 'error')}: {error.get('reason', '')}"[:2000]
         return f"HTTP {status}: {error}"[:2000]
 
-    def _backoff(self, attempt: int, reason: str) -> int:
-        if attempt >= self.max_retries:
-            raise ElasticsearchUnavailable(self.index, attempt + 1, reason)
-        delay = min(MAX_BACKOFF_S, self.backoff_base * 2**attempt)
+    def _attempt(
+        self, pending: list[tuple[dict[str, Any], bytes]], result: _BulkResult
+    ) -> list[tuple[dict[str, Any], bytes]]:
+        """One bulk of `pending`; permanent refusals -> dead letters; returns those refused with
+        429/5xx (the next attempt sends them alone)."""
+        items = self._bulk(pending)
+        retry = []
+        for (doc, lines), item in zip(pending, items, strict=True):
+            outcome = self._outcome(item, result)
+            if outcome == "retry":
+                retry.append((doc, lines))
+            elif outcome != "ok":
+                result.dead.append(dead_letter_for(doc, "index", RecordError("index", outcome)))
+        return retry
+
+    def _on_retry(self, error: BaseException, failures: int, delay: float) -> None:
         metrics.BULK_RETRIES.inc()
         log.warning(
             "bulk retry",
             extra={
                 "index": self.index,
-                "attempt": attempt + 1,
+                "attempt": failures,
                 "delay_s": delay,
-                "reason": reason[:300],
+                "reason": _reason(error)[:300],
             },
         )
-        time.sleep(delay)
-        return attempt + 1
 
 
 class WriteToElasticsearch(beam.PTransform):
@@ -278,22 +288,10 @@ def search_with_retries(es: Any, index: str, retries: int, **body: Any) -> list[
 
 def with_retries(index: str, retries: int, call: Any) -> Any:
     """`call()`, retried with backoff on 429/5xx/connection errors (other errors raise)."""
-    attempt = 0
-    while True:
-        try:
-            return call()
-        except Exception as exc:
-            if not _is_retryable(exc) or attempt >= retries:
-                raise
-            delay = min(MAX_BACKOFF_S, 0.5 * 2**attempt)
-            log.warning(
-                "request retry",
-                extra={
-                    "index": index,
-                    "attempt": attempt + 1,
-                    "delay_s": delay,
-                    "error": repr(exc),
-                },
-            )
-            time.sleep(delay)
-            attempt += 1
+
+    def warn(error: BaseException, failures: int, delay: float) -> None:
+        extra = {"index": index, "attempt": failures, "delay_s": delay, "error": repr(error)}
+        log.warning("request retry", extra=extra)
+
+    backoff = Backoff(0.5, MAX_BACKOFF_S, retries + 1)
+    return retry_call(call, backoff, _is_retryable, on_retry=warn)

@@ -20,7 +20,6 @@ from typing import Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
-from apache_beam.metrics import Metrics
 from apache_beam.transforms.core import RestrictionProvider
 from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.shared import Shared
@@ -105,8 +104,6 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         self.read = read
         self.policy = policy
         self._shared = Shared()  # one RunState (ledger, idle clock) per process and run
-        self.read_counter = Metrics.counter("newsflow", "records_read")
-        self.lag_gauge = Metrics.gauge("newsflow", "consumer_lag")
 
     # -- restrictions ----------------------------------------------------------------------
 
@@ -223,7 +220,6 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         if last is not None:
             count = last + 1 - restriction.start
             self._run.note_input()
-            self.read_counter.inc(count)
             metrics.RECORDS_READ.labels(topic=slot.topic).inc(count)
         if not finished:
             tracker.defer_remainder(Duration.of(0))
@@ -246,7 +242,6 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         end = partition_log.end_offset()
         if end is not None:
             lag = max(0, end - partition_log.position())
-            self.lag_gauge.set(lag)
             metrics.CONSUMER_LAG.labels(topic=slot.topic, partition=str(slot.partition)).set(lag)
 
 
@@ -373,7 +368,6 @@ class _WriteToKafkaFn(beam.DoFn):
         self.settings = settings
         self.topic = topic
         self.serialize = serialize
-        self.counter = Metrics.counter("newsflow", f"written_{topic}")
 
     def setup(self) -> None:
         self._producer = kafka_producer(self.settings, linger_ms=5, batch_size=1024 * 1024)
@@ -399,7 +393,6 @@ class _WriteToKafkaFn(beam.DoFn):
         self._producer.flush()
         for future in self._futures:
             future.get(timeout=0)  # raises the send error: the bundle fails and is replayed
-        self.counter.inc(len(self._futures))
         metrics.RECORDS_WRITTEN.labels(topic=self.topic).inc(len(self._futures))
         self._futures = []
 

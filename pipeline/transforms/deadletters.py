@@ -6,7 +6,6 @@ import json
 from typing import Any, NamedTuple
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
@@ -69,7 +68,6 @@ class _BatchedGuardFn(beam.DoFn):
         self.fn = fn
         self.stage = stage
         self.batch_size = batch_size
-        self.counter = Metrics.counter("newsflow", f"dlq_{stage}")
 
     def setup(self) -> None:
         self.fn.setup()
@@ -99,7 +97,6 @@ class _BatchedGuardFn(beam.DoFn):
                     WindowedValue(output, timestamp, _GLOBAL) for output in process(element) or ()
                 )
             except Exception as exc:  # any failure of one element: that element's dead letter
-                self.counter.inc()
                 DEAD_LETTERS.labels(stage=self.stage).inc()
                 dead = dead_letter_for(element, self.stage, exc)
                 outputs.append(TaggedOutput(FAILED, WindowedValue(dead, timestamp, _GLOBAL)))

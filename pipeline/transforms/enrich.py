@@ -16,6 +16,7 @@ from apache_beam.pvalue import TaggedOutput
 from apache_beam.utils.windowed_value import WindowedValue
 
 from newsflow.settings import Settings
+from pipeline import metrics
 from pipeline.entities.enricher import EMPTY_FIELDS, EntityEnricher
 from pipeline.transforms.deadletters import StageOutput, dead_letter_for
 
@@ -45,7 +46,6 @@ class _ExtractEntitiesFn(beam.DoFn):
         self.settings = settings
         self.batch_size = settings.enrichment.batch_size
         self.enriched = Metrics.counter("newsflow", "enrich_documents")
-        self.failures = Metrics.counter("newsflow", f"dlq_{STAGE}")
         self.entity_count = Metrics.distribution("newsflow", "enrich_entities_per_document")
 
     def setup(self) -> None:
@@ -73,7 +73,7 @@ class _ExtractEntitiesFn(beam.DoFn):
             results = [exc] * len(batch)
         for (doc, timestamp, window), result in zip(batch, results, strict=True):
             if isinstance(result, Exception):
-                self.failures.inc()
+                metrics.DEAD_LETTERS.labels(stage=STAGE).inc()
                 letter = dead_letter_for(doc, STAGE, result)
                 yield TaggedOutput(FAILED_TAG, WindowedValue(letter, timestamp, (window,)))
             else:

@@ -102,7 +102,6 @@ class _AssignStoriesFn(BatchLookupFn):
             window_s=settings.pipeline.story_window.total_seconds(),
             rewrite_window_s=settings.pipeline.story_rewrite_window.total_seconds(),
         )
-        self.duplicates = Metrics.counter("newsflow", "duplicates")
         self.joined = Metrics.counter("newsflow", "stories_joined")
         self.started = Metrics.counter("newsflow", "stories_started")
 
@@ -182,7 +181,6 @@ class _AssignStoriesFn(BatchLookupFn):
         out = []
         for item, decision in zip(pending, decisions, strict=True):
             if decision.duplicate:
-                self.duplicates.inc()
                 metrics.DUPLICATES.inc()
                 log.info(
                     "duplicate dropped",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -76,6 +77,21 @@ def test_webhook_errors_are_retryable_or_final(hook: WebhookReceiver) -> None:
     assert not info.value.retryable and "HTTP 404" in info.value.reason
     sender.send(NOTE)
     assert len(hook.requests) == 3
+
+
+def test_webhook_retry_after_is_read_as_seconds_or_an_http_date(hook: WebhookReceiver) -> None:
+    """The same parser as the feed fetcher's: both forms RFC 9110 allows."""
+    from email.utils import formatdate
+
+    sender = senders({"hook": {"type": "webhook", "url": hook.url}})["hook"]
+    hook.fail_status = 429
+    waits = []
+    for header in ("120", formatdate(time.time() + 600, usegmt=True)):
+        hook.fail_remaining, hook.retry_after = 1, header
+        with pytest.raises(DeliveryError) as info:
+            sender.send(NOTE)
+        waits.append(info.value.retry_after)
+    assert waits[0] == 120 and 590 <= waits[1] <= 600
 
 
 def test_webhook_timeout_and_unreachable(hook: WebhookReceiver) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from kafka.errors import KafkaTimeoutError
 
 from alerts.state import DeliveryState
+from newsflow.compacted import CompactedTable
 
 
 class Future:
@@ -33,10 +35,14 @@ class FlakyProducer:
             return Future(KafkaTimeoutError("Timeout waiting for future"))
         return Future(None)
 
+    def flush(self, timeout: float | None = None) -> None:
+        pass
+
 
 def state_with(producer: FlakyProducer) -> DeliveryState:
     state = DeliveryState.__new__(DeliveryState)  # no Kafka: the producer is the test's
-    state.topic, state.entries, state._producer = "deliveries", {}, producer
+    state.table = CompactedTable("deliveries", json.loads, lambda v: json.dumps(v).encode())
+    state._producer = producer
     return state
 
 
