@@ -30,7 +30,16 @@ def test_up_is_idempotent_and_status_reports_both(stack: Settings):
         timeout=60,
     )
     assert out.returncode == 0
-    assert "kafka" in out.stdout and "elasticsearch" in out.stdout and "healthy" in out.stdout
+    # each service's own line says "healthy" (not "running, not healthy", not "stopped")
+    states = {
+        m["name"]: m["state"]
+        for m in re.finditer(
+            r"^\s+(?P<name>kafka|elasticsearch)\s+(?P<state>healthy|running, not healthy|stopped)\b",
+            out.stdout,
+            re.MULTILINE,
+        )
+    }
+    assert states == {"kafka": "healthy", "elasticsearch": "healthy"}, out.stdout
 
 
 def _free_port() -> int:
