@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from newsflow.admin import initialise
 from newsflow.settings import load_settings
-from tests.conftest import cleanup, isolated_settings
-from tests.fixtures.odd_feeds.generator import odd_feeds
-from tests.fixtures.odd_feeds.ledger import account, connector_settings
+from tests.support.odd_feeds.generator import odd_feeds
+from tests.support.odd_feeds.ledger import account, connector_settings
+from tests.support.stack import cleanup, isolated_settings
 
 
 def main() -> int:

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 from newsflow.settings import Settings
-from tests.chaos.conftest import ChaosKafka
-from tests.chaos.harness import Flow, Row, env_for, flow, run_case, topic_size
-from tests.conftest import cleanup, isolated_settings, unique_prefix
-from tests.fixtures.faults import HttpFaultProxy, ToxicProxy
-from tests.fixtures.pipeline.support import es_count, wait_for
+from tests.support.clients import es_count
+from tests.support.fault_matrix import ChaosKafka, Flow, Row, env_for, flow, run_case, topic_size
+from tests.support.proxies import HttpFaultProxy, ToxicProxy
+from tests.support.stack import cleanup, isolated_settings, unique_prefix
+from tests.support.waiting import wait_for
 
 full = pytest.mark.chaos_full
 

@@ -24,8 +24,9 @@ from alerts.state import DeliveryState, delivery_key, read_state
 from newsflow.clients import elasticsearch_client, kafka_producer
 from newsflow.schema import AlertEvent
 from newsflow.settings import PROJECT_ROOT, Settings
-from tests.conftest import settings_env
-from tests.unit.alerts.receivers import SmtpReceiver, WebhookReceiver, wait_for
+from tests.support.servers import SmtpReceiver, WebhookReceiver
+from tests.support.stack import settings_env
+from tests.support.waiting import wait_for
 
 SECRET = "integration-secret"
 

@@ -21,8 +21,9 @@ from alerts.state import DeliveryState
 from newsflow.clients import elasticsearch_client, kafka_consumer, kafka_producer
 from newsflow.schema import RawArticle, Source
 from newsflow.settings import PROJECT_ROOT, Settings
-from tests.conftest import settings_env
-from tests.unit.alerts.receivers import WebhookReceiver, wait_for
+from tests.support.servers import WebhookReceiver
+from tests.support.stack import settings_env
+from tests.support.waiting import wait_for
 
 BODY = (
     "Negotiators from both countries met in Geneva on Tuesday to resume arms control talks, the first "

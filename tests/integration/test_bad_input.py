@@ -13,11 +13,11 @@ import yaml
 from connectors.cli import run_connector, status_rows
 from connectors.feeds import load_feeds
 from connectors.state import read_state
-from connectors.testing import FeedServer, Route
 from newsflow.settings import Settings
-from tests.fixtures.odd_feeds.generator import odd_feeds
-from tests.fixtures.odd_feeds.ledger import account, connector_settings, run_pipeline_json
-from tests.fixtures.pipeline.support import es_docs
+from tests.support.clients import es_docs
+from tests.support.odd_feeds.generator import odd_feeds
+from tests.support.odd_feeds.ledger import account, connector_settings, run_pipeline_json
+from tests.support.servers import FeedServer, Route
 
 WORDS = (
     "The council approved the harbour budget after a long debate about ferry fares, tunnel "

@@ -12,11 +12,11 @@ import yaml
 from connectors.cli import run_connector, status_rows
 from connectors.feeds import load_feeds
 from connectors.state import read_state
-from connectors.testing import FeedServer, Route
 from newsflow.clients import kafka_consumer
 from newsflow.schema import RawArticle
 from newsflow.settings import Settings
 from newsflow.urls import article_id
+from tests.support.servers import FeedServer, Route
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 

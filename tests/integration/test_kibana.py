@@ -15,13 +15,7 @@ from newsflow.clients import elasticsearch_client
 from newsflow.kibana import load_objects, missing_indices
 from newsflow.settings import Settings
 from pipeline.stories.summary import member_of, summarize
-from tests.unit.kibana.panels import (
-    check_fields,
-    data_views,
-    field_uses,
-    flatten_mapping,
-    lens_request,
-)
+from tests.support.panels import check_fields, data_views, field_uses, flatten_mapping, lens_request
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "kibana"
 OBJECTS = {o.id: o for o in load_objects()}
@@ -169,8 +163,8 @@ def test_the_cli_installs_into_a_kibana_prints_the_dashboards_and_a_rerun_change
     import subprocess
     import sys
 
-    from tests.conftest import settings_env
-    from tests.unit.kibana.fake_kibana import FakeKibana
+    from tests.support.kibana import FakeKibana
+    from tests.support.stack import settings_env
 
     kibana = FakeKibana()
     try:

@@ -14,16 +14,10 @@ from pathlib import Path
 import pytest
 
 from newsflow.settings import Settings
-from tests.fixtures.pipeline.support import (
-    ROOT,
-    article,
-    es_count,
-    log_tail,
-    pipeline_env,
-    produce,
-    uncommitted,
-    wait_for,
-)
+from tests.support.clients import es_count, produce, uncommitted
+from tests.support.factories import article
+from tests.support.processes import ROOT, log_tail, pipeline_env
+from tests.support.waiting import wait_for
 
 
 def _env(settings: Settings) -> dict[str, str]:

@@ -8,34 +8,28 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import yaml
 
-from connectors.testing import FeedServer, Route
 from newsflow import clients
 from newsflow.settings import PROJECT_ROOT, Settings, load_settings
 from newsflow.stack import secure
+from tests.support.servers import FeedServer, Route, free_port
+from tests.support.waiting import wait_for
 
 WRONG = {  # values no output may show either
     "es_password": "wrong-es-" + secrets.token_urlsafe(12),
     "es_api_key": "d3JvbmctaWQ6" + secrets.token_urlsafe(16),
     "kafka_password": "wrong-kafka-" + secrets.token_urlsafe(12),
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -74,10 +68,10 @@ def stack_env(home: Path, tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
     return env | {
         "NEWSFLOW_HOME": str(home),
-        "NEWSFLOW_KAFKA_BOOTSTRAP": f"127.0.0.1:{_free_port()}",
-        "NEWSFLOW_STACK__KAFKA_CONTROLLER_PORT": str(_free_port()),
-        "NEWSFLOW_ES_URL": f"http://127.0.0.1:{_free_port()}",
-        "NEWSFLOW_STACK__ELASTICSEARCH_TRANSPORT_PORT": str(_free_port()),
+        "NEWSFLOW_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
+        "NEWSFLOW_STACK__KAFKA_CONTROLLER_PORT": str(free_port()),
+        "NEWSFLOW_ES_URL": f"http://127.0.0.1:{free_port()}",
+        "NEWSFLOW_STACK__ELASTICSEARCH_TRANSPORT_PORT": str(free_port()),
         "NEWSFLOW_STACK__KAFKA_HEAP": "512m",
         "NEWSFLOW_STACK__ELASTICSEARCH_HEAP": "1g",
         "NEWSFLOW_ENRICHMENT__ENABLED": "false",
@@ -209,22 +203,12 @@ def test_newsflow_works_end_to_end_with_the_credentials(stack: SecureStack):
                 cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         try:
-            delivered = wait_until(lambda: "Treaty talks resume in Geneva" in log.read_text(), 60)
+            wait_for(lambda: "Treaty talks resume in Geneva" in log.read_text(), 60, "the delivery")
         finally:
             notifier.send_signal(signal.SIGTERM)
             notifier.wait(timeout=60)
             stack.outputs.append(log.read_text())
-        assert delivered, f"no delivery; the notifier said:\n{log.read_text()}"
         assert notifier.returncode == 0, log.read_text()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 def kafka_values(env: dict[str, str], topic: str) -> list[bytes]:

@@ -28,16 +28,10 @@ from newsflow.clients import kafka_producer
 from newsflow.schema import AlertEvent
 from newsflow.settings import Settings
 from newsflow.urls import AddressGuard
-from tests.fixtures.dns import DnsServer
 from tests.integration.test_connector import fixture, raw_records, status
-from tests.unit.alerts.receivers import wait_for
-from tests.unit.connectors.ssrf_helpers import (
-    INTERNAL,
-    PUBLIC,
-    LocalServer,
-    paired_servers,
-    treat_as_public,
-)
+from tests.support.dns import DnsServer
+from tests.support.ssrf import INTERNAL, PUBLIC, LocalServer, paired_servers, treat_as_public
+from tests.support.waiting import wait_for
 
 FEED = fixture("rss092.xml")  # one item
 

@@ -14,13 +14,9 @@ from newsflow.clients import elasticsearch_client, kafka_producer
 from newsflow.schema import RawArticle, Source
 from newsflow.settings import Settings
 from pipeline.stories.summary import decode_members
-from tests.fixtures.pipeline.support import (
-    es_docs,
-    log_tail,
-    run_pipeline,
-    start_pipeline,
-    wait_for,
-)
+from tests.support.clients import es_docs
+from tests.support.processes import log_tail, run_pipeline, start_pipeline
+from tests.support.waiting import wait_for
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "stories" / "dev_a.jsonl"
 

@@ -11,7 +11,7 @@ import pytest
 from alerts.channels import DeliveryError, Notification, build_senders, sign
 from alerts.rules import parse_rules
 from newsflow.errors import ConfigError
-from tests.unit.alerts.receivers import SmtpReceiver, WebhookReceiver
+from tests.support.servers import SmtpReceiver, WebhookReceiver
 
 ALERT = {
     "id": "0123abcd" * 4,

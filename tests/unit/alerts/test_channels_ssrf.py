@@ -18,7 +18,7 @@ from alerts.channels import DeliveryError, Notification, build_senders
 from alerts.rules import parse_rules
 from newsflow.errors import ConfigError
 from newsflow.http_guard import guarded_transport
-from tests.unit.connectors.ssrf_helpers import (
+from tests.support.ssrf import (
     INTERNAL,
     PUBLIC,
     FakeDNS,

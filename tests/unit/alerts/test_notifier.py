@@ -13,7 +13,7 @@ from alerts.rules import parse_rules
 from alerts.state import delivery_key, throttle_key
 from newsflow.schema import AlertEvent
 from newsflow.settings import Settings
-from tests.unit.alerts.receivers import WebhookReceiver
+from tests.support.servers import WebhookReceiver
 
 
 class MemoryState:

@@ -9,9 +9,9 @@ from email.utils import formatdate
 import pytest
 
 from connectors.fetcher import SETTING, HttpFetcher, parse_max_age, parse_retry_after
-from connectors.testing import FeedServer, Route
 from newsflow.settings import ConnectorSettings
 from newsflow.urls import AddressGuard, BlockedAddressError, is_public_address
+from tests.support.servers import FeedServer, Route
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 
@@ -240,7 +240,7 @@ def test_full_text_pages_go_through_the_ssrf_guard(server):
 def test_the_connected_peer_is_checked_too(server):
     """A name (no literal address to refuse in the URL) resolving to loopback is refused where
     the connection is made, by the address its lookup returned."""
-    from tests.unit.connectors.ssrf_helpers import FakeDNS, guard_with
+    from tests.support.ssrf import FakeDNS, guard_with
 
     server.routes["/f"] = Route(RSS)
     dns = FakeDNS(sneaky_test=["127.0.0.1"])

@@ -10,8 +10,8 @@ from connectors.fetcher import HttpFetcher
 from connectors.metrics import FETCHES
 from connectors.runner import RssConnector
 from connectors.state import ConnectorState, ItemState
-from connectors.testing import FeedServer, Route
 from newsflow.settings import Settings
+from tests.support.servers import FeedServer, Route
 
 
 def rss(*items):

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from connectors.feeds import FeedConfig
-from connectors.testing import FeedServer, Route
+from tests.support.servers import FeedServer, Route
 from tests.unit.connectors.test_runner import SETTINGS, commit, make, poll
 
 

@@ -18,7 +18,7 @@ from connectors.fetcher import FetchResult, HttpFetcher
 from connectors.fulltext import FullTextExtractor
 from newsflow.http_guard import guarded_async_transport
 from newsflow.settings import ConnectorSettings
-from tests.unit.connectors.ssrf_helpers import (
+from tests.support.ssrf import (
     INTERNAL,
     PUBLIC,
     RSS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipeline.entities import EntityEnricher
 from pipeline.entities.ner import load_model
-from tests.unit.entities.conftest import MODEL
+from tests.support.factories import MODEL
 
 
 def test_model_keeps_only_ner_and_is_loaded_once() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from newsflow.kibana import KibanaError, SavedObject, load_objects, setup
 from newsflow.settings import KibanaSettings
-from tests.unit.kibana.fake_kibana import FakeKibana
+from tests.support.kibana import FakeKibana
 
 API_KEY = base64.b64encode(b"id:secret").decode()
 

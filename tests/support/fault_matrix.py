@@ -9,6 +9,7 @@ the seconds from the end of the fault until nothing was missing."""
 
 from __future__ import annotations
 
+import os
 import random
 import select
 import signal
@@ -30,10 +31,13 @@ from xml.sax.saxutils import escape
 
 import yaml
 
-from connectors.testing import FeedServer, Request, Route
 from newsflow.settings import PROJECT_ROOT, Settings
-from tests.conftest import settings_env
-from tests.fixtures.pipeline.support import _VOCABULARY, es_count, index_writes, log_tail
+from tests.support.clients import es_count, index_writes
+from tests.support.factories import VOCABULARY
+from tests.support.processes import log_tail
+from tests.support.proxies import ToxicProxy
+from tests.support.servers import FeedServer, Request, Route
+from tests.support.stack import settings_env
 
 RULE_WORD = "treaty"  # every fifth article has it: one alert each (each is its own story)
 FEEDS = 4
@@ -62,7 +66,7 @@ def make_items(case: str, count: int, start: int = 0) -> list[Item]:
     items = []
     for n in range(start, start + count):
         rng = random.Random(f"{case}/{n}")
-        words = rng.choices(_VOCABULARY, k=80)
+        words = rng.choices(VOCABULARY, k=80)
         if n % 5 == 0:
             words.insert(rng.randrange(len(words)), RULE_WORD)
         body = " ".join(words).capitalize() + "."
@@ -452,3 +456,27 @@ def run_case(f: Flow, fault: Fault, wave_a: int = 40, settle_timeout: float = 24
 
 def env_for(*parts: str, **values: str) -> dict[str, dict[str, str]]:
     return {part: dict(values) for part in parts}
+
+
+@dataclass
+class ChaosKafka:
+    """A broker of its own; `settings` reach it through `proxy` (a Toxiproxy proxy)."""
+
+    server: object  # newsflow.stack.servers.KafkaServer
+    proxy: ToxicProxy
+    settings: Settings
+
+    def kill(self) -> None:
+        pid = self.server.pidfile.live_pid()  # type: ignore[attr-defined]
+        assert pid, "the chaos broker is not running"
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while self.server.pidfile.live_pid() and time.monotonic() < deadline:  # type: ignore[attr-defined]
+            time.sleep(0.1)
+
+    def start(self, timeout: float = 90) -> None:
+        self.server.start()  # type: ignore[attr-defined]
+        deadline = time.monotonic() + timeout
+        while not self.server.healthy():  # type: ignore[attr-defined]
+            assert time.monotonic() < deadline, "the chaos broker did not come back"
+            time.sleep(0.3)

@@ -1,0 +1,1 @@
+"""Helpers the tests share: factories, clients, processes, servers, proxies, waiting."""
