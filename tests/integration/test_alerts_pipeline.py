@@ -21,6 +21,7 @@ from alerts.state import DeliveryState
 from newsflow.clients import elasticsearch_client, kafka_consumer, kafka_producer
 from newsflow.schema import RawArticle, Source
 from newsflow.settings import PROJECT_ROOT, Settings
+from tests.support import factories
 from tests.support.servers import WebhookReceiver
 from tests.support.stack import settings_env
 from tests.support.waiting import wait_for
@@ -46,7 +47,8 @@ def hook() -> Iterator[WebhookReceiver]:
 def raw_article(feed: str, n: int, title: str, body: str = BODY) -> RawArticle:
     url = f"https://{feed}.example.org/world/{n}"
     now = datetime.now(UTC)
-    return RawArticle(
+    return factories.raw_article(
+        n,
         id=hashlib.sha256(url.encode()).hexdigest()[:32],
         url=url,
         title=title,

@@ -1,4 +1,5 @@
-"""Test records: raw articles (literal or with random words), Kafka records, enrichment input."""
+"""Test records: the raw article factory (and its random-words preset), Kafka records, enrichment
+input."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ SOURCE = Source(name="Example News", feed_url="https://example.com/feed.xml", do
 
 
 def raw_article(n: int = 1, **fields: Any) -> RawArticle:
+    """The test article: literal values numbered `n`; `fields` replace any of them."""
     base: dict[str, Any] = {
         "id": f"article-{n:04d}",
         "url": f"https://example.com/news/{n}?utm_source=rss&page=2",
@@ -162,11 +164,13 @@ def article(
     revision: int = 1,
     url: str | None = None,
 ) -> RawArticle:
-    """A distinct, realistic-looking article (its words are random, so stories never merge)."""
+    """A distinct, realistic-looking article (its words are random, so stories never merge):
+    `raw_article` with words drawn from VOCABULARY, published now."""
     rnd = random.Random(seed if seed is not None else n)
     text = body or " ".join(rnd.choice(VOCABULARY) for _ in range(120))
     now = utcnow()
-    return RawArticle(
+    return raw_article(
+        n,
         id=f"art{n:010d}",
         url=url or f"https://{source.lower()}.example.com/news/{n}?utm_source=rss",
         title=title or " ".join(rnd.choice(VOCABULARY) for _ in range(8)).capitalize(),
