@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from newsflow.settings import Settings, load_settings
+from tests.support.servers import FeedServer, WebhookReceiver
 from tests.support.stack import cleanup, isolated_settings, unique_prefix
 
 
@@ -52,3 +53,18 @@ def isolated(stack: Settings, names: str) -> Iterator[Settings]:
     initialise(settings)
     yield settings
     cleanup(settings)
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    """A local feed server (127.0.0.1, an ephemeral port); tests set its routes."""
+    with FeedServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def hook() -> Iterator[WebhookReceiver]:
+    """A local webhook endpoint that records every delivery."""
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()

@@ -22,6 +22,7 @@ from newsflow.settings import Settings
 from tests.support.fault_matrix import ChaosKafka, Row
 from tests.support.proxies import ToxicProxy, Toxiproxy, toxiproxy_binary
 from tests.support.servers import free_port
+from tests.support.stack import cleanup, isolated_settings, unique_prefix
 
 ROWS: list[Row] = []
 
@@ -97,3 +98,24 @@ def es_proxy(stack: Settings, toxiproxy: Toxiproxy) -> Iterator[ToxicProxy]:
     import httpx
 
     httpx.delete(f"{proxy.api}/proxies/{name}", timeout=5)
+
+
+def _isolated(base: Settings) -> Iterator[Settings]:
+    from newsflow.admin import initialise
+
+    settings = isolated_settings(base, unique_prefix())
+    initialise(settings)
+    yield settings
+    cleanup(settings)
+
+
+@pytest.fixture
+def shared(stack: Settings) -> Iterator[Settings]:
+    """Isolated topics and indices on the shared stack."""
+    yield from _isolated(stack)
+
+
+@pytest.fixture
+def own_kafka(chaos_kafka: ChaosKafka) -> Iterator[Settings]:
+    """Isolated topics on the chaos broker (through its proxy), indices on the shared ES."""
+    yield from _isolated(chaos_kafka.settings)

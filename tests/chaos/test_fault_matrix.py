@@ -11,7 +11,6 @@ read-only) run in `make chaos` (NEWSFLOW_CHAOS=all); the faster half also in `ma
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,31 +20,9 @@ from newsflow.settings import Settings
 from tests.support.clients import es_count
 from tests.support.fault_matrix import ChaosKafka, Flow, Row, env_for, flow, run_case, topic_size
 from tests.support.proxies import HttpFaultProxy, ToxicProxy
-from tests.support.stack import cleanup, isolated_settings, unique_prefix
 from tests.support.waiting import wait_for
 
 full = pytest.mark.chaos_full
-
-
-def _isolated(base: Settings) -> Iterator[Settings]:
-    from newsflow.admin import initialise
-
-    settings = isolated_settings(base, unique_prefix())
-    initialise(settings)
-    yield settings
-    cleanup(settings)
-
-
-@pytest.fixture
-def shared(stack: Settings) -> Iterator[Settings]:
-    """Isolated topics and indices on the shared stack."""
-    yield from _isolated(stack)
-
-
-@pytest.fixture
-def own_kafka(chaos_kafka: ChaosKafka) -> Iterator[Settings]:
-    """Isolated topics on the chaos broker (through its proxy), indices on the shared ES."""
-    yield from _isolated(chaos_kafka.settings)
 
 
 def check(row: Row, rows: list[Row]) -> None:

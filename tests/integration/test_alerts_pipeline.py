@@ -7,11 +7,9 @@ import json
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 import yaml
 
 from alerts.channels import build_senders
@@ -35,13 +33,6 @@ BODY = (
     "third countries, but welcomed the return to the table after more than a year of silence. "
     "Russian President Vladimir Putin said on Wednesday that the talks were useful."
 )
-
-
-@pytest.fixture
-def hook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.close()
 
 
 def raw_article(feed: str, n: int, title: str, body: str = BODY) -> RawArticle:

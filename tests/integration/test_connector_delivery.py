@@ -10,31 +10,19 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from connectors.cli import _reloader
 from connectors.feeds import load_feeds
 from connectors.runner import RssConnector
 from connectors.state import ConnectorState
 from newsflow.clients import kafka_producer
 from newsflow.settings import PROJECT_ROOT, Settings
-from tests.integration.test_connector import feeds_file, raw_records, rss, status
-from tests.support.servers import FeedServer, Route
+from tests.support.clients import raw_records
+from tests.support.feeds import feeds_file, rss, status
+from tests.support.servers import Route
 from tests.support.stack import settings_env
 from tests.support.waiting import wait_for
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
-
-
-@pytest.fixture
-def settings(isolated: Settings) -> Settings:
-    return isolated.with_overrides(connector={"allow_private_addresses": True, "timeout": "2s"})
-
-
-@pytest.fixture
-def server():
-    with FeedServer() as srv:
-        yield srv
 
 
 def test_state_advances_only_after_kafka_acknowledged(settings, server, tmp_path):

@@ -13,10 +13,8 @@ one: `run_connector(guard=...)` and `build_senders(guard=...)`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import yaml
 
 from alerts.channels import build_senders
@@ -28,30 +26,13 @@ from newsflow.clients import kafka_producer
 from newsflow.schema import AlertEvent
 from newsflow.settings import Settings
 from newsflow.urls import AddressGuard
-from tests.integration.test_connector import fixture, raw_records, status
+from tests.support.clients import raw_records
 from tests.support.dns import DnsServer
-from tests.support.ssrf import INTERNAL, PUBLIC, LocalServer, paired_servers, treat_as_public
+from tests.support.feeds import fixture, status
+from tests.support.ssrf import INTERNAL, PUBLIC, treat_as_public
 from tests.support.waiting import wait_for
 
 FEED = fixture("rss092.xml")  # one item
-
-
-@pytest.fixture
-def servers() -> Iterator[tuple[LocalServer, LocalServer]]:
-    public, internal = paired_servers()
-    internal.routes["/feed"] = (200, {}, fixture("rss20.xml"))  # what must never be read
-    internal.routes["/hook"] = (200, {"Content-Type": "text/plain"}, b"ok")
-    public.routes["/hook"] = (200, {"Content-Type": "text/plain"}, b"ok")
-    yield public, internal
-    public.close()
-    internal.close()
-
-
-@pytest.fixture
-def dns() -> Iterator[DnsServer]:
-    server = DnsServer()
-    yield server
-    server.close()
 
 
 def guard_with(dns: DnsServer, setting: str = "connector.allow_private_addresses") -> AddressGuard:

@@ -113,3 +113,32 @@ def uncommitted(settings: Settings) -> int:
         return sum(ends[tp] - (consumer.committed(tp) or 0) for tp in parts)
     finally:
         consumer.close()
+
+
+def raw_records(settings: Settings) -> list[tuple[bytes, RawArticle]]:
+    """Every record on the raw topic, read to its end."""
+    from kafka import TopicPartition
+
+    consumer = kafka_consumer(settings, group_id=None)
+    try:
+        topic = settings.topics.raw
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        ends = consumer.end_offsets(tps)
+        records = []
+        deadline = time.monotonic() + 30
+        while any(consumer.position(tp) < ends[tp] for tp in tps):
+            assert time.monotonic() < deadline, "timed out reading the raw topic"
+            for batch in consumer.poll(timeout_ms=500).values():
+                records += [(r.key, RawArticle.from_json(r.value)) for r in batch]
+        return records
+    finally:
+        consumer.close()
+
+
+def by_feed(records: list[tuple[bytes, RawArticle]]) -> dict[str, list[RawArticle]]:
+    grouped: dict[str, list[RawArticle]] = {}
+    for _, record in records:
+        grouped.setdefault(record.source.name, []).append(record)
+    return grouped

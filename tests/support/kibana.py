@@ -4,6 +4,7 @@ the imported objects per space, and checks references the way Kibana's import do
 
 from __future__ import annotations
 
+import base64
 import email.parser
 import email.policy
 import json
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+API_KEY = base64.b64encode(b"id:secret").decode()  # the key the fake expects in the tests
 
 
 @dataclass

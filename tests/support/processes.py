@@ -44,3 +44,10 @@ def run_pipeline(
 
 def log_tail(path: Path, chars: int = 4000) -> str:
     return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+
+
+def worker_pool_env(settings: Settings) -> dict[str, str]:
+    """The pipeline's environment for Beam's external worker pool (its `python` on PATH)."""
+    env = pipeline_env(settings)
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"  # the pool's `python`
+    return env

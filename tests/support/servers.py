@@ -262,3 +262,31 @@ class SmtpReceiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def listening(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:`port`."""
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+class HeaderRecorder(BaseHTTPRequestHandler):
+    """Answers GETs like an Elasticsearch root and records each request's headers in `seen`."""
+
+    seen: list[dict[str, str]] = []
+
+    def do_GET(self) -> None:
+        type(self).seen.append(dict(self.headers))
+        body = json.dumps({"cluster_name": "x", "status": "green"}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("X-elastic-product", "Elasticsearch")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Iterator
 
 import pytest
 
@@ -26,13 +25,6 @@ ALERT = {
     "channels": ["hook"],
 }
 NOTE = Notification("alert", ALERT["id"], "arms-control", alert=ALERT)
-
-
-@pytest.fixture
-def hook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.close()
 
 
 def senders(channels: dict, env: dict | None = None, timeout: float = 5.0):

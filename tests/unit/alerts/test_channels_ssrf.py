@@ -8,7 +8,6 @@ nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -22,7 +21,6 @@ from tests.support.ssrf import (
     INTERNAL,
     PUBLIC,
     FakeDNS,
-    LocalServer,
     guard_with,
     make_tls,
     paired_servers,
@@ -30,16 +28,6 @@ from tests.support.ssrf import (
 
 SETTING = "alerts.allow_private_addresses"
 NOTE = Notification("alert", "a" * 32, "r1", alert={"id": "a" * 32, "title": "T", "url": "u"})
-
-
-@pytest.fixture
-def receivers() -> Iterator[tuple[LocalServer, LocalServer]]:
-    public, internal = paired_servers()
-    for server in (public, internal):
-        server.routes["/hook"] = (200, {"Content-Type": "text/plain"}, b"ok")
-    yield public, internal
-    public.close()
-    internal.close()
 
 
 def sender(channel: dict, dns: FakeDNS | None = None, env: dict | None = None, **options):

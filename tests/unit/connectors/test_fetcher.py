@@ -11,15 +11,9 @@ import pytest
 from connectors.fetcher import SETTING, HttpFetcher, parse_max_age, parse_retry_after
 from newsflow.settings import ConnectorSettings
 from newsflow.urls import AddressGuard, BlockedAddressError, is_public_address
-from tests.support.servers import FeedServer, Route
+from tests.support.servers import Route
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
-
-
-@pytest.fixture
-def server():
-    with FeedServer() as srv:
-        yield srv
 
 
 def fetch(url: str, allow_private: bool = True, **settings):

@@ -32,15 +32,6 @@ from tests.support.ssrf import (
 SETTING = "connector.allow_private_addresses"
 
 
-@pytest.fixture
-def servers():
-    public, internal = paired_servers()
-    internal.routes["/feed"] = (200, {}, b"<secret/>")
-    yield public, internal
-    public.close()
-    internal.close()
-
-
 def fetch(url: str, dns: FakeDNS, allow_private: bool = False, **settings) -> FetchResult:
     async def go() -> FetchResult:
         config = ConnectorSettings(allow_private_addresses=allow_private, **settings)

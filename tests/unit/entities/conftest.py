@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.entities import EntityEnricher, Gazetteer, load_gazetteer
-from tests.support.factories import ENTITIES_FILE, MODEL
+from tests.support.entities import ENTITIES_FILE, MODEL
 
 
 @pytest.fixture(scope="session")

@@ -5,19 +5,8 @@ from __future__ import annotations
 from pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
 from pipeline.entities.linker import clean_surface
 from pipeline.entities.ner import Mention
+from tests.support.entities import mention, names, one
 from tests.support.factories import enrichment_input
-
-
-def mention(text: str, label: str, start: int = 0, prev: str = "", after: str = "") -> Mention:
-    return Mention(text, label, start, start + len(text), prev=prev, next=after)
-
-
-def names(entities) -> set[tuple[str, str]]:
-    return {(e.name, e.type) for e in entities}
-
-
-def one(text: str, label: str, prev: str = "", after: str = "") -> set[tuple[str, str]]:
-    return names(link([mention(text, label, prev=prev, after=after)], Gazetteer()))
 
 
 def test_title_before_a_name_makes_a_person() -> None:

@@ -11,7 +11,8 @@ from newsflow.schema import ArticleDocument
 from newsflow.settings import Settings
 from pipeline.entities import EntityEnricher
 from pipeline.transforms.enrich import ExtractEntities
-from tests.support.factories import ENTITIES_FILE, MODEL, enrichment_input
+from tests.support.entities import ENTITIES_FILE, MODEL
+from tests.support.factories import enrichment_input
 
 GERMAN = "Bundeskanzler Olaf Scholz traf in Berlin den französischen Präsidenten Emmanuel Macron."
 ENGLISH = "Emmanuel Macron met Olaf Scholz in Berlin on Tuesday. Macron later flew to Kiev."

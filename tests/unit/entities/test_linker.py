@@ -7,6 +7,7 @@ from collections import Counter
 from pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
 from pipeline.entities.linker import clean_surface, strip_possessive
 from pipeline.entities.ner import Mention, merge_mentions
+from tests.support.entities import names
 from tests.support.factories import enrichment_input
 
 SEED = (
@@ -20,10 +21,6 @@ SEED = (
 
 def m(text: str, label: str, start: int = 0) -> Mention:
     return Mention(text, label, start, start + len(text))
-
-
-def names(entities) -> set[tuple[str, str]]:
-    return {(e.name, e.type) for e in entities}
 
 
 def test_gazetteer_fixes_type_and_name() -> None:

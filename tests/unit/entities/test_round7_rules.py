@@ -7,16 +7,8 @@ from dataclasses import replace
 
 from pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
 from pipeline.entities.linker import strip_possessive
-from pipeline.entities.ner import Mention
+from tests.support.entities import mention, names
 from tests.support.factories import enrichment_input
-
-
-def mention(text: str, label: str, start: int = 0, prev: str = "", after: str = "") -> Mention:
-    return Mention(text, label, start, start + len(text), prev=prev, next=after)
-
-
-def names(entities) -> set[tuple[str, str]]:
-    return {(e.name, e.type) for e in entities}
 
 
 def test_known_owner_possessive_inside_a_span_is_two_names() -> None:
