@@ -291,7 +291,7 @@ def test_webhook_not_listening_for_a_while_is_delivered_once_it_is_back(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="alerts.notifier")
     gone = WebhookReceiver()
-    url, port = gone.url, gone.server.server_address[1]
+    url, port = gone.url, gone.port
     gone.close()  # nothing listens on the port now: connection refused
     rules = load_rules(
         write_rules(tmp_path, url, max_attempts=8, backoff="200ms", max_backoff="1s")

@@ -1,4 +1,5 @@
-"""Local servers the tests start on 127.0.0.1 ephemeral ports: feeds, a webhook endpoint, SMTP."""
+"""Local servers the tests start on 127.0.0.1 ephemeral ports: feeds and a webhook endpoint
+(pytest-httpserver), SMTP (aiosmtpd)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,48 @@ import gzip
 import hashlib
 import hmac
 import json
+import logging
+import re
 import socket
-import socketserver
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from pytest_httpserver import HTTPServer
+from werkzeug import Request as WsgiRequest
+from werkzeug import Response
+
+ANY_PATH = re.compile(".*")
+
+
+class _HttpServer(HTTPServer):
+    """pytest-httpserver polling for shutdown every 50 ms (its default, 0.5 s, slows every test
+    that stops a server)."""
+
+    def thread_target(self) -> None:
+        assert self.server is not None
+        self.server.serve_forever(poll_interval=0.05)
+
+
+def _serve(handler: Callable[[WsgiRequest], Response], method: str, port: int = 0) -> HTTPServer:
+    """A threaded pytest-httpserver on 127.0.0.1 that sends every `method` request to `handler`."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
+    server = _HttpServer(host="127.0.0.1", port=port, threaded=True)
+    server.expect_request(ANY_PATH, method=method).respond_with_handler(handler)
+    server.start()
+    return server
+
+
+def _stop(server: HTTPServer) -> None:
+    """Stop and release the port (closing twice is fine)."""
+    wsgi = server.server
+    if wsgi is not None:
+        server.stop()
+        wsgi.server_close()
 
 
 @dataclass
@@ -39,46 +74,25 @@ class Request:
 
 
 class FeedServer:
-    """ThreadingHTTPServer on an ephemeral 127.0.0.1 port; `routes` may change while it runs."""
+    """Feeds over HTTP on an ephemeral 127.0.0.1 port; `routes` may change while it runs."""
 
     def __init__(self) -> None:
         self.routes: dict[str, Route | Callable[[Request], Route]] = {}
         self.requests: list[Request] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                request = Request(
-                    self.path, {k.lower(): v for k, v in self.headers.items()}, time.time()
-                )
-                server.requests.append(request)
-                route = server.routes.get(self.path.split("?", 1)[0])
-                if callable(route):
-                    route = route(request)
-                if route is None:
-                    route = Route(b"not found", 404, content_type="text/plain")
-                server._answer(self, route, request)
-
-            def log_message(self, format: str, *args) -> None:  # quiet
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
+        self._http: HTTPServer | None = None
+        self.port = 0
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def start(self) -> FeedServer:
-        self._thread.start()
+        self._http = _serve(self._handle, "GET")
+        self.port = self._http.port
         return self
 
     def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        if self._http is not None:
+            _stop(self._http)
 
     def __enter__(self) -> FeedServer:
         return self.start()
@@ -89,38 +103,46 @@ class FeedServer:
     def requests_for(self, path: str) -> list[Request]:
         return [r for r in list(self.requests) if r.path.split("?", 1)[0] == path]
 
-    def _answer(self, handler: BaseHTTPRequestHandler, route: Route, request: Request) -> None:
-        if route.delay:
-            time.sleep(route.delay)
-        headers = {"Content-Type": route.content_type, **route.headers}
-        status, body = route.status, route.body
-        if route.etag:
-            tag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-            headers["ETag"] = tag
-            if request.headers.get("if-none-match") == tag:
-                status, body = 304, b""
-        if route.last_modified:
-            headers["Last-Modified"] = route.last_modified
-            if not route.etag and request.headers.get("if-modified-since") == route.last_modified:
-                status, body = 304, b""
-        if route.gzip and body:
-            body = gzip.compress(body)
-            headers["Content-Encoding"] = "gzip"
-        try:
-            handler.send_response(status)
-            for name, value in headers.items():
-                handler.send_header(name, value)
-            handler.send_header("Content-Length", str(len(body)))
-            handler.end_headers()
-            if not route.trickle:
-                handler.wfile.write(body)
-                return
-            for start in range(0, len(body), 64):
-                handler.wfile.write(body[start : start + 64])
-                handler.wfile.flush()
-                time.sleep(route.trickle)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timeouts, size caps): expected in tests
+    def _handle(self, wsgi: WsgiRequest) -> Response:
+        path = wsgi.environ.get("RAW_URI") or wsgi.full_path.rstrip("?")
+        request = Request(path, {k.lower(): v for k, v in wsgi.headers.items()}, time.time())
+        self.requests.append(request)
+        route = self.routes.get(path.split("?", 1)[0])
+        if callable(route):
+            route = route(request)
+        if route is None:
+            route = Route(b"not found", 404, content_type="text/plain")
+        return _answer(route, request)
+
+
+def _answer(route: Route, request: Request) -> Response:
+    if route.delay:
+        time.sleep(route.delay)
+    headers = {"Content-Type": route.content_type, **route.headers}
+    status, body = route.status, route.body
+    if route.etag:
+        tag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        headers["ETag"] = tag
+        if request.headers.get("if-none-match") == tag:
+            status, body = 304, b""
+    if route.last_modified:
+        headers["Last-Modified"] = route.last_modified
+        if not route.etag and request.headers.get("if-modified-since") == route.last_modified:
+            status, body = 304, b""
+    if route.gzip and body:
+        body = gzip.compress(body)
+        headers["Content-Encoding"] = "gzip"
+    headers["Content-Length"] = str(len(body))
+    if not route.trickle:
+        return Response(body, status=status, headers=headers)
+    return Response(_trickle(body, route.trickle), status=status, headers=headers)
+
+
+def _trickle(body: bytes, pause: float) -> Iterator[bytes]:
+    """The body in 64-byte chunks, `pause` seconds after each (the server flushes each one)."""
+    for start in range(0, len(body), 64):
+        yield body[start : start + 64]
+        time.sleep(pause)
 
 
 def free_port() -> int:
@@ -155,40 +177,15 @@ class WebhookReceiver:
     )  # set: requests wait for `release`
     release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    port: int = 0  # 0: an ephemeral port
+    port: int = 0  # 0: an ephemeral port (the port it got once started)
 
     def __post_init__(self) -> None:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with receiver.lock:
-                    receiver.requests.append(Received(dict(self.headers), body))
-                    failing = receiver.fail_remaining > 0
-                    receiver.fail_remaining -= 1 if failing else 0
-                if receiver.hang.is_set():
-                    receiver.release.wait(30)
-                status = receiver.fail_status if failing else 200
-                try:
-                    self.send_response(status)
-                    if status != 200 and receiver.retry_after is not None:
-                        self.send_header("Retry-After", receiver.retry_after)
-                    self.end_headers()
-                    self.wfile.write(b"ok" if status == 200 else b"unavailable")
-                except OSError:
-                    pass  # the client gave up (timeout, or a notifier the test killed)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self._http = _serve(self._handle, "POST", self.port)
+        self.port = self._http.port
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        return f"http://127.0.0.1:{self.port}/hook"
 
     def alert_ids(self) -> list[str]:
         with self.lock:
@@ -196,8 +193,19 @@ class WebhookReceiver:
 
     def close(self) -> None:
         self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        _stop(self._http)
+
+    def _handle(self, request: WsgiRequest) -> Response:
+        with self.lock:
+            self.requests.append(Received(dict(request.headers), request.get_data()))
+            failing = self.fail_remaining > 0
+            self.fail_remaining -= 1 if failing else 0
+        if self.hang.is_set():
+            self.release.wait(30)
+        if not failing:
+            return Response(b"ok", status=200)
+        headers = {} if self.retry_after is None else {"Retry-After": self.retry_after}
+        return Response(b"unavailable", status=self.fail_status, headers=headers)
 
 
 @dataclass
@@ -208,60 +216,25 @@ class Mail:
 
 
 class SmtpReceiver:
-    """Just enough SMTP (RFC 5321) for smtplib: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT."""
+    """An SMTP server (aiosmtpd) that keeps every message; `reject_with` (e.g. "451 try later")
+    answers each message's data with that reply instead."""
 
     def __init__(self, reject_with: str | None = None):
         self.messages: list[Mail] = []
-        self.reject_with = reject_with  # e.g. "451 try later": answer DATA with this
-        receiver = self
+        self.reject_with = reject_with
+        self.port = free_port()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
 
-        class Handler(socketserver.StreamRequestHandler):
-            def reply(self, line: str) -> None:
-                self.wfile.write(line.encode() + b"\r\n")
-
-            def handle(self) -> None:
-                self.reply("220 localhost test SMTP")
-                sender, recipients = "", []
-                while line := self.rfile.readline():
-                    command = line.decode("utf-8", "replace").strip()
-                    verb = command[:4].upper()
-                    if verb in ("EHLO", "HELO"):
-                        self.reply(
-                            "250-localhost\r\n250 8BITMIME" if verb == "EHLO" else "250 localhost"
-                        )
-                    elif verb == "MAIL":
-                        sender, recipients = command.split(":", 1)[1].strip(" <>"), []
-                        self.reply("250 OK")
-                    elif verb == "RCPT":
-                        recipients.append(command.split(":", 1)[1].strip(" <>"))
-                        self.reply("250 OK")
-                    elif verb == "DATA":
-                        if receiver.reject_with:
-                            self.reply(receiver.reject_with)
-                            continue
-                        self.reply("354 end with <CRLF>.<CRLF>")
-                        data = b""
-                        while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
-                            data += chunk[1:] if chunk.startswith(b"..") else chunk
-                        receiver.messages.append(Mail(sender, recipients, data))
-                        self.reply("250 OK queued")
-                    elif verb == "QUIT":
-                        self.reply("221 bye")
-                        return
-                    else:  # RSET, NOOP
-                        self.reply("250 OK")
-
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-    @property
-    def port(self) -> int:
-        return self.server.server_address[1]
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.reject_with:
+            return self.reject_with
+        data = envelope.original_content or b""
+        self.messages.append(Mail(envelope.mail_from or "", list(envelope.rcpt_tos), data))
+        return "250 OK queued"
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._controller.stop()
 
 
 def listening(port: int) -> bool:
@@ -271,22 +244,3 @@ def listening(port: int) -> bool:
     except OSError:
         return False
     return True
-
-
-class HeaderRecorder(BaseHTTPRequestHandler):
-    """Answers GETs like an Elasticsearch root and records each request's headers in `seen`."""
-
-    seen: list[dict[str, str]] = []
-
-    def do_GET(self) -> None:
-        type(self).seen.append(dict(self.headers))
-        body = json.dumps({"cluster_name": "x", "status": "green"}).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("X-elastic-product", "Elasticsearch")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
+import re
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from newsflow.settings import Settings, load_settings
-from tests.support.servers import HeaderRecorder
 
 
 @pytest.fixture
@@ -27,11 +25,9 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def recorder() -> Iterator[str]:
-    """The URL of a local server that records the headers each request carries."""
-    HeaderRecorder.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), HeaderRecorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def recorder(httpserver: HTTPServer) -> HTTPServer:
+    """A local server that answers like an Elasticsearch root; its `log` keeps each request."""
+    httpserver.expect_request(re.compile(".*")).respond_with_json(
+        {"cluster_name": "x", "status": "green"}, headers={"X-elastic-product": "Elasticsearch"}
+    )
+    return httpserver
