@@ -34,16 +34,18 @@ class _HttpServer(HTTPServer):
         self.server.serve_forever(poll_interval=0.05)
 
 
-def _serve(handler: Callable[[WsgiRequest], Response], method: str, port: int = 0) -> HTTPServer:
-    """A threaded pytest-httpserver on 127.0.0.1 that sends every `method` request to `handler`."""
+def serve(handler: Callable[[WsgiRequest], Response], *methods: str, port: int = 0) -> HTTPServer:
+    """A threaded pytest-httpserver on 127.0.0.1 that sends every request of `methods` to
+    `handler`."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
     server = _HttpServer(host="127.0.0.1", port=port, threaded=True)
-    server.expect_request(ANY_PATH, method=method).respond_with_handler(handler)
+    for method in methods:
+        server.expect_request(ANY_PATH, method=method).respond_with_handler(handler)
     server.start()
     return server
 
 
-def _stop(server: HTTPServer) -> None:
+def stop(server: HTTPServer) -> None:
     """Stop and release the port (closing twice is fine)."""
     wsgi = server.server
     if wsgi is not None:
@@ -86,13 +88,13 @@ class FeedServer:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def start(self) -> FeedServer:
-        self._http = _serve(self._handle, "GET")
+        self._http = serve(self._handle, "GET")
         self.port = self._http.port
         return self
 
     def stop(self) -> None:
         if self._http is not None:
-            _stop(self._http)
+            stop(self._http)
 
     def __enter__(self) -> FeedServer:
         return self.start()
@@ -180,7 +182,7 @@ class WebhookReceiver:
     port: int = 0  # 0: an ephemeral port (the port it got once started)
 
     def __post_init__(self) -> None:
-        self._http = _serve(self._handle, "POST", self.port)
+        self._http = serve(self._handle, "POST", port=self.port)
         self.port = self._http.port
 
     @property
@@ -193,7 +195,7 @@ class WebhookReceiver:
 
     def close(self) -> None:
         self.release.set()
-        _stop(self._http)
+        stop(self._http)
 
     def _handle(self, request: WsgiRequest) -> Response:
         with self.lock:
