@@ -39,6 +39,7 @@ from tests.support.processes import log_tail
 from tests.support.proxies import ToxicProxy
 from tests.support.servers import FeedServer, Request, Route, serve, stop
 from tests.support.stack import settings_env
+from tests.support.waiting import wait_for
 
 RULE_WORD = "treaty"  # every fifth article has it: one alert each (each is its own story)
 FEEDS = 4
@@ -461,7 +462,4 @@ class ChaosKafka:
 
     def start(self, timeout: float = 90) -> None:
         self.server.start()  # type: ignore[attr-defined]
-        deadline = time.monotonic() + timeout
-        while not self.server.healthy():  # type: ignore[attr-defined]
-            assert time.monotonic() < deadline, "the chaos broker did not come back"
-            time.sleep(0.3)
+        wait_for(self.server.healthy, timeout, "the chaos broker to come back", 0.3)  # type: ignore[attr-defined]
