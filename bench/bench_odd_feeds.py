@@ -1,6 +1,6 @@
 """Benchmark: a few hundred odd feeds through the real connector and pipeline, every item counted.
 
-Serves the feeds of `tests/fixtures/odd_feeds/generator.py` (broken encodings, BOMs, empty items,
+Serves the feeds of `tests/support/odd_feeds/generator.py` (broken encodings, BOMs, empty items,
 script-only content, huge numeric references, deep nesting, CDATA games, missing titles,
 duplicate GUIDs, relative links, broken dates; RSS 0.90-2.0 and Atom) from a local HTTP server,
 runs one connector pass into the real Kafka and `newsflow pipeline run --until-idle` into the

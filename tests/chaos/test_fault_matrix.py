@@ -1,4 +1,4 @@
-"""The fault matrix: one case per fault, each a row (see harness.py for what a row counts).
+"""The fault matrix: one case per fault, each a row (tests/support/fault_matrix.py: what it counts).
 
 Every case asserts what the system promises: nothing lost (every article indexed, dead-lettered
 or dropped as an exact duplicate; every alert delivered), nothing written twice (Elasticsearch's

@@ -4,7 +4,7 @@ How "public" is simulated: every server a test can start listens on loopback, wh
 refuses. So the "public internet" is a server on 127.0.0.2 and the "inside" is a server on
 127.0.0.1, and the guard is given (a) a classifier that counts 127.0.0.2 as public and judges
 every other address by the real rules, and (b) a resolver that asks a DNS server the test starts
-(tests/fixtures/dns.py), so that host names can point at either address, or at one and then the
+(tests/support/dns.py), so that host names can point at either address, or at one and then the
 other (DNS rebinding). Nothing else about the guard is replaced: the connector and the notifier
 run as in production, with their real transports; the guard is passed in where the code takes
 one: `run_connector(guard=...)` and `build_senders(guard=...)`.

@@ -2,7 +2,7 @@
 
 Real local receivers: a "public" one on 127.0.0.2 (the injected classifier's only public
 address) and an internal one on 127.0.0.1, with host names answered by a resolver the test
-controls (tests/unit/connectors/ssrf_helpers.py). Refused means the internal receiver saw
+controls (tests/support/ssrf.py). Refused means the internal receiver saw
 nothing.
 """
 

@@ -2,7 +2,7 @@
 
 Real local servers, no mocks of HTTP: a "public" server on 127.0.0.2 (the only address the
 injected classifier lets pass), an internal one on 127.0.0.1, and host names answered by a
-resolver the test controls (see ssrf_helpers). A refused request is one the internal server
+resolver the test controls (see tests/support/ssrf.py). A refused request is one the internal server
 never sees.
 """
 
