@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from newsflow.settings import PROJECT_ROOT
 from pipeline.entities import Gazetteer, link
+from pipeline.entities.linker import LinkedEntity
 from pipeline.entities.ner import Mention
 
 ENTITIES_FILE = PROJECT_ROOT / "configs" / "entities.yaml"
@@ -14,7 +17,7 @@ def mention(text: str, label: str, start: int = 0, prev: str = "", after: str = 
     return Mention(text, label, start, start + len(text), prev=prev, next=after)
 
 
-def names(entities) -> set[tuple[str, str]]:
+def names(entities: Iterable[LinkedEntity]) -> set[tuple[str, str]]:
     return {(e.name, e.type) for e in entities}
 
 

@@ -33,10 +33,6 @@ def kafka_record(value: bytes | None, offset: int = 0, key: bytes | None = b"k")
     return KafkaRecord("t.raw", 0, offset, key, value, 1_700_000_000_000)
 
 
-def public(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
-
-
 VOCABULARY = [
     "government",
     "minister",
@@ -180,6 +176,8 @@ def article(
     )  # fmt: skip
 
 
-def enrichment_input(body: str, title: str = "", language: str | None = "en", **extra) -> dict:
+def enrichment_input(
+    body: str, title: str = "", language: str | None = "en", **extra: Any
+) -> dict[str, Any]:
     """A minimal document dict as the pipeline hands it to the enrichment stage."""
     return {"id": "a1", "title": title, "summary": "", "body": body, "language": language, **extra}

@@ -11,7 +11,7 @@ import yaml
 from connectors.cli import status_rows
 from connectors.feeds import FeedConfig, load_feeds
 from connectors.fetcher import HttpFetcher
-from connectors.runner import RssConnector
+from connectors.runner import PollResult, RssConnector
 from connectors.state import ConnectorState, read_state
 from newsflow.settings import Settings
 
@@ -50,12 +50,14 @@ def status(settings: Settings, path: str) -> dict[str, dict]:
 SETTINGS = Settings().with_overrides(connector={"allow_private_addresses": True})
 
 
-def make(settings: Settings, feeds):
+def make(settings: Settings, feeds: list[FeedConfig]) -> RssConnector:
     return RssConnector(settings, feeds, producer=None, state=ConnectorState(settings))
 
 
-def poll(connector: RssConnector, feed: FeedConfig):
-    async def go():
+def poll(connector: RssConnector, feed: FeedConfig) -> PollResult:
+    """One poll of `feed`, with a fetcher of its own (closed after)."""
+
+    async def go() -> PollResult:
         connector.fetcher = HttpFetcher(connector.settings.connector)
         try:
             return await connector.poll(feed)
@@ -65,7 +67,7 @@ def poll(connector: RssConnector, feed: FeedConfig):
     return asyncio.run(go())
 
 
-def commit(connector, result):
+def commit(connector: RssConnector, result: PollResult) -> None:
     """What the committer does after Kafka acked: remember the decisions."""
     connector.state.apply([result.state], result.items)
     connector._pending.clear()
