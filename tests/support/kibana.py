@@ -1,6 +1,7 @@
-"""A local HTTP server (pytest-httpserver) that answers like Kibana's status and saved-objects APIs, for the setup
-tests (Kibana itself is in no registry these machines reach). It records every request, keeps
-the imported objects per space, and checks references the way Kibana's import does."""
+"""A local HTTP server (pytest-httpserver) that answers like Kibana's status and saved-objects
+APIs, for the setup tests (Kibana itself is in no registry these machines reach). It records
+every request, keeps the imported objects per space, and checks references the way Kibana's
+import does."""
 
 from __future__ import annotations
 
