@@ -53,7 +53,7 @@ SERVER = """
 import sys, time
 sys.path.insert(0, {root!r})
 from bench.bench_connector import feed_body
-from connectors.testing import FeedServer, Route
+from tests.support.servers import FeedServer, Route
 feeds, items = {feeds}, {items}
 server = FeedServer().start()
 versions = {{n: 0 for n in range(feeds)}}

@@ -156,7 +156,7 @@ def run_pipeline_once(settings, docs: list[dict], workdir: Path) -> float:
 
 def pipeline_settings(enrich: bool):
     from newsflow.admin import initialise
-    from tests.conftest import isolated_settings, unique_prefix
+    from tests.support.stack import isolated_settings, unique_prefix
 
     settings = isolated_settings(load_settings(), unique_prefix())
     settings = settings.with_overrides(enrichment={"enabled": enrich})
@@ -188,7 +188,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-pipeline", action="store_true", help="skip rows needing the stack")
     args = parser.parse_args()
-    from tests.conftest import cleanup
+    from tests.support.stack import cleanup
 
     settings = load_settings()
     batch = settings.enrichment.batch_size

@@ -1,6 +1,6 @@
 """Benchmark: a few hundred odd feeds through the real connector and pipeline, every item counted.
 
-Serves the feeds of `tests/fixtures/odd_feeds/generator.py` (broken encodings, BOMs, empty items,
+Serves the feeds of `tests/support/odd_feeds/generator.py` (broken encodings, BOMs, empty items,
 script-only content, huge numeric references, deep nesting, CDATA games, missing titles,
 duplicate GUIDs, relative links, broken dates; RSS 0.90-2.0 and Atom) from a local HTTP server,
 runs one connector pass into the real Kafka and `newsflow pipeline run --until-idle` into the
@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from newsflow.admin import initialise
 from newsflow.settings import load_settings
-from tests.conftest import cleanup, isolated_settings
-from tests.fixtures.odd_feeds.generator import odd_feeds
-from tests.fixtures.odd_feeds.ledger import account, connector_settings
+from tests.support.odd_feeds.generator import odd_feeds
+from tests.support.odd_feeds.ledger import account, connector_settings
+from tests.support.stack import cleanup, isolated_settings
 
 
 def main() -> int:

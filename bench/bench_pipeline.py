@@ -39,8 +39,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from newsflow.admin import initialise
 from newsflow.clients import elasticsearch_client, kafka_consumer, kafka_producer
 from newsflow.settings import Settings, load_settings
-from tests.conftest import cleanup, isolated_settings
-from tests.fixtures.pipeline.support import ROOT, article, es_count, log_tail, pipeline_env
+from tests.support.clients import es_count
+from tests.support.factories import article
+from tests.support.processes import ROOT, log_tail, pipeline_env
+from tests.support.stack import cleanup, isolated_settings
 
 PARTITIONS = 6
 RUNNERS = {"fnapi": "FnApiRunner", "prism": "PrismRunner"}

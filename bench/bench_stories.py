@@ -4,7 +4,7 @@
 
 Each round runs, for each code version, the stage(s) that decide stories - here: the stories
 stage (which also drops exact copies); in the baseline: exact dedupe plus its MinHash/LSH
-stories stage - over the same synthetic articles (tests/fixtures/pipeline/support.py, the
+stories stage - over the same synthetic articles (tests/support/factories.py, the
 pipeline benchmark's corpus), in batches of 500 as the pipeline forms them, against the local
 Elasticsearch (`make up`). The stage's own calls run on one thread here, so the process CPU time
 around them is the stage's CPU; the garbage collector is tuned as `pipeline run` tunes it. The
@@ -36,8 +36,8 @@ from newsflow.settings import load_settings
 from pipeline.cli import tune_garbage_collector
 from pipeline.transforms.clean import _CleanArticleFn
 from pipeline.transforms.parse import document_from_raw
-from tests.conftest import cleanup, isolated_settings
-from tests.fixtures.pipeline.support import article
+from tests.support.stack import cleanup, isolated_settings
+from tests.support.factories import article
 import pipeline.transforms.stories as stories
 try:
     from pipeline.transforms.dedupe import _DropDuplicatesFn

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from newsflow.settings import Settings, load_settings
+from tests.support.servers import FeedServer, WebhookReceiver
+from tests.support.stack import cleanup, isolated_settings, unique_prefix
+
+
+@pytest.fixture(scope="session", autouse=True)
+def unbuffered_subprocesses() -> Iterator[None]:
+    """Python subprocesses the tests start write their logs as they go (tests read them)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTHONUNBUFFERED", os.environ.get("PYTHONUNBUFFERED", "1"))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -28,50 +37,10 @@ def stack(base_settings: Settings) -> Settings:
     return base_settings
 
 
-def unique_prefix() -> str:
-    return f"t-{uuid.uuid4().hex[:8]}"
-
-
 @pytest.fixture
 def names() -> str:
     """A unique prefix for this test's topics, indices and consumer groups."""
     return unique_prefix()
-
-
-def isolated_settings(base: Settings, prefix: str) -> Settings:
-    """Settings whose topics, indices and groups all carry the prefix (nothing shared)."""
-    return base.with_overrides(
-        topics={
-            "raw": f"{prefix}.raw",
-            "enriched": f"{prefix}.enriched",
-            "alerts": f"{prefix}.alerts",
-            "dlq": f"{prefix}.dlq",
-            "connector_state": f"{prefix}.connector-state",
-            "alert_deliveries": f"{prefix}.alert-deliveries",
-            "partitions": 2,
-        },
-        indices={
-            "articles": f"{prefix}-articles",
-            "alerts": f"{prefix}-alerts",
-            "stories": f"{prefix}-stories",
-            "story_sketches": f"{prefix}-story-sketches",
-        },
-        pipeline={"consumer_group": f"{prefix}-pipeline"},
-        alerts={"consumer_group": f"{prefix}-notifier"},
-    )
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """Environment that makes a `newsflow` subprocess use these isolated settings."""
-    env = dict(os.environ)
-    for section in ("topics", "indices"):
-        for key, value in getattr(settings, section).model_dump().items():
-            env[f"NEWSFLOW_{section.upper()}__{key.upper()}"] = str(value)
-    env["NEWSFLOW_PIPELINE__CONSUMER_GROUP"] = settings.pipeline.consumer_group
-    env["NEWSFLOW_ALERTS__CONSUMER_GROUP"] = settings.alerts.consumer_group
-    env["NEWSFLOW_KAFKA_BOOTSTRAP"] = settings.kafka.bootstrap
-    env["NEWSFLOW_ES_URL"] = settings.elasticsearch.url
-    return env
 
 
 @pytest.fixture
@@ -86,23 +55,16 @@ def isolated(stack: Settings, names: str) -> Iterator[Settings]:
     cleanup(settings)
 
 
-def cleanup(settings: Settings) -> None:
-    from newsflow.admin import topic_specs
-    from newsflow.clients import elasticsearch_client, kafka_admin
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    """A local feed server (127.0.0.1, an ephemeral port); tests set its routes."""
+    with FeedServer() as srv:
+        yield srv
 
-    es = elasticsearch_client(settings)
-    try:
-        idx = settings.indices
-        for alias in (idx.articles, idx.alerts, idx.stories, idx.story_sketches):
-            es.options(ignore_status=404).indices.delete(index=f"{alias}-*")
-            es.options(ignore_status=404).indices.delete_index_template(name=alias)
-    finally:
-        es.close()
-    admin = kafka_admin(settings)
-    try:
-        existing = set(admin.list_topics())
-        doomed = [t for t in topic_specs(settings) if t in existing]
-        if doomed:
-            admin.delete_topics(doomed)
-    finally:
-        admin.close()
+
+@pytest.fixture
+def hook() -> Iterator[WebhookReceiver]:
+    """A local webhook endpoint that records every delivery."""
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()

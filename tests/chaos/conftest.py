@@ -14,14 +14,15 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from newsflow.settings import Settings
-from tests.chaos.harness import Row
-from tests.fixtures.faults import ToxicProxy, Toxiproxy, free_port, toxiproxy_binary
+from tests.support.fault_matrix import ChaosKafka, Row
+from tests.support.proxies import ToxicProxy, Toxiproxy, toxiproxy_binary
+from tests.support.servers import free_port
+from tests.support.stack import cleanup, isolated_settings, unique_prefix
 
 ROWS: list[Row] = []
 
@@ -64,32 +65,6 @@ def toxiproxy(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     server.close()
 
 
-@dataclass
-class ChaosKafka:
-    """A broker of its own; `settings` reach it through `proxy` (a Toxiproxy proxy)."""
-
-    server: object  # newsflow.stack.servers.KafkaServer
-    proxy: ToxicProxy
-    settings: Settings
-
-    def kill(self) -> None:
-        import signal
-
-        pid = self.server.pidfile.live_pid()  # type: ignore[attr-defined]
-        assert pid, "the chaos broker is not running"
-        os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while self.server.pidfile.live_pid() and time.monotonic() < deadline:  # type: ignore[attr-defined]
-            time.sleep(0.1)
-
-    def start(self, timeout: float = 90) -> None:
-        self.server.start()  # type: ignore[attr-defined]
-        deadline = time.monotonic() + timeout
-        while not self.server.healthy():  # type: ignore[attr-defined]
-            assert time.monotonic() < deadline, "the chaos broker did not come back"
-            time.sleep(0.3)
-
-
 @pytest.fixture(scope="session")
 def chaos_kafka(stack: Settings, toxiproxy: Toxiproxy) -> Iterator[ChaosKafka]:
     from newsflow.stack.servers import KafkaServer
@@ -123,3 +98,24 @@ def es_proxy(stack: Settings, toxiproxy: Toxiproxy) -> Iterator[ToxicProxy]:
     import httpx
 
     httpx.delete(f"{proxy.api}/proxies/{name}", timeout=5)
+
+
+def _isolated(base: Settings) -> Iterator[Settings]:
+    from newsflow.admin import initialise
+
+    settings = isolated_settings(base, unique_prefix())
+    initialise(settings)
+    yield settings
+    cleanup(settings)
+
+
+@pytest.fixture
+def shared(stack: Settings) -> Iterator[Settings]:
+    """Isolated topics and indices on the shared stack."""
+    yield from _isolated(stack)
+
+
+@pytest.fixture
+def own_kafka(chaos_kafka: ChaosKafka) -> Iterator[Settings]:
+    """Isolated topics on the chaos broker (through its proxy), indices on the shared ES."""
+    yield from _isolated(chaos_kafka.settings)

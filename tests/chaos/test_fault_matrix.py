@@ -1,4 +1,4 @@
-"""The fault matrix: one case per fault, each a row (see harness.py for what a row counts).
+"""The fault matrix: one case per fault, each a row (tests/support/fault_matrix.py: what it counts).
 
 Every case asserts what the system promises: nothing lost (every article indexed, dead-lettered
 or dropped as an exact duplicate; every alert delivered), nothing written twice (Elasticsearch's
@@ -11,41 +11,18 @@ read-only) run in `make chaos` (NEWSFLOW_CHAOS=all); the faster half also in `ma
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from newsflow.settings import Settings
-from tests.chaos.conftest import ChaosKafka
-from tests.chaos.harness import Flow, Row, env_for, flow, run_case, topic_size
-from tests.conftest import cleanup, isolated_settings, unique_prefix
-from tests.fixtures.faults import HttpFaultProxy, ToxicProxy
-from tests.fixtures.pipeline.support import es_count, wait_for
+from tests.support.clients import es_count
+from tests.support.fault_matrix import ChaosKafka, Flow, Row, env_for, flow, run_case, topic_size
+from tests.support.proxies import HttpFaultProxy, ToxicProxy
+from tests.support.waiting import wait_for
 
 full = pytest.mark.chaos_full
-
-
-def _isolated(base: Settings) -> Iterator[Settings]:
-    from newsflow.admin import initialise
-
-    settings = isolated_settings(base, unique_prefix())
-    initialise(settings)
-    yield settings
-    cleanup(settings)
-
-
-@pytest.fixture
-def shared(stack: Settings) -> Iterator[Settings]:
-    """Isolated topics and indices on the shared stack."""
-    yield from _isolated(stack)
-
-
-@pytest.fixture
-def own_kafka(chaos_kafka: ChaosKafka) -> Iterator[Settings]:
-    """Isolated topics on the chaos broker (through its proxy), indices on the shared ES."""
-    yield from _isolated(chaos_kafka.settings)
 
 
 def check(row: Row, rows: list[Row]) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from newsflow.clients import elasticsearch_client
 from newsflow.schema import ArticleDocument, Source
 from newsflow.settings import PROJECT_ROOT, Settings
-from tests.conftest import settings_env
+from tests.support.stack import settings_env
 
 RULES = """
 rules:

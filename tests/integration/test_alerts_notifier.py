@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,17 +23,11 @@ from alerts.state import DeliveryState, delivery_key, read_state
 from newsflow.clients import elasticsearch_client, kafka_producer
 from newsflow.schema import AlertEvent
 from newsflow.settings import PROJECT_ROOT, Settings
-from tests.conftest import settings_env
-from tests.unit.alerts.receivers import SmtpReceiver, WebhookReceiver, wait_for
+from tests.support.servers import SmtpReceiver, WebhookReceiver
+from tests.support.stack import settings_env
+from tests.support.waiting import wait_for
 
 SECRET = "integration-secret"
-
-
-@pytest.fixture
-def hook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.close()
 
 
 def write_rules(
@@ -298,7 +291,7 @@ def test_webhook_not_listening_for_a_while_is_delivered_once_it_is_back(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="alerts.notifier")
     gone = WebhookReceiver()
-    url, port = gone.url, gone.server.server_address[1]
+    url, port = gone.url, gone.port
     gone.close()  # nothing listens on the port now: connection refused
     rules = load_rules(
         write_rules(tmp_path, url, max_attempts=8, backoff="200ms", max_backoff="1s")

@@ -7,22 +7,23 @@ import json
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 import yaml
 
 from alerts.channels import build_senders
 from alerts.notifier import AlertNotifier
 from alerts.rules import load_rules
 from alerts.state import DeliveryState
-from newsflow.clients import elasticsearch_client, kafka_consumer, kafka_producer
+from newsflow.clients import elasticsearch_client, kafka_consumer
 from newsflow.schema import RawArticle, Source
 from newsflow.settings import PROJECT_ROOT, Settings
-from tests.conftest import settings_env
-from tests.unit.alerts.receivers import WebhookReceiver, wait_for
+from tests.support import factories
+from tests.support.clients import produce
+from tests.support.servers import WebhookReceiver
+from tests.support.stack import settings_env
+from tests.support.waiting import wait_for
 
 BODY = (
     "Negotiators from both countries met in Geneva on Tuesday to resume arms control talks, the first "
@@ -35,17 +36,11 @@ BODY = (
 )
 
 
-@pytest.fixture
-def hook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.close()
-
-
 def raw_article(feed: str, n: int, title: str, body: str = BODY) -> RawArticle:
     url = f"https://{feed}.example.org/world/{n}"
     now = datetime.now(UTC)
-    return RawArticle(
+    return factories.raw_article(
+        n,
         id=hashlib.sha256(url.encode()).hexdigest()[:32],
         url=url,
         title=title,
@@ -59,16 +54,6 @@ def raw_article(feed: str, n: int, title: str, body: str = BODY) -> RawArticle:
         ),
         content_hash=hashlib.sha256(body.encode()).hexdigest(),
     )
-
-
-def produce(settings: Settings, *articles: RawArticle) -> None:
-    producer = kafka_producer(settings)
-    try:
-        for article in articles:
-            producer.send(settings.topics.raw, key=article.id.encode(), value=article.to_json())
-        producer.flush(timeout=30)
-    finally:
-        producer.close()
 
 
 def write_rules(tmp_path: Path, hook_url: str) -> Path:
@@ -181,11 +166,13 @@ def test_same_story_from_two_feeds_alerts_once(
     rules, log = write_rules(tmp_path, hook.url), tmp_path / "pipeline.log"
     produce(
         isolated,
-        raw_article("wire-a", 1, "Arms control talks resume in Geneva"),
-        raw_article("wire-b", 2, "Geneva: arms control talks resume"),
-        raw_article(
-            "wire-c", 3, "Opinion: arms control talks resume", "A column on sport and culture."
-        ),
+        [
+            raw_article("wire-a", 1, "Arms control talks resume in Geneva"),
+            raw_article("wire-b", 2, "Geneva: arms control talks resume"),
+            raw_article(
+                "wire-c", 3, "Opinion: arms control talks resume", "A column on sport and culture."
+            ),
+        ],
     )
     finish(pipeline(isolated, rules, log, until_idle=4, entities=True, runner=runner), log)
 
@@ -215,7 +202,7 @@ def test_pipeline_killed_and_restarted_or_replayed_never_alerts_twice(
     isolated: Settings, hook: WebhookReceiver, tmp_path: Path
 ) -> None:
     rules, log = write_rules(tmp_path, hook.url), tmp_path / "pipeline.log"
-    produce(isolated, raw_article("wire-a", 1, "Arms control talks resume in Geneva"))
+    produce(isolated, [raw_article("wire-a", 1, "Arms control talks resume in Geneva")])
     first = pipeline(isolated, rules, log, until_idle=120)
     try:
         (alert,) = wait_for(lambda: alert_docs(isolated), 120, "the alert to be indexed")
@@ -264,7 +251,7 @@ def test_a_story_told_by_three_outlets_over_time_alerts_once(
         ("regional", 2, "Geneva hosts first arms talks since treaty lapsed", truncated),
         ("daily", 3, "US and Russia back at the table in Geneva", rewrite),
     ):
-        produce(isolated, raw_article(feed, n, title, body))
+        produce(isolated, [raw_article(feed, n, title, body)])
         finish(pipeline(isolated, rules, log, until_idle=3), log)
 
     articles = article_docs(isolated)

@@ -7,17 +7,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 import yaml
 
 from connectors.cli import run_connector, status_rows
 from connectors.feeds import load_feeds
 from connectors.state import read_state
-from connectors.testing import FeedServer, Route
 from newsflow.settings import Settings
-from tests.fixtures.odd_feeds.generator import odd_feeds
-from tests.fixtures.odd_feeds.ledger import account, connector_settings, run_pipeline_json
-from tests.fixtures.pipeline.support import es_docs
+from tests.support.clients import es_docs
+from tests.support.odd_feeds.generator import odd_feeds
+from tests.support.odd_feeds.ledger import account, run_pipeline_json
+from tests.support.servers import FeedServer, Route
 
 WORDS = (
     "The council approved the harbour budget after a long debate about ferry fares, tunnel "
@@ -44,13 +43,8 @@ ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
 </feed>"""
 
 
-@pytest.fixture
-def settings(fast: Settings) -> Settings:
-    return connector_settings(fast)
-
-
 def test_text_stays_text_and_every_item_is_traced_from_feed_to_index(
-    settings: Settings, tmp_path: Path
+    odd_settings: Settings, tmp_path: Path
 ):
     with FeedServer() as server:
         server.routes["/rss"] = Route(RSS)
@@ -59,10 +53,10 @@ def test_text_stays_text_and_every_item_is_traced_from_feed_to_index(
                    {"name": "odd-atom", "url": server.url("/atom")}]  # fmt: skip
         path = tmp_path / "feeds.yaml"
         path.write_text(yaml.safe_dump({"feeds": entries}), encoding="utf-8")
-        assert run_connector(settings, str(path), once=True) == 0
-    lines = run_pipeline_json(settings, tmp_path / "pipeline.log")
+        assert run_connector(odd_settings, str(path), once=True) == 0
+    lines = run_pipeline_json(odd_settings, tmp_path / "pipeline.log")
 
-    indexed = es_docs(settings)
+    indexed = es_docs(odd_settings)
     docs = {doc["title"]: doc for doc in indexed.values()}
     assert len(indexed) == len(docs) == 3
     assert "History of the <blink> tag" in docs  # not "History of the tag"
@@ -77,15 +71,17 @@ def test_text_stays_text_and_every_item_is_traced_from_feed_to_index(
     assert dropped[0]["duplicate_of"] == survivor["id"] and dropped[0]["id"] not in indexed
     assert dropped[0]["source"] == "odd-wire"
     assert survivor["source"]["domain"] in ("127.0.0.1", "mirror.example")
-    rows = {row["name"]: row for row in status_rows(load_feeds(path), read_state(settings).feeds)}
+    rows = {
+        row["name"]: row for row in status_rows(load_feeds(path), read_state(odd_settings).feeds)
+    }
     assert rows["odd-wire"]["warnings"] == [
         "1 empty item(s) skipped (no link, guid, title, date or text)"
     ]
 
 
-def test_three_hundred_odd_feeds_every_item_accounted_for(settings: Settings, tmp_path: Path):
+def test_three_hundred_odd_feeds_every_item_accounted_for(odd_settings: Settings, tmp_path: Path):
     feeds = odd_feeds(300)
-    ledger = account(settings, feeds, tmp_path)
+    ledger = account(odd_settings, feeds, tmp_path)
     report = "\n".join(ledger.lines())
     print(report)  # the counts, for `pytest -s`
     assert ledger.balanced(), report

@@ -2,92 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
-import yaml
-
-from connectors.cli import run_connector, status_rows
-from connectors.feeds import load_feeds
-from connectors.state import read_state
-from connectors.testing import FeedServer, Route
-from newsflow.clients import kafka_consumer
-from newsflow.schema import RawArticle
-from newsflow.settings import Settings
+from connectors.cli import run_connector
 from newsflow.urls import article_id
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
-
-
-def fixture(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
-
-
-def rss(*items: tuple[str, str, str], title: str = "Test feed") -> bytes:
-    """A small RSS 2.0 document from (link, title, description) triples."""
-    body = "".join(
-        f"<item><title>{t}</title><link>{link}</link><description>{d}</description></item>"
-        for link, t, d in items
-    )
-    doc = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title>{body}</channel></rss>'
-    return doc.encode("utf-8")
-
-
-@pytest.fixture
-def settings(isolated: Settings) -> Settings:
-    return isolated.with_overrides(connector={"allow_private_addresses": True, "timeout": "2s"})
-
-
-@pytest.fixture
-def server():
-    with FeedServer() as srv:
-        yield srv
-
-
-def feeds_file(tmp_path: Path, **feeds: str | dict) -> str:
-    entries = []
-    for name, spec in feeds.items():
-        entry = {"url": spec} if isinstance(spec, str) else dict(spec)
-        entries.append({"name": name, **entry})
-    path = tmp_path / "feeds.yaml"
-    path.write_text(yaml.safe_dump({"feeds": entries}), encoding="utf-8")
-    return str(path)
-
-
-def raw_records(settings: Settings) -> list[tuple[bytes, RawArticle]]:
-    """Every record on the raw topic, read to its end."""
-    from kafka import TopicPartition
-
-    consumer = kafka_consumer(settings, group_id=None)
-    try:
-        topic = settings.topics.raw
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        ends = consumer.end_offsets(tps)
-        records = []
-        deadline = time.monotonic() + 30
-        while any(consumer.position(tp) < ends[tp] for tp in tps):
-            assert time.monotonic() < deadline, "timed out reading the raw topic"
-            for batch in consumer.poll(timeout_ms=500).values():
-                records += [(r.key, RawArticle.from_json(r.value)) for r in batch]
-        return records
-    finally:
-        consumer.close()
-
-
-def by_feed(records: list[tuple[bytes, RawArticle]]) -> dict[str, list[RawArticle]]:
-    grouped: dict[str, list[RawArticle]] = {}
-    for _, record in records:
-        grouped.setdefault(record.source.name, []).append(record)
-    return grouped
-
-
-def status(settings: Settings, path: str) -> dict[str, dict]:
-    rows = status_rows(load_feeds(Path(path)), read_state(settings).feeds)
-    return {row["name"]: row for row in rows}
+from tests.support.clients import by_feed, raw_records
+from tests.support.feeds import feeds_file, fixture, rss, status
+from tests.support.servers import Route
 
 
 def test_every_format_and_encoding_reaches_kafka_and_bad_feeds_are_reported(

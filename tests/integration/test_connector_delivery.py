@@ -10,40 +10,19 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from connectors.cli import _reloader
 from connectors.feeds import load_feeds
 from connectors.runner import RssConnector
 from connectors.state import ConnectorState
-from connectors.testing import FeedServer, Route
 from newsflow.clients import kafka_producer
 from newsflow.settings import PROJECT_ROOT, Settings
-from tests.conftest import settings_env
-from tests.integration.test_connector import feeds_file, raw_records, rss, status
+from tests.support.clients import raw_records
+from tests.support.feeds import feeds_file, rss, status
+from tests.support.servers import Route
+from tests.support.stack import settings_env
+from tests.support.waiting import wait_for
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
-
-
-@pytest.fixture
-def settings(isolated: Settings) -> Settings:
-    return isolated.with_overrides(connector={"allow_private_addresses": True, "timeout": "2s"})
-
-
-@pytest.fixture
-def server():
-    with FeedServer() as srv:
-        yield srv
-
-
-def wait_for(condition, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def test_state_advances_only_after_kafka_acknowledged(settings, server, tmp_path):
@@ -132,11 +111,13 @@ def test_continuous_mode_polls_what_is_due_reloads_the_feeds_file_and_stops(
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
-        wait_for(lambda: "loop" in loop_box, what="the connector loop")
+        wait_for(lambda: "loop" in loop_box, timeout=20.0, what="the connector loop")
         time.sleep(0.05)  # make sure the rewritten file gets a new mtime
         feeds_file(tmp_path, a=server.url("/a"), b=server.url("/b"))
         wait_for(
-            lambda: any(r.title == "B1" for _, r in raw_records(settings)), what="feed b's record"
+            lambda: any(r.title == "B1" for _, r in raw_records(settings)),
+            timeout=20.0,
+            what="feed b's record",
         )
     finally:
         loop_box["loop"].call_soon_threadsafe(stop.set)
@@ -224,7 +205,7 @@ def test_items_no_feed_carried_for_a_month_are_forgotten(settings, server, tmp_p
 
 def test_run_exits_non_zero_when_the_connector_cannot_run(stack, server, tmp_path):
     from connectors.cli import run_connector
-    from tests.conftest import unique_prefix
+    from tests.support.stack import unique_prefix
 
     server.routes["/feed"] = Route(rss(("https://x.example/1", "X", "x")))
     missing = stack.with_overrides(
@@ -252,6 +233,7 @@ def test_cli_continuous_run_stops_gracefully_on_sigterm(settings, server, tmp_pa
     try:
         wait_for(
             lambda: status(settings, path)["feed"]["items_produced"] == 1,
+            timeout=20.0,
             what="the first poll's state",
         )
         proc.send_signal(signal.SIGTERM)

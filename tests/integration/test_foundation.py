@@ -14,7 +14,7 @@ from newsflow.clients import elasticsearch_client, kafka_admin, kafka_consumer, 
 from newsflow.schema import ArticleDocument, Entity, Source
 from newsflow.search import search_articles
 from newsflow.settings import Settings
-from tests.conftest import settings_env
+from tests.support.stack import settings_env
 
 
 def test_init_is_idempotent_and_creates_the_contract(isolated: Settings):

@@ -4,64 +4,20 @@ every field they use, and each panel's query returns the expected buckets on ind
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from newsflow.clients import elasticsearch_client
-from newsflow.kibana import load_objects, missing_indices
+from newsflow.kibana import missing_indices
 from newsflow.settings import Settings
-from pipeline.stories.summary import member_of, summarize
-from tests.unit.kibana.panels import (
+from tests.support.panels import (
+    OBJECTS,
     check_fields,
-    data_views,
     field_uses,
     flatten_mapping,
     lens_request,
+    view_aliases,
 )
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "kibana"
-OBJECTS = {o.id: o for o in load_objects()}
-
-
-def _rows(name: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (FIXTURES / name).read_text("utf-8").splitlines()]
-
-
-def _aliases(settings: Settings) -> dict[str, str]:
-    """Data view id -> this test's alias for the index it reads."""
-    idx = settings.indices
-    by_title = {
-        "news-articles": idx.articles,
-        "news-alerts": idx.alerts,
-        "news-stories": idx.stories,
-    }
-    return {view: by_title[title] for view, title in data_views(list(OBJECTS.values())).items()}
-
-
-@pytest.fixture
-def indexed(isolated: Settings) -> Settings:
-    """The fixture's articles, their stories (as the pipeline summarises them) and alerts."""
-    es = elasticsearch_client(isolated)
-    articles = _rows("articles.jsonl")
-    stories: dict[str, dict[str, Any]] = defaultdict(dict)
-    for doc in articles:
-        stories[doc["story_id"]][doc["id"]] = member_of(doc)
-    ops: list[dict[str, Any]] = []
-    for doc in articles:
-        ops += [{"index": {"_index": isolated.indices.articles, "_id": doc["id"]}}, doc]
-    for story, members in stories.items():
-        story_doc = {**summarize(story, members), "updated_at": "2026-12-03T00:00:00Z"}
-        ops += [{"index": {"_index": isolated.indices.stories, "_id": story}}, story_doc]
-    for alert in _rows("alerts.jsonl"):
-        ops += [{"index": {"_index": isolated.indices.alerts, "_id": alert["id"]}}, alert]
-    result = es.bulk(operations=ops, refresh=True)
-    assert not result["errors"], result
-    es.close()
-    return isolated
 
 
 def test_the_indices_newsflow_init_creates_have_every_field_the_objects_use(isolated: Settings):
@@ -69,7 +25,7 @@ def test_the_indices_newsflow_init_creates_have_every_field_the_objects_use(isol
     es = elasticsearch_client(isolated)
     try:
         mappings = {}
-        for view, alias in _aliases(isolated).items():
+        for view, alias in view_aliases(isolated).items():
             (index,) = es.indices.get_mapping(index=alias).body.values()
             mappings[view] = flatten_mapping(index["mappings"]["properties"])
     finally:
@@ -81,7 +37,7 @@ def _buckets(settings: Settings, lens_id: str) -> dict[str, Any]:
     view, body = lens_request(OBJECTS[lens_id])
     es = elasticsearch_client(settings)
     try:
-        return es.search(index=_aliases(settings)[view], **body)["aggregations"]
+        return es.search(index=view_aliases(settings)[view], **body)["aggregations"]
     finally:
         es.close()
 
@@ -169,8 +125,8 @@ def test_the_cli_installs_into_a_kibana_prints_the_dashboards_and_a_rerun_change
     import subprocess
     import sys
 
-    from tests.conftest import settings_env
-    from tests.unit.kibana.fake_kibana import FakeKibana
+    from tests.support.kibana import FakeKibana
+    from tests.support.stack import settings_env
 
     kibana = FakeKibana()
     try:

@@ -8,16 +8,9 @@ from pathlib import Path
 
 from newsflow.schema import DeadLetter
 from newsflow.settings import Settings
-from tests.fixtures.pipeline.support import (
-    article,
-    es_count,
-    es_docs,
-    log_tail,
-    produce,
-    read_topic,
-    run_pipeline,
-    uncommitted,
-)
+from tests.support.clients import es_count, es_docs, produce, read_topic, uncommitted
+from tests.support.factories import article
+from tests.support.processes import log_tail, run_pipeline
 
 PESKOV = (
     "Kremlin spokesman Dmitry Peskov said on Tuesday that peace talks with Ukraine would continue "

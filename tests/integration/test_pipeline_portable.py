@@ -4,67 +4,23 @@ Python worker pool has): `--until-idle` and a stop signal still end the run clea
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from newsflow.settings import Settings
-from tests.fixtures.pipeline.support import (
-    ROOT,
-    article,
-    es_count,
-    log_tail,
-    pipeline_env,
-    produce,
-    uncommitted,
-    wait_for,
-)
-
-
-def _env(settings: Settings) -> dict[str, str]:
-    env = pipeline_env(settings)
-    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"  # the pool's `python`
-    return env
-
-
-@pytest.fixture
-def worker_pool(fast: Settings, prism_binary: Path, tmp_path: Path) -> Iterator[str]:
-    """Beam's Python SDK worker pool, a separate process that starts SDK harness processes."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = (tmp_path / "pool.log").open("ab")
-    pool = subprocess.Popen(
-        [sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main",
-         f"--service_port={port}"],
-        cwd=ROOT, env=_env(fast), stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        wait_for(lambda: _listening(port), 30, "the worker pool")
-        yield f"localhost:{port}"
-    finally:
-        pool.kill()
-        pool.wait()
-
-
-def _listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), 0.5).close()
-    except OSError:
-        return False
-    return True
+from tests.support.clients import es_count, produce, uncommitted
+from tests.support.factories import article
+from tests.support.processes import ROOT, log_tail, worker_pool_env
+from tests.support.waiting import wait_for
 
 
 def _pipeline(settings: Settings, pool: str, log: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "newsflow.cli", "pipeline", "run", "--runner=PrismRunner",
          "--environment_type=EXTERNAL", f"--environment_config={pool}", *args],
-        cwd=ROOT, env=_env(settings), stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        cwd=ROOT, env=worker_pool_env(settings), stdout=log.open("ab"), stderr=subprocess.STDOUT,
     )  # fmt: skip
 
 

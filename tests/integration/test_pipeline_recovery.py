@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import signal
-import socket
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,20 +11,12 @@ from urllib.parse import urlsplit
 import httpx
 
 from newsflow.settings import Settings
-from tests.fixtures.faults import HttpFaultProxy
-from tests.fixtures.pipeline.support import (
-    TcpProxy,
-    article,
-    es_count,
-    es_docs,
-    index_writes,
-    log_tail,
-    produce,
-    run_pipeline,
-    start_pipeline,
-    uncommitted,
-    wait_for,
-)
+from tests.support.clients import es_count, es_docs, index_writes, produce, uncommitted
+from tests.support.factories import article
+from tests.support.processes import log_tail, run_pipeline, start_pipeline
+from tests.support.proxies import HttpFaultProxy, TcpProxy
+from tests.support.servers import free_port
+from tests.support.waiting import wait_for
 
 
 def test_sigkill_mid_stream_then_restart_indexes_every_article_exactly_once(
@@ -100,12 +91,6 @@ def test_elasticsearch_unreachable_for_30s_loses_nothing(fast: Settings, tmp_pat
     assert set(es_docs(fast)) == {article(i).id for i in range(150)}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _scrape(port: int) -> str:
     try:
         return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
@@ -119,7 +104,7 @@ def test_partitions_added_while_streaming_are_picked_up(fast: Settings, tmp_path
     from newsflow.clients import kafka_admin, kafka_producer
 
     log = tmp_path / "pipeline.log"
-    port = _free_port()
+    port = free_port()
     proc = start_pipeline(fast, log=log, NEWSFLOW_PIPELINE__METRICS_PORT=str(port))
     try:
         produce(fast, [article(i) for i in range(4)])

@@ -4,7 +4,7 @@ How "public" is simulated: every server a test can start listens on loopback, wh
 refuses. So the "public internet" is a server on 127.0.0.2 and the "inside" is a server on
 127.0.0.1, and the guard is given (a) a classifier that counts 127.0.0.2 as public and judges
 every other address by the real rules, and (b) a resolver that asks a DNS server the test starts
-(tests/fixtures/dns.py), so that host names can point at either address, or at one and then the
+(tests/support/dns.py), so that host names can point at either address, or at one and then the
 other (DNS rebinding). Nothing else about the guard is replaced: the connector and the notifier
 run as in production, with their real transports; the guard is passed in where the code takes
 one: `run_connector(guard=...)` and `build_senders(guard=...)`.
@@ -13,10 +13,8 @@ one: `run_connector(guard=...)` and `build_senders(guard=...)`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import yaml
 
 from alerts.channels import build_senders
@@ -28,36 +26,13 @@ from newsflow.clients import kafka_producer
 from newsflow.schema import AlertEvent
 from newsflow.settings import Settings
 from newsflow.urls import AddressGuard
-from tests.fixtures.dns import DnsServer
-from tests.integration.test_connector import fixture, raw_records, status
-from tests.unit.alerts.receivers import wait_for
-from tests.unit.connectors.ssrf_helpers import (
-    INTERNAL,
-    PUBLIC,
-    LocalServer,
-    paired_servers,
-    treat_as_public,
-)
+from tests.support.clients import raw_records
+from tests.support.dns import DnsServer
+from tests.support.feeds import fixture, status
+from tests.support.ssrf import INTERNAL, PUBLIC, treat_as_public
+from tests.support.waiting import wait_for
 
 FEED = fixture("rss092.xml")  # one item
-
-
-@pytest.fixture
-def servers() -> Iterator[tuple[LocalServer, LocalServer]]:
-    public, internal = paired_servers()
-    internal.routes["/feed"] = (200, {}, fixture("rss20.xml"))  # what must never be read
-    internal.routes["/hook"] = (200, {"Content-Type": "text/plain"}, b"ok")
-    public.routes["/hook"] = (200, {"Content-Type": "text/plain"}, b"ok")
-    yield public, internal
-    public.close()
-    internal.close()
-
-
-@pytest.fixture
-def dns() -> Iterator[DnsServer]:
-    server = DnsServer()
-    yield server
-    server.close()
 
 
 def guard_with(dns: DnsServer, setting: str = "connector.allow_private_addresses") -> AddressGuard:

@@ -16,6 +16,7 @@ from newsflow.errors import StackError
 from newsflow.settings import Settings
 from newsflow.stack import LocalStack
 from newsflow.stack.servers import ElasticsearchServer, KafkaServer
+from tests.support.servers import free_port
 
 
 def test_up_is_idempotent_and_status_reports_both(stack: Settings):
@@ -30,21 +31,24 @@ def test_up_is_idempotent_and_status_reports_both(stack: Settings):
         timeout=60,
     )
     assert out.returncode == 0
-    assert "kafka" in out.stdout and "elasticsearch" in out.stdout and "healthy" in out.stdout
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    # each service's own line says "healthy" (not "running, not healthy", not "stopped")
+    states = {
+        m["name"]: m["state"]
+        for m in re.finditer(
+            r"^\s+(?P<name>kafka|elasticsearch)\s+(?P<state>healthy|running, not healthy|stopped)\b",
+            out.stdout,
+            re.MULTILINE,
+        )
+    }
+    assert states == {"kafka": "healthy", "elasticsearch": "healthy"}, out.stdout
 
 
 def _scratch(stack: Settings, tmp_path: Path, kafka_port: int, es_port: int) -> Settings:
     return stack.with_overrides(
         stack={
             "home": str(tmp_path / "home"),
-            "kafka_controller_port": _free_port(),
-            "elasticsearch_transport_port": _free_port(),
+            "kafka_controller_port": free_port(),
+            "elasticsearch_transport_port": free_port(),
         },
         kafka={"bootstrap": f"127.0.0.1:{kafka_port}"},
         elasticsearch={"url": f"http://127.0.0.1:{es_port}"},
@@ -63,7 +67,7 @@ def test_port_in_use_gives_a_clear_message(stack: Settings, tmp_path: Path):
 
 
 def test_stale_pid_file_is_reported_and_removed(stack: Settings, tmp_path: Path, capsys):
-    settings = _scratch(stack, tmp_path, kafka_port=_free_port(), es_port=_free_port())
+    settings = _scratch(stack, tmp_path, kafka_port=free_port(), es_port=free_port())
     dead = subprocess.Popen(["true"])
     dead.wait()
     kafka = KafkaServer(settings)
@@ -76,7 +80,7 @@ def test_stale_pid_file_is_reported_and_removed(stack: Settings, tmp_path: Path,
 
 
 def test_status_of_a_stopped_stack_exits_non_zero(stack: Settings, tmp_path: Path):
-    settings = _scratch(stack, tmp_path, kafka_port=_free_port(), es_port=_free_port())
+    settings = _scratch(stack, tmp_path, kafka_port=free_port(), es_port=free_port())
     env_cmd = [sys.executable, "-m", "newsflow.cli", "stack", "status"]
     env = {
         **os.environ,

@@ -14,13 +14,10 @@ from newsflow.clients import elasticsearch_client, kafka_producer
 from newsflow.schema import RawArticle, Source
 from newsflow.settings import Settings
 from pipeline.stories.summary import decode_members
-from tests.fixtures.pipeline.support import (
-    es_docs,
-    log_tail,
-    run_pipeline,
-    start_pipeline,
-    wait_for,
-)
+from tests.support.clients import es_docs
+from tests.support.factories import raw_article
+from tests.support.processes import log_tail, run_pipeline, start_pipeline
+from tests.support.waiting import wait_for
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "stories" / "dev_a.jsonl"
 
@@ -29,7 +26,7 @@ def _raw(row: dict[str, Any]) -> RawArticle:
     source = row["source"]
     domain = "".join(c for c in source.lower() if c.isalnum()) + ".example"
     paragraphs = "".join(f"<p>{p}</p>" for p in row["body"].split("\n\n"))
-    return RawArticle(
+    return raw_article(
         id=f"id-{row['id']}",
         url=f"https://{domain}/{row['id']}",
         title=row["title"],
@@ -133,10 +130,11 @@ def _pair(n: int, rnd: random.Random) -> tuple[RawArticle, RawArticle]:
     body = " ".join(words)
     cut = "CITY (Agency) - " + " ".join(words[:60]) + " Read more on our website."
     now = datetime.now().astimezone()
-    make = lambda i, source, title, text: RawArticle(  # noqa: E731
+    make = lambda i, source, title, text: raw_article(  # noqa: E731
         id=f"race-{n:04d}-{i}",
         url=f"https://{source}.example/{n}",
         title=title,
+        summary_html=None,
         content_html=f"<p>{text}</p>",
         published_at=now,
         fetched_at=now,

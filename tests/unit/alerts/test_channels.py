@@ -5,14 +5,13 @@ from __future__ import annotations
 import email
 import email.policy
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from alerts.channels import DeliveryError, Notification, build_senders, sign
 from alerts.rules import parse_rules
 from newsflow.errors import ConfigError
-from tests.unit.alerts.receivers import SmtpReceiver, WebhookReceiver
+from tests.support.servers import SmtpReceiver, WebhookReceiver
 
 ALERT = {
     "id": "0123abcd" * 4,
@@ -27,13 +26,6 @@ ALERT = {
     "channels": ["hook"],
 }
 NOTE = Notification("alert", ALERT["id"], "arms-control", alert=ALERT)
-
-
-@pytest.fixture
-def hook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.close()
 
 
 def senders(channels: dict, env: dict | None = None, timeout: float = 5.0):

@@ -2,13 +2,12 @@
 
 Real local receivers: a "public" one on 127.0.0.2 (the injected classifier's only public
 address) and an internal one on 127.0.0.1, with host names answered by a resolver the test
-controls (tests/unit/connectors/ssrf_helpers.py). Refused means the internal receiver saw
+controls (tests/support/ssrf.py). Refused means the internal receiver saw
 nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,11 +17,10 @@ from alerts.channels import DeliveryError, Notification, build_senders
 from alerts.rules import parse_rules
 from newsflow.errors import ConfigError
 from newsflow.http_guard import guarded_transport
-from tests.unit.connectors.ssrf_helpers import (
+from tests.support.ssrf import (
     INTERNAL,
     PUBLIC,
     FakeDNS,
-    LocalServer,
     guard_with,
     make_tls,
     paired_servers,
@@ -30,16 +28,6 @@ from tests.unit.connectors.ssrf_helpers import (
 
 SETTING = "alerts.allow_private_addresses"
 NOTE = Notification("alert", "a" * 32, "r1", alert={"id": "a" * 32, "title": "T", "url": "u"})
-
-
-@pytest.fixture
-def receivers() -> Iterator[tuple[LocalServer, LocalServer]]:
-    public, internal = paired_servers()
-    for server in (public, internal):
-        server.routes["/hook"] = (200, {"Content-Type": "text/plain"}, b"ok")
-    yield public, internal
-    public.close()
-    internal.close()
 
 
 def sender(channel: dict, dns: FakeDNS | None = None, env: dict | None = None, **options):

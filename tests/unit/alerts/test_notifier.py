@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from alerts.channels import build_senders
 from alerts.notifier import AlertNotifier
@@ -13,7 +10,7 @@ from alerts.rules import parse_rules
 from alerts.state import delivery_key, throttle_key
 from newsflow.schema import AlertEvent
 from newsflow.settings import Settings
-from tests.unit.alerts.receivers import WebhookReceiver
+from tests.support.servers import WebhookReceiver
 
 
 class MemoryState:
@@ -43,13 +40,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def hook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.close()
 
 
 def notifier(

@@ -9,18 +9,12 @@ from email.utils import formatdate
 import pytest
 
 from connectors.fetcher import SETTING, HttpFetcher, parse_max_age
-from connectors.testing import FeedServer, Route
 from newsflow.retry import parse_retry_after
 from newsflow.settings import ConnectorSettings
 from newsflow.urls import AddressGuard, BlockedAddressError, is_public_address
+from tests.support.servers import Route
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
-
-
-@pytest.fixture
-def server():
-    with FeedServer() as srv:
-        yield srv
 
 
 def fetch(url: str, allow_private: bool = True, **settings):
@@ -241,7 +235,7 @@ def test_full_text_pages_go_through_the_ssrf_guard(server):
 def test_the_connected_peer_is_checked_too(server):
     """A name (no literal address to refuse in the URL) resolving to loopback is refused where
     the connection is made, by the address its lookup returned."""
-    from tests.unit.connectors.ssrf_helpers import FakeDNS, guard_with
+    from tests.support.ssrf import FakeDNS, guard_with
 
     server.routes["/f"] = Route(RSS)
     dns = FakeDNS(sneaky_test=["127.0.0.1"])

@@ -9,8 +9,8 @@ import pytest
 from connectors.fetcher import HttpFetcher
 from connectors.fulltext import FullTextExtractor
 from connectors.robots import RobotsCache, parse_robots
-from connectors.testing import FeedServer, Route
 from newsflow.settings import ConnectorSettings
+from tests.support.servers import FeedServer, Route
 
 PAGE = (
     Path(__file__).resolve().parents[2] / "fixtures" / "feeds" / "article_page.html"

@@ -3,15 +3,13 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from connectors.feeds import FeedConfig
 from connectors.fetcher import HttpFetcher
 from connectors.metrics import FETCHES
-from connectors.runner import RssConnector
-from connectors.state import ConnectorState, ItemState
-from connectors.testing import FeedServer, Route
+from connectors.state import ItemState
 from newsflow.settings import Settings
+from tests.support.feeds import SETTINGS, commit, make, poll
+from tests.support.servers import Route
 
 
 def rss(*items):
@@ -20,36 +18,6 @@ def rss(*items):
         for u, t, d in items
     )
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{body}</channel></rss>'.encode()
-
-
-@pytest.fixture
-def server():
-    with FeedServer() as srv:
-        yield srv
-
-
-def make(settings: Settings, feeds):
-    return RssConnector(settings, feeds, producer=None, state=ConnectorState(settings))
-
-
-def poll(connector: RssConnector, feed: FeedConfig):
-    async def go():
-        connector.fetcher = HttpFetcher(connector.settings.connector)
-        try:
-            return await connector.poll(feed)
-        finally:
-            await connector.fetcher.aclose()
-
-    return asyncio.run(go())
-
-
-SETTINGS = Settings().with_overrides(connector={"allow_private_addresses": True})
-
-
-def commit(connector, result):
-    """What the committer does after Kafka acked: remember the decisions."""
-    connector.state.apply([result.state], result.items)
-    connector._pending.clear()
 
 
 def test_new_then_unchanged_then_revision_then_flip_back(server):

@@ -5,17 +5,9 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-
 from connectors.feeds import FeedConfig
-from connectors.testing import FeedServer, Route
-from tests.unit.connectors.test_runner import SETTINGS, commit, make, poll
-
-
-@pytest.fixture
-def server():
-    with FeedServer() as srv:
-        yield srv
+from tests.support.feeds import SETTINGS, commit, make, poll
+from tests.support.servers import Route
 
 
 def rss(*items: str) -> bytes:

@@ -2,7 +2,7 @@
 
 Real local servers, no mocks of HTTP: a "public" server on 127.0.0.2 (the only address the
 injected classifier lets pass), an internal one on 127.0.0.1, and host names answered by a
-resolver the test controls (see ssrf_helpers). A refused request is one the internal server
+resolver the test controls (see tests/support/ssrf.py). A refused request is one the internal server
 never sees.
 """
 
@@ -18,7 +18,7 @@ from connectors.fetcher import FetchResult, HttpFetcher
 from connectors.fulltext import FullTextExtractor
 from newsflow.http_guard import guarded_async_transport
 from newsflow.settings import ConnectorSettings
-from tests.unit.connectors.ssrf_helpers import (
+from tests.support.ssrf import (
     INTERNAL,
     PUBLIC,
     RSS,
@@ -30,15 +30,6 @@ from tests.unit.connectors.ssrf_helpers import (
 )
 
 SETTING = "connector.allow_private_addresses"
-
-
-@pytest.fixture
-def servers():
-    public, internal = paired_servers()
-    internal.routes["/feed"] = (200, {}, b"<secret/>")
-    yield public, internal
-    public.close()
-    internal.close()
 
 
 def fetch(url: str, dns: FakeDNS, allow_private: bool = False, **settings) -> FetchResult:

@@ -27,18 +27,6 @@ CREDS = StackCredentials(
 )
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(
-        env={
-            "NEWSFLOW_HOME": str(tmp_path / "home"),
-            "NEWSFLOW_KAFKA_BOOTSTRAP": "127.0.0.1:19092",
-            "NEWSFLOW_STACK__KAFKA_CONTROLLER_PORT": "19093",
-            "NEWSFLOW_ES_URL": "http://127.0.0.1:19200",
-        }
-    )
-
-
 def properties(path: Path) -> dict[str, str]:
     lines = path.read_text().splitlines()
     return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))

@@ -5,19 +5,8 @@ from __future__ import annotations
 from pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
 from pipeline.entities.linker import clean_surface
 from pipeline.entities.ner import Mention
-from tests.unit.entities.conftest import article
-
-
-def mention(text: str, label: str, start: int = 0, prev: str = "", after: str = "") -> Mention:
-    return Mention(text, label, start, start + len(text), prev=prev, next=after)
-
-
-def names(entities) -> set[tuple[str, str]]:
-    return {(e.name, e.type) for e in entities}
-
-
-def one(text: str, label: str, prev: str = "", after: str = "") -> set[tuple[str, str]]:
-    return names(link([mention(text, label, prev=prev, after=after)], Gazetteer()))
+from tests.support.entities import mention, names, one
+from tests.support.factories import enrichment_input
 
 
 def test_title_before_a_name_makes_a_person() -> None:
@@ -122,7 +111,7 @@ def test_model_cut_names_completed_end_to_end(enricher: EntityEnricher) -> None:
         "King Felipe VI expressed his condolences. Officials said Ontario Premier Doug Ford "
         "would attend."
     )
-    [doc] = enricher.enrich([article(body, title="Regional talks")])
+    [doc] = enricher.enrich([enrichment_input(body, title="Regional talks")])
     assert "Hun Sen" in doc["persons"]
     assert "To Lam" in doc["persons"]
     assert "Felipe VI" in doc["persons"]
@@ -130,7 +119,9 @@ def test_model_cut_names_completed_end_to_end(enricher: EntityEnricher) -> None:
 
 
 def test_lower_case_gazetteer_alias_with_capitals_found(enricher: EntityEnricher) -> None:
-    [doc] = enricher.enrich([article("Investors backed xAI in a new funding round on Monday.")])
+    [doc] = enricher.enrich(
+        [enrichment_input("Investors backed xAI in a new funding round on Monday.")]
+    )
     assert "xAI" in doc["organizations"]
 
 
@@ -184,7 +175,7 @@ def test_missed_name_before_an_apposition(enricher: EntityEnricher) -> None:
         "Earlier, the ministry said talks would resume. Gavarra, the vaccine alliance, pledged "
         "funds."
     )
-    [doc] = enricher.enrich([article(body, title="Talks resume")])
+    [doc] = enricher.enrich([enrichment_input(body, title="Talks resume")])
     assert sorted(doc["organizations"]) == ["Gavarra", "Zentrafor"]
     assert doc["persons"] == [] and doc["locations"] == []
 
@@ -346,7 +337,7 @@ def test_names_the_model_missed_after_cue_words(enricher: EntityEnricher) -> Non
         "broadcaster Kan welcomed the decision. Volunteers cleared the Lonza river after the "
         "storm. Zubria Commission President Omar Alieu Touray told reporters the door was open."
     )
-    [result] = enricher.enrich([article(body)])
+    [result] = enricher.enrich([enrichment_input(body)])
     orgs, places = set(result["organizations"]), set(result["locations"])
     assert {"ORF", "Kan", "Zubria Commission"} <= orgs
     assert "Lonza" in places
@@ -390,7 +381,7 @@ def test_more_name_shapes() -> None:
 
 def test_party_names_the_model_missed(enricher: EntityEnricher) -> None:
     body = "The pro-business Qorlaatit party won the vote in the island's capital on Tuesday."
-    [result] = enricher.enrich([article(body)])
+    [result] = enricher.enrich([enrichment_input(body)])
     assert "Qorlaatit" in result["organizations"]
 
 
@@ -470,7 +461,7 @@ def test_a_company_opening_a_person_span_names_a_product() -> None:
 
 def test_named_sites_the_model_missed(enricher: EntityEnricher) -> None:
     body = "The rocket flew from the company's Starbase site in south Texas on Tuesday."
-    [result] = enricher.enrich([article(body)])
+    [result] = enricher.enrich([enrichment_input(body)])
     assert "Starbase" in result["locations"]
 
 

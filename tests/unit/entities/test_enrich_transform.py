@@ -11,7 +11,8 @@ from newsflow.schema import ArticleDocument
 from newsflow.settings import Settings
 from pipeline.entities import EntityEnricher
 from pipeline.transforms.enrich import ExtractEntities
-from tests.unit.entities.conftest import ENTITIES_FILE, MODEL, article
+from tests.support.entities import ENTITIES_FILE, MODEL
+from tests.support.factories import enrichment_input
 
 GERMAN = "Bundeskanzler Olaf Scholz traf in Berlin den französischen Präsidenten Emmanuel Macron."
 ENGLISH = "Emmanuel Macron met Olaf Scholz in Berlin on Tuesday. Macron later flew to Kiev."
@@ -34,31 +35,31 @@ def facets(doc: dict) -> tuple:
 
 @pytest.mark.parametrize("language", ["de", None, ""])
 def test_no_english_ner_on_other_or_unknown_languages(enricher: EntityEnricher, language) -> None:
-    [doc] = enricher.enrich([article(GERMAN, language=language)])
+    [doc] = enricher.enrich([enrichment_input(GERMAN, language=language)])
     assert doc["entities"] == [] and doc["persons"] == [] and doc["entity_aliases"] == []
     assert doc["language"] == language
 
 
 def test_regional_language_tag_uses_base_model(enricher: EntityEnricher) -> None:
-    [doc] = enricher.enrich([article(ENGLISH, language="en-GB")])
+    [doc] = enricher.enrich([enrichment_input(ENGLISH, language="en-GB")])
     assert {"Emmanuel Macron", "Olaf Scholz"} <= set(doc["persons"])
 
 
 def test_configured_but_missing_model_leaves_entities_empty(enricher: EntityEnricher) -> None:
     missing = EntityEnricher(enricher.gazetteer, {"en": MODEL, "de": "de_core_news_nonexistent"})
-    de, en = missing.enrich([article(GERMAN, language="de"), article(ENGLISH)])
+    de, en = missing.enrich([enrichment_input(GERMAN, language="de"), enrichment_input(ENGLISH)])
     assert de["entities"] == [] and de["language"] == "de"
     assert "Olaf Scholz" in en["persons"]
 
 
 def test_bad_document_fails_alone(enricher: EntityEnricher) -> None:
-    bad, good = enricher.enrich([article(ENGLISH, title=42), article(ENGLISH)])
+    bad, good = enricher.enrich([enrichment_input(ENGLISH, title=42), enrichment_input(ENGLISH)])
     assert isinstance(bad, Exception) and "body" in str(bad)
     assert "Emmanuel Macron" in good["persons"]
 
 
 def test_enriched_document_matches_schema(enricher: EntityEnricher) -> None:
-    [doc] = enricher.enrich([article(ENGLISH, title="Macron in Berlin")])
+    [doc] = enricher.enrich([enrichment_input(ENGLISH, title="Macron in Berlin")])
     doc = {k: v for k, v in doc.items() if not k.startswith("_")}
     doc |= {
         "source": {"name": "t", "feed_url": "http://x", "domain": "x"},
@@ -71,10 +72,10 @@ def test_enriched_document_matches_schema(enricher: EntityEnricher) -> None:
 
 def test_extract_entities_in_pipeline() -> None:
     docs = [
-        article(ENGLISH, id="en1", _raw="raw-en1"),
-        article(GERMAN, id="de1", language="de", _raw="raw-de1"),
-        article("Vladimir Putin spoke in Moscow.", id="en2", _raw="raw-en2"),
-        article(ENGLISH, id="bad", title=["not", "text"], _raw="raw-bad"),
+        enrichment_input(ENGLISH, id="en1", _raw="raw-en1"),
+        enrichment_input(GERMAN, id="de1", language="de", _raw="raw-de1"),
+        enrichment_input("Vladimir Putin spoke in Moscow.", id="en2", _raw="raw-en2"),
+        enrichment_input(ENGLISH, id="bad", title=["not", "text"], _raw="raw-bad"),
     ]
     expected = [
         ("en1", "en", ["Emmanuel Macron", "Olaf Scholz"], ["Berlin", "Kyiv"], "raw-en1"),
@@ -92,7 +93,7 @@ def test_disabled_enrichment_passes_documents_through() -> None:
     with TestPipeline() as p:
         out = (
             p
-            | beam.Create([article(ENGLISH, id="en1", _raw="r")])
+            | beam.Create([enrichment_input(ENGLISH, id="en1", _raw="r")])
             | ExtractEntities(settings(enabled=False))
         )
         assert_that(out.ok | beam.Map(facets), equal_to([("en1", "en", [], [], "r")]))

@@ -7,7 +7,8 @@ from collections import Counter
 from pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
 from pipeline.entities.linker import clean_surface, strip_possessive
 from pipeline.entities.ner import Mention, merge_mentions
-from tests.unit.entities.conftest import article
+from tests.support.entities import names
+from tests.support.factories import enrichment_input
 
 SEED = (
     "The Kremlin has accused Kiev of showing no interest in peace talks. Kremlin spokesperson "
@@ -20,10 +21,6 @@ SEED = (
 
 def m(text: str, label: str, start: int = 0) -> Mention:
     return Mention(text, label, start, start + len(text))
-
-
-def names(entities) -> set[tuple[str, str]]:
-    return {(e.name, e.type) for e in entities}
 
 
 def test_gazetteer_fixes_type_and_name() -> None:
@@ -170,7 +167,9 @@ def test_merge_prefers_longer_then_gazetteer() -> None:
 
 
 def test_seed_sentences_end_to_end(enricher: EntityEnricher) -> None:
-    [doc] = enricher.enrich([article(SEED, title="Kremlin says Kiev avoiding peace talks")])
+    [doc] = enricher.enrich(
+        [enrichment_input(SEED, title="Kremlin says Kiev avoiding peace talks")]
+    )
     assert "Kyiv" in doc["locations"] and "Kiev" not in doc["persons"]
     assert "Kiev" in doc["entity_aliases"] and "Kyiv" in doc["entity_aliases"]
     assert "Dmitry Peskov" in doc["persons"] and "Peskov" not in doc["persons"]
@@ -189,16 +188,20 @@ def test_seed_sentences_end_to_end(enricher: EntityEnricher) -> None:
 
 def test_pronouns_numbers_letters_never_reach_facets(enricher: EntityEnricher) -> None:
     text = "He met them in 2024. A said 42 people came. It was Tuesday. She called Apple Inc. about it."
-    [doc] = enricher.enrich([article(text)])
+    [doc] = enricher.enrich([enrichment_input(text)])
     facets = doc["persons"] + doc["organizations"] + doc["locations"]
     assert not [f for f in facets if f.casefold() in {"he", "she", "it", "them", "a", "2024", "42"}]
 
 
 def test_double_barrelled_surname_is_one_person(enricher) -> None:
-    from tests.unit.entities.conftest import article
+    from tests.support.factories import enrichment_input
 
     [doc] = enricher.enrich(
-        [article("Climate Minister Paulina Hennig-Kloska said the government would look again.")]
+        [
+            enrichment_input(
+                "Climate Minister Paulina Hennig-Kloska said the government would look again."
+            )
+        ]
     )
     assert "Paulina Hennig-Kloska" in doc["persons"]
     assert "Kloska" not in doc["locations"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipeline.entities import EntityEnricher
 from pipeline.entities.ner import load_model
-from tests.unit.entities.conftest import MODEL
+from tests.support.entities import MODEL
 
 
 def test_model_keeps_only_ner_and_is_loaded_once() -> None:
@@ -364,7 +364,7 @@ def test_a_place_right_after_a_sport_or_service_noun_names_a_national_body() -> 
 
 
 def test_a_sport_or_service_noun_and_a_known_place_is_an_organisation() -> None:
-    from tests.unit.entities.test_context_rules import one
+    from tests.support.entities import one
 
     assert one("Elections Alberta", "PERSON") == {("Elections Alberta", "ORG")}
 

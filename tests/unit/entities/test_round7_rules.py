@@ -7,16 +7,8 @@ from dataclasses import replace
 
 from pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
 from pipeline.entities.linker import strip_possessive
-from pipeline.entities.ner import Mention
-from tests.unit.entities.conftest import article
-
-
-def mention(text: str, label: str, start: int = 0, prev: str = "", after: str = "") -> Mention:
-    return Mention(text, label, start, start + len(text), prev=prev, next=after)
-
-
-def names(entities) -> set[tuple[str, str]]:
-    return {(e.name, e.type) for e in entities}
+from tests.support.entities import mention, names
+from tests.support.factories import enrichment_input
 
 
 def test_known_owner_possessive_inside_a_span_is_two_names() -> None:
@@ -42,13 +34,13 @@ def test_known_places_listed_after_a_place_are_found(enricher: EntityEnricher) -
         "Officials said centres would open in Nairobi, Kisumu and Eldoret next week, "
         "and later in Mombasa or Nakuru."
     )
-    [doc] = enricher.enrich([article(body, title="Registration drive")])
+    [doc] = enricher.enrich([enrichment_input(body, title="Registration drive")])
     assert {"Nairobi", "Kisumu", "Eldoret", "Mombasa", "Nakuru"} <= set(doc["locations"])
 
 
 def test_a_given_name_the_model_typed_alone_opens_a_person(enricher: EntityEnricher) -> None:
     body = "The 20-year-old beat Jelena Ostapenko, Madison Keys and Iga Swiatek in Miami."
-    [doc] = enricher.enrich([article(body, title="Tennis")])
+    [doc] = enricher.enrich([enrichment_input(body, title="Tennis")])
     assert "Jelena Ostapenko" in doc["persons"]
     assert "Jelena" not in doc["organizations"] + doc["locations"]
 
@@ -77,7 +69,7 @@ def test_name_after_a_person_title_the_model_missed(enricher: EntityEnricher) ->
         "Airbus Chief Executive Guillaume Faury apologised to airlines.\n"
         "The post will be held by army chief Field Marshal Asim Munir, officials said."
     )
-    [doc] = enricher.enrich([article(body, title="Changes")])
+    [doc] = enricher.enrich([enrichment_input(body, title="Changes")])
     assert {"Guillaume Faury", "Asim Munir"} <= set(doc["persons"])
     assert "Field Marshal" not in doc["persons"] + doc["organizations"]
 
@@ -237,7 +229,7 @@ def test_agents_and_arms_the_model_missed(enricher: EntityEnricher) -> None:
         "reusable launchers.\n"
         "Reliance Industries will list its telecoms and digital arm Jio Platforms next year."
     )
-    [doc] = enricher.enrich([article(body, title="Briefs")])
+    [doc] = enricher.enrich([enrichment_input(body, title="Briefs")])
     assert {"Arianespace", "Jio Platforms"} <= set(doc["organizations"])
 
 
@@ -255,7 +247,7 @@ def test_a_gazetteer_word_glued_to_a_hyphen_is_part_of_another_name(
     enricher: EntityEnricher,
 ) -> None:
     body = "Rivals Oversea-Chinese Banking Corp and United Overseas Bank report next week."
-    [doc] = enricher.enrich([article(body, title="Banks")])
+    [doc] = enricher.enrich([enrichment_input(body, title="Banks")])
     assert all(e["name"] != "Chinese" for e in doc["entities"])
 
 

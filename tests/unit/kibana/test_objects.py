@@ -8,7 +8,7 @@ import json
 from newsflow.indices import alert_mappings, article_mappings, story_mappings
 from newsflow.kibana import MIN_VERSION, load_objects, parse_version
 from newsflow.settings import load_settings
-from tests.unit.kibana.panels import check_fields, data_views, field_uses, flatten_mapping
+from tests.support.panels import check_fields, data_views, field_uses, flatten_mapping
 
 OBJECTS = load_objects()
 BY_KEY = {(o.type, o.id): o for o in OBJECTS}

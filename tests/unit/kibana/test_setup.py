@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from newsflow.kibana import KibanaError, SavedObject, load_objects, setup
 from newsflow.settings import KibanaSettings
-from tests.unit.kibana.fake_kibana import FakeKibana
-
-API_KEY = base64.b64encode(b"id:secret").decode()
-
-
-@pytest.fixture
-def kibana() -> Iterator[FakeKibana]:
-    server = FakeKibana(credentials=f"ApiKey {API_KEY}")
-    yield server
-    server.close()
+from tests.support.kibana import API_KEY, FakeKibana
 
 
 def _settings(kibana: FakeKibana, **fields) -> KibanaSettings:

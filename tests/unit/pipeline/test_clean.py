@@ -10,7 +10,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from newsflow.settings import Settings
 from pipeline.transforms.clean import CleanArticles, clean_text, content_hash
 from pipeline.transforms.parse import document_from_raw
-from tests.unit.pipeline.helpers import raw_article
+from tests.support.factories import raw_article
 
 SETTINGS = Settings().with_overrides(pipeline={"max_body_chars": 1000})
 

@@ -25,7 +25,7 @@ from pipeline.io.kafka_offsets import (
     PartitionSlot,
 )
 from pipeline.run_policy import RunPolicy
-from tests.unit.pipeline.kafka_log import Breakpoint, MemoryLogs, MemoryOffsets, memory_topic
+from tests.support.kafka_memory import Breakpoint, MemoryLogs, MemoryOffsets, memory_topic
 
 FRACTIONS = [0.0, 0.001, 0.1, 0.25, 0.5, 0.75, 0.999, 1.0]
 
@@ -184,7 +184,7 @@ def _run_reader(topic_name: str, split_manager, max_records: int = 7) -> None:
 
 
 def memory_topic_registry(name: str):
-    from tests.unit.pipeline.kafka_log import _TOPICS
+    from tests.support.kafka_memory import _TOPICS
 
     return _TOPICS[name]
 

@@ -9,7 +9,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from newsflow.settings import Settings
 from pipeline.transforms.deadletters import ORIGIN_KEY, RAW_KEY
 from pipeline.transforms.parse import ParseArticles, to_envelope
-from tests.unit.pipeline.helpers import kafka_record, raw_article
+from tests.support.factories import kafka_record, raw_article
 
 SETTINGS = Settings().with_overrides(pipeline={"max_body_chars": 1000})
 

@@ -13,6 +13,7 @@ from pipeline.cli import run_workers
 from pipeline.commands import flags_of
 from pipeline.commands import without_option as _without_option
 from pipeline.io.kafka import parse_shard, shard_partitions
+from tests.support.waiting import wait_for
 
 
 def test_shards_parse_and_bad_ones_name_the_flag():
@@ -85,7 +86,6 @@ def test_workers_get_sigterm_when_the_parent_is_killed(tmp_path):
     import signal
     import subprocess
     import sys
-    import time
 
     pidfile = tmp_path / "child.pid"
     parent = subprocess.Popen(
@@ -99,21 +99,17 @@ def test_workers_get_sigterm_when_the_parent_is_killed(tmp_path):
         )],
         cwd=os.getcwd(),
     )  # fmt: skip
-    deadline = time.monotonic() + 20
-    while not pidfile.exists() or not pidfile.read_text():
-        assert time.monotonic() < deadline, "the child never started"
-        time.sleep(0.05)
+    wait_for(lambda: pidfile.exists() and pidfile.read_text(), 20, "the child to start", 0.05)
     child_pid = int(pidfile.read_text())
     parent.send_signal(signal.SIGKILL)
     parent.wait()
-    deadline = time.monotonic() + 10
-    while True:
+
+    def exited() -> bool:
         try:
             os.kill(child_pid, 0)
         except ProcessLookupError:
-            break  # gone
+            return True  # gone
         state = Path(f"/proc/{child_pid}/stat").read_text().split()[2]
-        if state == "Z":  # a zombie waiting for its reaper: it did exit
-            break
-        assert time.monotonic() < deadline, "the worker outlived its killed parent"
-        time.sleep(0.05)
+        return state == "Z"  # a zombie waiting for its reaper: it did exit
+
+    wait_for(exited, 10, "the worker to exit with its killed parent", 0.05)

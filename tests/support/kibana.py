@@ -1,17 +1,25 @@
-"""A local HTTP server that answers like Kibana's status and saved-objects APIs, for the setup
-tests (Kibana itself is in no registry these machines reach). It records every request, keeps
-the imported objects per space, and checks references the way Kibana's import does."""
+"""A local HTTP server (pytest-httpserver) that answers like Kibana's status and saved-objects
+APIs, for the setup tests (Kibana itself is in no registry these machines reach). It records
+every request, keeps the imported objects per space, and checks references the way Kibana's
+import does."""
 
 from __future__ import annotations
 
+import base64
 import email.parser
 import email.policy
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+
+from werkzeug import Request as WsgiRequest
+from werkzeug import Response
+from werkzeug.datastructures import Headers
+
+from tests.support.servers import serve, stop
+
+API_KEY = base64.b64encode(b"id:secret").decode()  # the key the fake expects in the tests
 
 
 @dataclass
@@ -19,7 +27,7 @@ class Request:
     method: str
     path: str
     query: dict[str, list[str]]
-    headers: dict[str, str]
+    headers: Headers  # case-insensitive, as HTTP header names are
     body: bytes
 
 
@@ -34,40 +42,21 @@ class FakeKibana:
     anonymous_status: bool = False  # a secured Kibana's status for a caller without credentials
 
     def __post_init__(self) -> None:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                url = urlsplit(self.path)
-                request = Request(
-                    self.command, url.path, parse_qs(url.query), dict(self.headers.items()), body
-                )
-                fake.requests.append(request)
-                status, payload = fake.answer(request)
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = _handle
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self._http = serve(self._handle, "GET", "POST")
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"http://127.0.0.1:{self._http.port}"
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        stop(self._http)
+
+    def _handle(self, wsgi: WsgiRequest) -> Response:
+        query = parse_qs(wsgi.query_string.decode())
+        request = Request(wsgi.method, wsgi.path, query, Headers(wsgi.headers), wsgi.get_data())
+        self.requests.append(request)
+        status, payload = self.answer(request)
+        return Response(json.dumps(payload), status=status, content_type="application/json")
 
     def answer(self, request: Request) -> tuple[int, dict[str, Any]]:
         if self.anonymous_status and "Authorization" not in request.headers:

@@ -1,14 +1,16 @@
 """What the saved objects ask of Elasticsearch: the fields they use, and each Lens panel's
 aggregation as the search request Kibana would send (for the tests: Kibana itself cannot run
-here, Elasticsearch can)."""
+here, Elasticsearch can), and the Kibana fixture's rows and aliases."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from newsflow.kibana import SavedObject
+from newsflow.kibana import SavedObject, load_objects
+from newsflow.settings import Settings
 
 RECORDS = "___records___"
 AGGREGATABLE = {"keyword", "long", "integer", "short", "byte", "double", "float", "date", "boolean"}
@@ -154,3 +156,23 @@ def _metric(column: dict[str, Any]) -> dict[str, Any]:
         sort = column["params"]["sortField"]
         return {"top_hits": {"size": 1, "sort": [{sort: "desc"}], "_source": [field.split(".")[0]]}}
     return {kind: {"field": field}}
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "kibana"
+OBJECTS = {o.id: o for o in load_objects()}
+
+
+def fixture_rows(name: str) -> list[dict[str, Any]]:
+    """The rows of tests/fixtures/kibana/`name` (JSON lines)."""
+    return [json.loads(line) for line in (FIXTURES / name).read_text("utf-8").splitlines()]
+
+
+def view_aliases(settings: Settings) -> dict[str, str]:
+    """Data view id -> this test's alias for the index it reads."""
+    idx = settings.indices
+    by_title = {
+        "news-articles": idx.articles,
+        "news-alerts": idx.alerts,
+        "news-stories": idx.stories,
+    }
+    return {view: by_title[title] for view, title in data_views(list(OBJECTS.values())).items()}

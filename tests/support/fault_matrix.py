@@ -9,6 +9,7 @@ the seconds from the end of the fault until nothing was missing."""
 
 from __future__ import annotations
 
+import os
 import random
 import select
 import signal
@@ -23,17 +24,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 import yaml
+from werkzeug import Request as WsgiRequest
+from werkzeug import Response
 
-from connectors.testing import FeedServer, Request, Route
 from newsflow.settings import PROJECT_ROOT, Settings
-from tests.conftest import settings_env
-from tests.fixtures.pipeline.support import _VOCABULARY, es_count, index_writes, log_tail
+from tests.support.clients import es_count, index_writes
+from tests.support.factories import VOCABULARY
+from tests.support.processes import log_tail
+from tests.support.proxies import ToxicProxy
+from tests.support.servers import FeedServer, Request, Route, serve, stop
+from tests.support.stack import settings_env
+from tests.support.waiting import wait_for
 
 RULE_WORD = "treaty"  # every fifth article has it: one alert each (each is its own story)
 FEEDS = 4
@@ -62,7 +68,7 @@ def make_items(case: str, count: int, start: int = 0) -> list[Item]:
     items = []
     for n in range(start, start + count):
         rng = random.Random(f"{case}/{n}")
-        words = rng.choices(_VOCABULARY, k=80)
+        words = rng.choices(VOCABULARY, k=80)
         if n % 5 == 0:
             words.insert(rng.randrange(len(words)), RULE_WORD)
         body = " ".join(words).capitalize() + "."
@@ -150,34 +156,19 @@ class Receiver:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        receiver = self
+        self._http = serve(self._handle, "POST")
+        self.url = f"http://127.0.0.1:{self._http.port}/hook"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                alert_id = self.headers.get("X-Newsflow-Alert-Id", "")
-                if receiver.hang.is_set():
-                    receiver.hanging.set()
-                    receiver.release.wait(300)
-                status = receiver.failing if time.monotonic() < receiver.fail_until else 200
-                heard = _still_connected(self.connection)
-                with receiver.lock:
-                    receiver.deliveries.append(Delivery(alert_id, status, heard))
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Length", "2")
-                    self.end_headers()
-                    self.wfile.write(b"ok")
-                except OSError:
-                    pass
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+    def _handle(self, request: WsgiRequest) -> Response:
+        alert_id = request.headers.get("X-Newsflow-Alert-Id", "")
+        if self.hang.is_set():
+            self.hanging.set()
+            self.release.wait(300)
+        status = self.failing if time.monotonic() < self.fail_until else 200
+        heard = _still_connected(request.environ["werkzeug.socket"])
+        with self.lock:
+            self.deliveries.append(Delivery(alert_id, status, heard))
+        return Response(b"ok", status=status)
 
     def delivered(self) -> Counter[str]:
         """Alert id -> times it was answered 200 to a notifier that heard the answer."""
@@ -190,8 +181,7 @@ class Receiver:
 
     def close(self) -> None:
         self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        stop(self._http)
 
 
 def _still_connected(conn: socket.socket) -> bool:
@@ -452,3 +442,24 @@ def run_case(f: Flow, fault: Fault, wave_a: int = 40, settle_timeout: float = 24
 
 def env_for(*parts: str, **values: str) -> dict[str, dict[str, str]]:
     return {part: dict(values) for part in parts}
+
+
+@dataclass
+class ChaosKafka:
+    """A broker of its own; `settings` reach it through `proxy` (a Toxiproxy proxy)."""
+
+    server: object  # newsflow.stack.servers.KafkaServer
+    proxy: ToxicProxy
+    settings: Settings
+
+    def kill(self) -> None:
+        pid = self.server.pidfile.live_pid()  # type: ignore[attr-defined]
+        assert pid, "the chaos broker is not running"
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while self.server.pidfile.live_pid() and time.monotonic() < deadline:  # type: ignore[attr-defined]
+            time.sleep(0.1)
+
+    def start(self, timeout: float = 90) -> None:
+        self.server.start()  # type: ignore[attr-defined]
+        wait_for(self.server.healthy, timeout, "the chaos broker to come back", 0.3)  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Odd feeds through the real connector and pipeline: the generator and the ledger."""
