@@ -115,26 +115,31 @@ def uncommitted(settings: Settings) -> int:
         consumer.close()
 
 
-def raw_records(settings: Settings) -> list[tuple[bytes, RawArticle]]:
-    """Every record on the raw topic, read to its end."""
+def read_to_end(settings: Settings, topic: str, timeout: float = 30.0) -> list[Any]:
+    """Every record of `topic`, from the beginning to the end offsets it has now."""
     from kafka import TopicPartition
 
     consumer = kafka_consumer(settings, group_id=None)
     try:
-        topic = settings.topics.raw
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        ends = consumer.end_offsets(tps)
-        records = []
-        deadline = time.monotonic() + 30
-        while any(consumer.position(tp) < ends[tp] for tp in tps):
-            assert time.monotonic() < deadline, "timed out reading the raw topic"
+        parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        ends = consumer.end_offsets(parts)
+        records: list[Any] = []
+        deadline = time.monotonic() + timeout
+        while any(consumer.position(tp) < ends[tp] for tp in parts):
+            assert time.monotonic() < deadline, f"timed out reading {topic}"
             for batch in consumer.poll(timeout_ms=500).values():
-                records += [(r.key, RawArticle.from_json(r.value)) for r in batch]
+                records.extend(batch)
         return records
     finally:
         consumer.close()
+
+
+def raw_records(settings: Settings) -> list[tuple[bytes, RawArticle]]:
+    """Every record on the raw topic, read to its end."""
+    records = read_to_end(settings, settings.topics.raw)
+    return [(r.key, RawArticle.from_json(r.value)) for r in records]
 
 
 def by_feed(records: list[tuple[bytes, RawArticle]]) -> dict[str, list[RawArticle]]:
