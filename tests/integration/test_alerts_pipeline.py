@@ -16,11 +16,10 @@ from alerts.channels import build_senders
 from alerts.notifier import AlertNotifier
 from alerts.rules import load_rules
 from alerts.state import DeliveryState
-from newsflow.clients import elasticsearch_client
 from newsflow.schema import RawArticle, Source
 from newsflow.settings import PROJECT_ROOT, Settings
 from tests.support import factories
-from tests.support.clients import produce, read_to_end
+from tests.support.clients import es_hits, produce, read_to_end
 from tests.support.servers import WebhookReceiver
 from tests.support.stack import settings_env
 from tests.support.waiting import wait_for
@@ -99,27 +98,13 @@ def finish(process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
 
 
 def alert_docs(settings: Settings) -> list[dict]:
-    es = elasticsearch_client(settings)
-    try:
-        es.indices.refresh(index=settings.indices.alerts)
-        hits = es.search(index=settings.indices.alerts, size=50, query={"match_all": {}})["hits"][
-            "hits"
-        ]
-        return [hit["_source"] | {"_id": hit["_id"]} for hit in hits]
-    finally:
-        es.close()
+    hits = es_hits(settings, settings.indices.alerts, 50)
+    return [hit["_source"] | {"_id": hit["_id"]} for hit in hits]
 
 
 def article_docs(settings: Settings) -> dict[str, dict]:
-    es = elasticsearch_client(settings)
-    try:
-        es.indices.refresh(index=settings.indices.articles)
-        hits = es.search(index=settings.indices.articles, size=50, query={"match_all": {}})["hits"][
-            "hits"
-        ]
-        return {hit["_source"]["source"]["name"]: hit["_source"] for hit in hits}
-    finally:
-        es.close()
+    hits = es_hits(settings, settings.indices.articles, 50)
+    return {hit["_source"]["source"]["name"]: hit["_source"] for hit in hits}
 
 
 def alert_events(settings: Settings) -> list[dict]:

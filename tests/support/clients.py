@@ -43,16 +43,19 @@ def es_count(settings: Settings, index: str | None = None, **query: Any) -> int:
         es.close()
 
 
-def es_docs(settings: Settings, size: int = 10_000) -> dict[str, dict[str, Any]]:
+def es_hits(settings: Settings, index: str, size: int, **search: Any) -> list[dict[str, Any]]:
+    """Every hit (up to `size`) of an index, refreshed first."""
     es = elasticsearch_client(settings)
     try:
-        es.indices.refresh(index=settings.indices.articles)
-        hits = es.search(
-            index=settings.indices.articles, size=size, version=True, query={"match_all": {}}
-        )["hits"]["hits"]
-        return {h["_id"]: {**h["_source"], "_version": h.get("_version")} for h in hits}
+        es.indices.refresh(index=index)
+        return es.search(index=index, size=size, query={"match_all": {}}, **search)["hits"]["hits"]
     finally:
         es.close()
+
+
+def es_docs(settings: Settings, size: int = 10_000) -> dict[str, dict[str, Any]]:
+    hits = es_hits(settings, settings.indices.articles, size, version=True)
+    return {h["_id"]: {**h["_source"], "_version": h.get("_version")} for h in hits}
 
 
 @dataclass(frozen=True)
