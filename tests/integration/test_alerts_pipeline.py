@@ -16,11 +16,10 @@ from alerts.channels import build_senders
 from alerts.notifier import AlertNotifier
 from alerts.rules import load_rules
 from alerts.state import DeliveryState
-from newsflow.clients import elasticsearch_client, kafka_consumer
 from newsflow.schema import RawArticle, Source
 from newsflow.settings import PROJECT_ROOT, Settings
 from tests.support import factories
-from tests.support.clients import produce
+from tests.support.clients import es_hits, produce, read_to_end
 from tests.support.servers import WebhookReceiver
 from tests.support.stack import settings_env
 from tests.support.waiting import wait_for
@@ -99,54 +98,18 @@ def finish(process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
 
 
 def alert_docs(settings: Settings) -> list[dict]:
-    es = elasticsearch_client(settings)
-    try:
-        es.indices.refresh(index=settings.indices.alerts)
-        hits = es.search(index=settings.indices.alerts, size=50, query={"match_all": {}})["hits"][
-            "hits"
-        ]
-        return [hit["_source"] | {"_id": hit["_id"]} for hit in hits]
-    finally:
-        es.close()
+    hits = es_hits(settings, settings.indices.alerts, 50)
+    return [hit["_source"] | {"_id": hit["_id"]} for hit in hits]
 
 
 def article_docs(settings: Settings) -> dict[str, dict]:
-    es = elasticsearch_client(settings)
-    try:
-        es.indices.refresh(index=settings.indices.articles)
-        hits = es.search(index=settings.indices.articles, size=50, query={"match_all": {}})["hits"][
-            "hits"
-        ]
-        return {hit["_source"]["source"]["name"]: hit["_source"] for hit in hits}
-    finally:
-        es.close()
+    hits = es_hits(settings, settings.indices.articles, 50)
+    return {hit["_source"]["source"]["name"]: hit["_source"] for hit in hits}
 
 
 def alert_events(settings: Settings) -> list[dict]:
     """Every record on the alerts topic, read up to the end offsets (no idle-timeout guessing)."""
-    from kafka import TopicPartition
-
-    topic = settings.topics.alerts
-    consumer = kafka_consumer(settings, group_id=None)
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        end = consumer.end_offsets(partitions)
-        events: list[dict] = []
-        wait_for(
-            lambda: (
-                events.extend(
-                    json.loads(r.value) for rs in consumer.poll(timeout_ms=200).values() for r in rs
-                )
-                or all(consumer.position(tp) >= end[tp] for tp in partitions)
-            ),
-            30,
-            "the alerts topic to be read",
-        )
-        return events
-    finally:
-        consumer.close()
+    return [json.loads(r.value) for r in read_to_end(settings, settings.topics.alerts)]
 
 
 def notify_until_idle(settings: Settings, rules: Path) -> None:

@@ -10,11 +10,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from newsflow.clients import elasticsearch_client, kafka_producer
+from newsflow.clients import kafka_producer
 from newsflow.schema import RawArticle, Source
 from newsflow.settings import Settings
 from pipeline.stories.summary import decode_members
-from tests.support.clients import es_docs
+from tests.support.clients import es_docs, es_hits
 from tests.support.factories import raw_article
 from tests.support.processes import log_tail, run_pipeline, start_pipeline
 from tests.support.waiting import wait_for
@@ -52,13 +52,8 @@ def _send(settings: Settings, articles: list[tuple[RawArticle, int | None]]) -> 
 
 
 def _stories(settings: Settings) -> dict[str, dict[str, Any]]:
-    es = elasticsearch_client(settings)
-    try:
-        es.indices.refresh(index=settings.indices.stories)
-        hits = es.search(index=settings.indices.stories, size=1000)["hits"]["hits"]
-        return {hit["_id"]: hit["_source"] for hit in hits}
-    finally:
-        es.close()
+    hits = es_hits(settings, settings.indices.stories, 1000)
+    return {hit["_id"]: hit["_source"] for hit in hits}
 
 
 def _clusters(*names: str) -> list[dict[str, Any]]:

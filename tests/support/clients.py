@@ -43,16 +43,19 @@ def es_count(settings: Settings, index: str | None = None, **query: Any) -> int:
         es.close()
 
 
-def es_docs(settings: Settings, size: int = 10_000) -> dict[str, dict[str, Any]]:
+def es_hits(settings: Settings, index: str, size: int, **search: Any) -> list[dict[str, Any]]:
+    """Every hit (up to `size`) of an index, refreshed first."""
     es = elasticsearch_client(settings)
     try:
-        es.indices.refresh(index=settings.indices.articles)
-        hits = es.search(
-            index=settings.indices.articles, size=size, version=True, query={"match_all": {}}
-        )["hits"]["hits"]
-        return {h["_id"]: {**h["_source"], "_version": h.get("_version")} for h in hits}
+        es.indices.refresh(index=index)
+        return es.search(index=index, size=size, query={"match_all": {}}, **search)["hits"]["hits"]
     finally:
         es.close()
+
+
+def es_docs(settings: Settings, size: int = 10_000) -> dict[str, dict[str, Any]]:
+    hits = es_hits(settings, settings.indices.articles, size, version=True)
+    return {h["_id"]: {**h["_source"], "_version": h.get("_version")} for h in hits}
 
 
 @dataclass(frozen=True)
@@ -115,26 +118,31 @@ def uncommitted(settings: Settings) -> int:
         consumer.close()
 
 
-def raw_records(settings: Settings) -> list[tuple[bytes, RawArticle]]:
-    """Every record on the raw topic, read to its end."""
+def read_to_end(settings: Settings, topic: str, timeout: float = 30.0) -> list[Any]:
+    """Every record of `topic`, from the beginning to the end offsets it has now."""
     from kafka import TopicPartition
 
     consumer = kafka_consumer(settings, group_id=None)
     try:
-        topic = settings.topics.raw
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        ends = consumer.end_offsets(tps)
-        records = []
-        deadline = time.monotonic() + 30
-        while any(consumer.position(tp) < ends[tp] for tp in tps):
-            assert time.monotonic() < deadline, "timed out reading the raw topic"
+        parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        ends = consumer.end_offsets(parts)
+        records: list[Any] = []
+        deadline = time.monotonic() + timeout
+        while any(consumer.position(tp) < ends[tp] for tp in parts):
+            assert time.monotonic() < deadline, f"timed out reading {topic}"
             for batch in consumer.poll(timeout_ms=500).values():
-                records += [(r.key, RawArticle.from_json(r.value)) for r in batch]
+                records.extend(batch)
         return records
     finally:
         consumer.close()
+
+
+def raw_records(settings: Settings) -> list[tuple[bytes, RawArticle]]:
+    """Every record on the raw topic, read to its end."""
+    records = read_to_end(settings, settings.topics.raw)
+    return [(r.key, RawArticle.from_json(r.value)) for r in records]
 
 
 def by_feed(records: list[tuple[bytes, RawArticle]]) -> dict[str, list[RawArticle]]:

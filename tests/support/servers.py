@@ -70,6 +70,8 @@ class Route:
 
 @dataclass(frozen=True)
 class Request:
+    """A request the feed server answered: its raw path (with the query), headers lower-cased."""
+
     path: str
     headers: dict[str, str]
     at: float
