@@ -1,7 +1,7 @@
 """kafka-python behind the reader: one partition's log, and the consumer group's offsets.
 
 The reader talks to these two small interfaces only, so its unit tests can run it through Beam's
-split machinery over an in-memory log (tests/unit/pipeline/kafka_log.py) while production and
+split machinery over an in-memory log (tests/support/kafka_memory.py) while production and
 the integration tests use a real broker.
 """
 
