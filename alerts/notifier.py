@@ -328,8 +328,7 @@ class AlertNotifier:
             lambda: read_state(self.settings),
             "cannot re-read the delivery state",
             self.stop,
-            None,
-            log,
+            logger=log,
         )
         self.state.entries = entries
         self._windows = {k for k in self.state.entries if k.startswith("throttle/")}
