@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -81,6 +80,7 @@ def test_webhook_errors_are_retryable_or_final(hook: WebhookReceiver) -> None:
 
 def test_webhook_retry_after_is_read_as_seconds_or_an_http_date(hook: WebhookReceiver) -> None:
     """The same parser as the feed fetcher's: both forms RFC 9110 allows."""
+    import time
     from email.utils import formatdate
 
     sender = senders({"hook": {"type": "webhook", "url": hook.url}})["hook"]

@@ -8,9 +8,8 @@ from email.utils import formatdate
 
 import pytest
 
-from connectors.fetcher import SETTING, HttpFetcher, parse_max_age
+from connectors.fetcher import SETTING, HttpFetcher, parse_max_age, parse_retry_after
 from connectors.testing import FeedServer, Route
-from newsflow.retry import parse_retry_after
 from newsflow.settings import ConnectorSettings
 from newsflow.urls import AddressGuard, BlockedAddressError, is_public_address
 
