@@ -15,7 +15,6 @@ from alerts.rules import RuleSet, load_rules, rules_path
 from alerts.state import DELIVERING, FAILED, read_state
 from newsflow.credentials import check_credentials
 from newsflow.errors import ConfigError, NewsflowError
-from newsflow.metrics import serve_metrics
 from newsflow.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,7 +48,10 @@ def run_notifier(settings: Settings, rules_path: str | None) -> int:
     rules = _rules(settings, rules_path)
     senders = _senders(rules, settings.alerts.allow_private_addresses)
     check_credentials(settings)  # refused: one line, not a bootstrap timeout
-    serve_metrics(settings.alerts.metrics_port)
+    if settings.alerts.metrics_port:
+        from newsflow.metrics import serve_metrics
+
+        serve_metrics(settings.alerts.metrics_port)
     try:
         notifier = AlertNotifier(settings, rules, senders, index=DeliveryIndex(settings))
     except KafkaError as exc:

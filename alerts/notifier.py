@@ -49,7 +49,7 @@ def _brief(alert: dict[str, Any]) -> dict[str, Any]:
     return {k: alert.get(k) for k in ("id", "title", "url", "matched_terms", "triggered_at")}
 
 
-def _retryable(exc: BaseException) -> bool:
+def _retryable(exc: Exception) -> bool:
     return isinstance(exc, DeliveryError) and exc.retryable
 
 
@@ -328,8 +328,7 @@ class AlertNotifier:
             lambda: read_state(self.settings),
             "cannot re-read the delivery state",
             self.stop,
-            None,
-            log,
+            logger=log,
         )
         self.state.entries = entries
         self._windows = {k for k in self.state.entries if k.startswith("throttle/")}

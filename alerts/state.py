@@ -59,7 +59,10 @@ class DeliveryState:
     def __init__(self, settings: Settings, entries: dict[str, dict[str, Any]] | None = None):
         self.settings = settings
         self.table = _table(settings)
-        self.entries = read_state(settings) if entries is None else entries
+        if entries is None:
+            self.table.load(settings)
+        else:
+            self.entries = entries
         self._producer = kafka_producer(settings, linger_ms=0)
 
     @property
@@ -98,7 +101,7 @@ class DeliveryState:
             "delivery state not written yet",
             stop,
             STATE_WRITE_RETRIES,
-            log,
+            logger=log,
         )
 
     def close(self) -> None:

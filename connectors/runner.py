@@ -391,7 +391,7 @@ class RssConnector:
             lambda: asyncio.to_thread(self.state.persist, self.producer, feeds, items),
             "connector state not written yet",
             STATE_WRITE_RETRIES,
-            log,
+            logger=log,
         )
 
     def _produce(self, batch: list[PollResult]) -> tuple[set[str], str | None]:

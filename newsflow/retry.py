@@ -18,7 +18,7 @@ from newsflow.errors import NewsflowError
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-RetryHook = Callable[[BaseException, int, float], None]  # (error, failed calls so far, wait s)
+RetryHook = Callable[[Exception, int, float], None]  # (error, failed calls so far, wait s)
 _MAX_EXPONENT = 60  # a retry-until-stopped loop must not overflow the float after hours of outage
 
 
@@ -62,10 +62,10 @@ class _Stopped(Exception):
 
 def _tenacity_kwargs(
     backoff: Backoff,
-    retry_on: Callable[[BaseException], bool],
+    retry_on: Callable[[Exception], bool],
     stop: threading.Event | None,
     on_retry: RetryHook | None,
-    failures: list[BaseException],
+    failures: list[Exception],
 ) -> dict:
     """Retrying's arguments: the last error raises when attempts run out or `stop` is set."""
     stops: list[tenacity.stop.stop_base] = []
@@ -80,13 +80,13 @@ def _tenacity_kwargs(
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
-        assert error is not None  # only failures are retried
+        assert isinstance(error, Exception)  # only failures retry_on accepted are retried
         failures.append(error)
         if on_retry is not None:
             on_retry(error, state.attempt_number, state.upcoming_sleep)
 
     return {
-        "retry": tenacity.retry_if_exception(retry_on),
+        "retry": tenacity.retry_if_exception(lambda e: isinstance(e, Exception) and retry_on(e)),
         "wait": wait,
         "stop": tenacity.stop_any(*stops) if stops else tenacity.stop_never,
         "before_sleep": before_sleep,
@@ -96,7 +96,7 @@ def _tenacity_kwargs(
 
 def retrying(
     backoff: Backoff,
-    retry_on: Callable[[BaseException], bool],
+    retry_on: Callable[[Exception], bool],
     *,
     on_retry: RetryHook | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -109,7 +109,7 @@ def retrying(
 def retry_call(
     call: Callable[[], T],
     backoff: Backoff,
-    retry_on: Callable[[BaseException], bool],
+    retry_on: Callable[[Exception], bool],
     *,
     stop: threading.Event | None = None,
     on_retry: RetryHook | None = None,
@@ -118,7 +118,7 @@ def retry_call(
     """`call()`, retried per `backoff` while `retry_on(error)`; any other error, or the last one
     once the attempts run out or `stop` is set (even mid-wait), raises. `on_retry` runs before
     each wait (log, count)."""
-    failures: list[BaseException] = []
+    failures: list[Exception] = []
 
     def interruptible(seconds: float) -> None:
         if stop is None:
@@ -136,7 +136,7 @@ def retry_call(
 async def retry_async(
     call: Callable[[], Awaitable[T]],
     backoff: Backoff,
-    retry_on: Callable[[BaseException], bool],
+    retry_on: Callable[[Exception], bool],
     *,
     on_retry: RetryHook | None = None,
 ) -> T:
@@ -161,7 +161,7 @@ class _Counts(Protocol):
     def inc(self, amount: float = 1) -> None: ...
 
 
-def _kafka_unavailable(exc: BaseException) -> bool:
+def _kafka_unavailable(exc: Exception) -> bool:
     """KafkaError, or a NewsflowError from reading or writing a compacted topic."""
     from kafka.errors import KafkaError
 
@@ -169,7 +169,7 @@ def _kafka_unavailable(exc: BaseException) -> bool:
 
 
 def _kafka_warning(what: str, retries: _Counts | None, logger: logging.Logger) -> RetryHook:
-    def warn(error: BaseException, _failures: int, wait: float) -> None:
+    def warn(error: Exception, _failures: int, wait: float) -> None:
         if retries is not None:
             retries.inc()
         logger.warning(

@@ -88,7 +88,7 @@ def send_bulk(es: Any, operations: list[bytes]) -> list[dict[str, Any]]:
     return [next(iter(entry.values())) for entry in response["items"]]
 
 
-def _is_retryable(exc: BaseException) -> bool:
+def _is_retryable(exc: Exception) -> bool:
     from elastic_transport import ConnectionError as TransportConnectionError
     from elastic_transport import ConnectionTimeout
     from elasticsearch import ApiError
@@ -105,11 +105,11 @@ class _Rejected(Exception):
         super().__init__(f"{count} document(s) rejected with 429/5xx")
 
 
-def _retry_bulk(exc: BaseException) -> bool:
+def _retry_bulk(exc: Exception) -> bool:
     return isinstance(exc, _Rejected) or _is_retryable(exc)
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: Exception) -> str:
     return str(exc) if isinstance(exc, _Rejected) else f"{type(exc).__name__}: {exc}"
 
 
@@ -249,7 +249,7 @@ class _WriteToElasticsearchFn(beam.DoFn):
                 result.dead.append(dead_letter_for(doc, "index", RecordError("index", outcome)))
         return retry
 
-    def _on_retry(self, error: BaseException, failures: int, delay: float) -> None:
+    def _on_retry(self, error: Exception, failures: int, delay: float) -> None:
         metrics.BULK_RETRIES.inc()
         log.warning(
             "bulk retry",
@@ -289,7 +289,7 @@ def search_with_retries(es: Any, index: str, retries: int, **body: Any) -> list[
 def with_retries(index: str, retries: int, call: Any) -> Any:
     """`call()`, retried with backoff on 429/5xx/connection errors (other errors raise)."""
 
-    def warn(error: BaseException, failures: int, delay: float) -> None:
+    def warn(error: Exception, failures: int, delay: float) -> None:
         extra = {"index": index, "attempt": failures, "delay_s": delay, "error": repr(error)}
         log.warning("request retry", extra=extra)
 
