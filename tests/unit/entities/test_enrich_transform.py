@@ -10,6 +10,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from newsflow.schema import ArticleDocument
 from newsflow.settings import Settings
 from pipeline.entities import EntityEnricher
+from pipeline.records import Article, Envelope
 from pipeline.transforms.enrich import ExtractEntities
 from tests.unit.entities.conftest import ENTITIES_FILE, MODEL, article
 
@@ -22,14 +23,19 @@ def settings(**enrichment) -> Settings:
     return Settings().with_overrides(enrichment={**base, **enrichment})
 
 
-def facets(doc: dict) -> tuple:
+def facets(article: Article) -> tuple:
+    doc = article.doc
     return (
         doc["id"],
         doc.get("language"),
         sorted(doc["persons"]),
         sorted(doc["locations"]),
-        doc.get("_raw"),
+        article.envelope.raw,
     )
+
+
+def in_flight(doc: dict, raw: str) -> Article:
+    return Article(doc, Envelope(raw))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("language", ["de", None, ""])
@@ -71,10 +77,10 @@ def test_enriched_document_matches_schema(enricher: EntityEnricher) -> None:
 
 def test_extract_entities_in_pipeline() -> None:
     docs = [
-        article(ENGLISH, id="en1", _raw="raw-en1"),
-        article(GERMAN, id="de1", language="de", _raw="raw-de1"),
-        article("Vladimir Putin spoke in Moscow.", id="en2", _raw="raw-en2"),
-        article(ENGLISH, id="bad", title=["not", "text"], _raw="raw-bad"),
+        in_flight(article(ENGLISH, id="en1"), "raw-en1"),
+        in_flight(article(GERMAN, id="de1", language="de"), "raw-de1"),
+        in_flight(article("Vladimir Putin spoke in Moscow.", id="en2"), "raw-en2"),
+        in_flight(article(ENGLISH, id="bad", title=["not", "text"]), "raw-bad"),
     ]
     expected = [
         ("en1", "en", ["Emmanuel Macron", "Olaf Scholz"], ["Berlin", "Kyiv"], "raw-en1"),
@@ -92,7 +98,7 @@ def test_disabled_enrichment_passes_documents_through() -> None:
     with TestPipeline() as p:
         out = (
             p
-            | beam.Create([article(ENGLISH, id="en1", _raw="r")])
+            | beam.Create([in_flight(article(ENGLISH, id="en1"), "r")])
             | ExtractEntities(settings(enabled=False))
         )
         assert_that(out.ok | beam.Map(facets), equal_to([("en1", "en", [], [], "r")]))

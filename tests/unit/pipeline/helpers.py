@@ -6,6 +6,7 @@ from typing import Any
 
 from newsflow.schema import RawArticle, Source
 from pipeline.io.kafka import KafkaRecord
+from pipeline.records import Article, Envelope, Origin
 
 SOURCE = Source(name="Example News", feed_url="https://example.com/feed.xml", domain="example.com")
 
@@ -32,3 +33,8 @@ def kafka_record(value: bytes | None, offset: int = 0, key: bytes | None = b"k")
 
 def public(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if not k.startswith("_")}
+
+
+def in_flight(doc: dict[str, Any], raw: str | None = None, **origin: Any) -> Article:
+    """`doc` as the stages pass it on: an Article with its record's payload and origin."""
+    return Article(doc, Envelope(raw, Origin(**origin)))  # type: ignore[arg-type]
