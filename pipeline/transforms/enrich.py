@@ -24,6 +24,10 @@ from pipeline.transforms.batch import BatchingFn, Item
 from pipeline.transforms.deadletters import FAILED, StageOutput, dead_letter_for
 
 STAGE = "enrich"
+# One enricher (gazetteer + spaCy models) per worker process, shared by every instance of the
+# stage there and kept across the pipelines a process runs (tests, benchmarks) while its spec
+# is the same: a handle made per pipeline would load the models again for each.
+_ENRICHER = Shared()
 
 
 @dataclass(frozen=True)
@@ -46,19 +50,17 @@ class EnricherSpec:
 
 
 class _ExtractEntitiesFn(BatchingFn):
-    """Runs NER per batch (nlp.pipe). The enricher (gazetteer + spaCy models) is built once per
-    worker process and shared by every instance of the stage there (Beam's Shared)."""
+    """Runs NER per batch (nlp.pipe), with the process' enricher (Beam's Shared)."""
 
-    def __init__(self, spec: EnricherSpec, shared: Shared):
+    def __init__(self, spec: EnricherSpec):
         super().__init__(spec.batch_size)
         self.spec = spec
-        self.shared = shared
         self.enriched = Metrics.counter("newsflow", "enrich_documents")
         self.failures = Metrics.counter("newsflow", f"dlq_{STAGE}")
         self.entity_count = Metrics.distribution("newsflow", "enrich_entities_per_document")
 
     def setup(self) -> None:
-        self.enricher = self.shared.acquire(self.spec.build, tag=repr(self.spec))
+        self.enricher = _ENRICHER.acquire(self.spec.build, tag=repr(self.spec))
 
     def flush(self, batch: list[Item]) -> list[tuple[Item, object]]:
         if not batch:
@@ -99,6 +101,6 @@ class ExtractEntities(beam.PTransform):
             ok = articles | "NoEntities" >> beam.Map(_without_entities)
             failed = articles | "NoFailures" >> beam.FlatMap(lambda _article: [])
             return StageOutput(ok, failed)
-        fn = _ExtractEntitiesFn(self.spec, Shared())
+        fn = _ExtractEntitiesFn(self.spec)
         out = articles | "Entities" >> beam.ParDo(fn).with_outputs(FAILED, main="ok")
         return StageOutput(out.ok, out[FAILED])

@@ -102,3 +102,16 @@ def test_disabled_enrichment_passes_documents_through() -> None:
             | ExtractEntities(settings(enabled=False))
         )
         assert_that(out.ok | beam.Map(facets), equal_to([("en1", "en", [], [], "r")]))
+
+
+def test_one_enricher_per_process_for_every_instance_of_the_stage() -> None:
+    from pipeline.transforms.enrich import EnricherSpec, _ExtractEntitiesFn
+
+    spec = EnricherSpec.from_settings(settings())
+    first, second = _ExtractEntitiesFn(spec), _ExtractEntitiesFn(spec)
+    first.setup()
+    second.setup()
+    assert first.enricher is second.enricher
+    other = _ExtractEntitiesFn(EnricherSpec.from_settings(settings(batch_size=3)))
+    other.setup()
+    assert other.enricher is not first.enricher and other.enricher.batch_size == 3
