@@ -119,10 +119,12 @@ def timed(fn) -> float:
 
 
 def run_stage(docs: list[dict], settings) -> None:
+    from pipeline.records import Article, Envelope
     from pipeline.transforms.enrich import ExtractEntities
 
+    articles = [Article(doc, Envelope(None)) for doc in docs]  # type: ignore[arg-type]
     with beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
-        _ = p | beam.Create(docs) | "ExtractEntities" >> ExtractEntities(settings)
+        _ = p | beam.Create(articles) | "ExtractEntities" >> ExtractEntities(settings)
 
 
 def raw_records(docs: list[dict], tag: str) -> list[str]:

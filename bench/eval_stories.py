@@ -35,6 +35,7 @@ from newsflow.admin import InitReport, ensure_index  # noqa: E402
 from newsflow.clients import elasticsearch_client  # noqa: E402
 from newsflow.indices import index_settings, story_sketch_mappings  # noqa: E402
 from newsflow.settings import load_settings  # noqa: E402
+from pipeline.records import Article, Envelope  # noqa: E402
 from pipeline.transforms.clean import content_hash  # noqa: E402
 from pipeline.transforms.stories import _AssignStoriesFn  # noqa: E402
 
@@ -85,15 +86,15 @@ def assign(rows: list[dict[str, Any]], batch: int, order: str, seed: int) -> dic
         ordered.reverse()
     elif order == "shuffled":
         random.Random(seed).shuffle(ordered)
-    fn = _AssignStoriesFn(settings)
+    fn = _AssignStoriesFn.from_settings(settings)
     fn.setup()
     stories: dict[str, str] = {}
     try:
         for start in range(0, len(ordered), batch):
             docs = [as_document(r) for r in ordered[start : start + batch]]
-            pending = fn.prepare(docs)
+            pending = fn.prepare([Article(doc, Envelope(None)) for doc in docs])  # type: ignore[arg-type]
             for item, decision in zip(pending, fn.lookup(pending), strict=True):
-                stories[item.doc["id"]] = decision.story_id
+                stories[item.article.doc["id"]] = decision.story_id
     finally:
         fn.teardown()
         es.indices.delete(index=f"{index}-*", ignore_unavailable=True)

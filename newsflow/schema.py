@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -144,6 +144,34 @@ class ArticleDocument(_Record):
 
     def to_es(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+
+class ArticleFields(TypedDict):
+    """ArticleDocument in its JSON form, as the pipeline builds, indexes and publishes it: the
+    same fields (a test holds the two together), a plain dict at run time."""
+
+    id: str
+    url: str | None
+    title: str
+    summary: str
+    body: str
+    authors: list[str]
+    categories: list[str]
+    source: dict[str, Any]
+    published_at: str
+    published_at_estimated: bool
+    fetched_at: str
+    indexed_at: str | None
+    language: str | None
+    entities: list[dict[str, Any]]
+    persons: list[str]
+    organizations: list[str]
+    locations: list[str]
+    entity_aliases: list[str]
+    story_id: str | None
+    alert_rules: list[str]
+    revision: int
+    content_hash: str
 
 
 class DeadLetter(_Record):

@@ -44,14 +44,14 @@ def build_pipeline(
     parsed = envelopes | "ParseArticles" >> ParseArticles(settings)
     cleaned = parsed.ok | "CleanArticles" >> CleanArticles(settings)
     languages = cleaned.ok | "DetectLanguage" >> DetectLanguage()
-    docs = languages.ok | "AssignStories" >> AssignStories(settings)
+    articles = languages.ok | "AssignStories" >> AssignStories(settings)
     failures = {"parse": parsed.failed, "clean": cleaned.failed, "language": languages.failed}
 
     if settings.enrichment.enabled:
-        ents = docs | "ExtractEntities" >> ExtractEntities(settings)
-        docs = ents.ok
+        ents = articles | "ExtractEntities" >> ExtractEntities(settings)
+        articles = ents.ok
         failures["enrich"] = ents.failed
-    matched = docs | "MatchAlerts" >> MatchAlerts(settings)
+    matched = articles | "MatchAlerts" >> MatchAlerts(settings)
     failures["alerts"] = matched.failed
 
     topics, indices = settings.topics, settings.indices

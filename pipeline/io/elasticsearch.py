@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import partial
+from typing import Any, Literal, cast
 
 import apache_beam as beam
 import orjson
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.timestamp import MAX_TIMESTAMP
-from apache_beam.utils.windowed_value import WindowedValue
 
 from newsflow.clients import elasticsearch_client
 from newsflow.errors import NewsflowError, RecordError
 from newsflow.retry import Backoff, retry_call, retrying
-from newsflow.schema import iso, utcnow
-from newsflow.settings import Settings
+from newsflow.schema import DeadLetter, iso, utcnow
+from newsflow.settings import ElasticsearchSettings, Settings
 from pipeline import metrics
+from pipeline.records import Article
+from pipeline.transforms.batch import BatchingFn, Item
 from pipeline.transforms.deadletters import dead_letter_for
 
 __all__ = ["WriteToElasticsearch", "search_with_retries", "with_retries"]
@@ -121,23 +122,59 @@ class _BulkResult:
     seconds: float = 0.0
 
 
-class _WriteToElasticsearchFn(beam.DoFn):
+def elasticsearch_connector(settings: Settings) -> Callable[[], Any]:
+    """How a DoFn opens its client: it carries the connection settings only, not all Settings.
+    The client does not retry: the pipeline's writes and lookups retry themselves."""
+    return partial(_connect, settings.elasticsearch)
+
+
+def _connect(connection: ElasticsearchSettings) -> Any:
+    settings = Settings(elasticsearch=connection)
+    return elasticsearch_client(settings, max_retries=0, retry_on_timeout=False)
+
+
+@dataclass(frozen=True)
+class BulkOptions:
+    """How the sink batches and retries (the pipeline settings of the same names, typed)."""
+
+    max_docs: int
+    max_bytes: int
+    max_age_s: float
+    max_retries: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BulkOptions:
+        pipeline = settings.pipeline
+        return cls(
+            max_docs=pipeline.bulk_max_docs,
+            max_bytes=pipeline.bulk_max_bytes,
+            max_age_s=pipeline.bulk_flush_interval.total_seconds(),
+            max_retries=pipeline.bulk_max_retries,
+        )
+
+
+def _source(element: Article | dict[str, Any]) -> dict[str, Any]:
+    """The document of an element: an Article's ArticleDocument, or the element itself (an
+    AlertEvent dict)."""
+    return cast(dict[str, Any], element.doc) if isinstance(element, Article) else element
+
+
+class _WriteToElasticsearchFn(BatchingFn):
     """Buffers documents, flushes by count, bytes and age (and at the end of every bundle)."""
 
     backoff_base = 0.5  # seconds; doubled per attempt up to MAX_BACKOFF_S
 
-    def __init__(self, settings: Settings, index: str, mode: Mode):
-        self.settings = settings
+    def __init__(self, connect: Callable[[], Any], index: str, mode: Mode, options: BulkOptions):
+        super().__init__(options.max_docs, options.max_age_s)
+        self.connect = connect
         self.index = index
         self.mode = mode
-        self.max_docs = settings.pipeline.bulk_max_docs
-        self.max_bytes = settings.pipeline.bulk_max_bytes
-        self.max_age = settings.pipeline.bulk_flush_interval.total_seconds()
-        self.max_retries = settings.pipeline.bulk_max_retries
+        self.max_bytes = options.max_bytes
+        self.max_retries = options.max_retries
 
     def setup(self) -> None:
         # Retries are ours (with backoff and per-item handling), not the transport's.
-        self._es = elasticsearch_client(self.settings, max_retries=0, retry_on_timeout=False)
+        self._es = self.connect()
         self._pool: ThreadPoolExecutor | None = None
 
     def teardown(self) -> None:
@@ -148,53 +185,53 @@ class _WriteToElasticsearchFn(beam.DoFn):
             self._es.close()
 
     def start_bundle(self) -> None:
-        self._buffer: list[tuple[dict[str, Any], bytes]] = []
+        super().start_bundle()
         self._bytes = 0
-        self._oldest = 0.0
         self._in_flight: list[Future] = []
-        self._dead: list[Any] = []
         if getattr(self, "_pool", None) is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"bulk-{self.index}")
 
-    def process(self, doc: dict[str, Any]) -> None:
-        if not self._buffer:
-            self._oldest = time.monotonic()
-        lines = bulk_lines(doc, self.index, self.mode, iso(utcnow()))
-        self._buffer.append((doc, lines))
+    def admit(self, element: Any) -> tuple[Any, bytes]:
+        lines = bulk_lines(_source(element), self.index, self.mode, iso(utcnow()))
         self._bytes += len(lines)
-        full = len(self._buffer) >= self.max_docs or self._bytes >= self.max_bytes
-        if full or time.monotonic() - self._oldest >= self.max_age:
-            self._submit()
+        return element, lines
 
-    def finish_bundle(self):
-        """Wait for every bulk of the bundle: the offsets are committed only after this returns."""
-        self._submit()
-        while self._in_flight:
-            self._collect(self._in_flight.pop(0))
-        dead, self._dead = self._dead, []
-        for letter in dead:
-            yield WindowedValue(letter, MAX_TIMESTAMP, [GlobalWindow()])
+    def full(self) -> bool:
+        return self._bytes >= self.max_bytes
 
-    def _submit(self) -> None:
-        """Send the buffer in the background (the next batch is prepared meanwhile)."""
-        if not self._buffer:
-            return
-        pending, self._buffer, self._bytes = self._buffer, [], 0
-        if len(self._in_flight) >= MAX_IN_FLIGHT:  # backpressure: ES sets the pace
-            self._collect(self._in_flight.pop(0))
+    def flush(self, batch: list[Item]) -> list[tuple[Item, DeadLetter]]:
+        """Send the batch in the background (the next batch is prepared meanwhile); the dead
+        letters of a bulk collected meanwhile (backpressure: ES sets the pace)."""
+        if not batch:
+            return []
+        self._bytes = 0
+        dead = []
+        if len(self._in_flight) >= MAX_IN_FLIGHT:
+            dead = self._collect(self._in_flight.pop(0))
         assert self._pool is not None  # created in start_bundle
+        pending = [
+            ((element, timestamp, window), lines) for (element, lines), timestamp, window in batch
+        ]
         self._in_flight.append(self._pool.submit(self._write, pending))
+        return dead
 
-    def _collect(self, future: Future) -> None:
+    def finish(self) -> list[tuple[Item, DeadLetter]]:
+        """Wait for every bulk of the bundle: the offsets are committed only after this returns."""
+        dead = []
+        while self._in_flight:
+            dead += self._collect(self._in_flight.pop(0))
+        return dead
+
+    def _collect(self, future: Future) -> list[tuple[Item, DeadLetter]]:
         result: _BulkResult = future.result()  # raises ElasticsearchUnavailable: bundle fails
-        self._dead += result.dead
         metrics.BULK_SECONDS.observe(result.seconds)
         metrics.DOCUMENTS_INDEXED.labels(index=self.index, mode=self.mode).inc(result.indexed)
         metrics.DOCUMENTS_SKIPPED.labels(index=self.index, mode=self.mode).inc(result.skipped)
         if result.dead:
             metrics.DEAD_LETTERS.labels(stage="index").inc(len(result.dead))
+        return result.dead
 
-    def _write(self, pending: list[tuple[dict[str, Any], bytes]]) -> _BulkResult:
+    def _write(self, pending: list[tuple[Item, bytes]]) -> _BulkResult:
         """Write one batch, retrying what may succeed later; permanent refusals -> dead letters."""
         result = _BulkResult()
         started = time.monotonic()
@@ -214,7 +251,7 @@ class _WriteToElasticsearchFn(beam.DoFn):
         result.seconds = time.monotonic() - started
         return result
 
-    def _bulk(self, pending: list[tuple[dict[str, Any], bytes]]) -> list[dict[str, Any]]:
+    def _bulk(self, pending: list[tuple[Item, bytes]]) -> list[dict[str, Any]]:
         return send_bulk(self._es, [lines for _doc, lines in pending])
 
     @staticmethod
@@ -235,8 +272,8 @@ class _WriteToElasticsearchFn(beam.DoFn):
         return f"HTTP {status}: {error}"[:2000]
 
     def _attempt(
-        self, pending: list[tuple[dict[str, Any], bytes]], result: _BulkResult
-    ) -> list[tuple[dict[str, Any], bytes]]:
+        self, pending: list[tuple[Item, bytes]], result: _BulkResult
+    ) -> list[tuple[Item, bytes]]:
         """One bulk of `pending`; permanent refusals -> dead letters; returns those refused with
         429/5xx (the next attempt sends them alone)."""
         items = self._bulk(pending)
@@ -246,7 +283,8 @@ class _WriteToElasticsearchFn(beam.DoFn):
             if outcome == "retry":
                 retry.append((doc, lines))
             elif outcome != "ok":
-                result.dead.append(dead_letter_for(doc, "index", RecordError("index", outcome)))
+                letter = dead_letter_for(doc[0], "index", RecordError("index", outcome))
+                result.dead.append((doc, letter))
         return retry
 
     def _on_retry(self, error: Exception, failures: int, delay: float) -> None:
@@ -271,14 +309,12 @@ class WriteToElasticsearch(beam.PTransform):
 
     def __init__(self, settings: Settings, index: str, mode: Mode = "versioned"):
         super().__init__()
-        self.settings = settings
-        self.index = index
-        self.mode = mode
+        self.fn = _WriteToElasticsearchFn(
+            elasticsearch_connector(settings), index, mode, BulkOptions.from_settings(settings)
+        )
 
     def expand(self, pcoll):
-        return pcoll | "Bulk" >> beam.ParDo(
-            _WriteToElasticsearchFn(self.settings, self.index, self.mode)
-        )
+        return pcoll | "Bulk" >> beam.ParDo(self.fn)
 
 
 def search_with_retries(es: Any, index: str, retries: int, **body: Any) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from kafka.partitioner.default import murmur2
 
 from newsflow.clients import kafka_producer
 from newsflow.errors import ConfigError, NewsflowError
-from newsflow.settings import Settings
+from newsflow.settings import KafkaSettings, Settings
 from pipeline import metrics
 from pipeline.io.kafka_client import ConsumerConfig, KafkaLogs, LogFactory, PartitionLog
 from pipeline.io.kafka_offsets import (
@@ -358,19 +358,26 @@ def key_partition(key: bytes, partitions: list[int]) -> int:
     return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
 
 
+def _producer(kafka: KafkaSettings) -> Any:
+    return kafka_producer(Settings(kafka=kafka), linger_ms=5, batch_size=1024 * 1024)
+
+
 class _WriteToKafkaFn(beam.DoFn):
     """Sends every element; finish_bundle waits for every ack, so the bundle (and the offset
     commit that follows it) only succeeds once Kafka has the records."""
 
     def __init__(
-        self, settings: Settings, topic: str, serialize: Callable[[Any], tuple[bytes | None, bytes]]
+        self,
+        kafka: KafkaSettings,
+        topic: str,
+        serialize: Callable[[Any], tuple[bytes | None, bytes]],
     ):
-        self.settings = settings
+        self.kafka = kafka
         self.topic = topic
         self.serialize = serialize
 
     def setup(self) -> None:
-        self._producer = kafka_producer(self.settings, linger_ms=5, batch_size=1024 * 1024)
+        self._producer = _producer(self.kafka)
 
     def start_bundle(self) -> None:
         self._futures: list[Any] = []
@@ -409,11 +416,7 @@ class WriteToKafka(beam.PTransform):
         self, settings: Settings, topic: str, serialize: Callable[[Any], tuple[bytes | None, bytes]]
     ):
         super().__init__()
-        self.settings = settings
-        self.topic = topic
-        self.serialize = serialize
+        self.fn = _WriteToKafkaFn(settings.kafka, topic, serialize)
 
     def expand(self, pcoll):
-        return pcoll | "Send" >> beam.ParDo(
-            _WriteToKafkaFn(self.settings, self.topic, self.serialize)
-        )
+        return pcoll | "Send" >> beam.ParDo(self.fn)

@@ -17,16 +17,17 @@ from __future__ import annotations
 import base64
 import logging
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import apache_beam as beam
 import orjson
 from apache_beam.metrics import Metrics
 
-from newsflow.clients import elasticsearch_client
-from newsflow.schema import iso, utcnow
+from newsflow.schema import ArticleFields, iso, utcnow
 from newsflow.settings import Settings
-from pipeline.io.elasticsearch import RETRYABLE_STATUS, with_retries
+from pipeline.io.elasticsearch import RETRYABLE_STATUS, elasticsearch_connector, with_retries
+from pipeline.transforms.batch import BatchingFn, Item
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ MAX_CONFLICT_ROUNDS = 10
 FLUSH_DOCS = 2000
 
 
-def member_of(doc: dict[str, Any]) -> dict[str, Any]:
+def member_of(doc: ArticleFields | dict[str, Any]) -> dict[str, Any]:
     """What one article contributes to its story."""
     source = doc.get("source") or {}
     return {
@@ -124,39 +125,37 @@ class StoryConflict(Exception):
     pass
 
 
-class _WriteStorySummariesFn(beam.DoFn):
-    """Buffers a bundle's articles by story; finish_bundle writes each touched story once."""
+class _WriteStorySummariesFn(BatchingFn):
+    """Collects a bundle's articles by story (up to FLUSH_DOCS); writes each touched story once
+    per batch."""
 
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.index = settings.indices.stories
-        self.retries = settings.pipeline.bulk_max_retries
+    def __init__(self, connect: Callable[[], Any], index: str, retries: int):
+        super().__init__(FLUSH_DOCS)
+        self.connect = connect
+        self.index = index
+        self.retries = retries
         self.updated = Metrics.counter("newsflow", "stories_updated")
         self.conflicts = Metrics.counter("newsflow", "story_update_conflicts")
 
     def setup(self) -> None:
-        self.es = elasticsearch_client(self.settings, max_retries=0, retry_on_timeout=False)
+        self.es = self.connect()
 
     def teardown(self) -> None:
         if getattr(self, "es", None) is not None:
             self.es.close()
 
-    def start_bundle(self) -> None:
-        self._pending: dict[str, dict[str, dict[str, Any]]] = {}
-        self._count = 0
+    def flush(self, batch: list[Item]) -> tuple[()]:
+        if not batch:
+            return ()
+        by_story: dict[str, dict[str, dict[str, Any]]] = {}
+        for article, _ts, _window in batch:
+            doc = article.doc
+            story = doc.get("story_id") or doc["id"]
+            by_story.setdefault(story, {})[doc["id"]] = member_of(doc)
+        self._update(by_story)
+        return ()
 
-    def process(self, doc: dict[str, Any]) -> None:
-        story = doc.get("story_id") or doc["id"]
-        self._pending.setdefault(story, {})[doc["id"]] = member_of(doc)
-        self._count += 1
-        if self._count >= FLUSH_DOCS:
-            self._flush()
-
-    def finish_bundle(self) -> None:
-        self._flush()
-
-    def _flush(self) -> None:
-        pending, self._pending, self._count = self._pending, {}, 0
+    def _update(self, pending: dict[str, dict[str, dict[str, Any]]]) -> None:
         pending = self._create_new(pending)
         for _round in range(MAX_CONFLICT_ROUNDS):
             if not pending:
@@ -252,7 +251,9 @@ class WriteStorySummaries(beam.PTransform):
 
     def __init__(self, settings: Settings):
         super().__init__()
-        self.settings = settings
+        connect = elasticsearch_connector(settings)
+        retries = settings.pipeline.bulk_max_retries
+        self.fn = _WriteStorySummariesFn(connect, settings.indices.stories, retries)
 
-    def expand(self, docs):
-        return docs | "Update" >> beam.ParDo(_WriteStorySummariesFn(self.settings))
+    def expand(self, articles):
+        return articles | "Update" >> beam.ParDo(self.fn)

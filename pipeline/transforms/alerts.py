@@ -1,29 +1,31 @@
 """Alert matching stage: every article against every rule, compiled once per worker.
 
-Contract: `docs | 'MatchAlerts' >> MatchAlerts(settings)` -> AlertOutput(ok, alerts, failed):
-ok = document dicts with `alert_rules` set; alerts = AlertEvent.model_dump(mode="json") dicts
-(their `id` is stable: derived from rule and story, so a replay never creates a second alert);
-failed = DeadLetter records.
+Contract: `articles | 'MatchAlerts' >> MatchAlerts(settings)` -> AlertOutput(ok, alerts, failed):
+ok = Articles with `alert_rules` set; alerts = AlertEvent.model_dump(mode="json") dicts, a
+tagged output of the matching step (their `id` is stable: derived from rule and story, so a
+replay never creates a second alert); failed = DeadLetter records.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.pvalue import TaggedOutput
 
 from alerts.ids import DedupeBy, alert_id
 from alerts.matcher import RuleMatch, RuleMatcher
 from alerts.rules import RuleSet, load_rules, rules_path
 from newsflow.schema import AlertEvent
 from newsflow.settings import Settings
+from pipeline.records import Article
 from pipeline.transforms.deadletters import GuardedParDo
 
 log = logging.getLogger(__name__)
 
-EVENTS_KEY = "_alert_events"  # private: carries a document's alerts from the matcher to the split
+ALERTS = "alerts"  # the matching step's tagged output of AlertEvent dicts
 
 
 class AlertOutput(NamedTuple):
@@ -61,19 +63,18 @@ class _MatchRulesFn(beam.DoFn):
     def setup(self):
         self.matcher = RuleMatcher(self.ruleset)  # compiled once per worker, not per bundle
 
-    def process(self, doc):
+    def process(self, article: Article):
+        doc = cast(dict[str, Any], article.doc)  # what the matcher and alert ids read
         matches = self.matcher.match(doc) if self.matcher else []
-        events = [alert_event(doc, m, self.dedupe_by).model_dump(mode="json") for m in matches]
-        if events:
-            self.matched.inc(len(events))
+        events = [alert_event(doc, m, self.dedupe_by) for m in matches]
         rules = list(
             dict.fromkeys([*(doc.get("alert_rules") or []), *(m.rule_id for m in matches)])
         )
-        yield {**doc, "alert_rules": rules, EVENTS_KEY: events}
-
-
-def _document(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if k != EVENTS_KEY}
+        yield article.with_doc({**article.doc, "alert_rules": rules})
+        if events:
+            self.matched.inc(len(events))
+            for event in events:
+                yield TaggedOutput(ALERTS, event.model_dump(mode="json"))
 
 
 def load_pipeline_rules(settings: Settings) -> RuleSet:
@@ -88,12 +89,10 @@ def load_pipeline_rules(settings: Settings) -> RuleSet:
 class MatchAlerts(beam.PTransform):
     def __init__(self, settings: Settings, ruleset: RuleSet | None = None):
         super().__init__()
-        self.settings = settings
+        self.dedupe_by = settings.alerts.dedupe_by
         self.ruleset = ruleset if ruleset is not None else load_pipeline_rules(settings)
 
-    def expand(self, docs) -> AlertOutput:
-        fn = _MatchRulesFn(self.ruleset, self.settings.alerts.dedupe_by)
-        out = docs | "Match" >> GuardedParDo(fn, stage="alerts")
-        ok = out.ok | "Documents" >> beam.Map(_document)
-        alerts = out.ok | "AlertEvents" >> beam.FlatMap(lambda doc: doc[EVENTS_KEY])
-        return AlertOutput(ok, alerts, out.failed)
+    def expand(self, articles) -> AlertOutput:
+        fn = _MatchRulesFn(self.ruleset, self.dedupe_by)
+        out = articles | "Match" >> GuardedParDo(fn, stage="alerts", tags=(ALERTS,))
+        return AlertOutput(out.ok, out.tagged[ALERTS], out.failed)

@@ -15,6 +15,7 @@ import apache_beam as beam
 from newsflow.errors import RecordError
 from newsflow.settings import Settings
 from newsflow.urls import canonical_url
+from pipeline.records import Article
 from pipeline.transforms.deadletters import GuardedParDo, StageOutput
 
 STAGE = "clean"
@@ -320,22 +321,23 @@ class _CleanArticleFn(beam.DoFn):
     def __init__(self, max_body_chars: int):
         self.max_body_chars = max_body_chars
 
-    def process(self, doc: dict[str, Any]):
-        doc = dict(doc)
+    def process(self, article: Article):
+        doc = article.doc.copy()
         doc["title"] = single_line(clean_text(doc.get("title") or ""))
         doc["summary"] = clean_text(doc.get("summary") or "", self.max_body_chars)
         doc["body"] = clean_text(doc.get("body") or "", self.max_body_chars)
         if not (doc["title"] or doc["summary"] or doc["body"]):
             reason = "no text left after cleaning"
             raise RecordError(STAGE, reason, "content_html")
-        if doc.get("url"):
-            doc["url"] = canonical_url(doc["url"])
+        url = doc.get("url")
+        if url:
+            doc["url"] = canonical_url(url)
         doc["authors"] = [single_line(clean_text(a)) for a in doc.get("authors") or [] if a.strip()]
         doc["categories"] = [
             single_line(clean_text(c)) for c in doc.get("categories") or [] if c.strip()
         ]
         doc["content_hash"] = content_hash(doc["title"], doc["body"] or doc["summary"])
-        yield doc
+        yield article.with_doc(doc)
 
 
 class CleanArticles(beam.PTransform):

@@ -7,38 +7,34 @@ from typing import Any, NamedTuple
 
 import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.windowed_value import WindowedValue
 
 from newsflow.errors import RecordError
 from newsflow.schema import DeadLetter
 from pipeline.metrics import DEAD_LETTERS
-
-# Keys starting with "_" travel with a document through the pipeline and are never indexed.
-RAW_KEY = "_raw"  # the original news.raw value (str, or bytes for undecodable input)
-ORIGIN_KEY = "_origin"  # {"topic", "partition", "offset", "key"} of the Kafka record, if any
+from pipeline.records import Article, Envelope, Origin
+from pipeline.transforms.batch import BatchingFn, Item
 
 
 class StageOutput(NamedTuple):
     ok: beam.PCollection
     failed: beam.PCollection  # of DeadLetter
+    tagged: dict[str, beam.PCollection] = {}  # a stage's further outputs
 
 
 def dead_letter_for(element: Any, stage: str, exc: BaseException) -> DeadLetter:
     """Turn a failed element into a DeadLetter carrying the original payload when we have it."""
     reason = exc.reason if isinstance(exc, RecordError) else f"{type(exc).__name__}: {exc}"
     field = exc.field if isinstance(exc, RecordError) else None
-    origin: dict[str, Any] = {}
+    origin = Origin()
     payload: Any = element
-    if isinstance(element, dict):
-        origin = element.get(ORIGIN_KEY) or {}
-        payload = element.get(RAW_KEY)
-        if payload is None and RAW_KEY in element:
-            payload = ""  # a Kafka tombstone: there was no value
-        elif payload is None:
-            payload = json.dumps(
-                {k: v for k, v in element.items() if not k.startswith("_")}, default=str
-            )
+    if isinstance(element, Envelope):
+        origin = element.origin
+        payload = "" if element.raw is None else element.raw  # None: a Kafka tombstone
+    elif isinstance(element, Article):
+        origin = element.envelope.origin
+        payload = element.envelope.raw
+        if payload is None:
+            payload = json.dumps(element.doc, default=str)
     elif not isinstance(payload, str | bytes):
         payload = json.dumps(payload, default=str)
     return DeadLetter.of(
@@ -46,28 +42,28 @@ def dead_letter_for(element: Any, stage: str, exc: BaseException) -> DeadLetter:
         stage=stage,
         reason=reason[:2000],
         field=field,
-        source_topic=origin.get("topic"),
-        partition=origin.get("partition"),
-        offset=origin.get("offset"),
-        key=origin.get("key"),
+        source_topic=origin.topic,
+        partition=origin.partition,
+        offset=origin.offset,
+        key=origin.key,
     )
 
 
-class _BatchedGuardFn(beam.DoFn):
+class _BatchedGuardFn(BatchingFn):
     """Runs a stage's DoFn over batches of a bundle's elements, one element at a time, catching
     each element's exception as a dead letter.
 
     Why batches: a stage run over 500 documents in a row keeps its code and tables (CLD2's,
     lxml's, the rule automaton) in the CPU caches; interleaved with every other stage, the same
-    calls cost 2-3x more. Elements keep their order and their timestamps; everything is emitted
-    before the bundle ends, so the reader's offset commit still follows the sinks. The stage's
-    DoFn gets setup/teardown and process calls (the stages need no more), in the global window.
+    calls cost 2-3x more. Elements keep their order, timestamps and windows (BatchingFn). The
+    stage's DoFn gets setup/teardown and process calls (the stages need no more); it may yield
+    TaggedOutputs of the tags GuardedParDo declares.
     """
 
     def __init__(self, fn: beam.DoFn, stage: str, batch_size: int):
+        super().__init__(batch_size)
         self.fn = fn
         self.stage = stage
-        self.batch_size = batch_size
 
     def setup(self) -> None:
         self.fn.setup()
@@ -75,35 +71,21 @@ class _BatchedGuardFn(beam.DoFn):
     def teardown(self) -> None:
         self.fn.teardown()
 
-    def start_bundle(self) -> None:
-        self._batch: list[tuple[Any, Any]] = []
-
-    def process(self, element: Any, timestamp=beam.DoFn.TimestampParam):
-        self._batch.append((element, timestamp))
-        if len(self._batch) >= self.batch_size:
-            yield from self._run()
-
-    def finish_bundle(self):
-        yield from self._run()
-
-    def _run(self) -> list[Any]:
-        """The batch's outputs, each as a WindowedValue with its own element's timestamp."""
-        batch, self._batch = self._batch, []
-        outputs: list[Any] = []
+    def flush(self, batch: list[Item]) -> list[tuple[Item, Any]]:
+        outputs: list[tuple[Item, Any]] = []
         process = self.fn.process
-        for element, timestamp in batch:
+        for item in batch:
             try:
-                outputs.extend(
-                    WindowedValue(output, timestamp, _GLOBAL) for output in process(element) or ()
-                )
+                results = list(process(item[0]) or ())
             except Exception as exc:  # any failure of one element: that element's dead letter
                 DEAD_LETTERS.labels(stage=self.stage).inc()
-                dead = dead_letter_for(element, self.stage, exc)
-                outputs.append(TaggedOutput(FAILED, WindowedValue(dead, timestamp, _GLOBAL)))
+                dead = dead_letter_for(item[0], self.stage, exc)
+                outputs.append((item, TaggedOutput(FAILED, dead)))
+            else:
+                outputs.extend((item, result) for result in results)
         return outputs
 
 
-_GLOBAL = (GlobalWindow(),)
 FAILED = "failed"
 BATCH_SIZE = 500
 
@@ -111,17 +93,21 @@ BATCH_SIZE = 500
 class GuardedParDo(beam.PTransform):
     """ParDo whose exceptions never crash the job: failed elements come out as DeadLetters.
 
-    `label >> GuardedParDo(fn, stage="clean")` -> StageOutput(ok, failed). The stage runs over
-    batches of up to `batch_size` elements of a bundle (see _BatchedGuardFn).
+    `label >> GuardedParDo(fn, stage="clean")` -> StageOutput(ok, failed, tagged). The stage
+    runs over batches of up to `batch_size` elements of a bundle (see _BatchedGuardFn); the
+    outputs `fn` tags with one of `tags` come out in `tagged[tag]`.
     """
 
-    def __init__(self, fn: beam.DoFn, stage: str, batch_size: int = BATCH_SIZE):
+    def __init__(
+        self, fn: beam.DoFn, stage: str, batch_size: int = BATCH_SIZE, tags: tuple[str, ...] = ()
+    ):
         super().__init__()
         self.fn = fn
         self.stage = stage
         self.batch_size = batch_size
+        self.tags = tags
 
-    def expand(self, pcoll):
+    def expand(self, pcoll) -> StageOutput:
         guarded = _BatchedGuardFn(self.fn, self.stage, self.batch_size)
-        out = pcoll | "Process" >> beam.ParDo(guarded).with_outputs(FAILED, main="ok")
-        return StageOutput(out.ok, out[FAILED])
+        out = pcoll | "Process" >> beam.ParDo(guarded).with_outputs(FAILED, *self.tags, main="ok")
+        return StageOutput(out.ok, out[FAILED], {tag: out[tag] for tag in self.tags})

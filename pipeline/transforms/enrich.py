@@ -1,104 +1,106 @@
 """Entity enrichment stage: spaCy NER in batches plus gazetteer canonicalisation.
 
-Contract: `docs | 'ExtractEntities' >> ExtractEntities(settings)` -> StageOutput(ok, failed).
-Input and output elements are document dicts (ArticleDocument.to_es() shape plus "_" keys);
-output documents carry entities, persons, organizations, locations and entity_aliases.
-Documents whose language has no configured (or installed) model get empty entity fields.
+Contract: `articles | 'ExtractEntities' >> ExtractEntities(settings)` -> StageOutput(ok, failed).
+Input and output elements are Articles; the output documents carry entities, persons,
+organizations, locations and entity_aliases. Documents whose language has no configured (or
+installed) model get empty entity fields.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
-from apache_beam.utils.windowed_value import WindowedValue
+from apache_beam.utils.shared import Shared
 
 from newsflow.settings import Settings
 from pipeline import metrics
 from pipeline.entities.enricher import EMPTY_FIELDS, EntityEnricher
-from pipeline.transforms.deadletters import StageOutput, dead_letter_for
+from pipeline.entities.gazetteer import load_gazetteer
+from pipeline.records import Article
+from pipeline.transforms.batch import BatchingFn, Item
+from pipeline.transforms.deadletters import FAILED, StageOutput, dead_letter_for
 
 STAGE = "enrich"
-FAILED_TAG = "failed"
-
-# One enricher (gazetteer + spaCy models) per worker process, shared by every DoFn instance.
-_ENRICHERS: dict[tuple, EntityEnricher] = {}
-
-
-def _enricher_for(settings: Settings) -> EntityEnricher:
-    enrichment = settings.enrichment
-    key = (
-        str(settings.resolve_path(enrichment.entities_file)),
-        tuple(sorted(enrichment.models.items())),
-        enrichment.batch_size,
-    )
-    if key not in _ENRICHERS:
-        _ENRICHERS[key] = EntityEnricher.from_settings(settings)
-    return _ENRICHERS[key]
+# One enricher (gazetteer + spaCy models) per worker process, shared by every instance of the
+# stage there and kept across the pipelines a process runs (tests, benchmarks) while its spec
+# is the same: a handle made per pipeline would load the models again for each.
+_ENRICHER = Shared()
 
 
-class _ExtractEntitiesFn(beam.DoFn):
-    """Buffers documents and runs NER per batch (nlp.pipe); emits each with its own window."""
+@dataclass(frozen=True)
+class EnricherSpec:
+    """What the stage's enricher is built from (the enrichment settings it uses)."""
 
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.batch_size = settings.enrichment.batch_size
+    entities_file: str
+    models: tuple[tuple[str, str], ...]  # (language, spaCy model)
+    batch_size: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EnricherSpec:
+        enrichment = settings.enrichment
+        entities_file = str(settings.resolve_path(enrichment.entities_file))
+        return cls(entities_file, tuple(sorted(enrichment.models.items())), enrichment.batch_size)
+
+    def build(self) -> EntityEnricher:
+        gazetteer = load_gazetteer(Path(self.entities_file))
+        return EntityEnricher(gazetteer, dict(self.models), self.batch_size)
+
+
+class _ExtractEntitiesFn(BatchingFn):
+    """Runs NER per batch (nlp.pipe), with the process' enricher (Beam's Shared)."""
+
+    def __init__(self, spec: EnricherSpec):
+        super().__init__(spec.batch_size)
+        self.spec = spec
         self.enriched = Metrics.counter("newsflow", "enrich_documents")
         self.entity_count = Metrics.distribution("newsflow", "enrich_entities_per_document")
 
     def setup(self) -> None:
-        self.enricher = _enricher_for(self.settings)
-        self.buffer: list[tuple[dict[str, Any], Any, Any]] = []
+        self.enricher = _ENRICHER.acquire(self.spec.build, tag=repr(self.spec))
 
-    def start_bundle(self) -> None:
-        self.buffer = []
-
-    def process(self, doc, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam):
-        self.buffer.append((doc, timestamp, window))
-        if len(self.buffer) >= self.batch_size:
-            yield from self._flush()
-
-    def finish_bundle(self):
-        yield from self._flush()
-
-    def _flush(self):
-        batch, self.buffer = self.buffer, []
+    def flush(self, batch: list[Item]) -> list[tuple[Item, object]]:
         if not batch:
-            return
+            return []
+        articles: list[Article] = [article for article, _ts, _window in batch]
         try:
-            results = self.enricher.enrich([doc for doc, _, _ in batch])
+            results = self.enricher.enrich([article.doc for article in articles])
         except Exception as exc:  # never lose a batch: every document becomes a dead letter
             results = [exc] * len(batch)
-        for (doc, timestamp, window), result in zip(batch, results, strict=True):
+        outputs: list[tuple[Item, object]] = []
+        for item, article, result in zip(batch, articles, results, strict=True):
             if isinstance(result, Exception):
                 metrics.DEAD_LETTERS.labels(stage=STAGE).inc()
-                letter = dead_letter_for(doc, STAGE, result)
-                yield TaggedOutput(FAILED_TAG, WindowedValue(letter, timestamp, (window,)))
+                outputs.append(
+                    (item, TaggedOutput(FAILED, dead_letter_for(article, STAGE, result)))
+                )
             else:
                 self.enriched.inc()
                 self.entity_count.update(len(result["entities"]))
-                yield WindowedValue(result, timestamp, (window,))
+                outputs.append((item, article.with_doc(result)))  # type: ignore[arg-type]
+        return outputs
 
 
-def _without_entities(doc: dict[str, Any]) -> dict[str, Any]:
-    return {**doc, **EMPTY_FIELDS}
+def _without_entities(article: Article) -> Article:
+    return article.with_doc({**article.doc, **EMPTY_FIELDS})  # type: ignore[typeddict-item]
 
 
 class ExtractEntities(beam.PTransform):
-    """`docs | 'ExtractEntities' >> ExtractEntities(settings)` -> StageOutput(ok, failed)."""
+    """`articles | 'ExtractEntities' >> ExtractEntities(settings)` -> StageOutput(ok, failed)."""
 
     def __init__(self, settings: Settings):
         super().__init__()
-        self.settings = settings
+        self.enabled = settings.enrichment.enabled
+        self.spec = EnricherSpec.from_settings(settings)
 
-    def expand(self, docs) -> StageOutput:
-        if not self.settings.enrichment.enabled:
-            ok = docs | "NoEntities" >> beam.Map(_without_entities)
-            failed = docs | "NoFailures" >> beam.FlatMap(lambda _doc: [])
+    def expand(self, articles) -> StageOutput:
+        if not self.enabled:
+            ok = articles | "NoEntities" >> beam.Map(_without_entities)
+            failed = articles | "NoFailures" >> beam.FlatMap(lambda _article: [])
             return StageOutput(ok, failed)
-        out = docs | "Entities" >> beam.ParDo(_ExtractEntitiesFn(self.settings)).with_outputs(
-            FAILED_TAG, main="ok"
-        )
-        return StageOutput(out.ok, out[FAILED_TAG])
+        fn = _ExtractEntitiesFn(self.spec)
+        out = articles | "Entities" >> beam.ParDo(fn).with_outputs(FAILED, main="ok")
+        return StageOutput(out.ok, out[FAILED])

@@ -8,12 +8,10 @@ name confidently, goes to lingua.
 
 from __future__ import annotations
 
-from typing import Any
-
 import apache_beam as beam
 
+from pipeline.records import Article
 from pipeline.transforms.deadletters import GuardedParDo, StageOutput
-from pipeline.transforms.parse import LANGUAGE_HINT_KEY
 
 # A fixed set keeps detection at ~0.1 ms per article (all 75 lingua languages: ~2 ms);
 # a hint naming a language outside the set is trusted as is.
@@ -60,8 +58,9 @@ class _DetectLanguageFn(beam.DoFn):
         )
         self._known = {lang.iso_code_639_1.name.lower() for lang in languages}
 
-    def detect(self, doc: dict[str, Any]) -> str | None:
-        hint = _hint(doc.get(LANGUAGE_HINT_KEY))
+    def detect(self, article: Article) -> str | None:
+        doc = article.doc
+        hint = _hint(article.language_hint)
         if hint and hint not in self._known:
             return hint
         sample = " ".join(filter(None, (doc.get("title"), doc.get("summary"), doc.get("body"))))[
@@ -76,10 +75,8 @@ class _DetectLanguageFn(beam.DoFn):
                 return found.iso_code_639_1.name.lower()
         return hint
 
-    def process(self, doc: dict[str, Any]):
-        doc = dict(doc)
-        doc["language"] = self.detect(doc)
-        yield doc
+    def process(self, article: Article):
+        yield article.with_doc({**article.doc, "language": self.detect(article)})
 
 
 class DetectLanguage(beam.PTransform):

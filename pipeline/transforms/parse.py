@@ -1,4 +1,4 @@
-"""Parse and validate stage: news.raw values (RawArticle JSON) -> pipeline documents."""
+"""Parse and validate stage: news.raw values (RawArticle JSON) -> Articles."""
 
 from __future__ import annotations
 
@@ -8,41 +8,32 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from newsflow.errors import RecordError
-from newsflow.schema import RawArticle
+from newsflow.schema import ArticleFields, RawArticle
 from newsflow.settings import Settings
-from pipeline.transforms.deadletters import ORIGIN_KEY, RAW_KEY, GuardedParDo, StageOutput
+from pipeline.records import Article, Envelope, Origin
+from pipeline.transforms.deadletters import GuardedParDo, StageOutput
 
 STAGE = "parse"
-# Private keys the later stages read (never indexed).
-HTML_KEYS = ("title", "summary", "body")
-LANGUAGE_HINT_KEY = "_language_hint"
-FULL_TEXT_KEY = "_full_text"
 
 # A raw record larger than this many times max_body_chars is refused before parsing: no
 # article is that long, and a multi-megabyte value is poison (e.g. a runaway page scrape).
 RECORD_SIZE_FACTOR = 10
 
 
-def to_envelope(record: Any) -> dict[str, Any]:
-    """A Kafka record (or a file line) -> {"_raw": value, "_origin": coordinates}.
+def to_envelope(record: Any) -> Envelope:
+    """A Kafka record (or a (file, line) pair) -> its Envelope (value and coordinates).
 
     Never fails, so that a poison value reaches the guarded parse step with its coordinates.
     """
     if (
         isinstance(record, tuple) and len(record) == 2 and isinstance(record[0], str)
     ):  # (file, line)
-        return {RAW_KEY: record[1], ORIGIN_KEY: {"topic": f"file:{record[0]}"}}
+        return Envelope(record[1], Origin(topic=f"file:{record[0]}"))
     key = record.key.decode("utf-8", "replace") if record.key is not None else None
-    origin = {
-        "topic": record.topic,
-        "partition": record.partition,
-        "offset": record.offset,
-        "key": key,
-    }
-    return {RAW_KEY: record.value, ORIGIN_KEY: origin}
+    return Envelope(record.value, Origin(record.topic, record.partition, record.offset, key))
 
 
-def document_from_raw(article: RawArticle) -> dict[str, Any]:
+def document_from_raw(article: RawArticle) -> ArticleFields:
     """The ArticleDocument shape, with the HTML still in title/summary/body (CleanArticles cleans).
 
     Built from the validated raw record's JSON form directly (a second model would validate the
@@ -72,8 +63,6 @@ def document_from_raw(article: RawArticle) -> dict[str, Any]:
         "alert_rules": [],
         "revision": raw["revision"],
         "content_hash": raw["content_hash"],
-        LANGUAGE_HINT_KEY: raw["language_hint"],
-        FULL_TEXT_KEY: raw["full_text"],
     }
 
 
@@ -82,8 +71,8 @@ class _ParseArticleFn(beam.DoFn):
         self.max_record_bytes = max_record_bytes
         self.parsed = Metrics.counter("newsflow", "parsed")
 
-    def process(self, envelope: dict[str, Any]):
-        raw = envelope.get(RAW_KEY)
+    def process(self, envelope: Envelope):
+        raw = envelope.raw
         if raw is None:
             reason = "record has no value (tombstone)"
             raise RecordError(STAGE, reason)
@@ -91,15 +80,13 @@ class _ParseArticleFn(beam.DoFn):
         if size > self.max_record_bytes:
             reason = f"record of {size} bytes exceeds the {self.max_record_bytes}-byte limit"
             raise RecordError(STAGE, reason, "content_html")
-        doc = document_from_raw(RawArticle.from_json(raw))
-        doc[RAW_KEY] = raw
-        doc[ORIGIN_KEY] = envelope.get(ORIGIN_KEY) or {}
+        article = RawArticle.from_json(raw)
         self.parsed.inc()
-        yield doc
+        yield Article(document_from_raw(article), envelope, article.language_hint)
 
 
 class ParseArticles(beam.PTransform):
-    """Envelopes -> documents; not JSON, wrong schema, bad fields or oversize -> dead letters."""
+    """Envelopes -> Articles; not JSON, wrong schema, bad fields or oversize -> dead letters."""
 
     def __init__(self, settings: Settings):
         super().__init__()

@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from newsflow.schema import ArticleFields
 from newsflow.settings import Settings
 from pipeline import metrics
+from pipeline.io.elasticsearch import elasticsearch_connector
+from pipeline.records import Article
 from pipeline.stories.assign import Decision, Known, StoryRules, decide
 from pipeline.stories.sketch import Sketch, sketches
 from pipeline.stories.store import LeaseExpired, StorySketchStore, epoch
@@ -38,7 +42,7 @@ RETENTION_MARGIN_S = 86400.0  # a sketch is kept one day longer than the story w
 LEASE_RETRIES = 3
 
 
-def story_text(doc: dict[str, Any]) -> str:
+def story_text(doc: ArticleFields) -> str:
     """What a story is compared on: the body, else the summary, else the title (headlines
     differ between outlets; the text is what a copy shares)."""
     return doc.get("body") or doc.get("summary") or doc.get("title") or ""
@@ -46,7 +50,7 @@ def story_text(doc: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class _Pending:
-    doc: dict[str, Any]
+    article: Article
     sketch: Sketch
     published: float
 
@@ -93,17 +97,24 @@ class _Candidates:
 
 
 class _AssignStoriesFn(BatchLookupFn):
-    def __init__(self, settings: Settings):
-        super().__init__(settings)
-        self.index = settings.indices.story_sketches
-        self.retries = settings.pipeline.bulk_max_retries
-        self.rules = StoryRules(
-            copy_containment=settings.pipeline.story_containment,
-            window_s=settings.pipeline.story_window.total_seconds(),
-            rewrite_window_s=settings.pipeline.story_rewrite_window.total_seconds(),
-        )
+    def __init__(self, connect: Callable[[], Any], index: str, retries: int, rules: StoryRules):
+        super().__init__(connect)
+        self.index = index
+        self.retries = retries
+        self.rules = rules
         self.joined = Metrics.counter("newsflow", "stories_joined")
         self.started = Metrics.counter("newsflow", "stories_started")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> _AssignStoriesFn:
+        pipeline = settings.pipeline
+        rules = StoryRules(
+            copy_containment=pipeline.story_containment,
+            window_s=pipeline.story_window.total_seconds(),
+            rewrite_window_s=pipeline.story_rewrite_window.total_seconds(),
+        )
+        connect = elasticsearch_connector(settings)
+        return cls(connect, settings.indices.story_sketches, pipeline.bulk_max_retries, rules)
 
     def setup(self) -> None:
         super().setup()
@@ -112,14 +123,14 @@ class _AssignStoriesFn(BatchLookupFn):
         self.unrefreshed: _Candidates | None = None
         self._pruned = time.monotonic()  # the first prune after PRUNE_EVERY_S
 
-    def prepare(self, docs: list[dict[str, Any]]) -> list[_Pending]:  # type: ignore[override]
-        word_lists = [content_words("", story_text(doc)) for doc in docs]
+    def prepare(self, articles: list[Article]) -> list[_Pending]:
+        word_lists = [content_words("", story_text(article.doc)) for article in articles]
         return [
-            _Pending(doc, sketch, epoch(doc.get("published_at")))
-            for doc, sketch in zip(docs, sketches(word_lists), strict=True)
+            _Pending(article, sketch, epoch(article.doc.get("published_at")))
+            for article, sketch in zip(articles, sketches(word_lists), strict=True)
         ]
 
-    def lookup(self, pending: list[_Pending]) -> list[Decision]:  # type: ignore[override]
+    def lookup(self, pending: list[_Pending]) -> list[Decision]:
         self._prune_now_and_then()
         for _attempt in range(LEASE_RETRIES):
             try:
@@ -150,8 +161,8 @@ class _AssignStoriesFn(BatchLookupFn):
         indexed = _Candidates(
             self.store.candidates(
                 keys=list(set().union(*(p.sketch.keys for p in pending))),
-                hashes=sorted({p.doc.get("content_hash") or "" for p in pending} - {""}),
-                ids=[p.doc["id"] for p in pending],
+                hashes=sorted({p.article.doc.get("content_hash") or "" for p in pending} - {""}),
+                ids=[p.article.doc["id"] for p in pending],
                 oldest=min(times) - self.rules.window_s,
                 newest=max(times) + self.rules.window_s,
             )
@@ -159,7 +170,8 @@ class _AssignStoriesFn(BatchLookupFn):
         decisions: list[Decision] = []
         sketched: list[tuple[Known, str]] = []
         for item in pending:
-            doc_id, content = item.doc["id"], item.doc.get("content_hash") or ""
+            doc = item.article.doc
+            doc_id, content = doc["id"], doc.get("content_hash") or ""
             related = indexed.related(doc_id, content, item.sketch) if indexed else []
             recent = mine.related(doc_id, content, item.sketch)
             if recent and related:
@@ -172,27 +184,29 @@ class _AssignStoriesFn(BatchLookupFn):
             if not decision.duplicate:
                 known = Known(doc_id, decision.story_id, item.published, content, item.sketch)
                 mine.add(known)  # later articles of the batch, and later batches, see it
-                sketched.append((known, item.doc["published_at"]))
+                sketched.append((known, doc["published_at"]))
         self.store.check_lease()
         self.store.write(sketched)
         return decisions
 
-    def resolve(self, pending: list[_Pending], decisions: list[Decision]) -> list[dict[str, Any]]:  # type: ignore[override]
-        out = []
+    def resolve(self, pending: list[_Pending], decisions: list[Decision]) -> list[Article | None]:
+        out: list[Article | None] = []
         for item, decision in zip(pending, decisions, strict=True):
+            doc = item.article.doc
             if decision.duplicate:
                 metrics.DUPLICATES.inc()
                 log.info(
                     "duplicate dropped",
-                    extra={"id": item.doc["id"], "duplicate_of": decision.matched,
-                           "source": (item.doc.get("source") or {}).get("name")},
+                    extra={"id": doc["id"], "duplicate_of": decision.matched,
+                           "source": (doc.get("source") or {}).get("name")},
                 )  # fmt: skip
+                out.append(None)
                 continue
             if decision.rule == "new story":
                 self.started.inc()
             elif decision.rule in ("copy", "rewrite"):
                 self.joined.inc()
-            out.append({**item.doc, "story_id": decision.story_id})
+            out.append(item.article.with_doc({**doc, "story_id": decision.story_id}))
         return out
 
     def _prune_now_and_then(self) -> None:
@@ -214,7 +228,7 @@ class AssignStories(beam.PTransform):
 
     def __init__(self, settings: Settings):
         super().__init__()
-        self.settings = settings
+        self.fn = _AssignStoriesFn.from_settings(settings)
 
-    def expand(self, docs):
-        return docs | "Cluster" >> beam.ParDo(_AssignStoriesFn(self.settings))
+    def expand(self, articles):
+        return articles | "Cluster" >> beam.ParDo(self.fn)

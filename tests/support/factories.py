@@ -8,6 +8,7 @@ from typing import Any
 
 from newsflow.schema import RawArticle, Source, utcnow
 from pipeline.io.kafka import KafkaRecord
+from pipeline.records import Article, Envelope, Origin
 
 SOURCE = Source(name="Example News", feed_url="https://example.com/feed.xml", domain="example.com")
 
@@ -144,6 +145,11 @@ VOCABULARY = [
     "reform",
     "plan",
 ]
+
+
+def in_flight(doc: dict[str, Any], raw: str | None = None, **origin: Any) -> Article:
+    """`doc` as the stages pass it on: an Article with its record's payload and origin."""
+    return Article(doc, Envelope(raw, Origin(**origin)))  # type: ignore[arg-type]
 
 
 def article(

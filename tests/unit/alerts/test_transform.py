@@ -14,6 +14,7 @@ from alerts.rules import parse_rules
 from newsflow.errors import ConfigError
 from newsflow.schema import AlertEvent, ArticleDocument, Source
 from newsflow.settings import Settings
+from pipeline.records import Article, Envelope, Origin
 from pipeline.transforms.alerts import MatchAlerts
 
 RULES = parse_rules(
@@ -31,9 +32,7 @@ RULES = parse_rules(
 )
 
 
-def document(
-    article_id: str, title: str, story_id: str | None = "s1", **extra: Any
-) -> dict[str, Any]:
+def document(article_id: str, title: str, story_id: str | None = "s1", **extra: Any) -> Article:
     doc = ArticleDocument(
         id=article_id,
         url=f"https://example.org/{article_id}",
@@ -49,8 +48,8 @@ def document(
         story_id=story_id,
         **extra,
     ).to_es()
-    doc["_origin"] = {"topic": "t.raw", "partition": 0, "offset": 1, "key": article_id}
-    return doc
+    origin = Origin(topic="t.raw", partition=0, offset=1, key=article_id)
+    return Article(doc, Envelope(None, origin))  # type: ignore[arg-type]
 
 
 def test_documents_get_alert_rules_and_events_are_emitted() -> None:
@@ -62,7 +61,12 @@ def test_documents_get_alert_rules_and_events_are_emitted() -> None:
     with BeamPipeline() as p:
         out = p | beam.Create(docs) | "MatchAlerts" >> MatchAlerts(Settings(), RULES)
         ok = out.ok | "Rules" >> beam.Map(
-            lambda d: (d["id"], tuple(d["alert_rules"]), "_origin" in d, "_alert_events" in d)
+            lambda a: (
+                a.doc["id"],
+                tuple(a.doc["alert_rules"]),
+                a.envelope.origin.topic is not None,
+                "_alert_events" in a.doc,
+            )
         )
         alerts = out.alerts | "Ids" >> beam.Map(
             lambda a: (a["id"], a["rule_id"], a["article_id"], tuple(a["matched_terms"]))
@@ -82,9 +86,9 @@ def test_documents_get_alert_rules_and_events_are_emitted() -> None:
             alerts,
             equal_to(
                 [
-                    (alert_id("treaty", docs[0]), "treaty", "a1", ("arms control",)),
-                    (alert_id("treaty", docs[2]), "treaty", "a3", ("New START",)),
-                    (alert_id("putin", docs[2]), "putin", "a3", ("Kremlin",)),
+                    (alert_id("treaty", docs[0].doc), "treaty", "a1", ("arms control",)),
+                    (alert_id("treaty", docs[2].doc), "treaty", "a3", ("New START",)),
+                    (alert_id("putin", docs[2].doc), "putin", "a3", ("Kremlin",)),
                 ]
             ),
             label="Alerts",
@@ -102,8 +106,8 @@ def test_alert_events_are_valid_alert_events() -> None:
 
 def test_same_story_two_outlets_share_one_alert_id_unless_dedupe_by_article() -> None:
     one, two = (
-        document("a1", "Arms control deal", "story-9"),
-        document("b7", "Arms control: deal done", "story-9"),
+        document("a1", "Arms control deal", "story-9").doc,
+        document("b7", "Arms control: deal done", "story-9").doc,
     )
     assert alert_id("treaty", one) == alert_id("treaty", two)
     assert alert_id("treaty", one, "article") != alert_id("treaty", two, "article")
@@ -114,17 +118,15 @@ def test_same_story_two_outlets_share_one_alert_id_unless_dedupe_by_article() ->
 
 def test_bad_document_becomes_a_dead_letter() -> None:
     with BeamPipeline() as p:
-        bad = {
-            "title": "Arms control",
-            "_origin": {"topic": "t.raw", "partition": 0, "offset": 5, "key": "k5"},
-        }
+        origin = Origin(topic="t.raw", partition=0, offset=5, key="k5")
+        bad = Article({"title": "Arms control"}, Envelope(None, origin))  # type: ignore[typeddict-item]
         out = p | beam.Create([bad, document("a1", "calm day")]) | MatchAlerts(Settings(), RULES)
         assert_that(
             out.failed | beam.Map(lambda d: (d.stage, d.key, d.offset)),
             equal_to([("alerts", "k5", 5)]),
             label="Failed",
         )
-        assert_that(out.ok | beam.Map(lambda d: d["id"]), equal_to(["a1"]), label="Ok")
+        assert_that(out.ok | beam.Map(lambda a: a.doc["id"]), equal_to(["a1"]), label="Ok")
 
 
 def test_rules_file_is_validated_when_the_pipeline_is_built(tmp_path) -> None:
@@ -150,11 +152,11 @@ def test_dedupe_by_article_setting_reaches_the_stage() -> None:
         )
         assert_that(
             story.alerts | "StoryIds" >> beam.Map(lambda a: a["id"]),
-            equal_to([alert_id("treaty", docs[0])] * 2),
+            equal_to([alert_id("treaty", docs[0].doc)] * 2),
             label="OneIdPerStory",
         )
         assert_that(
             article.alerts | "ArticleIds" >> beam.Map(lambda a: a["id"]),
-            equal_to([alert_id("treaty", d, "article") for d in docs]),
+            equal_to([alert_id("treaty", d.doc, "article") for d in docs]),
             label="OneIdPerArticle",
         )

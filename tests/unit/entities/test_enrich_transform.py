@@ -10,9 +10,10 @@ from apache_beam.testing.util import assert_that, equal_to
 from newsflow.schema import ArticleDocument
 from newsflow.settings import Settings
 from pipeline.entities import EntityEnricher
+from pipeline.records import Article
 from pipeline.transforms.enrich import ExtractEntities
 from tests.support.entities import ENTITIES_FILE, MODEL
-from tests.support.factories import enrichment_input
+from tests.support.factories import enrichment_input, in_flight
 
 GERMAN = "Bundeskanzler Olaf Scholz traf in Berlin den französischen Präsidenten Emmanuel Macron."
 ENGLISH = "Emmanuel Macron met Olaf Scholz in Berlin on Tuesday. Macron later flew to Kiev."
@@ -23,13 +24,14 @@ def settings(**enrichment) -> Settings:
     return Settings().with_overrides(enrichment={**base, **enrichment})
 
 
-def facets(doc: dict) -> tuple:
+def facets(article: Article) -> tuple:
+    doc = article.doc
     return (
         doc["id"],
         doc.get("language"),
         sorted(doc["persons"]),
         sorted(doc["locations"]),
-        doc.get("_raw"),
+        article.envelope.raw,
     )
 
 
@@ -72,10 +74,10 @@ def test_enriched_document_matches_schema(enricher: EntityEnricher) -> None:
 
 def test_extract_entities_in_pipeline() -> None:
     docs = [
-        enrichment_input(ENGLISH, id="en1", _raw="raw-en1"),
-        enrichment_input(GERMAN, id="de1", language="de", _raw="raw-de1"),
-        enrichment_input("Vladimir Putin spoke in Moscow.", id="en2", _raw="raw-en2"),
-        enrichment_input(ENGLISH, id="bad", title=["not", "text"], _raw="raw-bad"),
+        in_flight(enrichment_input(ENGLISH, id="en1"), "raw-en1"),
+        in_flight(enrichment_input(GERMAN, id="de1", language="de"), "raw-de1"),
+        in_flight(enrichment_input("Vladimir Putin spoke in Moscow.", id="en2"), "raw-en2"),
+        in_flight(enrichment_input(ENGLISH, id="bad", title=["not", "text"]), "raw-bad"),
     ]
     expected = [
         ("en1", "en", ["Emmanuel Macron", "Olaf Scholz"], ["Berlin", "Kyiv"], "raw-en1"),
@@ -93,7 +95,20 @@ def test_disabled_enrichment_passes_documents_through() -> None:
     with TestPipeline() as p:
         out = (
             p
-            | beam.Create([enrichment_input(ENGLISH, id="en1", _raw="r")])
+            | beam.Create([in_flight(enrichment_input(ENGLISH, id="en1"), "r")])
             | ExtractEntities(settings(enabled=False))
         )
         assert_that(out.ok | beam.Map(facets), equal_to([("en1", "en", [], [], "r")]))
+
+
+def test_one_enricher_per_process_for_every_instance_of_the_stage() -> None:
+    from pipeline.transforms.enrich import EnricherSpec, _ExtractEntitiesFn
+
+    spec = EnricherSpec.from_settings(settings())
+    first, second = _ExtractEntitiesFn(spec), _ExtractEntitiesFn(spec)
+    first.setup()
+    second.setup()
+    assert first.enricher is second.enricher
+    other = _ExtractEntitiesFn(EnricherSpec.from_settings(settings(batch_size=3)))
+    other.setup()
+    assert other.enricher is not first.enricher and other.enricher.batch_size == 3

@@ -10,7 +10,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from newsflow.settings import Settings
 from pipeline.transforms.clean import CleanArticles, clean_text, content_hash
 from pipeline.transforms.parse import document_from_raw
-from tests.support.factories import raw_article
+from tests.support.factories import in_flight, raw_article
 
 SETTINGS = Settings().with_overrides(pipeline={"max_body_chars": 1000})
 
@@ -53,9 +53,15 @@ def test_clean_articles_cleans_fields_and_url_and_hashes_content():
         content_html="<div><p>First para.</p><p>Read more: https://x</p></div>",
     )
     with TestPipeline() as p:
-        out = p | beam.Create([document_from_raw(raw)]) | CleanArticles(SETTINGS)
+        out = p | beam.Create([in_flight(document_from_raw(raw))]) | CleanArticles(SETTINGS)
         fields = out.ok | beam.Map(
-            lambda d: (d["title"], d["summary"], d["body"], d["url"], d["content_hash"])
+            lambda a: (
+                a.doc["title"],
+                a.doc["summary"],
+                a.doc["body"],
+                a.doc["url"],
+                a.doc["content_hash"],
+            )
         )
         expected = (
             "Markets & money",
@@ -73,7 +79,7 @@ def test_article_without_any_text_is_dead_lettered():
         2, title="<img src='x.png'>", summary_html="", content_html="<script>x()</script>"
     )
     with TestPipeline() as p:
-        out = p | beam.Create([document_from_raw(raw)]) | CleanArticles(SETTINGS)
+        out = p | beam.Create([in_flight(document_from_raw(raw))]) | CleanArticles(SETTINGS)
         assert_that(
             out.failed | beam.Map(lambda d: (d.stage, d.field)),
             equal_to([("clean", "content_html")]),
@@ -206,8 +212,8 @@ def test_a_plain_text_title_from_the_connector_is_indexed_as_written():
         summary_html="<p>Why &lt;blink&gt; was dropped &amp; what replaced it.</p>",
     )
     with TestPipeline() as p:
-        out = p | beam.Create([document_from_raw(raw)]) | CleanArticles(SETTINGS)
-        fields = out.ok | beam.Map(lambda d: (d["title"], d["summary"]))
+        out = p | beam.Create([in_flight(document_from_raw(raw))]) | CleanArticles(SETTINGS)
+        fields = out.ok | beam.Map(lambda a: (a.doc["title"], a.doc["summary"]))
         expected = ("History of the <blink> tag", "Why <blink> was dropped & what replaced it.")
         assert_that(fields, equal_to([expected]))
 

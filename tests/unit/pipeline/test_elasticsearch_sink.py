@@ -6,12 +6,19 @@ import json
 from typing import Any
 
 import pytest
+from apache_beam.transforms.window import GlobalWindow
 from elastic_transport import ApiResponseMeta, ConnectionError, HttpHeaders, NodeConfig
 from elasticsearch import ApiError
 
 from newsflow.settings import Settings
-from pipeline.io.elasticsearch import ElasticsearchUnavailable, _WriteToElasticsearchFn, bulk_lines
-from pipeline.transforms.deadletters import ORIGIN_KEY, RAW_KEY
+from pipeline.io.elasticsearch import (
+    BulkOptions,
+    ElasticsearchUnavailable,
+    _WriteToElasticsearchFn,
+    bulk_lines,
+)
+from pipeline.records import Article
+from tests.support.factories import in_flight
 
 SETTINGS = Settings().with_overrides(pipeline={"bulk_max_docs": 3, "bulk_max_retries": 3})
 
@@ -48,41 +55,41 @@ def _item(status: int, error: str | None = None) -> dict[str, Any]:
     return {"index": entry}
 
 
-def _doc(n: int, revision: int = 1) -> dict[str, Any]:
-    return {
-        "id": f"doc{n}",
-        "title": f"t{n}",
-        "revision": revision,
-        RAW_KEY: f"raw{n}",
-        ORIGIN_KEY: {"offset": n},
-    }
+def _doc(n: int, revision: int = 1) -> Article:
+    return in_flight({"id": f"doc{n}", "title": f"t{n}", "revision": revision}, f"raw{n}", offset=n)
 
 
 def _sink(fake: FakeElasticsearch, mode: str = "versioned") -> _WriteToElasticsearchFn:
-    fn = _WriteToElasticsearchFn(SETTINGS, "articles", mode)  # type: ignore[arg-type]
+    options = BulkOptions.from_settings(SETTINGS)
+    fn = _WriteToElasticsearchFn(lambda: fake, "articles", mode, options)  # type: ignore[arg-type]
     fn.backoff_base = 0.001
-    fn._es = fake
-    fn._pool = None
+    fn.setup()
     fn.start_bundle()
     return fn
 
 
-def _write(fn: _WriteToElasticsearchFn, docs: list[dict[str, Any]]) -> list[Any]:
-    dead = [d for doc in docs for d in (fn.process(doc) or [])]
-    return dead + [wv.value for wv in fn.finish_bundle()]
+def _write(fn: _WriteToElasticsearchFn, docs: list[Article]) -> list[Any]:
+    out = [wv for doc in docs for wv in fn.process(doc, 0, GlobalWindow())]
+    return [wv.value for wv in [*out, *fn.finish_bundle()]]
+
+
+def _with_private_keys(article: Article) -> dict[str, Any]:
+    return {**article.doc, "_raw": article.envelope.raw, "_origin": {"offset": 1}}
 
 
 def test_bulk_lines_use_external_versioning_and_never_index_private_keys():
     action, source = (
         json.loads(line)
-        for line in bulk_lines(_doc(1, 3), "alias", "versioned", "now").splitlines()
+        for line in bulk_lines(
+            _with_private_keys(_doc(1, 3)), "alias", "versioned", "now"
+        ).splitlines()
     )
     assert action == {
         "index": {"_index": "alias", "_id": "doc1", "version": 3, "version_type": "external"}
     }
     assert source == {"id": "doc1", "title": "t1", "revision": 3, "indexed_at": "now"}
     action, _source = (
-        json.loads(line) for line in bulk_lines(_doc(1), "alerts", "create", "now").splitlines()
+        json.loads(line) for line in bulk_lines(_doc(1).doc, "alerts", "create", "now").splitlines()
     )
     assert action == {"create": {"_index": "alerts", "_id": "doc1"}}
 

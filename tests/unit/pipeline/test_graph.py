@@ -47,3 +47,32 @@ def test_dead_letter_too_big_for_kafka_is_cut_and_says_so():
     assert key == b"k1" and len(value) < 1024 * 1024
     restored = DeadLetter.model_validate_json(value)
     assert "payload truncated from 3000000 characters" in restored.reason
+
+
+def _pickled_names(settings: Settings) -> dict[str, set[str]]:
+    """For each ParDo of the graph: the names (classes, modules, ...) its pickled DoFn holds."""
+    import base64
+    import bz2
+    import pickletools
+
+    from apache_beam.portability import common_urns
+    from apache_beam.portability.api import beam_runner_api_pb2
+
+    p = beam.Pipeline(runner="FnApiRunner")
+    build_pipeline(p, settings, RunPolicy(until_idle=1.0))
+    names: dict[str, set[str]] = {}
+    for transform in p.to_runner_api().components.transforms.values():
+        if transform.spec.urn != common_urns.primitives.PAR_DO.urn:
+            continue
+        payload = beam_runner_api_pb2.ParDoPayload.FromString(transform.spec.payload)
+        pickled = bz2.decompress(base64.b64decode(payload.do_fn.payload))  # as Beam's pickler
+        ops = pickletools.genops(pickled)
+        names[transform.unique_name] = {arg for _op, arg, _pos in ops if isinstance(arg, str)}
+    return names
+
+
+def test_no_dofn_carries_the_whole_settings():
+    """Each DoFn gets the values it uses (the Kafka or Elasticsearch connection at most)."""
+    names = _pickled_names(Settings().with_overrides(enrichment={"enabled": True}))
+    assert any("KafkaSettings" in held for held in names.values())  # the scan sees settings
+    assert [name for name, held in names.items() if "Settings" in held] == []

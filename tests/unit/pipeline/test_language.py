@@ -6,12 +6,13 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from pipeline.records import Article, Envelope
 from pipeline.transforms.language import DetectLanguage
-from pipeline.transforms.parse import LANGUAGE_HINT_KEY
 
 
-def _doc(i: int, title: str, hint: str | None = None) -> dict:
-    return {"id": str(i), "title": title, "summary": "", "body": "", LANGUAGE_HINT_KEY: hint}
+def _doc(i: int, title: str, hint: str | None = None) -> Article:
+    doc = {"id": str(i), "title": title, "summary": "", "body": ""}
+    return Article(doc, Envelope(None), hint)  # type: ignore[arg-type]
 
 
 def test_languages_are_detected_and_hints_fill_in():
@@ -28,7 +29,7 @@ def test_languages_are_detected_and_hints_fill_in():
     with TestPipeline() as p:
         out = p | beam.Create(docs) | DetectLanguage()
         assert_that(
-            out.ok | beam.Map(lambda d: (d["id"], d["language"])),
+            out.ok | beam.Map(lambda a: (a.doc["id"], a.doc["language"])),
             equal_to(
                 [("1", "en"), ("2", "fr"), ("3", "de"), ("4", "fr"), ("5", None), ("6", "sw")]
             ),

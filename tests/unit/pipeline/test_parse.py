@@ -7,7 +7,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from newsflow.settings import Settings
-from pipeline.transforms.deadletters import ORIGIN_KEY, RAW_KEY
+from pipeline.records import Envelope, Origin
 from pipeline.transforms.parse import ParseArticles, to_envelope
 from tests.support.factories import kafka_record, raw_article
 
@@ -24,12 +24,30 @@ def test_valid_record_becomes_document_with_raw_payload_and_origin():
             | ParseArticles(SETTINGS)
         )
         summary = out.ok | beam.Map(
-            lambda d: (d["id"], d["title"], d["revision"], d[RAW_KEY], d[ORIGIN_KEY]["offset"])
+            lambda a: (
+                a.doc["id"],
+                a.doc["title"],
+                a.doc["revision"],
+                a.envelope.raw,
+                a.envelope.origin.offset,
+            )
         )
         assert_that(
             summary, equal_to([("article-0001", "Headline number 1", 1, payload, 7)]), label="ok"
         )
         assert_that(out.failed, equal_to([]), label="failed")
+
+
+def test_the_feeds_language_travels_with_the_article_for_language_detection():
+    payload = raw_article(1, language_hint="fr-FR").to_json()
+    with TestPipeline() as p:
+        out = (
+            p
+            | beam.Create([kafka_record(payload)])
+            | beam.Map(to_envelope)
+            | ParseArticles(SETTINGS)
+        )
+        assert_that(out.ok | beam.Map(lambda a: a.language_hint), equal_to(["fr-FR"]))
 
 
 def test_poison_records_are_dead_lettered_with_stage_reason_and_payload():
@@ -91,13 +109,13 @@ def test_oversize_record_is_refused_before_parsing():
 def test_file_lines_carry_the_file_as_origin():
     line = raw_article(4).to_json().decode()
     envelope = to_envelope(("/data/backfill.jsonl", line))
-    assert envelope == {RAW_KEY: line, ORIGIN_KEY: {"topic": "file:/data/backfill.jsonl"}}
+    assert envelope == Envelope(line, Origin(topic="file:/data/backfill.jsonl"))
 
 
 def test_document_from_raw_is_an_article_document_as_is():
     """Built without the model: it must validate and round-trip through ArticleDocument unchanged."""
     from newsflow.schema import ArticleDocument
-    from pipeline.transforms.parse import FULL_TEXT_KEY, LANGUAGE_HINT_KEY, document_from_raw
+    from pipeline.transforms.parse import document_from_raw
 
     for article in (
         raw_article(),
@@ -108,7 +126,5 @@ def test_document_from_raw_is_an_article_document_as_is():
         assert ArticleDocument.model_validate(public).to_es() == public
         assert set(public) == set(ArticleDocument.model_fields)
         assert public["summary"] == (article.summary_html or "")
-        assert doc[LANGUAGE_HINT_KEY] == article.language_hint
-        assert doc[FULL_TEXT_KEY] == article.full_text
     first, second = document_from_raw(raw_article()), document_from_raw(raw_article())
     assert first["entities"] is not second["entities"]  # no list shared between documents
