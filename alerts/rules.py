@@ -12,10 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from alerts.query import Node, QuerySyntaxError, parse_query
 from newsflow.errors import ConfigError
-from newsflow.settings import Duration, Settings
+from newsflow.settings import Duration, Settings, matching
 from newsflow.urls import AddressGuard, BlockedAddressError
 
-_RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 PRIVATE_SETTING = "alerts.allow_private_addresses"  # named in the SSRF guard's refusals
 
@@ -85,7 +84,13 @@ class DeliveryPolicy(_Model):
 
 
 class Rule(_Model):
-    id: str
+    id: Annotated[
+        str,
+        matching(
+            r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$",
+            "ids are letters, digits, '.', '_' and '-' (up to 128)",
+        ),
+    ]
     name: str | None = None
     query: str
     entities: list[str] = Field(default_factory=list)
@@ -94,14 +99,6 @@ class Rule(_Model):
     channels: list[str] = Field(default_factory=lambda: ["log"])
     throttle: Duration | None = None
     enabled: bool = True
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        if not _RULE_ID.match(value):
-            msg = "ids are letters, digits, '.', '_' and '-' (up to 128)"
-            raise ValueError(msg)
-        return value
 
     @property
     def throttle_seconds(self) -> float | None:

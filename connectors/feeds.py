@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from newsflow.errors import ConfigError
-from newsflow.settings import Settings, parse_timedelta
-
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+from newsflow.settings import Settings, matching, parse_timedelta
 
 
 class FeedConfig(BaseModel):
@@ -20,21 +18,19 @@ class FeedConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str
+    name: Annotated[
+        str,
+        matching(
+            r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+            "must be 1-100 letters, digits, '.', '_' or '-' (it is a Kafka state key)",
+        ),
+    ]
     url: str
     interval: float | None = None  # seconds; None = connector.default_interval
     tags: list[str] = Field(default_factory=list)
     language: str | None = None
     full_text: bool = False
     enabled: bool = True
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _NAME.match(value):
-            msg = "must be 1-100 letters, digits, '.', '_' or '-' (it is a Kafka state key)"
-            raise ValueError(msg)
-        return value
 
     @field_validator("url")
     @classmethod

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -69,6 +70,19 @@ Duration = Annotated[
     BeforeValidator(parse_timedelta),
     PlainSerializer(format_timedelta, return_type=str, when_used="json"),
 ]
+
+
+def matching(pattern: str, allowed: str) -> AfterValidator:
+    """A field validator for names that must match `pattern` (feed names, rule ids); `allowed`
+    says in words what may be written."""
+    regex = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not regex.match(value):
+            raise ValueError(allowed)
+        return value
+
+    return AfterValidator(check)
 
 
 class _Model(BaseModel):

@@ -12,6 +12,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from newsflow.errors import StackError
@@ -114,6 +115,15 @@ class _LocalServer:
     def _version_prefix(self) -> str:
         return ""
 
+    def _detached(self, log: IO[bytes]) -> dict[str, Any]:
+        """How a server process is started: no stdin, its output to `log`, in its own folder."""
+        return {
+            "stdout": log,
+            "stderr": subprocess.STDOUT,
+            "stdin": subprocess.DEVNULL,
+            "cwd": self.root,
+        }
+
 
 class KafkaServer(_LocalServer):
     """One Kafka 4.x node in KRaft mode (broker + controller), jars from the Maven cache;
@@ -209,14 +219,7 @@ class KafkaServer(_LocalServer):
             str(config),
         ]
         with open(self.logs / "stdout.log", "ab") as out:
-            proc = subprocess.Popen(
-                cmd,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                cwd=self.root,
-            )
+            proc = subprocess.Popen(cmd, **self._detached(out), start_new_session=True)
         self.pidfile.write(proc.pid)
 
     def _format(self, java: list[str], config: Path) -> None:
@@ -366,11 +369,8 @@ class ElasticsearchServer(_LocalServer):
         with open(self.logs / "startup.log", "ab") as out:
             result = subprocess.run(
                 cmd,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
+                **self._detached(out),
                 env=env,
-                cwd=self.root,
                 user=user.pw_uid if user else None,
                 group=user.pw_gid if user else None,
                 extra_groups=[] if user else None,
