@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from alerts.ids import DedupeBy, alert_id
-from alerts.matcher import RuleMatch, RuleMatcher
-from alerts.rules import RuleSet
+from newsflow.alerts.ids import DedupeBy, alert_id
+from newsflow.alerts.matcher import RuleMatch, RuleMatcher
+from newsflow.alerts.rules import RuleSet
 from newsflow.clients import elasticsearch_client
 from newsflow.errors import ConfigError, NewsflowError
 from newsflow.schema import iso, utcnow

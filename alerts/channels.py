@@ -21,7 +21,7 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
-from alerts.rules import (
+from newsflow.alerts.rules import (
     PRIVATE_SETTING,
     EmailChannel,
     LogChannel,

@@ -8,11 +8,11 @@ import signal
 from collections import Counter
 from typing import Any
 
-from alerts.backtest import run_backtest
-from alerts.channels import Sender, build_senders
-from alerts.notifier import AlertNotifier, DeliveryIndex
-from alerts.rules import RuleSet, load_rules, rules_path
-from alerts.state import DELIVERING, FAILED, read_state
+from newsflow.alerts.backtest import run_backtest
+from newsflow.alerts.channels import Sender, build_senders
+from newsflow.alerts.notifier import AlertNotifier, DeliveryIndex
+from newsflow.alerts.rules import RuleSet, load_rules, rules_path
+from newsflow.alerts.state import DELIVERING, FAILED, read_state
 from newsflow.credentials import check_credentials
 from newsflow.errors import ConfigError, NewsflowError
 from newsflow.settings import Settings

@@ -21,7 +21,7 @@ def register(sub: Subcommands) -> None:
 
 
 def _alerts(settings: Settings, args: argparse.Namespace) -> int:
-    from alerts import cli
+    from newsflow.alerts import cli
 
     if args.action == "run":
         return cli.run_notifier(settings, rules_path=args.rules)

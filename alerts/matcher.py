@@ -13,9 +13,9 @@ from typing import Any
 
 import ahocorasick
 
-from alerts.query import Node, Not, Or, Term, evaluate, parse_query, terms
-from alerts.rules import Rule, RuleSet
-from alerts.text import FieldText, folded_words
+from newsflow.alerts.query import Node, Not, Or, Term, evaluate, parse_query, terms
+from newsflow.alerts.rules import Rule, RuleSet
+from newsflow.alerts.text import FieldText, folded_words
 
 MAX_SNIPPETS = 8
 FIELDS = ("title", "body")

@@ -18,9 +18,9 @@ from typing import Any
 from kafka import ConsumerRebalanceListener
 from kafka.errors import KafkaError
 
-from alerts.channels import DeliveryError, Notification, Sender
-from alerts.rules import RuleSet
-from alerts.state import (
+from newsflow.alerts.channels import DeliveryError, Notification, Sender
+from newsflow.alerts.rules import RuleSet
+from newsflow.alerts.state import (
     DELIVERED,
     DELIVERING,
     FAILED,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from alerts.text import folded_words
+from newsflow.alerts.text import folded_words
 
 Scope = Literal["any", "title", "body"]
 SCOPES: tuple[str, ...] = ("title", "body")

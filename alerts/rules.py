@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from alerts.query import Node, QuerySyntaxError, parse_query
+from newsflow.alerts.query import Node, QuerySyntaxError, parse_query
 from newsflow.errors import ConfigError
 from newsflow.settings import Duration, Settings, matching
 from newsflow.urls import AddressGuard, BlockedAddressError

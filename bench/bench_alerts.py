@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from alerts.matcher import RuleMatcher, _Article
-from alerts.rules import parse_rules
+from newsflow.alerts.matcher import RuleMatcher, _Article
+from newsflow.alerts.rules import parse_rules
 
 FUNCTION_WORDS = [
     "the",

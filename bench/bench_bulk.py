@@ -32,8 +32,8 @@ from elasticsearch.helpers import streaming_bulk
 
 from newsflow.clients import elasticsearch_client
 from newsflow.indices import article_mappings
+from newsflow.pipeline.io.elasticsearch import BULK_FILTER, bulk_lines, send_bulk
 from newsflow.settings import load_settings
-from pipeline.io.elasticsearch import BULK_FILTER, bulk_lines, send_bulk
 
 Sender = Callable[[Any, str, list[dict[str, Any]]], list[tuple[int, str]]]
 WORDS = ("glacier", "council", "minister", "harbour", "election", "storm", "market", "court")

@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connectors.feeds import FeedConfig
-from connectors.runner import RssConnector
-from connectors.state import ConnectorState
 from newsflow.admin import InitReport, create_topics, topic_specs
 from newsflow.clients import kafka_admin, kafka_producer
+from newsflow.connectors.feeds import FeedConfig
+from newsflow.connectors.runner import RssConnector
+from newsflow.connectors.state import ConnectorState
 from newsflow.settings import Settings, load_settings
 
 

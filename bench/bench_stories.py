@@ -33,21 +33,21 @@ sys.path.insert(0, root)
 from newsflow.admin import initialise
 from newsflow.clients import elasticsearch_client
 from newsflow.settings import load_settings
-from pipeline.cli import tune_garbage_collector
-from pipeline.transforms.clean import _CleanArticleFn
-from pipeline.transforms.parse import document_from_raw
+from newsflow.pipeline.cli import tune_garbage_collector
+from newsflow.pipeline.transforms.clean import _CleanArticleFn
+from newsflow.pipeline.transforms.parse import document_from_raw
 from tests.support.stack import cleanup, isolated_settings
 from tests.support.factories import article
-import pipeline.transforms.stories as stories
+import newsflow.pipeline.transforms.stories as stories
 try:
-    from pipeline.transforms.dedupe import _DropDuplicatesFn
+    from newsflow.pipeline.transforms.dedupe import _DropDuplicatesFn
     kinds = [_DropDuplicatesFn, stories._AssignStoriesFn]
 except ImportError:
     kinds = [stories._AssignStoriesFn]
 settings = isolated_settings(load_settings(), prefix)
 initialise(settings)
 try:  # the stages pass Articles (pipeline/records.py) since issue 15, dicts before
-    from pipeline.records import Article, Envelope
+    from newsflow.pipeline.records import Article, Envelope
     def element(doc): return Article(doc, Envelope(None))
 except ImportError:
     def element(doc): return doc

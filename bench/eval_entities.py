@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.entities import EntityEnricher, Gazetteer, load_gazetteer  # noqa: E402
-from pipeline.entities.ner import load_model  # noqa: E402
+from newsflow.pipeline.entities import EntityEnricher, Gazetteer, load_gazetteer  # noqa: E402
+from newsflow.pipeline.entities.ner import load_model  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "entities"
 TYPES = ("PERSON", "ORG", "LOCATION")

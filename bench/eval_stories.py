@@ -34,10 +34,10 @@ sys.path.insert(0, str(ROOT))
 from newsflow.admin import InitReport, ensure_index  # noqa: E402
 from newsflow.clients import elasticsearch_client  # noqa: E402
 from newsflow.indices import index_settings, story_sketch_mappings  # noqa: E402
+from newsflow.pipeline.records import Article, Envelope  # noqa: E402
+from newsflow.pipeline.transforms.clean import content_hash  # noqa: E402
+from newsflow.pipeline.transforms.stories import _AssignStoriesFn  # noqa: E402
 from newsflow.settings import load_settings  # noqa: E402
-from pipeline.records import Article, Envelope  # noqa: E402
-from pipeline.transforms.clean import content_hash  # noqa: E402
-from pipeline.transforms.stories import _AssignStoriesFn  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "stories"
 COPY_KINDS = (

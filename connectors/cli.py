@@ -13,11 +13,11 @@ from typing import Any
 
 from kafka.errors import KafkaError
 
-from connectors.feeds import FeedConfig, feeds_file, load_feeds
-from connectors.metrics import serve_metrics
-from connectors.runner import RssConnector
-from connectors.state import ConnectorState, FeedState, StateError, read_state
 from newsflow.clients import kafka_producer
+from newsflow.connectors.feeds import FeedConfig, feeds_file, load_feeds
+from newsflow.connectors.metrics import serve_metrics
+from newsflow.connectors.runner import RssConnector
+from newsflow.connectors.state import ConnectorState, FeedState, StateError, read_state
 from newsflow.credentials import check_credentials
 from newsflow.errors import ConfigError
 from newsflow.schema import iso

@@ -29,12 +29,12 @@ def register(sub: Subcommands) -> None:
 
 
 def _connector(settings: Settings, args: argparse.Namespace) -> int:
-    from connectors.cli import run_connector
+    from newsflow.connectors.cli import run_connector
 
     return run_connector(settings, feeds_path=args.feeds, once=args.once)
 
 
 def _feeds(settings: Settings, args: argparse.Namespace) -> int:
-    from connectors.cli import feeds_status
+    from newsflow.connectors.cli import feeds_status
 
     return feeds_status(settings, feeds_path=args.feeds, as_json=args.json)

@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from connectors.metrics import FETCH_SECONDS, FETCHES
+from newsflow.connectors.metrics import FETCH_SECONDS, FETCHES
 from newsflow.errors import NewsflowError
 from newsflow.http_guard import guarded_async_transport, refused
 from newsflow.retry import parse_retry_after

@@ -7,9 +7,9 @@ import logging
 import time
 from urllib.parse import urlsplit
 
-from connectors.fetcher import PAGE_ACCEPT, HttpFetcher
-from connectors.metrics import FULL_TEXT
-from connectors.robots import RobotsCache, RobotsRefusedError
+from newsflow.connectors.fetcher import PAGE_ACCEPT, HttpFetcher
+from newsflow.connectors.metrics import FULL_TEXT
+from newsflow.connectors.robots import RobotsCache, RobotsRefusedError
 from newsflow.urls import BlockedAddressError
 
 log = logging.getLogger(__name__)

@@ -36,7 +36,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from connectors.feeds import FeedConfig
+from newsflow.connectors.feeds import FeedConfig
 from newsflow.errors import NewsflowError
 from newsflow.schema import RawArticle, Source
 from newsflow.urls import article_id, canonical_url, url_domain

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from protego import Protego
 
-from connectors.fetcher import HttpFetcher
+from newsflow.connectors.fetcher import HttpFetcher
 
 ROBOTS_TTL = 24 * 3600.0  # RFC 9309: caches should not be used for more than 24 hours
 ROBOTS_ACCEPT = "text/plain, */*;q=0.5"

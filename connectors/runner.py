@@ -10,13 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from connectors.feeds import FeedConfig
-from connectors.fetcher import FetchResult, HttpFetcher, parse_max_age
-from connectors.fulltext import FullTextExtractor
-from connectors.metrics import CONSECUTIVE_FAILURES, ITEMS_PRODUCED, STATE_WRITE_RETRIES
-from connectors.parser import FeedItem, FeedParseError, ParsedFeed, parse_feed, to_record
-from connectors.schedule import backoff_delay, effective_interval
-from connectors.state import (
+from newsflow.connectors.feeds import FeedConfig
+from newsflow.connectors.fetcher import FetchResult, HttpFetcher, parse_max_age
+from newsflow.connectors.fulltext import FullTextExtractor
+from newsflow.connectors.metrics import CONSECUTIVE_FAILURES, ITEMS_PRODUCED, STATE_WRITE_RETRIES
+from newsflow.connectors.parser import FeedItem, FeedParseError, ParsedFeed, parse_feed, to_record
+from newsflow.connectors.schedule import backoff_delay, effective_interval
+from newsflow.connectors.state import (
     LAST_SEEN_REFRESH,
     ConnectorState,
     FeedState,

@@ -15,9 +15,9 @@ from contextlib import contextmanager
 
 from newsflow.commands import Subcommands, add_command
 from newsflow.errors import StackError
-from newsflow.settings import PROJECT_ROOT, Settings
+from newsflow.settings import Settings, project_path
 
-SEEDS_DIR = PROJECT_ROOT / "seeds"
+SEEDS_DIR = project_path("seeds")
 SEEDS_ADDRESS = ("127.0.0.1", 8089)  # configs/feeds.yaml points here
 
 

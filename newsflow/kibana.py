@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from newsflow.errors import NewsflowError
-from newsflow.settings import PROJECT_ROOT, KibanaSettings
+from newsflow.settings import KibanaSettings, project_path
 
-OBJECTS_DIR = PROJECT_ROOT / "kibana" / "objects"
+OBJECTS_DIR = project_path("kibana/objects")
 MIN_VERSION = (9, 0)  # the objects are made for 9.x: older Kibanas cannot import them
 TAG_ID = "newsflow"
 HASH_MARK = "content "
@@ -234,7 +234,7 @@ def setup(
         )
         raise KibanaError(msg)
     if objects is None:
-        objects = load_objects(PROJECT_ROOT / settings.objects_dir)
+        objects = load_objects(project_path(settings.objects_dir))
     client = KibanaClient(settings, transport)
     try:
         version = wait_until_available(client, settings.wait.total_seconds(), sleep)

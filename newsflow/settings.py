@@ -31,8 +31,27 @@ from pydantic_settings import (
 
 from newsflow.errors import ConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "newsflow.yaml"
+PACKAGE_DIR = Path(__file__).resolve().parent
+# A source checkout runs on its own folders (configs/, seeds/, kibana/, .newsflow); an installed
+# newsflow on the working directory's, falling back to the copies it ships in newsflow/defaults.
+PROJECT_ROOT = (
+    PACKAGE_DIR.parent if (PACKAGE_DIR.parent / "pyproject.toml").is_file() else Path.cwd()
+)
+PACKAGED_DEFAULTS = PACKAGE_DIR / "defaults"
+
+
+def project_path(value: str | Path) -> Path:
+    """A path from the config or a default: absolute as given; else relative to the project
+    root, or the shipped default of that name when the project has none (pip-installed)."""
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return path
+    local = PROJECT_ROOT / path
+    packaged = PACKAGED_DEFAULTS / path
+    return packaged if not local.exists() and packaged.exists() else local
+
+
+DEFAULT_CONFIG = project_path("configs/newsflow.yaml")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
@@ -254,8 +273,7 @@ class Settings(BaseSettings):
 
     def resolve_path(self, value: str) -> Path:
         """A path from the config, relative to the project root unless absolute."""
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else PROJECT_ROOT / path
+        return project_path(value)
 
     @property
     def home(self) -> Path:

@@ -28,14 +28,14 @@ from apache_beam.options.pipeline_options import (
 
 from newsflow.credentials import check_credentials
 from newsflow.errors import ConfigError
+from newsflow.pipeline import metrics
+from newsflow.pipeline.io.kafka import ReadOptions, parse_shard
+from newsflow.pipeline.main import build_pipeline
+from newsflow.pipeline.options import DEFAULT_RUNNER
+from newsflow.pipeline.prism import locate_prism, prism_job_server
+from newsflow.pipeline.replay import FRESH_INDEX_FLAG, create_fresh_index, replay_stamp, swap_alias
+from newsflow.pipeline.run_policy import RunPolicy
 from newsflow.settings import Settings
-from pipeline import metrics
-from pipeline.io.kafka import ReadOptions, parse_shard
-from pipeline.main import build_pipeline
-from pipeline.options import DEFAULT_RUNNER
-from pipeline.prism import locate_prism, prism_job_server
-from pipeline.replay import FRESH_INDEX_FLAG, create_fresh_index, replay_stamp, swap_alias
-from pipeline.run_policy import RunPolicy
 
 log = logging.getLogger(__name__)
 

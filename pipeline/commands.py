@@ -159,11 +159,11 @@ def without_option(argv: list[str], name: str) -> list[str]:
 
 def _pipeline(settings: Settings, args: argparse.Namespace) -> int:
     if args.action == "prism":
-        from pipeline.prism import locate_prism
+        from newsflow.pipeline.prism import locate_prism
 
         print(locate_prism(settings.home))
         return 0
-    from pipeline.cli import run_pipeline, run_workers
+    from newsflow.pipeline.cli import run_pipeline, run_workers
 
     workers = args.workers or settings.pipeline.workers
     flags = flags_of(args)

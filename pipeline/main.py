@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import apache_beam as beam
 
+from newsflow.pipeline.io.elasticsearch import WriteToElasticsearch
+from newsflow.pipeline.io.kafka import ReadFromKafkaPartitions, ReadOptions, WriteToKafka
+from newsflow.pipeline.io.kafka_client import ConsumerConfig
+from newsflow.pipeline.records import dead_letter_serializer, serialize_alert, serialize_document
+from newsflow.pipeline.run_policy import RunPolicy
+from newsflow.pipeline.stories.summary import WriteStorySummaries
+from newsflow.pipeline.transforms.alerts import MatchAlerts
+from newsflow.pipeline.transforms.clean import CleanArticles
+from newsflow.pipeline.transforms.enrich import ExtractEntities
+from newsflow.pipeline.transforms.language import DetectLanguage
+from newsflow.pipeline.transforms.parse import ParseArticles, to_envelope
+from newsflow.pipeline.transforms.stories import AssignStories
 from newsflow.settings import Settings
-from pipeline.io.elasticsearch import WriteToElasticsearch
-from pipeline.io.kafka import ReadFromKafkaPartitions, ReadOptions, WriteToKafka
-from pipeline.io.kafka_client import ConsumerConfig
-from pipeline.records import dead_letter_serializer, serialize_alert, serialize_document
-from pipeline.run_policy import RunPolicy
-from pipeline.stories.summary import WriteStorySummaries
-from pipeline.transforms.alerts import MatchAlerts
-from pipeline.transforms.clean import CleanArticles
-from pipeline.transforms.enrich import ExtractEntities
-from pipeline.transforms.language import DetectLanguage
-from pipeline.transforms.parse import ParseArticles, to_envelope
-from pipeline.transforms.stories import AssignStories
 
 
 def build_pipeline(

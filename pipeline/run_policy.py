@@ -22,8 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import metrics
-from pipeline.io.kafka_offsets import OffsetLedger, OffsetStore, PartitionSlot
+from newsflow.pipeline import metrics
+from newsflow.pipeline.io.kafka_offsets import OffsetLedger, OffsetStore, PartitionSlot
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Entity enrichment: spaCy NER plus gazetteer-driven canonicalisation (no Beam in here)."""
 
-from pipeline.entities.enricher import EntityEnricher, document_text, language_of
-from pipeline.entities.gazetteer import Gazetteer, GazetteerEntry, load_gazetteer
-from pipeline.entities.linker import LinkedEntity, document_fields, link
+from newsflow.pipeline.entities.enricher import EntityEnricher, document_text, language_of
+from newsflow.pipeline.entities.gazetteer import Gazetteer, GazetteerEntry, load_gazetteer
+from newsflow.pipeline.entities.linker import LinkedEntity, document_fields, link
 
 __all__ = [
     "EntityEnricher",

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from newsflow.errors import RecordError
+from newsflow.pipeline.entities.gazetteer import Gazetteer, load_gazetteer
+from newsflow.pipeline.entities.linker import document_fields, link
+from newsflow.pipeline.entities.ner import Mention, MentionFinder, load_model
 from newsflow.settings import Settings
-from pipeline.entities.gazetteer import Gazetteer, load_gazetteer
-from pipeline.entities.linker import document_fields, link
-from pipeline.entities.ner import Mention, MentionFinder, load_model
 
 log = logging.getLogger(__name__)
 

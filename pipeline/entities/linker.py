@@ -8,9 +8,9 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from pipeline.entities.gazetteer import Gazetteer, normalise
-from pipeline.entities.names import given_names, looks_like_person
-from pipeline.entities.ner import (
+from newsflow.pipeline.entities.gazetteer import Gazetteer, normalise
+from newsflow.pipeline.entities.names import given_names, looks_like_person
+from newsflow.pipeline.entities.ner import (
     APPOSITION,
     BODY_NOUNS,
     CUED_ORG,
@@ -18,7 +18,7 @@ from pipeline.entities.ner import (
     ROYAL_TITLES,
     Mention,
 )
-from pipeline.entities.places import fold, is_known_place
+from newsflow.pipeline.entities.places import fold, is_known_place
 
 # spaCy label -> our type; labels not listed (DATE, CARDINAL, MONEY, ...) are not entities.
 LABEL_TYPES = {

@@ -30,7 +30,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from pipeline.entities.places import fold, is_known_place
+from newsflow.pipeline.entities.places import fold, is_known_place
 
 DATA = Path(__file__).resolve().parent / "data"
 NAMES_FILE = DATA / "given_names.json"

@@ -9,9 +9,9 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pipeline.entities.gazetteer import Gazetteer, GazetteerEntry, is_acronym
-from pipeline.entities.names import given_names
-from pipeline.entities.places import is_known_place
+from newsflow.pipeline.entities.gazetteer import Gazetteer, GazetteerEntry, is_acronym
+from newsflow.pipeline.entities.names import given_names
+from newsflow.pipeline.entities.places import is_known_place
 
 log = logging.getLogger(__name__)
 

@@ -21,13 +21,13 @@ import orjson
 
 from newsflow.clients import elasticsearch_client
 from newsflow.errors import NewsflowError, RecordError
+from newsflow.pipeline import metrics
+from newsflow.pipeline.records import Article
+from newsflow.pipeline.transforms.batch import BatchingFn, Item
+from newsflow.pipeline.transforms.deadletters import dead_letter_for
 from newsflow.retry import Backoff, retry_call, retrying
 from newsflow.schema import DeadLetter, iso, utcnow
 from newsflow.settings import ElasticsearchSettings, Settings
-from pipeline import metrics
-from pipeline.records import Article
-from pipeline.transforms.batch import BatchingFn, Item
-from pipeline.transforms.deadletters import dead_letter_for
 
 __all__ = ["WriteToElasticsearch", "search_with_retries", "with_retries"]
 

@@ -28,16 +28,16 @@ from kafka.partitioner.default import murmur2
 
 from newsflow.clients import kafka_producer
 from newsflow.errors import ConfigError, NewsflowError
-from newsflow.settings import KafkaSettings, Settings
-from pipeline import metrics
-from pipeline.io.kafka_client import ConsumerConfig, KafkaLogs, LogFactory, PartitionLog
-from pipeline.io.kafka_offsets import (
+from newsflow.pipeline import metrics
+from newsflow.pipeline.io.kafka_client import ConsumerConfig, KafkaLogs, LogFactory, PartitionLog
+from newsflow.pipeline.io.kafka_offsets import (
     END_OF_TIME,
     GrowableOffsetTracker,
     PartitionRange,
     PartitionSlot,
 )
-from pipeline.run_policy import RunPolicy, RunState
+from newsflow.pipeline.run_policy import RunPolicy, RunState
+from newsflow.settings import KafkaSettings, Settings
 
 __all__ = ["ReadFromKafkaPartitions", "WriteToKafka"]
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from pipeline.stories.sketch import Sketch, containment
+from newsflow.pipeline.stories.sketch import Sketch, containment
 
 Rule = Literal["same article", "exact copy", "copy", "rewrite", "new story"]
 

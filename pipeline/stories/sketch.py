@@ -45,7 +45,11 @@ _LOW48 = np.uint64((1 << 48) - 1)
 
 
 def _load_stopwords() -> frozenset[str]:
-    text = resources.files("pipeline.stories.data").joinpath("stopwords_en.txt").read_text("utf-8")
+    text = (
+        resources.files("newsflow.pipeline.stories.data")
+        .joinpath("stopwords_en.txt")
+        .read_text("utf-8")
+    )
     words = (line.split("#", 1)[0].strip() for line in text.splitlines())
     return frozenset(word for word in words if word)
 

@@ -38,9 +38,9 @@ from typing import Any
 import orjson
 
 from newsflow.indices import story_lock_index
-from pipeline.io.elasticsearch import with_retries
-from pipeline.stories.assign import Known
-from pipeline.stories.sketch import Sketch
+from newsflow.pipeline.io.elasticsearch import with_retries
+from newsflow.pipeline.stories.assign import Known
+from newsflow.pipeline.stories.sketch import Sketch
 
 log = logging.getLogger(__name__)
 

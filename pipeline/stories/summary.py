@@ -24,10 +24,14 @@ import apache_beam as beam
 import orjson
 from apache_beam.metrics import Metrics
 
+from newsflow.pipeline.io.elasticsearch import (
+    RETRYABLE_STATUS,
+    elasticsearch_connector,
+    with_retries,
+)
+from newsflow.pipeline.transforms.batch import BatchingFn, Item
 from newsflow.schema import ArticleFields, iso, utcnow
 from newsflow.settings import Settings
-from pipeline.io.elasticsearch import RETRYABLE_STATUS, elasticsearch_connector, with_retries
-from pipeline.transforms.batch import BatchingFn, Item
 
 log = logging.getLogger(__name__)
 

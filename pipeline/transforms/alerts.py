@@ -15,13 +15,13 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
-from alerts.ids import DedupeBy, alert_id
-from alerts.matcher import RuleMatch, RuleMatcher
-from alerts.rules import RuleSet, load_rules, rules_path
+from newsflow.alerts.ids import DedupeBy, alert_id
+from newsflow.alerts.matcher import RuleMatch, RuleMatcher
+from newsflow.alerts.rules import RuleSet, load_rules, rules_path
+from newsflow.pipeline.records import Article
+from newsflow.pipeline.transforms.deadletters import GuardedParDo
 from newsflow.schema import AlertEvent
 from newsflow.settings import Settings
-from pipeline.records import Article
-from pipeline.transforms.deadletters import GuardedParDo
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from typing import Any
 import apache_beam as beam
 
 from newsflow.errors import RecordError
+from newsflow.pipeline.records import Article
+from newsflow.pipeline.transforms.deadletters import GuardedParDo, StageOutput
 from newsflow.settings import Settings
 from newsflow.urls import canonical_url
-from pipeline.records import Article
-from pipeline.transforms.deadletters import GuardedParDo, StageOutput
 
 STAGE = "clean"
 _TAG = re.compile(r"<[a-zA-Z/!?]")

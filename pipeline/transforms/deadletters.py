@@ -9,10 +9,10 @@ import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 
 from newsflow.errors import RecordError
+from newsflow.pipeline.metrics import DEAD_LETTERS
+from newsflow.pipeline.records import Article, Envelope, Origin
+from newsflow.pipeline.transforms.batch import BatchingFn, Item
 from newsflow.schema import DeadLetter
-from pipeline.metrics import DEAD_LETTERS
-from pipeline.records import Article, Envelope, Origin
-from pipeline.transforms.batch import BatchingFn, Item
 
 
 class StageOutput(NamedTuple):

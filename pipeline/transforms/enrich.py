@@ -16,13 +16,13 @@ from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.utils.shared import Shared
 
+from newsflow.pipeline import metrics
+from newsflow.pipeline.entities.enricher import EMPTY_FIELDS, EntityEnricher
+from newsflow.pipeline.entities.gazetteer import load_gazetteer
+from newsflow.pipeline.records import Article
+from newsflow.pipeline.transforms.batch import BatchingFn, Item
+from newsflow.pipeline.transforms.deadletters import FAILED, StageOutput, dead_letter_for
 from newsflow.settings import Settings
-from pipeline import metrics
-from pipeline.entities.enricher import EMPTY_FIELDS, EntityEnricher
-from pipeline.entities.gazetteer import load_gazetteer
-from pipeline.records import Article
-from pipeline.transforms.batch import BatchingFn, Item
-from pipeline.transforms.deadletters import FAILED, StageOutput, dead_letter_for
 
 STAGE = "enrich"
 # One enricher (gazetteer + spaCy models) per worker process, shared by every instance of the

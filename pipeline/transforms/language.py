@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from pipeline.records import Article
-from pipeline.transforms.deadletters import GuardedParDo, StageOutput
+from newsflow.pipeline.records import Article
+from newsflow.pipeline.transforms.deadletters import GuardedParDo, StageOutput
 
 # A fixed set keeps detection at ~0.1 ms per article (all 75 lingua languages: ~2 ms);
 # a hint naming a language outside the set is trusted as is.

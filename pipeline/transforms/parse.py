@@ -8,10 +8,10 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from newsflow.errors import RecordError
+from newsflow.pipeline.records import Article, Envelope, Origin
+from newsflow.pipeline.transforms.deadletters import GuardedParDo, StageOutput
 from newsflow.schema import ArticleFields, RawArticle
 from newsflow.settings import Settings
-from pipeline.records import Article, Envelope, Origin
-from pipeline.transforms.deadletters import GuardedParDo, StageOutput
 
 STAGE = "parse"
 

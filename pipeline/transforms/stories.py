@@ -21,16 +21,16 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from newsflow.pipeline import metrics
+from newsflow.pipeline.io.elasticsearch import elasticsearch_connector
+from newsflow.pipeline.records import Article
+from newsflow.pipeline.stories.assign import Decision, Known, StoryRules, decide
+from newsflow.pipeline.stories.sketch import Sketch, sketches
+from newsflow.pipeline.stories.store import LeaseExpired, StorySketchStore, epoch
+from newsflow.pipeline.transforms.batch import BatchLookupFn
+from newsflow.pipeline.transforms.clean import content_words
 from newsflow.schema import ArticleFields
 from newsflow.settings import Settings
-from pipeline import metrics
-from pipeline.io.elasticsearch import elasticsearch_connector
-from pipeline.records import Article
-from pipeline.stories.assign import Decision, Known, StoryRules, decide
-from pipeline.stories.sketch import Sketch, sketches
-from pipeline.stories.store import LeaseExpired, StorySketchStore, epoch
-from pipeline.transforms.batch import BatchLookupFn
-from pipeline.transforms.clean import content_words
 
 log = logging.getLogger(__name__)
 

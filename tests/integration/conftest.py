@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 
 from newsflow.clients import elasticsearch_client
+from newsflow.pipeline.entities import EntityEnricher, load_gazetteer
+from newsflow.pipeline.stories.summary import member_of, summarize
 from newsflow.settings import PROJECT_ROOT, Settings
 from newsflow.stack import artifacts, secure
-from pipeline.entities import EntityEnricher, load_gazetteer
-from pipeline.stories.summary import member_of, summarize
 from tests.support.dns import DnsServer
 from tests.support.entities import ENTITIES_FILE, MODEL
 from tests.support.feeds import fixture
@@ -47,7 +47,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def prism_binary(base_settings: Settings) -> Path:
-    from pipeline.prism import locate_prism
+    from newsflow.pipeline.prism import locate_prism
 
     return locate_prism(base_settings.home)
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alerts.channels import build_senders
-from alerts.cli import delivery_status
-from alerts.notifier import AlertNotifier, DeliveryIndex
-from alerts.rules import load_rules
-from alerts.state import DeliveryState, delivery_key, read_state
+from newsflow.alerts.channels import build_senders
+from newsflow.alerts.cli import delivery_status
+from newsflow.alerts.notifier import AlertNotifier, DeliveryIndex
+from newsflow.alerts.rules import load_rules
+from newsflow.alerts.state import DeliveryState, delivery_key, read_state
 from newsflow.clients import elasticsearch_client, kafka_producer
 from newsflow.schema import AlertEvent
 from newsflow.settings import PROJECT_ROOT, Settings
@@ -289,7 +289,7 @@ def test_throttled_alerts_survive_a_restart_and_arrive_as_one_summary(
 def test_webhook_not_listening_for_a_while_is_delivered_once_it_is_back(
     isolated: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="alerts.notifier")
+    caplog.set_level(logging.WARNING, logger="newsflow.alerts.notifier")
     gone = WebhookReceiver()
     url, port = gone.url, gone.port
     gone.close()  # nothing listens on the port now: connection refused
@@ -363,7 +363,7 @@ def test_status_without_the_state_topic_says_to_run_init(isolated: Settings) -> 
 def test_a_second_notifier_taking_over_partitions_reloads_state_and_sends_nothing_twice(
     isolated: Settings, hook: WebhookReceiver, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="alerts.notifier")
+    caplog.set_level(logging.INFO, logger="newsflow.alerts.notifier")
     rules = load_rules(write_rules(tmp_path, hook.url))
 
     def start() -> tuple[AlertNotifier, threading.Thread]:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import yaml
 
-from alerts.channels import build_senders
-from alerts.notifier import AlertNotifier
-from alerts.rules import load_rules
-from alerts.state import DeliveryState
+from newsflow.alerts.channels import build_senders
+from newsflow.alerts.notifier import AlertNotifier
+from newsflow.alerts.rules import load_rules
+from newsflow.alerts.state import DeliveryState
 from newsflow.schema import RawArticle, Source
 from newsflow.settings import PROJECT_ROOT, Settings
 from tests.support import factories

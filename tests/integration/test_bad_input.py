@@ -9,9 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from connectors.cli import run_connector, status_rows
-from connectors.feeds import load_feeds
-from connectors.state import read_state
+from newsflow.connectors.cli import run_connector, status_rows
+from newsflow.connectors.feeds import load_feeds
+from newsflow.connectors.state import read_state
 from newsflow.settings import Settings
 from tests.support.clients import es_docs
 from tests.support.odd_feeds.generator import odd_feeds

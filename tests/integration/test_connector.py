@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from connectors.cli import run_connector
+from newsflow.connectors.cli import run_connector
 from newsflow.urls import article_id
 from tests.support.clients import by_feed, raw_records
 from tests.support.feeds import feeds_file, fixture, rss, status

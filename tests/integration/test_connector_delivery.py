@@ -10,11 +10,11 @@ import threading
 import time
 from pathlib import Path
 
-from connectors.cli import _reloader
-from connectors.feeds import load_feeds
-from connectors.runner import RssConnector
-from connectors.state import ConnectorState
 from newsflow.clients import kafka_producer
+from newsflow.connectors.cli import _reloader
+from newsflow.connectors.feeds import load_feeds
+from newsflow.connectors.runner import RssConnector
+from newsflow.connectors.state import ConnectorState
 from newsflow.settings import PROJECT_ROOT, Settings
 from tests.support.clients import raw_records
 from tests.support.feeds import feeds_file, rss, status
@@ -66,7 +66,7 @@ def test_full_text_is_extracted_politely(settings, server, tmp_path):
         (server.url("/private/secret"), "Members only", "Teaser only."),
     ))  # fmt: skip
     path = feeds_file(tmp_path, science={"url": server.url("/feed"), "full_text": True})
-    from connectors.cli import run_connector
+    from newsflow.connectors.cli import run_connector
 
     assert run_connector(settings, path, once=True) == 0
     records = {r.title: r for _, r in raw_records(settings)}
@@ -87,7 +87,7 @@ def test_continuous_mode_polls_what_is_due_reloads_the_feeds_file_and_stops(
     server.routes["/a"] = Route(rss(("https://a.example/1", "A1", "a")), etag=True)
     server.routes["/b"] = Route(rss(("https://b.example/1", "B1", "b")), etag=True)
     path = feeds_file(tmp_path, a=server.url("/a"))
-    from connectors.cli import run_connector
+    from newsflow.connectors.cli import run_connector
 
     assert run_connector(settings, path, once=True) == 0  # a is now scheduled 5 minutes ahead
     stop = asyncio.Event()
@@ -182,8 +182,8 @@ def test_cli_rejects_an_invalid_feeds_file_naming_feed_and_field(settings, tmp_p
 def test_items_no_feed_carried_for_a_month_are_forgotten(settings, server, tmp_path):
     from datetime import UTC, datetime, timedelta
 
-    from connectors.cli import run_connector
-    from connectors.state import ItemState, read_state
+    from newsflow.connectors.cli import run_connector
+    from newsflow.connectors.state import ItemState, read_state
 
     stale = ItemState(rev=3, hashes=["0" * 32], last_seen=datetime.now(UTC) - timedelta(days=40))
     fresh = ItemState(rev=1, hashes=["1" * 32], last_seen=datetime.now(UTC) - timedelta(days=2))
@@ -204,7 +204,7 @@ def test_items_no_feed_carried_for_a_month_are_forgotten(settings, server, tmp_p
 
 
 def test_run_exits_non_zero_when_the_connector_cannot_run(stack, server, tmp_path):
-    from connectors.cli import run_connector
+    from newsflow.connectors.cli import run_connector
     from tests.support.stack import unique_prefix
 
     server.routes["/feed"] = Route(rss(("https://x.example/1", "X", "x")))

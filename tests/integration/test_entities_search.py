@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from elasticsearch import helpers
 
 from newsflow.clients import elasticsearch_client
+from newsflow.pipeline.entities import EntityEnricher
 from newsflow.schema import ArticleDocument, Source
 from newsflow.search import search_articles
 from newsflow.settings import Settings
-from pipeline.entities import EntityEnricher
 
 KIEV_ARTICLE = (
     "Kremlin spokesperson Dmitry Peskov said Kiev had shown no interest in talks. Peskov said "

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import yaml
 
-from alerts.channels import build_senders
-from alerts.notifier import AlertNotifier
-from alerts.rules import parse_rules
-from alerts.state import DeliveryState, delivery_key, read_state
-from connectors.cli import run_connector
+from newsflow.alerts.channels import build_senders
+from newsflow.alerts.notifier import AlertNotifier
+from newsflow.alerts.rules import parse_rules
+from newsflow.alerts.state import DeliveryState, delivery_key, read_state
 from newsflow.clients import kafka_producer
+from newsflow.connectors.cli import run_connector
 from newsflow.schema import AlertEvent
 from newsflow.settings import Settings
 from newsflow.urls import AddressGuard

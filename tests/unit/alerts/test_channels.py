@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from alerts.channels import DeliveryError, Notification, build_senders, sign
-from alerts.rules import parse_rules
+from newsflow.alerts.channels import DeliveryError, Notification, build_senders, sign
+from newsflow.alerts.rules import parse_rules
 from newsflow.errors import ConfigError
 from tests.support.servers import SmtpReceiver, WebhookReceiver
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from alerts.channels import DeliveryError, Notification, build_senders
-from alerts.rules import parse_rules
+from newsflow.alerts.channels import DeliveryError, Notification, build_senders
+from newsflow.alerts.rules import parse_rules
 from newsflow.errors import ConfigError
 from newsflow.http_guard import guarded_transport
 from tests.support.ssrf import (

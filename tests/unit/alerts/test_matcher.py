@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from alerts.matcher import RuleMatcher
-from alerts.rules import parse_rules
+from newsflow.alerts.matcher import RuleMatcher
+from newsflow.alerts.rules import parse_rules
 
 
 def matcher(*rules: dict[str, Any]) -> RuleMatcher:
@@ -149,8 +149,8 @@ def test_compiled_queries_agree_with_the_query_semantics() -> None:
     import itertools
     import random
 
-    from alerts.matcher import compile_query
-    from alerts.query import evaluate, parse_query, terms
+    from newsflow.alerts.matcher import compile_query
+    from newsflow.alerts.query import evaluate, parse_query, terms
 
     rng = random.Random(3)
     words = ["a", "b", "c", "d"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from alerts.channels import build_senders
-from alerts.notifier import AlertNotifier
-from alerts.rules import parse_rules
-from alerts.state import delivery_key, throttle_key
+from newsflow.alerts.channels import build_senders
+from newsflow.alerts.notifier import AlertNotifier
+from newsflow.alerts.rules import parse_rules
+from newsflow.alerts.state import delivery_key, throttle_key
 from newsflow.schema import AlertEvent
 from newsflow.settings import Settings
 from tests.support.servers import WebhookReceiver

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.query import And, Not, Or, QuerySyntaxError, Term, evaluate, parse_query, terms
+from newsflow.alerts.query import And, Not, Or, QuerySyntaxError, Term, evaluate, parse_query, terms
 
 
 def words(node) -> set[str]:

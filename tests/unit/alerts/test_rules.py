@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts.rules import EmailChannel, WebhookChannel, load_rules, parse_rules
+from newsflow.alerts.rules import EmailChannel, WebhookChannel, load_rules, parse_rules
 from newsflow.errors import ConfigError
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "alerts"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from kafka.errors import KafkaTimeoutError
 
-from alerts.state import DeliveryState
+from newsflow.alerts.state import DeliveryState
 from newsflow.compacted import CompactedTable
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.text import FieldText, cut, fold, folded_words
+from newsflow.alerts.text import FieldText, cut, fold, folded_words
 
 
 @pytest.mark.parametrize(
@@ -54,7 +54,7 @@ def test_cut_trims_at_spaces_and_collapses_whitespace() -> None:
 def test_ascii_fast_path_finds_the_same_words_as_the_pattern():
     import random
 
-    from alerts.text import WORD, words_of
+    from newsflow.alerts.text import WORD, words_of
 
     rnd = random.Random(5)
     alphabet = list("abcsSXyz019_ '\"\u2019-.,;:!?\t\n\x0b\x0c\r\x1c\x1f\x7f()[]<>&#@/\\")

@@ -9,13 +9,13 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline as BeamPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from alerts.ids import alert_id
-from alerts.rules import parse_rules
+from newsflow.alerts.ids import alert_id
+from newsflow.alerts.rules import parse_rules
 from newsflow.errors import ConfigError
+from newsflow.pipeline.records import Article, Envelope, Origin
+from newsflow.pipeline.transforms.alerts import MatchAlerts
 from newsflow.schema import AlertEvent, ArticleDocument, Source
 from newsflow.settings import Settings
-from pipeline.records import Article, Envelope, Origin
-from pipeline.transforms.alerts import MatchAlerts
 
 RULES = parse_rules(
     {

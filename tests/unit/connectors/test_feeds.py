@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.feeds import feeds_file, load_feeds
+from newsflow.connectors.feeds import feeds_file, load_feeds
 from newsflow.errors import ConfigError
 from newsflow.settings import Settings
 
@@ -94,7 +94,7 @@ def test_a_feeds_file_read_half_written_is_read_again_when_complete(tmp_path):
     not count as seen, or the finished edit would never be loaded."""
     import os
 
-    from connectors.cli import _reloader
+    from newsflow.connectors.cli import _reloader
 
     first = "feeds:\n  - name: a\n    url: https://a.example/rss\n"
     path = write(tmp_path, first)

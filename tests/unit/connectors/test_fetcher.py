@@ -8,7 +8,7 @@ from email.utils import formatdate
 
 import pytest
 
-from connectors.fetcher import SETTING, HttpFetcher, parse_max_age
+from newsflow.connectors.fetcher import SETTING, HttpFetcher, parse_max_age
 from newsflow.retry import parse_retry_after
 from newsflow.settings import ConnectorSettings
 from newsflow.urls import AddressGuard, BlockedAddressError, is_public_address
@@ -213,7 +213,7 @@ def test_header_parsers():
 
 
 def test_full_text_pages_go_through_the_ssrf_guard(server):
-    from connectors.fulltext import FullTextExtractor
+    from newsflow.connectors.fulltext import FullTextExtractor
 
     server.routes["/article"] = Route(
         b"<html><body><p>secret</p></body></html>", content_type="text/html"
@@ -265,7 +265,7 @@ def test_the_connected_peer_is_checked_too(server):
 def test_full_text_obeys_robots_txt(server, robots, allowed):
     from pathlib import Path
 
-    from connectors.fulltext import FullTextExtractor
+    from newsflow.connectors.fulltext import FullTextExtractor
 
     page = (
         Path(__file__).resolve().parents[2] / "fixtures" / "feeds" / "article_page.html"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.feeds import FeedConfig
-from connectors.parser import FeedParseError, parse_feed, to_record
+from newsflow.connectors.feeds import FeedConfig
+from newsflow.connectors.parser import FeedParseError, parse_feed, to_record
 from newsflow.schema import RawArticle
 from newsflow.urls import article_id
 

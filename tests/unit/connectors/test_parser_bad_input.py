@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.feeds import FeedConfig
-from connectors.parser import parse_feed, to_record
+from newsflow.connectors.feeds import FeedConfig
+from newsflow.connectors.parser import parse_feed, to_record
 
 FEED = "https://odd.example/feed.xml"
 
@@ -218,7 +218,7 @@ def test_escaping_makes_no_revision_of_items_already_seen():
     title needs escaping is not produced again as an edit."""
     plain = only(rss("<title>Salt &amp; pepper</title><link>https://o.example/s</link>"))
     assert record(plain).title == "Salt &amp; pepper"
-    from connectors.parser import content_hash
+    from newsflow.connectors.parser import content_hash
 
     assert plain.content_hash == content_hash("Salt & pepper", None, None, [], [])
 

@@ -6,9 +6,9 @@ from urllib.robotparser import RobotFileParser
 
 import pytest
 
-from connectors.fetcher import HttpFetcher
-from connectors.fulltext import FullTextExtractor
-from connectors.robots import RobotsCache, parse_robots
+from newsflow.connectors.fetcher import HttpFetcher
+from newsflow.connectors.fulltext import FullTextExtractor
+from newsflow.connectors.robots import RobotsCache, parse_robots
 from newsflow.settings import ConnectorSettings
 from tests.support.servers import FeedServer, Route
 

@@ -3,10 +3,10 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from connectors.feeds import FeedConfig
-from connectors.fetcher import HttpFetcher
-from connectors.metrics import FETCHES
-from connectors.state import ItemState
+from newsflow.connectors.feeds import FeedConfig
+from newsflow.connectors.fetcher import HttpFetcher
+from newsflow.connectors.metrics import FETCHES
+from newsflow.connectors.state import ItemState
 from newsflow.settings import Settings
 from tests.support.feeds import SETTINGS, commit, make, poll
 from tests.support.servers import Route
@@ -99,7 +99,7 @@ def test_metrics_are_served_for_prometheus():
     import socket
     import urllib.request
 
-    from connectors.metrics import serve_metrics
+    from newsflow.connectors.metrics import serve_metrics
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from connectors.feeds import FeedConfig
+from newsflow.connectors.feeds import FeedConfig
 from tests.support.feeds import SETTINGS, commit, make, poll
 from tests.support.servers import Route
 
@@ -26,7 +26,7 @@ def test_every_entry_is_a_record_a_skip_a_duplicate_or_unchanged(server, caplog)
             "<title>A again</title><link>https://e.example/a#top</link>",  # same canonical URL
         )
     )
-    with caplog.at_level(logging.WARNING, logger="connectors.runner"):
+    with caplog.at_level(logging.WARNING, logger="newsflow.connectors.runner"):
         first = poll(connector, feed)
     assert (first.entries, len(first.records), first.skipped, first.duplicates) == (4, 2, 1, 1)
     assert first.unchanged == 0
@@ -52,7 +52,7 @@ def test_a_state_write_kafka_does_not_acknowledge_is_retried_not_fatal(monkeypat
     retries the same write with backoff (it used to stop with 'connector stopped')."""
     import asyncio
 
-    from connectors.state import StateError
+    from newsflow.connectors.state import StateError
 
     connector = make(SETTINGS, [])
     writes: list[tuple[list, dict]] = []
@@ -69,8 +69,8 @@ def test_a_state_write_kafka_does_not_acknowledge_is_retried_not_fatal(monkeypat
         sleeps.append(seconds)
 
     monkeypatch.setattr(connector.state, "persist", persist)
-    monkeypatch.setattr("connectors.runner.asyncio.sleep", no_sleep)
-    with caplog.at_level(logging.WARNING, logger="connectors.runner"):
+    monkeypatch.setattr("newsflow.connectors.runner.asyncio.sleep", no_sleep)
+    with caplog.at_level(logging.WARNING, logger="newsflow.connectors.runner"):
         asyncio.run(connector._persist(["feed state"], {"id": "item state"}))
     assert len(writes) == 3 and all(w == (["feed state"], {"id": "item state"}) for w in writes)
     assert sleeps == [1.0, 2.0]

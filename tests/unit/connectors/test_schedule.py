@@ -2,7 +2,7 @@
 
 import random
 
-from connectors.schedule import MAX_HINTED_INTERVAL, backoff_delay, effective_interval
+from newsflow.connectors.schedule import MAX_HINTED_INTERVAL, backoff_delay, effective_interval
 
 
 def test_hints_are_lower_bounds_on_the_interval():

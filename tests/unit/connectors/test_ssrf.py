@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from connectors.fetcher import FetchResult, HttpFetcher
-from connectors.fulltext import FullTextExtractor
+from newsflow.connectors.fetcher import FetchResult, HttpFetcher
+from newsflow.connectors.fulltext import FullTextExtractor
 from newsflow.http_guard import guarded_async_transport
 from newsflow.settings import ConnectorSettings
 from tests.support.ssrf import (

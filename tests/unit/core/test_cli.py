@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from newsflow.cli import build_parser, main, run_command
+from newsflow.pipeline.commands import FLAGS, flags_of
 from newsflow.settings import PROJECT_ROOT, Settings
-from pipeline.commands import FLAGS, flags_of
 
 PARTS = {"connectors", "pipeline", "alerts"}
 README_COMMANDS = (

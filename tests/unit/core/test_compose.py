@@ -107,7 +107,7 @@ def test_flink_profile_runs_the_same_pipeline_as_a_portable_job():
     from apache_beam.options.pipeline_options import FlinkRunnerOptions, PipelineOptions
     from apache_beam.version import __version__ as beam_version
 
-    from pipeline.cli import runner_environment
+    from newsflow.pipeline.cli import runner_environment
 
     for name in (*FLINK_SERVICES, "pipeline-flink"):
         assert SERVICES[name].get("profiles") == ["flink"], name
@@ -138,7 +138,7 @@ def test_flink_runner_without_a_job_server_fails_at_once_saying_what_to_supply()
     from apache_beam.options.pipeline_options import PipelineOptions
 
     from newsflow.errors import ConfigError
-    from pipeline.cli import runner_environment
+    from newsflow.pipeline.cli import runner_environment
 
     with (
         pytest.raises(ConfigError, match="--job_endpoint=HOST:8099"),

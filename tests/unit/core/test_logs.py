@@ -51,7 +51,7 @@ def test_repeated_kafka_errors_show_once_per_window_with_a_count_and_no_tracebac
         for _ in range(500)
     ]
     assert not any(shown)
-    ours = record("pipeline.run_policy", "Kafka unavailable: cannot read the end offsets")
+    ours = record("newsflow.pipeline.run_policy", "Kafka unavailable: cannot read the end offsets")
     assert quiet.filter(ours) and not quiet.filter(ours)
     assert quiet.filter(record("pipeline", "an ordinary line")) and quiet.filter(
         record("pipeline", "an ordinary line")

@@ -47,7 +47,7 @@ def test_pipeline_metrics_count_once_for_beam_and_prometheus() -> None:
     from apache_beam.metrics.metric import MetricsFilter
     from apache_beam.testing.test_pipeline import TestPipeline
 
-    from pipeline import metrics
+    from newsflow.pipeline import metrics
 
     def letter(element: int) -> int:
         metrics.DEAD_LETTERS.labels(stage="facade_test").inc()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.text import fold as alert_fold
+from newsflow.alerts.text import fold as alert_fold
+from newsflow.pipeline.entities.places import fold as place_fold
+from newsflow.pipeline.entities.places import is_known_place
 from newsflow.text import fold, strip_accents
-from pipeline.entities.places import fold as place_fold
-from pipeline.entities.places import is_known_place
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.entities import EntityEnricher, Gazetteer, load_gazetteer
+from newsflow.pipeline.entities import EntityEnricher, Gazetteer, load_gazetteer
 from tests.support.entities import ENTITIES_FILE, MODEL
 
 

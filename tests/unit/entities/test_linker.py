@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
-from pipeline.entities.linker import clean_surface, strip_possessive
-from pipeline.entities.ner import Mention, merge_mentions
+from newsflow.pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
+from newsflow.pipeline.entities.linker import clean_surface, strip_possessive
+from newsflow.pipeline.entities.ner import Mention, merge_mentions
 from tests.support.entities import names
 from tests.support.factories import enrichment_input
 
@@ -210,7 +210,7 @@ def test_double_barrelled_surname_is_one_person(enricher) -> None:
 def test_surname_partner_is_a_lone_capitalised_word_after_a_hyphen() -> None:
     import spacy
 
-    from pipeline.entities.ner import _surname_partner
+    from newsflow.pipeline.entities.ner import _surname_partner
 
     doc = spacy.blank("en")(
         "Paulina Hennig-Kloska and Vladimir Putin-Donald Trump and Ana Ruiz - Lopez"
@@ -221,7 +221,7 @@ def test_surname_partner_is_a_lone_capitalised_word_after_a_hyphen() -> None:
 
 
 def test_a_hyphenated_name_opened_by_an_article_is_not_a_compound() -> None:
-    from pipeline.entities.linker import split_compound
+    from newsflow.pipeline.entities.linker import split_compound
 
     known = Counter({"Al": 1, "Zarnad": 1, "Quell": 1})
     assert split_compound("Al-Zarnad", Gazetteer(), known) == ["Al-Zarnad"]

@@ -8,7 +8,7 @@ import pickle
 import zipfile
 from pathlib import Path
 
-from pipeline.entities.names import (
+from newsflow.pipeline.entities.names import (
     NAMES_DATASET_FILE,
     NAMES_DATASET_LAST_FILE,
     _names_dataset,

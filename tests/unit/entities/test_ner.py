@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.entities import EntityEnricher
-from pipeline.entities.ner import load_model
+from newsflow.pipeline.entities import EntityEnricher
+from newsflow.pipeline.entities.ner import load_model
 from tests.support.entities import MODEL
 
 
@@ -86,7 +86,7 @@ def test_a_persons_name_at_the_very_end_of_the_text_is_found_not_failed(
 
 
 def test_another_person_of_the_same_surname_is_found() -> None:
-    from pipeline.entities.ner import _same_surname
+    from newsflow.pipeline.entities.ner import _same_surname
 
     nlp = load_model(MODEL)
     text = "Spinner Kuldeep Yadav took four wickets. When Yadav bowled, captain Suryakumar Yadav smiled."
@@ -107,7 +107,7 @@ def _spans(doc, text: str, *named: tuple[str, str]) -> list[tuple[int, int, str]
 
 
 def test_a_place_cut_short_takes_the_word_that_makes_it_a_known_place() -> None:
-    from pipeline.entities.ner import _extend_spans
+    from newsflow.pipeline.entities.ner import _extend_spans
 
     nlp = load_model(MODEL)
     text = "The final was played in Navi Mumbai on Sunday before fans in Paris Tuesday."
@@ -117,7 +117,7 @@ def test_a_place_cut_short_takes_the_word_that_makes_it_a_known_place() -> None:
 
 
 def test_a_department_name_cut_at_and_is_completed() -> None:
-    from pipeline.entities.ner import _extend_spans
+    from newsflow.pipeline.entities.ner import _extend_spans
 
     nlp = load_model(MODEL)
     text = "The Department of Roads and Bridges said the Bank of Zelvar and Quorex agreed."
@@ -137,7 +137,7 @@ def test_a_department_name_cut_at_and_is_completed() -> None:
 
 
 def test_a_given_name_after_a_nationality_opens_a_person() -> None:
-    from pipeline.entities.ner import _names_after_nationality
+    from newsflow.pipeline.entities.ner import _names_after_nationality
 
     nlp = load_model(MODEL)
     text = "He beat Republican Curtis Velmont and the Chinese President Xi."
@@ -148,7 +148,7 @@ def test_a_given_name_after_a_nationality_opens_a_person() -> None:
 
 
 def test_a_capitalised_name_after_the_ending_in_a_facility_word() -> None:
-    from pipeline.entities.ner import _headed_names
+    from newsflow.pipeline.entities.ner import _headed_names
 
     nlp = load_model(MODEL)
     text = "They opened the Great Varnic Renaissance Dam and the new Science Ministry building."
@@ -158,8 +158,8 @@ def test_a_capitalised_name_after_the_ending_in_a_facility_word() -> None:
 
 
 def test_a_given_name_before_a_surname_with_its_particle_opens_the_name() -> None:
-    from pipeline.entities import Gazetteer
-    from pipeline.entities.ner import _complete_names
+    from newsflow.pipeline.entities import Gazetteer
+    from newsflow.pipeline.entities.ner import _complete_names
 
     nlp = load_model(MODEL)
     text = "Late goals. Brahim Diaz and Youssef El Vardi scored, and Le Monde reported."
@@ -172,7 +172,7 @@ def test_a_given_name_before_a_surname_with_its_particle_opens_the_name() -> Non
 
 
 def test_a_name_listed_between_two_organisations_is_one() -> None:
-    from pipeline.entities.ner import _listed_between_orgs
+    from newsflow.pipeline.entities.ner import _listed_between_orgs
 
     nlp = load_model(MODEL)
     text = "Apps run by Zelvo, Quorex, Brindle and others. Towns like Varna, Kesto and Ulm."
@@ -185,7 +185,7 @@ def test_a_name_listed_between_two_organisations_is_one() -> None:
 
 
 def test_a_country_after_an_organisation_s_name_ends_it() -> None:
-    from pipeline.entities.ner import _orgs_named_for_a_country
+    from newsflow.pipeline.entities.ner import _orgs_named_for_a_country
 
     nlp = load_model(MODEL)
     text = (
@@ -204,7 +204,7 @@ def test_a_country_after_an_organisation_s_name_ends_it() -> None:
 
 
 def test_an_organisation_and_a_hyphenated_partner_are_one_name() -> None:
-    from pipeline.entities.ner import _extend_spans
+    from newsflow.pipeline.entities.ner import _extend_spans
 
     nlp = load_model(MODEL)
     text = "The Zelvo-Quorex alliance and the Zelvo - Quorex talks."
@@ -214,7 +214,7 @@ def test_an_organisation_and_a_hyphenated_partner_are_one_name() -> None:
 
 
 def test_coalition_and_alliance_names_the_model_missed() -> None:
-    from pipeline.entities.ner import _cued_names
+    from newsflow.pipeline.entities.ner import _cued_names
 
     nlp = load_model(MODEL)
     text = "Protests by the Zelvani coalition and the Quorex alliance, not the Democratic alliance."
@@ -226,7 +226,7 @@ def test_coalition_and_alliance_names_the_model_missed() -> None:
 def test_places_the_model_missed_after_a_place_cue_or_a_preposition() -> None:
     import spacy
 
-    from pipeline.entities.ner import _missed_places
+    from newsflow.pipeline.entities.ner import _missed_places
 
     text = (
         "Data centres in the southern state of Quellmark must recycle water, officials in "
@@ -245,8 +245,8 @@ def test_a_capital_at_a_sentence_start_of_a_word_the_article_uses_lower_case_is_
     import spacy
     from spacy.tokens import Span
 
-    from pipeline.entities import Gazetteer
-    from pipeline.entities.ner import MentionFinder
+    from newsflow.pipeline.entities import Gazetteer
+    from newsflow.pipeline.entities.ner import MentionFinder
 
     nlp = spacy.blank("en")
     text = "Farmers' groups welcomed it. Cocoa farmers near Zarnville agreed. Zarnco said no."
@@ -266,8 +266,8 @@ def test_an_institution_word_the_model_left_after_a_name_completes_it() -> None:
     import spacy
     from spacy.tokens import Span
 
-    from pipeline.entities import Gazetteer
-    from pipeline.entities.ner import MentionFinder
+    from newsflow.pipeline.entities import Gazetteer
+    from newsflow.pipeline.entities.ner import MentionFinder
 
     nlp = spacy.blank("en")
     text = "Zarn Islands Forum leaders met in Quell. Later Quell Forum was empty."
@@ -282,7 +282,7 @@ def test_an_institution_word_the_model_left_after_a_name_completes_it() -> None:
 def test_a_place_span_stopped_inside_a_hyphenated_name_is_completed() -> None:
     import spacy
 
-    from pipeline.entities.ner import _hyphen_chain
+    from newsflow.pipeline.entities.ner import _hyphen_chain
 
     doc = spacy.blank("en")("near Mazar-i-Sharif and the Kyiv-based firm in the Israel-Hamas war")
     words = [t.text for t in doc]
@@ -296,8 +296,8 @@ def test_a_persons_name_the_model_cut_before_its_last_word_is_completed() -> Non
     import spacy
     from spacy.tokens import Span
 
-    from pipeline.entities import Gazetteer
-    from pipeline.entities.ner import MentionFinder
+    from newsflow.pipeline.entities import Gazetteer
+    from newsflow.pipeline.entities.ner import MentionFinder
 
     nlp = spacy.blank("en")
     text = (
@@ -329,7 +329,7 @@ def test_a_persons_name_the_model_cut_before_its_last_word_is_completed() -> Non
 def test_no_last_word_after_a_possessive() -> None:
     import spacy
 
-    from pipeline.entities.ner import _last_name
+    from newsflow.pipeline.entities.ner import _last_name
 
     doc = spacy.blank("en")("Nouri Zarniki's Quell coalition won")
     assert not _last_name(doc, 3)  # "Nouri Zarniki's" + "Quell"
@@ -339,7 +339,7 @@ def test_no_last_word_after_a_possessive() -> None:
 def test_a_name_the_model_missed_after_a_business_noun_is_an_organisation() -> None:
     import spacy
 
-    from pipeline.entities.ner import CUED_ORG, _cued_names
+    from newsflow.pipeline.entities.ner import CUED_ORG, _cued_names
 
     text = "It is buying Italian truckmaker Zarnveco, and distributor Quelho said so."
     doc = spacy.blank("en")(text)
@@ -351,8 +351,8 @@ def test_a_place_right_after_a_sport_or_service_noun_names_a_national_body() -> 
     import spacy
     from spacy.tokens import Span
 
-    from pipeline.entities import Gazetteer
-    from pipeline.entities.ner import MentionFinder
+    from newsflow.pipeline.entities import Gazetteer
+    from newsflow.pipeline.entities.ner import MentionFinder
 
     nlp = spacy.blank("en")
     text = "Tennis Zarnland chief Ana Quell said Zarnland was ready. Fans in Zarnland cheered."
@@ -372,7 +372,7 @@ def test_a_sport_or_service_noun_and_a_known_place_is_an_organisation() -> None:
 def test_a_facility_the_model_missed_after_the_is_a_place() -> None:
     import spacy
 
-    from pipeline.entities.ner import _headed_names
+    from newsflow.pipeline.entities.ner import _headed_names
 
     text = "Work on the Zarnly Large Telescope and the Quell Bon River went on."
     doc = spacy.blank("en")(text)
@@ -383,7 +383,7 @@ def test_a_facility_the_model_missed_after_the_is_a_place() -> None:
 def test_a_place_followed_by_a_facility_name_is_the_facility() -> None:
     import spacy
 
-    from pipeline.entities.ner import _facility_after
+    from newsflow.pipeline.entities.ner import _facility_after
 
     doc = spacy.blank("en")("airports such as Zarn Jose Quellita International Airport. Then")
     words = [t.text for t in doc]

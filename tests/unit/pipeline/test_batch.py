@@ -8,7 +8,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import FixedWindows, GlobalWindow, TimestampedValue
 
-from pipeline.transforms.batch import BatchingFn, Item
+from newsflow.pipeline.transforms.batch import BatchingFn, Item
 
 
 class _TimesTenFn(BatchingFn):

@@ -7,9 +7,9 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from newsflow.pipeline.transforms.clean import CleanArticles, clean_text, content_hash
+from newsflow.pipeline.transforms.parse import document_from_raw
 from newsflow.settings import Settings
-from pipeline.transforms.clean import CleanArticles, clean_text, content_hash
-from pipeline.transforms.parse import document_from_raw
 from tests.support.factories import in_flight, raw_article
 
 SETTINGS = Settings().with_overrides(pipeline={"max_body_chars": 1000})
@@ -87,7 +87,7 @@ def test_article_without_any_text_is_dead_lettered():
 
 
 def _lxml_only_clean_text(value: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    from pipeline.transforms import clean
+    from newsflow.pipeline.transforms import clean
 
     with monkeypatch.context() as patch:
         patch.setattr(clean, "_simple_markup_text", lambda _value: None)
@@ -122,7 +122,7 @@ def test_simple_markup_path_gives_the_same_text_as_lxml(monkeypatch: pytest.Monk
     """The tree-free path for simple markup must not change a single character of the output."""
     import random
 
-    from pipeline.transforms.clean import _simple_markup_text
+    from newsflow.pipeline.transforms.clean import _simple_markup_text
 
     rnd = random.Random(11)
     simple = 0
@@ -147,7 +147,7 @@ def test_simple_markup_path_gives_the_same_text_as_lxml(monkeypatch: pytest.Monk
     ],
 )
 def test_markup_an_html_parser_would_repair_takes_the_lxml_path(value: str):
-    from pipeline.transforms.clean import _simple_markup_text
+    from newsflow.pipeline.transforms.clean import _simple_markup_text
 
     assert _simple_markup_text(value) is None
 
@@ -156,7 +156,7 @@ def test_ascii_fast_path_finds_the_same_content_words_as_the_pattern():
     import random
     import re
 
-    from pipeline.transforms.clean import content_words
+    from newsflow.pipeline.transforms.clean import content_words
 
     rnd = random.Random(6)
     alphabet = list("abcXYZ019_ '\"-.,;:!?\t\n\x0b\x0c\r\x1c\x1f\x7f()[]<>&#@/\\é")
@@ -195,7 +195,7 @@ def test_escaped_plain_text_comes_back_exactly():
     import html
     import random
 
-    from pipeline.transforms.clean import normalise_text
+    from newsflow.pipeline.transforms.clean import normalise_text
 
     rnd = random.Random(3)
     words = ["<blink>", "<p>", "a<b", "c>d", "AT&T", "&copy", "&#", "x & y", "<", ">", "&",

@@ -7,7 +7,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from newsflow.errors import RecordError
-from pipeline.transforms.deadletters import GuardedParDo
+from newsflow.pipeline.transforms.deadletters import GuardedParDo
 
 STAGE = "halve"
 

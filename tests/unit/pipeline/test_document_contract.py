@@ -9,16 +9,16 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from alerts.rules import parse_rules
+from newsflow.alerts.rules import parse_rules
+from newsflow.pipeline.io.elasticsearch import bulk_lines
+from newsflow.pipeline.records import Article, serialize_document
+from newsflow.pipeline.transforms.alerts import MatchAlerts
+from newsflow.pipeline.transforms.clean import CleanArticles
+from newsflow.pipeline.transforms.enrich import ExtractEntities
+from newsflow.pipeline.transforms.language import DetectLanguage
+from newsflow.pipeline.transforms.parse import ParseArticles, to_envelope
 from newsflow.schema import ArticleDocument, ArticleFields
 from newsflow.settings import Settings
-from pipeline.io.elasticsearch import bulk_lines
-from pipeline.records import Article, serialize_document
-from pipeline.transforms.alerts import MatchAlerts
-from pipeline.transforms.clean import CleanArticles
-from pipeline.transforms.enrich import ExtractEntities
-from pipeline.transforms.language import DetectLanguage
-from pipeline.transforms.parse import ParseArticles, to_envelope
 from tests.support.factories import kafka_record, raw_article
 
 SETTINGS = Settings().with_overrides(enrichment={"enabled": False})

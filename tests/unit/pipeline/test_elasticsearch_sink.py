@@ -10,14 +10,14 @@ from apache_beam.transforms.window import GlobalWindow
 from elastic_transport import ApiResponseMeta, ConnectionError, HttpHeaders, NodeConfig
 from elasticsearch import ApiError
 
-from newsflow.settings import Settings
-from pipeline.io.elasticsearch import (
+from newsflow.pipeline.io.elasticsearch import (
     BulkOptions,
     ElasticsearchUnavailable,
     _WriteToElasticsearchFn,
     bulk_lines,
 )
-from pipeline.records import Article
+from newsflow.pipeline.records import Article
+from newsflow.settings import Settings
 from tests.support.factories import in_flight
 
 SETTINGS = Settings().with_overrides(pipeline={"bulk_max_docs": 3, "bulk_max_retries": 3})

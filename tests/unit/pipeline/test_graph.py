@@ -5,11 +5,11 @@ from __future__ import annotations
 import apache_beam as beam
 from apache_beam.runners.portability.fn_api_runner import fn_runner
 
+from newsflow.pipeline.main import build_pipeline
+from newsflow.pipeline.records import dead_letter_serializer
+from newsflow.pipeline.run_policy import RunPolicy
 from newsflow.schema import DeadLetter
 from newsflow.settings import Settings
-from pipeline.main import build_pipeline
-from pipeline.records import dead_letter_serializer
-from pipeline.run_policy import RunPolicy
 
 
 def _stages(settings: Settings) -> list[list[str]]:

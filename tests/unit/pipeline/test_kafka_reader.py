@@ -13,10 +13,9 @@ from apache_beam.runners.portability.fn_api_runner import fn_runner
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms import environments
 
-from newsflow.settings import KafkaSettings
-from pipeline.io.kafka import ReadFromKafkaPartitions, ReadOptions
-from pipeline.io.kafka_client import ConsumerConfig
-from pipeline.io.kafka_offsets import (
+from newsflow.pipeline.io.kafka import ReadFromKafkaPartitions, ReadOptions
+from newsflow.pipeline.io.kafka_client import ConsumerConfig
+from newsflow.pipeline.io.kafka_offsets import (
     END_OF_TIME,
     GAP_REFRESH_S,
     GrowableOffsetTracker,
@@ -24,7 +23,8 @@ from pipeline.io.kafka_offsets import (
     PartitionRange,
     PartitionSlot,
 )
-from pipeline.run_policy import RunPolicy
+from newsflow.pipeline.run_policy import RunPolicy
+from newsflow.settings import KafkaSettings
 from tests.support.kafka_memory import Breakpoint, MemoryLogs, MemoryOffsets, memory_topic
 
 FRACTIONS = [0.0, 0.001, 0.1, 0.25, 0.5, 0.75, 0.999, 1.0]

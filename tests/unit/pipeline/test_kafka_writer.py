@@ -6,7 +6,7 @@ import uuid
 
 from kafka.partitioner.default import DefaultPartitioner
 
-from pipeline.io.kafka import key_partition
+from newsflow.pipeline.io.kafka import key_partition
 
 
 class _Metadata:

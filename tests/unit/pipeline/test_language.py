@@ -6,8 +6,8 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.records import Article, Envelope
-from pipeline.transforms.language import DetectLanguage
+from newsflow.pipeline.records import Article, Envelope
+from newsflow.pipeline.transforms.language import DetectLanguage
 
 
 def _doc(i: int, title: str, hint: str | None = None) -> Article:
@@ -37,7 +37,7 @@ def test_languages_are_detected_and_hints_fill_in():
 
 
 def test_cld2_settles_prose_and_leaves_unsure_samples_to_lingua():
-    from pipeline.transforms.language import cld2_language
+    from newsflow.pipeline.transforms.language import cld2_language
 
     assert cld2_language("Правительство объявило во вторник новую пенсионную реформу.") == "ru"
     assert (
@@ -50,7 +50,7 @@ def test_cld2_settles_prose_and_leaves_unsure_samples_to_lingua():
 
 
 def test_samples_cld2_is_unsure_of_go_to_lingua():
-    from pipeline.transforms.language import _DetectLanguageFn, cld2_language
+    from newsflow.pipeline.transforms.language import _DetectLanguageFn, cld2_language
 
     names = "Angela Merkel Emmanuel Macron Olaf Scholz"  # no prose: CLD2 will not say
     assert cld2_language(names) is None

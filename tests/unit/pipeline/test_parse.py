@@ -6,9 +6,9 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from newsflow.pipeline.records import Envelope, Origin
+from newsflow.pipeline.transforms.parse import ParseArticles, to_envelope
 from newsflow.settings import Settings
-from pipeline.records import Envelope, Origin
-from pipeline.transforms.parse import ParseArticles, to_envelope
 from tests.support.factories import kafka_record, raw_article
 
 SETTINGS = Settings().with_overrides(pipeline={"max_body_chars": 1000})
@@ -114,8 +114,8 @@ def test_file_lines_carry_the_file_as_origin():
 
 def test_document_from_raw_is_an_article_document_as_is():
     """Built without the model: it must validate and round-trip through ArticleDocument unchanged."""
+    from newsflow.pipeline.transforms.parse import document_from_raw
     from newsflow.schema import ArticleDocument
-    from pipeline.transforms.parse import document_from_raw
 
     for article in (
         raw_article(),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.prism import PrismUnavailable, locate_prism, prism_cache
+from newsflow.pipeline.prism import PrismUnavailable, locate_prism, prism_cache
 
 
 def test_without_go_the_message_says_what_to_install(tmp_path: Path, monkeypatch):

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pipeline.stories.assign import Known, StoryRules, decide, match
-from pipeline.stories.sketch import KEY_COUNT, STOPWORDS, Sketch, containment, sketches
-from pipeline.transforms.clean import content_words
-from pipeline.transforms.stories import _Candidates, story_text
+from newsflow.pipeline.stories.assign import Known, StoryRules, decide, match
+from newsflow.pipeline.stories.sketch import KEY_COUNT, STOPWORDS, Sketch, containment, sketches
+from newsflow.pipeline.transforms.clean import content_words
+from newsflow.pipeline.transforms.stories import _Candidates, story_text
 
 RULES = StoryRules()
 HOUR = 3600.0
@@ -197,7 +197,7 @@ def _member_doc(article_id: str, source: str, published: str, **fields: Any) -> 
 
 
 def test_story_summary_counts_articles_sources_and_entities_once_each():
-    from pipeline.stories.summary import member_of, summarize
+    from newsflow.pipeline.stories.summary import member_of, summarize
 
     docs = [
         _member_doc("b", "Daily", "2026-11-03T05:00:00Z", persons=["Catherine Ellery"]),
@@ -222,13 +222,13 @@ def test_story_summary_counts_articles_sources_and_entities_once_each():
     assert summarize("a", dict(reversed(list(members.items())))) == story  # order-free
     members["a"] = member_of(docs[1])  # a replay changes nothing
     assert summarize("a", members) == story
-    from pipeline.stories.summary import decode_members
+    from newsflow.pipeline.stories.summary import decode_members
 
     assert decode_members(story["members"]) == members  # what the next update merges into
 
 
 def test_a_story_of_one_article_is_summarised_as_the_counting_would():
-    from pipeline.stories import summary
+    from newsflow.pipeline.stories import summary
 
     for fields in (
         {"persons": ["B Person", "A Person", "B Person"], "locations": ["Oslo"]},

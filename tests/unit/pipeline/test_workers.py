@@ -8,11 +8,11 @@ import pytest
 
 from newsflow.cli import build_parser
 from newsflow.errors import ConfigError
+from newsflow.pipeline.cli import run_workers
+from newsflow.pipeline.commands import flags_of
+from newsflow.pipeline.commands import without_option as _without_option
+from newsflow.pipeline.io.kafka import parse_shard, shard_partitions
 from newsflow.settings import Settings
-from pipeline.cli import run_workers
-from pipeline.commands import flags_of
-from pipeline.commands import without_option as _without_option
-from pipeline.io.kafka import parse_shard, shard_partitions
 from tests.support.waiting import wait_for
 
 
@@ -59,7 +59,7 @@ def test_a_failing_worker_stops_the_others_and_the_run_fails():
     import sys
     import time
 
-    from pipeline.cli import supervise
+    from newsflow.pipeline.cli import supervise
 
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     failing = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(3)"])
@@ -73,7 +73,7 @@ def test_workers_that_finish_cleanly_give_a_clean_exit():
     import subprocess
     import sys
 
-    from pipeline.cli import supervise
+    from newsflow.pipeline.cli import supervise
 
     procs = [subprocess.Popen([sys.executable, "-c", "pass"]) for _ in range(2)]
     assert supervise(procs, poll_s=0.05) == 0
