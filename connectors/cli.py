@@ -15,11 +15,11 @@ from kafka.errors import KafkaError
 
 from newsflow.clients import kafka_producer
 from newsflow.connectors.feeds import FeedConfig, feeds_file, load_feeds
-from newsflow.connectors.metrics import serve_metrics
 from newsflow.connectors.runner import RssConnector
 from newsflow.connectors.state import ConnectorState, FeedState, StateError, read_state
 from newsflow.credentials import check_credentials
 from newsflow.errors import ConfigError
+from newsflow.metrics import serve_metrics
 from newsflow.schema import iso
 from newsflow.settings import Settings
 from newsflow.urls import AddressGuard

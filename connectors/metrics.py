@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsflow.metrics import Counter, Gauge, Histogram, serve_metrics
+from newsflow.metrics import Counter, Gauge, Histogram
 
 __all__ = [
     "CONSECUTIVE_FAILURES",
@@ -11,7 +11,6 @@ __all__ = [
     "FULL_TEXT",
     "ITEMS_PRODUCED",
     "STATE_WRITE_RETRIES",
-    "serve_metrics",
 ]
 
 FETCHES = Counter(

@@ -28,7 +28,7 @@ from apache_beam.options.pipeline_options import (
 
 from newsflow.credentials import check_credentials
 from newsflow.errors import ConfigError
-from newsflow.pipeline import metrics
+from newsflow.metrics import serve_metrics
 from newsflow.pipeline.io.kafka import ReadOptions, parse_shard
 from newsflow.pipeline.main import build_pipeline
 from newsflow.pipeline.options import DEFAULT_RUNNER
@@ -239,7 +239,7 @@ def run_pipeline(
             "config": settings.masked()["pipeline"],
         },
     )
-    metrics.serve(settings.pipeline.metrics_port)
+    serve_metrics(settings.pipeline.metrics_port)
     started = time.monotonic()
     with (
         tempfile.TemporaryDirectory(prefix="newsflow-run-") as run_dir,

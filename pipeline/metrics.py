@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from newsflow.metrics import Counter, Gauge, Histogram, serve_metrics
+from newsflow.metrics import Counter, Gauge, Histogram
 
 RECORDS_READ = Counter("newsflow_pipeline_records_read_total", "Kafka records read", ["topic"])
 RECORDS_WRITTEN = Counter(
@@ -67,4 +67,3 @@ DEAD_LETTERS.mirror_to(_beam_counter("dlq_{stage}"))
 BULK_SECONDS.mirror_to(
     lambda _labels, seconds: _beam("distribution", "bulk_latency_ms").update(int(seconds * 1000))
 )
-serve = serve_metrics  # `newsflow run` calls it by this name

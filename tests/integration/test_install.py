@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -14,6 +15,10 @@ import pytest
 from newsflow.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
+
+# what `pip install .` reads: the package, the folders linked into it, the project metadata
+SOURCE = ("pyproject.toml", "README.md", "newsflow", "connectors", "pipeline", "alerts")
+SOURCE += ("configs", "seeds", "kibana")
 
 
 def _run(cmd: list[str | Path], cwd: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -44,7 +49,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str]]
     purelib = _purelib(venv)
     (purelib / "_dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     before = {p.name for p in purelib.iterdir()}
-    done = _run([venv / "bin" / "pip", "install", "--quiet", "--no-deps", PROJECT_ROOT], venv)
+    source = tmp_path_factory.mktemp("source")  # setuptools builds in the tree: not in ours
+    for name in SOURCE:
+        if (PROJECT_ROOT / name).is_dir():
+            shutil.copytree(PROJECT_ROOT / name, source / name, symlinks=True)
+        else:
+            shutil.copy2(PROJECT_ROOT / name, source / name)
+    done = _run([venv / "bin" / "pip", "install", "--quiet", "--no-deps", source], venv)
     assert done.returncode == 0, done.stderr
     return venv, {p.name for p in purelib.iterdir()} - before
 

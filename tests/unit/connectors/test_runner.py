@@ -99,7 +99,7 @@ def test_metrics_are_served_for_prometheus():
     import socket
     import urllib.request
 
-    from newsflow.connectors.metrics import serve_metrics
+    from newsflow.metrics import serve_metrics
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
