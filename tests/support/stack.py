@@ -39,7 +39,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """Environment that makes a `newsflow` subprocess use these isolated settings."""
     env = dict(os.environ)
     for section in ("topics", "indices"):
-        for key, value in getattr(settings, section).model_dump().items():
+        for key, value in (
+            getattr(settings, section).model_dump(mode="json").items()
+        ):  # 7d, not 7 days
             env[f"NEWSFLOW_{section.upper()}__{key.upper()}"] = str(value)
     env["NEWSFLOW_PIPELINE__CONSUMER_GROUP"] = settings.pipeline.consumer_group
     env["NEWSFLOW_ALERTS__CONSUMER_GROUP"] = settings.alerts.consumer_group
