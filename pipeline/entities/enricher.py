@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from newsflow.errors import RecordError
-from newsflow.pipeline.entities.gazetteer import Gazetteer, load_gazetteer
+from newsflow.pipeline.entities.gazetteer import Gazetteer
 from newsflow.pipeline.entities.linker import document_fields, link
 from newsflow.pipeline.entities.ner import Mention, MentionFinder, load_model
-from newsflow.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +48,6 @@ class EntityEnricher:
         self.models = {lang.lower(): name for lang, name in models.items()}
         self.batch_size = batch_size
         self._finders: dict[str, MentionFinder | None] = {}
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> EntityEnricher:
-        enrichment = settings.enrichment
-        gazetteer = load_gazetteer(settings.resolve_path(enrichment.entities_file))
-        return cls(gazetteer, enrichment.models, enrichment.batch_size)
 
     def finder(self, language: str | None) -> MentionFinder | None:
         """The NER for a language: None when no model is configured or installed for it."""
