@@ -41,7 +41,8 @@ def read_word_list(path: Path) -> WordList:
         if not entry or entry.startswith("#"):
             continue
         if entry in entries:
-            raise ConfigError(f"{path.name} line {number}: {entry!r} is listed twice")
+            message = f"line {number}: {entry!r} is listed twice"
+            raise ConfigError(str(path), message, entry=entry)
         entries.append(entry)
     return WordList(tuple(entries))
 
@@ -57,9 +58,9 @@ class Lexicon:
         try:
             return self.__dict__["_lists"][name]
         except KeyError:
-            raise AttributeError(
-                f"no word list {name!r}: expected {self.__dict__['directory'] / (name + '.txt')}"
-            ) from None
+            expected = self.__dict__["directory"] / f"{name}.txt"
+            message = f"no word list {name!r}: expected {expected}"
+            raise AttributeError(message) from None
 
     def names(self) -> Iterator[str]:
         return iter(self._lists)
