@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from newsflow.pipeline.entities.gazetteer import Gazetteer, normalise
+from newsflow.pipeline.entities.lexicon import LEXICON
 from newsflow.pipeline.entities.names import given_names, looks_like_person
 from newsflow.pipeline.entities.ner import (
     APPOSITION,
@@ -36,39 +37,8 @@ LABEL_TYPES = {
 FACETS = {"PERSON": "persons", "ORG": "organizations", "LOCATION": "locations"}
 _NAME_LABELS = frozenset(LABEL_TYPES) | {APPOSITION, CUED_ORG}
 
-_PRONOUN_WORDS = (
-    "i me my mine we us our ours you your yours he him his she her hers it its they them their "
-    "theirs this that these those who whom whose which what myself yourself himself herself "
-    "itself ourselves themselves one someone anyone everyone nobody"
-)
-PRONOUNS = frozenset(_PRONOUN_WORDS.split())
-# Words that precede a name inside a PERSON span ("President Donald Trump"): dropped.
-_TITLE_WORDS = (
-    "mr mr. mrs mrs. ms ms. dr dr. sir dame president vice prime minister chancellor premier "
-    "senator sen. rep. representative gov. governor mayor king queen prince princess pope judge "
-    "justice general gen. colonel col. admiral spokesman spokeswoman spokesperson secretary "
-    "ceo chairman chairwoman chair director professor prof. lord lady sheikh emir ayatollah "
-    "commissioner ambassador minister-president deputy foreign defence defense finance state "
-    "former late acting interim chief executive officer co-founder founder economist analyst "
-    "scientist researcher volcanologist geologist lawyer attorney activist author writer "
-    "journalist reporter coach manager striker midfielder defender goalkeeper captain coach "
-    "commander lieutenant sergeant detective inspector officer doctor nurse surgeon teacher "
-    "solicitor pm "
-    "treasurer candidate leader envoy negotiator mp senator-elect president-elect emperor "
-    "empress tsar sultan crown opener batter batsman bowler spinner paceman seamer all-rounder "
-    "wicketkeeper winger playmaker pitcher quarterback skipper jockey field marshal "
-    "fullback full-back halfback five-eighth flanker fly-half scrum-half centre-back wing-back "
-    "left-back right-back forward guard shortstop catcher linebacker receiver cornerback goalie "
-    "keeper sprinter swimmer cyclist rider driver teammate team-mate rookie veteran boxer golfer "
-    "champion runner-up skier hurdler marathoner"
-)
-TITLES = frozenset(_TITLE_WORDS.split())
-_DEMONYM_ENDINGS = ("ian", "ians", "ean", "eans", "ese", "ish", "ains", "ist", "ists")
 _COMPOUND = re.compile(r"^[A-Z][\w.']*(?:\s*[-\u2013\u2014/]\s*[A-Z][\w.']*)+$")
 _COMPOUND_SPLIT = re.compile(r"\s*[-\u2013\u2014/]\s*")
-_LOCATIVE = frozenset(
-    {"in", "near", "at", "from", "to", "outside", "around", "across", "of", "into"}
-)
 _EDGE_PUNCT = "\"'`()[]{}<>,;:!?*|-\u201c\u201d\u2018\u2019\u2022\u00b7\u2013\u2014 \t"
 _NICKNAME = re.compile(r"^[\"\u201c].+[\"\u201d]$")
 _POSSESSIVE = re.compile(r"'s?$")
@@ -77,268 +47,8 @@ _SPACES = re.compile(r"\s+")
 _SCORE = re.compile(r"^\d+-\d+$")
 # A wire service's version tag glued to a headline's first word ("UPDATE 2-Vance says ...")
 _WIRE_TAG = re.compile(r"^\d{1,2}-(?=[A-Z])")
-_WIRE_WORDS = frozenset({"UPDATE", "WRAPUP", "REFILE", "CORRECTED", "RPT", "REPEAT"})
 _THE = re.compile(r"^the\s+", re.IGNORECASE)
-ORG_HEADS = frozenset(
-    {"United", "FC", "Inc", "Corp", "Corporation", "Ltd", "LLC", "plc", "PLC", "AG", "SE",
-     "Group", "Bank", "Party", "University", "Institute", "Agency", "Association", "Foundation",
-     "Council", "Commission", "Committee", "Ministry", "Department", "Airlines", "Airways",
-     "Motors", "Police", "Authority", "Organization", "Organisation", "Company", "Holdings",
-     "Securities", "Partners", "Research", "Watch", "Union", "League", "Federation", "Court",
-     "Office", "Service", "Network", "Coalition", "Alliance", "Movement", "Front", "Assembly",
-     "Parliament", "Congress", "Senate", "Bureau", "Survey", "Board", "Club", "Society", "Trust",
-     "Energy", "Water", "Power", "Electric", "Rail", "Railways", "Telecom", "Capital", "Ventures",
-     "Studios", "Entertainment", "Pharma", "Fund", "Exchange", "Forces", "Army", "Navy",
-     "Guard", "Brigade", "Brigades", "Administration", "Technologies", "Industries", "Labs",
-     "Laboratories", "Media", "Broadcasting", "Tribunal", "Chamber", "Secretariat",
-     "Directorate", "Command", "Academy", "Observatory", "Cinemas", "Hotels", "Resorts",
-     "Foods", "Brands", "Logistics", "Systems", "Solutions", "Insurance", "Pharmaceuticals",
-     "Therapeutics", "Robotics", "Semiconductor", "Semiconductors", "Mobility", "Aerospace",
-     "Shipping", "Automotive", "Software", "Networks", "Communications", "Telecommunications",
-     "Chemicals", "Metals", "Petroleum", "Mining", "Biotech", "Healthcare"}
-)  # fmt: skip
-PLACE_HEADS = frozenset(
-    {"Channel", "River", "Sea", "Ocean", "Lake", "Valley", "Mountains", "Mountain", "Island",
-     "Islands", "Bay", "Gulf", "Strait", "Peninsula", "Square", "Street", "Avenue", "Airport",
-     "Bridge", "Park", "Stadium", "Arena", "Province", "Region", "County", "Township", "Strip",
-     "Desert", "Coast", "Canal", "Palace", "Cathedral", "Crossing", "Border", "Oblast", "Dam",
-     "Museum", "Gallery", "Building", "Reef", "Basin", "Delta", "Glacier", "Zone", "Monument",
-     "Memorial", "District", "Mosque", "Temple", "Chapel", "Castle", "Prison", "Circuit",
-     "Racecourse", "Speedway", "Raceway", "Volcano", "Crater", "Falls", "Forest", "Hills", "Hill",
-     "Highway", "Road", "Boulevard", "Plaza", "Harbour", "Harbor", "Pass", "Gorge", "Trail",
-     "Tower", "Towers", "Terminal", "Station", "Pier", "Wharf", "Lagoon", "Wetlands",
-     "Plateau", "Highlands", "Heights", "Plains", "Archipelago", "Atoll", "Fjord", "Estuary",
-     "Cave", "Caves", "Beach", "Cemetery", "Shrine", "Basilica", "Abbey", "Fort", "Citadel",
-     "Mine", "Factory", "Plant", "Base", "Reservoir", "Springs", "Gardens", "Gate", "Corridor",
-     "Checkpoint", "Quay", "Marina", "Pavilion", "Mall", "Collider", "Telescope", "Reactor"}
-)  # fmt: skip
-# Words that open an organisation's name in many languages ("Club America", "Banco Santander",
-# "Pacto Historico", "Universidad de Chile"), where English puts the head word last.
-ORG_OPENERS = frozenset(
-    {"Club", "Banco", "Banca", "Banque", "Grupo", "Groupe", "Gruppo", "Deportivo", "Sporting",
-     "Racing", "Olympique", "Dynamo", "Dinamo", "Universidad", "Universidade",
-     "Universit\u00e0", "Universit\u00e9", "Universit\u00e4t", "Instituto", "Institut",
-     "Compagnie", "Soci\u00e9t\u00e9", "Compa\u00f1\u00eda", "Companhia", "Partido",
-     "Parti", "Partito", "Frente", "Movimiento", "Movimento", "Pacto", "Alianza", "Caixa",
-     "Caja", "Fundaci\u00f3n", "Funda\u00e7\u00e3o", "Fondation", "Stiftung", "Ministerio",
-     "Minist\u00e9rio", "Minist\u00e8re", "Comisi\u00f3n", "Consejo", "Conselho", "Conseil",
-     "Corte", "Cour", "Tribunal", "Sindicato", "Confederaci\u00f3n", "Federaci\u00f3n"}
-)  # fmt: skip
-# Generic words that open a place's name in many languages ("Cerro Pachon", "Paseo de la
-# Reforma", "Autodromo Hermanos Rodriguez", "Gunung Semeru"). Not words that also open
-# people's or companies' names (Monte, Isla, Glen, Rio as in Rio Tinto, Costa, Porto, Via).
-PLACE_OPENERS = frozenset(
-    {"Mount", "Mt", "Mt.", "Lake", "Cape", "Fort", "Port", "Loch", "Cerro", "Nevado", "Volcan",
-     "Volc\u00e1n", "Laguna", "Lago", "Lac", "Cordillera", "Sierra", "Islas", "Ilha", "Bahia",
-     "Golfo", "Playa", "Praia", "Puerto", "Paseo", "Avenida", "Calle", "Rua", "Piazza", "Rue",
-     "Pont", "Autodromo", "Aut\u00f3dromo", "Estadio", "Est\u00e1dio", "Stade", "Stadio",
-     "Circuito", "Alpe", "Alpes", "Mont", "Col", "Pico", "Schloss", "Wadi", "Jabal", "Jebel",
-     "Gunung", "Pulau", "Danau", "Jalan", "Kampung", "Bukit", "Tanjung", "Deir", "Beit", "Kafr"}
-)  # fmt: skip
-# A word just before a name that says what it is ("copper producer Codelco", "the village of
-# Blatten"); lower-case, so sentence-initial titles never count.
-ORG_CUES = frozenset(
-    {"company", "firm", "group", "operator", "maker", "carmaker", "automaker", "chipmaker",
-     "planemaker", "drugmaker", "carrier", "airline", "bank", "lender", "insurer", "retailer",
-     "producer", "manufacturer", "supplier", "startup", "start-up", "conglomerate", "broadcaster",
-     "newspaper", "network", "club", "party", "union", "agency", "regulator", "rival", "giant",
-     "exporter", "importer", "miner", "watchdog", "utility", "publisher", "service", "arm",
-     "subsidiary", "affiliate", "truckmaker", "shipbuilder", "distributor", "parent",
-     "consortium", "fintech", "studio", "streamer", "contractor", "refiner", "brewer", "broker",
-     "brokerage", "bourse", "unit", "developer", "fund"}
-)  # fmt: skip
-PLACE_CUES = frozenset(
-    {"city", "town", "village", "region", "province", "district", "capital", "port", "island",
-     "county", "municipality", "suburb", "neighbourhood", "neighborhood", "state", "outskirts"}
-)  # fmt: skip
-# Plural kinds of place that introduce a list of places ("the towns of Liloan and Talisay",
-# "provinces including Gia Lai and Dak Lak", "coastal states such as Benin").
-PLACES_PLURAL = frozenset(
-    {"cities", "towns", "villages", "regions", "provinces", "districts", "islands", "states",
-     "countries", "counties", "municipalities", "suburbs", "neighbourhoods", "neighborhoods",
-     "capitals", "ports", "prefectures", "governorates"}
-)  # fmt: skip
-# Words inside a name that make it a company wherever they stand ("Warner Bros. Discovery").
-ORG_MARKERS = frozenset(
-    {"Bros", "Bros.", "Inc", "Inc.", "Corp", "Corp.", "Ltd", "Ltd.", "LLC", "plc", "PLC", "GmbH",
-     "Co.", "Holdings", "Group"}
-)  # fmt: skip
-# Words after a company's name in its full legal or group name ("Samsung Electronics").
-CORPORATE_SUFFIXES = frozenset(
-    {"Electronics", "Motor", "Motors", "Group", "Holdings", "Corp", "Corporation", "Inc", "Co",
-     "Company", "Ltd", "Limited", "plc", "PLC", "AG", "SE", "SA", "NV", "Technologies",
-     "Industries", "International", "Energy", "Oil", "Petroleum", "Pharmaceuticals", "Platforms",
-     "Mining", "Resources"}
-)  # fmt: skip
-# Last words of events ("Club World Cup", "Glastonbury Festival"): kept out of the facets.
-EVENT_HEADS = frozenset(
-    {"Cup", "Championship", "Championships", "Olympics", "Paralympics", "Festival", "Summit",
-     "Prix", "Marathon", "Expo", "Tournament", "Contest", "Finals", "Open", "Airshow", "Show",
-     "Fair", "Slam", "Games", "Series", "Awards", "Cups"}
-)  # fmt: skip
-# A title or role just before a name (any case: "Prime Minister", "police chief").
-PERSON_CUES = frozenset(
-    {"president", "minister", "chancellor", "premier", "senator", "governor", "mayor", "king",
-     "queen", "pope", "prince", "princess", "judge", "sheikh", "emir", "ambassador", "envoy",
-     "spokesman", "spokeswoman", "spokesperson", "secretary", "ceo", "chairman", "chairwoman",
-     "director", "professor", "commissioner", "executive", "chief", "founder", "co-founder",
-     "economist", "analyst", "scientist", "researcher", "volcanologist", "lawyer", "attorney",
-     "activist", "author", "writer", "journalist", "reporter", "coach", "striker", "midfielder",
-     "defender", "goalkeeper", "winger", "captain", "commander", "lieutenant", "sergeant",
-     "detective", "inspector", "officer", "prosecutor", "negotiator", "candidate", "mp",
-     "lawmaker", "legislator", "predecessor", "successor", "mr", "mrs", "ms", "dr", "sir",
-     "dame", "father", "mother", "son", "daughter", "wife", "husband", "brother", "sister",
-     "singer", "rapper", "actor", "actress", "president-elect", "vice-president", "colonel",
-     "admiral", "archbishop", "bishop", "cardinal", "rabbi", "imam", "cleric", "billionaire",
-     "tycoon", "entrepreneur", "philanthropist", "historian", "novelist", "figure",
-     "politician", "champion", "runner-up", "player", "footballer", "cricketer", "golfer",
-     "boxer", "swimmer", "sprinter", "cyclist", "driver", "rider", "skier", "teammate",
-     "fullback", "fly-half", "scrum-half", "flanker", "quarterback", "pitcher", "shortstop",
-     "goalie", "batter", "bowler", "opener", "all-rounder", "referee", "umpire",
-     "deputy", "aide", "adviser", "advisor", "veteran", "rookie"}
-)  # fmt: skip
-# A word just after a name (lower-case) that makes it a place ("Reykjanes peninsula").
-PLACE_NEXT = frozenset(
-    {"mine", "palace", "airport", "glacier", "peninsula", "valley", "crossing", "province",
-     "region", "district", "county", "prefecture", "village", "town", "neighbourhood",
-     "neighborhood", "suburb", "island", "islands", "river", "lake", "port", "harbour", "harbor",
-     "prison", "border", "refinery", "volcano", "governorate", "oblast", "canton",
-     "strait", "straits", "basin", "delta", "reef", "rivers", "lakes", "provinces", "regions",
-     "districts", "counties", "villages", "towns", "mountains", "valleys", "site", "complex",
-     "terminal", "temple", "circuit", "stadium", "dam", "shrine", "mosque", "cathedral",
-     "monastery", "canal"}
-)  # fmt: skip
-# Plural place nouns after a list: every member is a place ("the Ravi, Sutlej and Chenab
-# rivers").
-PLACE_NEXT_PLURAL = frozenset(
-    {"rivers", "lakes", "islands", "provinces", "regions", "districts", "counties", "villages",
-     "towns", "mountains", "valleys"}
-)  # fmt: skip
-# ... or an organisation: a club's or a company's people ("Liverpool manager", "Liverpool's
-# academy", "former Brighton executive").
-ORG_NEXT = frozenset(
-    {"manager", "coach", "midfielder", "striker", "defender", "goalkeeper", "winger", "forward",
-     "captain", "fans", "supporters", "academy", "squad", "boss", "chairman", "chairwoman", "ceo",
-     "executive", "executives", "shareholders", "spokesman", "spokeswoman", "spokesperson",
-     "employees", "board", "drivers", "party", "coalition", "alliance", "movement"}
-)  # fmt: skip
-ORG_APPOSITIONS = frozenset(
-    {"operator", "developer", "exporter", "importer", "distributor", "owner", "organisers",
-     "organizers", "charity", "ngo", "institute", "university", "ministry", "authority",
-     "watchdog", "association", "federation", "team", "side", "band", "publisher", "platform",
-     "app", "service", "brand", "subsidiary", "unit", "division", "utility", "miner", "airline", "alliance",
-     "coalition", "consortium", "body", "organisation", "organization", "foundation", "nonprofit",
-     "non-profit", "militia", "movement", "agency", "council", "committee", "think-tank"}
-)  # fmt: skip
-# "residents of Flin Flon", "the outskirts of Kherson": a place follows.
-PLACE_OF = frozenset(
-    {"residents", "outskirts", "centre", "center", "streets", "suburbs", "mayor", "governor",
-     "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
-     "heart", "people", "inhabitants", "citizens", "evacuation", "mouth", "banks", "shores",
-     "coast", "slopes", "foothills"}
-)  # fmt: skip
-# A lower-case word after an ORG-typed name that makes it a product or an index.
-PRODUCT_NEXT = frozenset(
-    {
-        "missile",
-        "missiles",
-        "systems",
-        "index",
-        "fighter",
-        "tanks",
-        "rocket",
-        "rockets",
-        "spacecraft",
-    }
-)
-# A company's securities after its name ("Petrobras shares rose"); not after a known place
-# ("Tokyo shares fell" is a market).
-_SECURITIES = frozenset({"shares", "stock", "bonds", "shareholders"})
-# "in" after these words is no preposition of place ("a stake in Hensoldt").
-_NOT_PLACE_IN = frozenset(
-    {"stake", "stakes", "shares", "share", "investment", "investments", "invest", "invested",
-     "investing", "interest", "holding", "holdings", "confidence", "trust", "faith", "role",
-     "roles", "career", "involvement", "member"}
-)  # fmt: skip
-# Cue words the model sometimes takes into a name at a sentence start ("Regulator Ofgem"); not
-# words that also begin names ("Club World Cup", "Union Pacific", "Bank Negara").
-_SPAN_CUES = frozenset(
-    {"regulator", "rival", "carmaker", "automaker", "chipmaker", "planemaker", "drugmaker",
-     "lender", "insurer", "retailer", "broadcaster", "conglomerate", "operator", "startup",
-     "miner", "watchdog"}
-)  # fmt: skip
-# After a possessive, only what a club or company has ("Liverpool's academy").
-_ORG_OWNS = frozenset(
-    {"academy", "squad", "fans", "supporters", "shareholders", "employees", "board"}
-)
-_STAFF = frozenset(
-    {"analysts", "analyst", "economists", "economist", "strategists", "strategist", "executives",
-     "engineers", "researchers", "employees", "staff", "workers", "traders", "bankers",
-     "lawyers", "scientists"}
-)  # fmt: skip
-_BEAT = frozenset({"beat", "beats", "beating", "defeated", "defeating", "thrashed", "edged"})
-_BEAT_PHRASES = frozenset(
-    {("knocked", "out"), ("drew", "with"), ("lost", "to"), ("draw", "with"), ("loss", "to"),
-     ("win", "over"), ("victory", "over"), ("defeat", "by"), ("defeat", "to")}
-)  # fmt: skip
-_BEAT_AFTER = [["beat"], ["thrashed"], ["drew"], ["defeated"], ["edged"], ["hammered"]]
-_OWNED = frozenset({"stake", "stakes", "shares", "holding", "holdings", "shareholders"})
-# First words of named storms and other events ("Storm Boris", "Hurricane Milton").
-EVENT_OPENERS = frozenset({"Storm", "Hurricane", "Typhoon", "Cyclone", "Tropical", "Operation"})
-_APPOSITION_ENDS = frozenset(
-    {"of", "in", "that", "which", "whose", "where", "who", "and", "for", "to"}
-)
-_COPULAS = frozenset({"is", "was", "became", "becomes", "remains", "remained"})
 _TOKEN = re.compile(r"\w(?:[\w'&-]|\.(?=\w))*|[^\w\s]")
-# Lower-case administrative words trimmed from the end of a place ("Gyeonggi province").
-_PLACE_SUFFIXES = frozenset(
-    {"province", "region", "state", "county", "district", "prefecture", "governorate", "oblast"}
-)
-_CONNECTORS = frozenset(
-    [
-        "of",
-        "de",
-        "du",
-        "des",
-        "la",
-        "le",
-        "el",
-        "al",
-        "bin",
-        "ibn",
-        "bint",
-        "ben",
-        "zu",
-        "ter",
-        "von",
-        "van",
-        "der",
-        "den",
-        "da",
-        "do",
-        "dos",
-        "das",
-        "del",
-        "di",
-        "y",
-        "e",
-        "and",
-        "for",
-        "es",  # "Dar es Salaam"
-        "am",  # "Frankfurt am Main"
-        "sur",
-        "sul",
-        "las",
-        "los",
-        "on",
-        "upon",
-        "the",
-        "at",
-        "in",
-        "&",
-        "'s",
-    ]
-)
 _TYPE_PRIORITY = {"PERSON": 0, "LOCATION": 1, "ORG": 2}
 
 
@@ -393,7 +103,9 @@ def clean_surface(text: str, label: str) -> str:
     words = text.split(" ")
     if label == "PERSON":
         words = [w for w in words if not _NICKNAME.match(w)]  # Jorge "Tuto" Quiroga
-        while len(words) > 1 and (words[0].casefold() in TITLES or words[0][:1].islower()):
+        while len(words) > 1 and (
+            words[0].casefold() in LEXICON.titles_before_names or words[0][:1].islower()
+        ):
             words.pop(0)
         while len(words) > 1 and any(c.isdigit() for c in words[-1]):
             words.pop()  # "Brighton 2-1": a score, not a name
@@ -403,18 +115,13 @@ def clean_surface(text: str, label: str) -> str:
         while len(words) > 1 and words[-1].islower() and words[-2][:1].isupper():
             words.pop()  # "the MoDem party"; not "Ahmed al-Sharaa"
     elif label in ("GPE", "LOC", "FAC"):
-        while len(words) > 1 and words[-1] in _PLACE_SUFFIXES and words[-2][:1].isupper():
+        while (
+            len(words) > 1
+            and words[-1] in LEXICON.place_suffixes_trimmed
+            and words[-2][:1].isupper()
+        ):
             words.pop()
     return " ".join(words)
-
-
-GENERIC_WORDS = frozenset(
-    {"party", "group", "government", "ministry", "department", "agency", "company", "state",
-     "city", "region", "province", "county", "district", "nation", "country", "port", "airport",
-     "university", "court", "council", "army", "navy", "bank", "union", "commission",
-     "committee", "museum", "palace", "embassy", "hospital", "school", "cabinet", "police",
-     "military", "authorities", "prosecutors"}
-)  # fmt: skip
 
 
 def is_junk(surface: str, gazetteer: Gazetteer) -> bool:
@@ -424,7 +131,11 @@ def is_junk(surface: str, gazetteer: Gazetteer) -> bool:
     if len(letters) < 2:
         return True
     folded = surface.casefold()
-    if folded in PRONOUNS or folded in GENERIC_WORDS or gazetteer.is_ignored(surface):
+    if (
+        folded in LEXICON.pronouns
+        or folded in LEXICON.generic_nouns
+        or gazetteer.is_ignored(surface)
+    ):
         return True
     if _DRAW_GROUP.match(surface):  # "Group L" of a tournament draw
         return True
@@ -434,7 +145,7 @@ def is_junk(surface: str, gazetteer: Gazetteer) -> bool:
 def looks_like_demonym(surface: str) -> bool:
     """'Ukrainian', 'Europeans', 'British': an adjective or people, never a place."""
     word = surface.casefold()
-    return " " not in word and word.endswith(_DEMONYM_ENDINGS)
+    return " " not in word and word.endswith(LEXICON.demonym_endings.in_order)
 
 
 def _compound_demonym(surface: str, gazetteer: Gazetteer) -> bool:
@@ -449,13 +160,6 @@ def _compound_demonym(surface: str, gazetteer: Gazetteer) -> bool:
     return False
 
 
-# Arabic and Berber articles and kinship words that open a hyphenated name
-_HYPHENATED_OPENERS = frozenset(
-    {"Al", "El", "Ad", "Ar", "As", "Ash", "At", "Az", "An", "Abu", "Bin", "Ibn", "Bani", "Beni",
-     "Umm", "Abd", "Ben", "Bou", "Sidi", "Ait"}
-)  # fmt: skip
-
-
 def split_compound(surface: str, gazetteer: Gazetteer, known: Counter) -> list[str]:
     """'Putin-Trump' -> ['Putin', 'Trump'], 'Florence and Palermo' -> ['Florence', 'Palermo']
     when every member is known on its own (gazetteer, place list or another mention in the
@@ -464,7 +168,9 @@ def split_compound(surface: str, gazetteer: Gazetteer, known: Counter) -> list[s
         return [surface]
     if _COMPOUND.match(surface):
         parts = [p for p in _COMPOUND_SPLIT.split(surface) if p]
-        if parts[0] in _HYPHENATED_OPENERS:  # "Al-Balad", "Abu-Dhabi": one name, its article
+        if (
+            parts[0] in LEXICON.hyphenated_name_openers
+        ):  # "Al-Balad", "Abu-Dhabi": one name, its article
             return [surface]
     elif " and " in surface or ", " in surface:  # "Mombasa, Kisumu", "Paris, France"
         parts = [p for p in _COORDINATION.split(surface) if p]
@@ -500,7 +206,9 @@ def strip_possessive(surface: str, known: Counter, label: str = "") -> str:
         return bare
     if " of " in bare or " for " in bare:  # "the Department of Conservation's team"
         return bare
-    if " " in bare and (last in ORG_HEADS or last in PLACE_HEADS):  # "Stock Exchange's index"
+    if " " in bare and (
+        last in LEXICON.organisation_heads or last in LEXICON.place_heads
+    ):  # "Stock Exchange's index"
         return bare
     return surface
 
@@ -508,7 +216,12 @@ def strip_possessive(surface: str, known: Counter, label: str = "") -> str:
 def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved | None:
     label, entry = mention.label, mention.entry
     first, _, rest = surface.partition(" ")
-    if entry is None and rest and first[:1].isupper() and first.casefold() in _SPAN_CUES:
+    if (
+        entry is None
+        and rest
+        and first[:1].isupper()
+        and first.casefold() in LEXICON.organisation_cues_in_span
+    ):
         # "Regulator Ofgem", "Rival Boeing": a sentence-initial cue word inside the span
         surface, label = rest, "ORG"
         mention = replace(mention, prev=f"{mention.prev} {first.casefold()}")
@@ -550,7 +263,9 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
         surface = _strip_demonym(surface, gazetteer)
     # "the Chadema party": the model took the organisation noun in, as good as a cue
     cued = label == CUED_ORG or (
-        etype == "ORG" and _tokens(mention.text)[-1:] in _PARTY_NOUNS and surface != mention.text
+        etype == "ORG"
+        and " ".join(_tokens(mention.text)[-1:]) in LEXICON.political_group_nouns
+        and surface != mention.text
     )
     if etype in ("LOCATION", "ORG", "NORP") and _compound_demonym(surface, gazetteer):
         etype, cued = "NORP", True  # "Cape Verdean" tagged LOC
@@ -570,7 +285,7 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
         place_hint=_place_hint(surface, etype, mention.prev),
         cued=cued,
         locative=_after_locative(mention.prev),
-        plural_place=bool(following) and following[0] in PLACE_NEXT_PLURAL,
+        plural_place=bool(following) and following[0] in LEXICON.place_nouns_after_list,
         cut=bool(following) and following[0][:1].isupper(),
         moved_to=etype == "PERSON" and " " not in surface and _place_preposition(mention.prev),
     )
@@ -579,12 +294,11 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
 _DRAW_GROUP = re.compile(r"^(?:Group|Pool) [A-L]$")
 _INITIALS = re.compile(r"^(?:[A-Z]\.){1,4}$")
 _CODE_NAME = re.compile(r"^[A-Z]{1,3}-?\d{1,3}$")
-_PARTY_NOUNS = [["party"], ["movement"], ["alliance"], ["coalition"]]
 
 
 def _only_titles(surface: str) -> bool:
     """ "Solicitor General", "Chief Executive": a title with no name."""
-    return all(w.casefold().rstrip(".") in TITLES for w in surface.split(" "))
+    return all(w.casefold().rstrip(".") in LEXICON.titles_before_names for w in surface.split(" "))
 
 
 def _strip_demonym(surface: str, gazetteer: Gazetteer) -> str:
@@ -603,9 +317,9 @@ def _strip_demonym(surface: str, gazetteer: Gazetteer) -> str:
 def _head_type(words: list[str]) -> str | None:
     """The type a name's own last word gives it (Bank, Party -> ORG; Stadium, River -> place)."""
     last = words[-1].rstrip(".")
-    if last in ORG_HEADS or any(w in ORG_MARKERS for w in words):
+    if last in LEXICON.organisation_heads or any(w in LEXICON.organisation_markers for w in words):
         return "ORG"
-    if last in PLACE_HEADS:
+    if last in LEXICON.place_heads:
         return "LOCATION"
     return None
 
@@ -630,21 +344,23 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
             return "LOCATION"
         if cue == "ORG" and len(words) == 1 and not surface.endswith("s"):
             return "ORG"  # "South Africa's Vodacom, a unit of ..." tagged NORP
-        if len(words) > 1 and last_word_in(words, ORG_HEADS):
+        if len(words) > 1 and last_word_in(words, LEXICON.organisation_heads):
             return "ORG"
         return None
     last = words[-1].rstrip(".")
-    if (len(words) > 1 and last in ORG_HEADS) or any(w in ORG_MARKERS for w in words):
+    if (len(words) > 1 and last in LEXICON.organisation_heads) or any(
+        w in LEXICON.organisation_markers for w in words
+    ):
         return "ORG"
-    if _head_before_of(words) in ORG_HEADS:
+    if _head_before_of(words) in LEXICON.organisation_heads:
         return "ORG"  # "Court of Appeals for the Federal Circuit": the head is before "of"
-    if len(words) > 1 and (last in EVENT_HEADS or words[0] in EVENT_OPENERS):
+    if len(words) > 1 and (last in LEXICON.event_heads or words[0] in LEXICON.event_openers):
         return "EVENT"
-    if len(words) > 1 and words[0] in ORG_OPENERS:
+    if len(words) > 1 and words[0] in LEXICON.organisation_openers:
         return "ORG"  # "Club America", "Pacto Historico", "Grupo Mexico"
     if len(words) > 1 and words[0] in BODY_NOUNS and is_known_place(" ".join(words[1:])):
         return "ORG"  # "Elections Alberta", "Tennis Australia": a national body
-    if len(words) > 1 and (last in PLACE_HEADS or words[0] in PLACE_OPENERS):
+    if len(words) > 1 and (last in LEXICON.place_heads or words[0] in LEXICON.place_openers):
         return "LOCATION"
     if (
         etype == "PERSON"
@@ -656,20 +372,21 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
     if (
         etype == "PERSON"
         and len(words) > 1
-        and words[-1] in _COUNTRY_WORDS
-        and words[0] not in _COMPASS
+        and words[-1] in LEXICON.countries_ending_organisations
+        and words[0] not in LEXICON.compass_openers
         and not looks_like_person(surface)
     ):
         return "ORG"  # "Virgin Australia", "Cricket Australia": no person ends in a country
     person_like = etype == "PERSON" and len(words) > 1 and looks_like_person(surface)
     cue = _cue_before(prev) or (None if person_like else _cue_after(after))
-    if etype == "ORG" and [w.casefold() for w in _tokens(after)[:2]] in _INDEX_AFTER:
+    if etype == "ORG" and " ".join(_tokens(after)[:2]).casefold() in LEXICON.index_phrases_after:
         return "PRODUCT"  # "the Merval stock index"
     if (
         cue is None
         and not person_like
         and not is_known_place(surface)
-        and _tokens(after.replace("\u2019", "'").removeprefix("'s "))[:1] in _SECURITIES_AFTER
+        and " ".join(_tokens(after.replace("\u2019", "'").removeprefix("'s "))[:1])
+        in LEXICON.securities_words
     ):
         cue = "ORG"  # "Petrobras shares rose"
     if cue is None and not person_like and _source_before(prev):
@@ -680,35 +397,17 @@ def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
         return cue
     before, following = _tokens(prev)[-1:], _tokens(after)[:1]
     placelike = etype == "LOCATION" or (len(words) == 1 and is_known_place(surface))
-    if placelike and (_beaten(prev) or following in _BEAT_AFTER):
+    if placelike and (_beaten(prev) or " ".join(following) in LEXICON.match_result_verbs_after):
         return "ORG"  # "Chelsea beat Brighton": teams, not towns
     if etype == "PERSON" and not person_like and before in (["in"], ["near"]):
         return "LOCATION"  # "hospitals in Khan Younis": people are rarely "in" anything
     if etype == "ORG" and len(words) == 1 and _model_number(prev):
         return "PRODUCT"  # "the 737 MAX" (not "10,000 National Guard troops": a count)
-    if etype == "ORG" and following and following[0] in PRODUCT_NEXT:
+    if etype == "ORG" and following and following[0] in LEXICON.product_nouns_after:
         return "PRODUCT"  # "Patriot missiles", "the KOSPI index"
     if len(words) > 1 and etype != "PERSON" and looks_like_person(surface):
         return "PERSON"
     return None
-
-
-# Countries that end an organisation's name ("Virgin Australia", "Athletics Kenya"); not
-# names that are also surnames or given names (Jordan, Chad, Georgia, Israel).
-_COUNTRY_WORDS = frozenset(
-    {"Australia", "Kenya", "Ethiopia", "Nigeria", "Ghana", "India", "Pakistan", "Canada",
-     "Germany", "France", "Italy", "Spain", "Japan", "China", "Brazil", "Mexico", "Argentina",
-     "Uganda", "Tanzania", "Zambia", "Zimbabwe", "Ireland", "Scotland", "Wales", "England",
-     "Singapore", "Malaysia", "Indonesia", "Philippines", "Thailand", "Vietnam", "Egypt",
-     "Morocco", "Turkey", "Russia", "Ukraine", "Poland", "Sweden", "Norway", "Denmark",
-     "Finland", "Netherlands", "Belgium", "Switzerland", "Austria", "Portugal", "Greece",
-     "Africa", "Asia", "Europe", "America", "Korea", "Taiwan", "Bangladesh", "Colombia",
-     "Peru", "Chile", "Rwanda", "Senegal", "Cameroon", "Iran", "Iraq", "Qatar", "UK", "US"}
-)  # fmt: skip
-_COMPASS = frozenset(
-    {"North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central",
-     "New", "Greater"}
-)  # fmt: skip
 
 
 def _head_before_of(words: list[str]) -> str:
@@ -723,27 +422,23 @@ def last_word_in(words: list[str], heads: frozenset[str]) -> bool:
     return words[-1].rstrip(".") in heads
 
 
-_SECURITIES_AFTER = [[w] for w in _SECURITIES]
 _CLIMATE_CONFERENCE = re.compile(r"^COP ?\d{1,2}$")
-_INDEX_AFTER = [["stock", "index"], ["share", "index"], ["stocks", "index"]]
-
-
-# "data from X", "a survey by X": who publishes figures is an organisation.
-_SOURCES = frozenset(
-    {"data", "figures", "report", "survey", "surveys", "estimates", "statistics", "analysis",
-     "research", "study", "poll", "polls", "forecast", "forecasts", "ranking", "rankings"}
-)  # fmt: skip
 
 
 def _source_before(prev: str) -> bool:
     words = [w.casefold() for w in _tokens(prev)]
-    return len(words) >= 2 and words[-1] in ("from", "by") and words[-2] in _SOURCES
+    return (
+        len(words) >= 2 and words[-1] in ("from", "by") and words[-2] in LEXICON.data_source_nouns
+    )
 
 
 def _beaten(prev: str) -> bool:
     """The name is the object of a match result ("beat", "knocked out", "drew with")."""
     words = [w.casefold() for w in _tokens(prev)]
-    return bool(words) and (words[-1] in _BEAT or tuple(words[-2:]) in _BEAT_PHRASES)
+    return bool(words) and (
+        words[-1] in LEXICON.match_result_verbs
+        or " ".join(words[-2:]) in LEXICON.match_result_phrases
+    )
 
 
 def _model_number(prev: str) -> bool:
@@ -779,40 +474,41 @@ def _cue_before(prev: str) -> str | None:
     words = _tokens(prev)
     if not words:
         return None
-    if words[-1].casefold() in ORG_CUES and not (
-        words[-1] == "giant" and len(words) >= 2 and words[-2].casefold() in _DETERMINERS
+    if words[-1].casefold() in LEXICON.organisation_cue_words and not (
+        words[-1] == "giant" and len(words) >= 2 and words[-2].casefold() in LEXICON.determiners
     ):  # "Rival Newmont" opens a sentence; "its giant X expansion" is no company
         return "ORG"
-    if len(words) >= 2 and words[-1] in ("in", "of") and words[-2] in _OWNED:
+    if len(words) >= 2 and words[-1] in ("in", "of") and words[-2] in LEXICON.ownership_words:
         return "ORG"  # "a stake in Hensoldt", "shares of Barrick"
     if _plural_org_list(words):
         return "ORG"  # "power companies including Iberdrola", "lenders such as HSBC"
-    if len(words) >= 2 and words[-1] in ("at", "from") and words[-2].casefold() in _STAFF:
+    if (
+        len(words) >= 2
+        and words[-1] in ("at", "from")
+        and words[-2].casefold() in LEXICON.staff_at_words
+    ):
         return "ORG"  # "analysts at Jefferies", "economists at Westpac"
     if len(words) >= 3 and words[-1] == "the" and words[-2] == "of":
         words = words[:-1]  # "the mouth of the Amazon", "the towns of the ..."
-    if words[-1] in PLACE_CUES or (
+    if words[-1] in LEXICON.place_cue_words or (
         len(words) >= 2
         and words[-1] == "of"
         and (
-            words[-2].casefold() in PLACE_CUES
-            or words[-2].casefold() in PLACE_OF
-            or words[-2].casefold() in PLACES_PLURAL
+            words[-2].casefold() in LEXICON.place_cue_words
+            or words[-2].casefold() in LEXICON.place_of_words
+            or words[-2].casefold() in LEXICON.place_kinds_plural
         )
     ):
         return "LOCATION"
     if _plural_place_list(words):
         return "LOCATION"
-    if len(words) >= 2 and words[-1] in ("at", "near") and words[-2] in PLACE_NEXT:
+    if len(words) >= 2 and words[-1] in ("at", "near") and words[-2] in LEXICON.place_nouns_after:
         return "LOCATION"  # "the mine at Panguna", "a refinery near X"
     if words[-1] == ",":
         words = words[:-1]
-    if words and words[-1].casefold() in PERSON_CUES:
+    if words and words[-1].casefold() in LEXICON.person_cue_words:
         return "PERSON"
     return None
-
-
-_DETERMINERS = frozenset({"a", "an", "the", "its", "their", "his", "her", "our", "this"})
 
 
 def _plural_org_list(words: list[str]) -> bool:
@@ -824,7 +520,7 @@ def _plural_org_list(words: list[str]) -> bool:
         return False
     noun = words[-2].casefold() if len(words) >= 2 else ""
     singular = _singular(noun)
-    return noun != singular and singular in ORG_CUES and singular != "rival"
+    return noun != singular and singular in LEXICON.organisation_cue_words and singular != "rival"
 
 
 def _singular(noun: str) -> str:
@@ -834,11 +530,13 @@ def _singular(noun: str) -> str:
 
 def _plural_place_list(words: list[str]) -> bool:
     """ "provinces including", "coastal states such as", "cities like": a list of places."""
-    if len(words) >= 2 and words[-1] == "including" and words[-2] in PLACES_PLURAL:
+    if len(words) >= 2 and words[-1] == "including" and words[-2] in LEXICON.place_kinds_plural:
         return True
-    if len(words) >= 2 and words[-1] == "like" and words[-2] in PLACES_PLURAL:
+    if len(words) >= 2 and words[-1] == "like" and words[-2] in LEXICON.place_kinds_plural:
         return True
-    return len(words) >= 3 and words[-2:] == ["such", "as"] and words[-3] in PLACES_PLURAL
+    return (
+        len(words) >= 3 and words[-2:] == ["such", "as"] and words[-3] in LEXICON.place_kinds_plural
+    )
 
 
 def _cue_after(after: str) -> str | None:
@@ -853,11 +551,15 @@ def _cue_after(after: str) -> str | None:
         return None
     if words[0] == "-" and len(words) > 1 and words[1] == "based":
         return "LOCATION"
-    if words[0] in (_ORG_OWNS if possessive else ORG_NEXT):  # not "Djokovic's coach"
+    if words[0] in (
+        LEXICON.organisation_possessions if possessive else LEXICON.organisation_people_after
+    ):  # not "Djokovic's coach"
         return "ORG"
-    if [w.casefold() for w in words[:2]] in _CHIEF_EXECUTIVE:  # "Google Cloud chief executive"
+    if (
+        " ".join(words[:2]).casefold() in LEXICON.chief_titles_after
+    ):  # "Google Cloud chief executive"
         return "ORG"
-    if not possessive and words[0] in PLACE_NEXT:
+    if not possessive and words[0] in LEXICON.place_nouns_after:
         return "LOCATION"
     if (
         not possessive
@@ -868,20 +570,21 @@ def _cue_after(after: str) -> str | None:
         return _apposition(words[2:])
     if not possessive and words[:3] == [",", "one", "of"] and len(words) > 3:
         return _apposition(words[3:], plural=True)  # "Moniepoint, one of Nigeria's largest banks"
-    if not possessive and words[0] in _COPULAS and len(words) > 2 and words[1] in ("the", "a"):
+    if (
+        not possessive
+        and words[0] in LEXICON.copulas
+        and len(words) > 2
+        and words[1] in ("the", "a")
+    ):
         return _apposition(words[2:])  # "Flamengo became the first Brazilian club to ..."
     return None
-
-
-_CHIEF_EXECUTIVE = [["chief", "executive"], ["chief", "executives"], ["chief", "operating"]]
-_SAY = frozenset({"said", "says", "told", "added", "wrote", "argued", "insisted"})
 
 
 def _pronoun_after(after: str, etype: str, length: int) -> str | None:
     """People are "who" and "said he"; organisations "said it" ("Kylian Mbappe, who scored",
     "Fonterra said its profit ...")."""
     words = [w.casefold() for w in _tokens(after)[:3]]
-    says = bool(words) and words[0] in _SAY
+    says = bool(words) and words[0] in LEXICON.speech_verbs
     if etype == "ORG" and 2 <= length <= 3:
         who = words[:2] == [",", "who"] or (says and words[1:2] in (["he"], ["she"]))
         return "PERSON" if who else None
@@ -898,7 +601,7 @@ def _apposition(words: list[str], plural: bool = False) -> str | None:
     for i, word in enumerate(words[:9]):
         following = words[i + 1] if i + 1 < len(words) else ""
         if not word[:1].isalnum() or (
-            word in _APPOSITION_ENDS and not (word == "and" and following[:1].isupper())
+            word in LEXICON.apposition_ends and not (word == "and" and following[:1].isupper())
         ):
             break
         names += word[:1].isupper()
@@ -910,11 +613,11 @@ def _apposition(words: list[str], plural: bool = False) -> str | None:
     head = phrase[-1]
     if plural:
         head = _singular(head)
-    if head in ORG_CUES or head in ORG_APPOSITIONS:
+    if head in LEXICON.organisation_cue_words or head in LEXICON.organisation_apposition_heads:
         return "ORG"
-    if head in PLACE_CUES:
+    if head in LEXICON.place_cue_words:
         return "LOCATION"
-    if head.casefold() in PERSON_CUES:
+    if head.casefold() in LEXICON.person_cue_words:
         return "PERSON"
     return None
 
@@ -924,19 +627,9 @@ def _after_locative(prev: str) -> bool:
     words = [w.casefold() for w in _tokens(prev)]
     if words and words[-1] == "the":
         words.pop()
-    if len(words) >= 2 and words[-1] == "in" and words[-2] in _NOT_PLACE_IN:
+    if len(words) >= 2 and words[-1] == "in" and words[-2] in LEXICON.not_place_in_words:
         return False  # "a stake in Hensoldt", "shares in Leonardo"
-    return bool(words) and words[-1] in _LOCATIVE
-
-
-_PLACE_PREPOSITIONS = frozenset({"in", "near", "at", "into", "outside"})
-# "to" only after travel ("flew evacuees ... to Bethel"; not "lost to Sinner", "passed to X")
-_TRAVEL_TO = frozenset(
-    {"flew", "flown", "fly", "flights", "flight", "aircraft", "plane", "planes", "travelled",
-     "traveled", "travel", "moved", "evacuated", "relocated", "returned", "headed", "bound",
-     "trip", "journey", "route", "road", "ferry", "train", "trains", "bus", "buses", "drove",
-     "sailed", "deported", "transferred", "airlifted", "fled", "back", "then"}
-)  # fmt: skip
+    return bool(words) and words[-1] in LEXICON.locative_prepositions
 
 
 def _place_preposition(prev: str) -> bool:
@@ -944,8 +637,8 @@ def _place_preposition(prev: str) -> bool:
     if not words:
         return False
     if words[-1] == "to":
-        return len(words) >= 2 and words[-2] in _TRAVEL_TO
-    return words[-1] in _PLACE_PREPOSITIONS
+        return len(words) >= 2 and words[-2] in LEXICON.travel_words
+    return words[-1] in LEXICON.place_prepositions
 
 
 def _place_hint(surface: str, etype: str, prev: str) -> str:
@@ -1002,7 +695,11 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
         multi_line = "\n" in mention.text.strip()
         lines = _run_on_parts(mention.text)
         last_word = mention.text.split()[-1] if mention.text.split() else ""
-        if mention.label != "PERSON" and last_word.islower() and last_word not in _CONNECTORS:
+        if (
+            mention.label != "PERSON"
+            and last_word.islower()
+            and last_word not in LEXICON.name_connectors
+        ):
             # "giant Nile dam": the word before describes the noun after, not the name
             mention = replace(mention, prev="")
         if mention.label in ("GPE", "LOC", "FAC") and mention.entry is None:
@@ -1016,7 +713,7 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
             split = [part for line in lines for part in _facility_on_place(line)]
             if len(split) > len(lines):  # "the People Power Monument on EDSA": two places
                 lines, mention = split, replace(mention, label="FAC")
-        if _tokens(mention.prev)[-1:] and _tokens(mention.prev)[-1] in _WIRE_WORDS:
+        if _tokens(mention.prev)[-1:] and _tokens(mention.prev)[-1] in LEXICON.wire_tags:
             lines = [_WIRE_TAG.sub("", line) for line in lines]
         for i, line in enumerate(lines):
             defined = _bracket_acronym(mention.next) if i == len(lines) - 1 else ""
@@ -1101,7 +798,7 @@ def _facility_on_place(line: str) -> list[str]:
     place head word)."""
     for joiner in (" on ", " in "):
         left, _, right = line.partition(joiner)
-        if right[:1].isupper() and left.split(" ")[-1] in PLACE_HEADS:
+        if right[:1].isupper() and left.split(" ")[-1] in LEXICON.place_heads:
             return [left, right]
     return [line]
 
@@ -1110,14 +807,6 @@ def _stands_alone(part: str, gazetteer: Gazetteer) -> bool:
     """A one-word piece of a span the model ran across a line break ("Cebu\n\nRescuers") is kept
     only when it is a known name: a line opens with a capitalised word whatever it is."""
     return " " in part or gazetteer.lookup(part) is not None or is_known_place(part)
-
-
-# Lower-case particles inside a person's name the model split in two ("Abdulaziz" + "bin Salman")
-_NAME_PARTICLES = frozenset(
-    {"bin", "ibn", "bint", "ben", "al", "el", "van", "von", "de", "da", "di", "del", "dos", "der"}
-)
-# Lower-case connectors inside a place name the model split ("Foz" + "do" + "Amazonas")
-_PLACE_CONNECTORS = frozenset({"do", "da", "dos", "das", "de", "del", "di", "du", "des", "della"})
 
 
 def _org_of_place(prev: Mention, m: Mention) -> bool:
@@ -1132,7 +821,7 @@ def _org_of_place(prev: Mention, m: Mention) -> bool:
     if not cut_after_of and (
         m.start - prev.end != len(" of ")
         or _tokens(m.prev)[-1:] != ["of"]
-        or prev.text.split(" ")[-1] not in ORG_HEADS
+        or prev.text.split(" ")[-1] not in LEXICON.organisation_heads
     ):
         return False
     place = m.label in ("GPE", "LOC") or (m.entry is not None and m.entry.type == "LOCATION")
@@ -1159,7 +848,7 @@ def _merge_adjacent(mentions: list[Mention]) -> list[Mention]:
         joiner = _tokens(m.prev)[-1:]
         text = ""
         spaced = gap == 1 and prev.next.startswith(m.text)  # one space between, no line break
-        if prev.label == m.label == "PERSON" and gap == 1 and first in _NAME_PARTICLES:
+        if prev.label == m.label == "PERSON" and gap == 1 and first in LEXICON.name_particles:
             text = f"{prev.text} {m.text}"
         elif (
             prev.label == m.label == "PERSON"
@@ -1172,7 +861,7 @@ def _merge_adjacent(mentions: list[Mention]) -> list[Mention]:
         elif (
             prev.label == m.label == "PERSON"
             and joiner
-            and joiner[0] in _NAME_PARTICLES | _PLACE_CONNECTORS
+            and joiner[0] in LEXICON.name_particles | LEXICON.place_connectors
             and gap == len(joiner[0]) + 2
             and " " in prev.text
         ):  # "Andre Correa" + "do" + "Lago"
@@ -1194,14 +883,14 @@ def _merge_adjacent(mentions: list[Mention]) -> list[Mention]:
             prev.label == "EVENT"
             and joiner == ["of"]
             and gap == len(" of ")
-            and prev.text.split(" ")[-1] in EVENT_HEADS
+            and prev.text.split(" ")[-1] in LEXICON.event_heads
             and " " not in m.text
         ):  # "Africa Cup" + "of" + "Nations"
             text = f"{prev.text} of {m.text}"
             m = replace(m, label="EVENT")
         elif (
             joiner
-            and joiner[0] in _PLACE_CONNECTORS
+            and joiner[0] in LEXICON.place_connectors
             and gap == len(joiner[0]) + 2
             and " " not in prev.text
             and " " not in m.text
@@ -1214,7 +903,7 @@ def _merge_adjacent(mentions: list[Mention]) -> list[Mention]:
             and gap == len(" and ")
             and _institution_of(prev.text)
             and " " in m.text
-            and m.text.split(" ")[-1] not in ORG_HEADS
+            and m.text.split(" ")[-1] not in LEXICON.organisation_heads
             and not _THE.match(m.text)
             and not looks_like_person(m.text)
         ):  # "Center for Volcanology" + "and" + "Geological Hazard Mitigation"
@@ -1234,19 +923,11 @@ def _merge_adjacent(mentions: list[Mention]) -> list[Mention]:
     return out
 
 
-# Institutions named for what they deal with ("Center for Volcanology and Geological Hazard
-# Mitigation", "Department of Culture and Tourism"): "X and Y" after them is one field.
-_INSTITUTION_OPENERS = frozenset(
-    {"Center", "Centre", "Department", "Ministry", "Office", "Bureau", "Institute", "Directorate",
-     "Secretariat", "Agency", "Commission", "Council", "School"}
-)  # fmt: skip
-
-
 def _institution_of(text: str) -> bool:
     words = _THE.sub("", text).split(" ")
     return (
         len(words) >= 3
-        and words[0] in _INSTITUTION_OPENERS
+        and words[0] in LEXICON.institution_openers
         and words[1] in ("for", "of")
         and words[-1][:1].isupper()
     )
@@ -1259,8 +940,8 @@ def _royal_title(text: str) -> bool:
     return (
         len(words) > 1
         and words[0] in ROYAL_TITLES
-        and words[-1] not in ORG_HEADS
-        and words[-1] not in PLACE_HEADS
+        and words[-1] not in LEXICON.organisation_heads
+        and words[-1] not in LEXICON.place_heads
     )
 
 
@@ -1276,7 +957,7 @@ def _merge_shared_heads(mentions: list[Mention]) -> list[Mention]:
             and prev.entry is None
             and m.label == "ORG"
             and len(words) == 2
-            and words[1] in ORG_HEADS
+            and words[1] in LEXICON.organisation_heads
             and m.start - prev.end == len(" and ")
             and " " not in prev.text
             and is_known_place(prev.text)
@@ -1308,8 +989,8 @@ def _split_affiliations(
         if (
             company is not None
             and company.type == "ORG"
-            and words[-1] not in CORPORATE_SUFFIXES
-            and words[-1] not in ORG_HEADS
+            and words[-1] not in LEXICON.corporate_suffixes
+            and words[-1] not in LEXICON.organisation_heads
         ):  # "SpaceX Starship": no person; "Barrick Mining" is the company's full name
             rest = " ".join(words[1:])
             head = words[0]
@@ -1333,7 +1014,9 @@ def _split_affiliations(
             out.append(replace(m, text=person, label="PERSON", end=m.start + len(person)))
             out.append(replace(m, text=team, label=label, start=m.end - len(team), prev="of"))
             continue
-        cut = next((i for i, w in enumerate(words) if i and w.casefold() in TITLES), 0)
+        cut = next(
+            (i for i, w in enumerate(words) if i and w.casefold() in LEXICON.titles_before_names), 0
+        )
         head = " ".join(words[:cut])
         rest = " ".join(words[cut:])
         if m.label in ("PERSON", "ORG") and cut and _affiliation(head, rest, gazetteer):
@@ -1357,7 +1040,9 @@ def _possessor(m: Mention, gazetteer: Gazetteer, known: Counter) -> list[Mention
     owner = _THE.sub("", owner)
     if not owned[:1].isupper() or not owner or "\n" in text:
         return []
-    if all(w in ORG_HEADS or w in CORPORATE_SUFFIXES for w in owned.split(" ")):
+    if all(
+        w in LEXICON.organisation_heads or w in LEXICON.corporate_suffixes for w in owned.split(" ")
+    ):
         return []  # "McDonald's Corp", "Macy's Inc": the company's own name
     entry = gazetteer.lookup(owner)
     if entry is None and not is_known_place(owner):
@@ -1398,13 +1083,13 @@ def _person_owns_place(owner: str, owned: str, gazetteer: Gazetteer) -> bool:
 def _titled_name(rest: str) -> bool:
     """ "PM Anutin", "President Joe Biden": titles, then a name with no organisation word."""
     words = rest.split(" ")
-    name = [w for w in words if w.casefold().rstrip(".") not in TITLES]
+    name = [w for w in words if w.casefold().rstrip(".") not in LEXICON.titles_before_names]
     return (
         bool(name)
         and words.index(name[0]) > 0
         and all(w[:1].isupper() and w.isalpha() for w in name)
-        and name[-1] not in ORG_HEADS
-        and name[-1] not in PLACE_HEADS
+        and name[-1] not in LEXICON.organisation_heads
+        and name[-1] not in LEXICON.place_heads
     )
 
 
@@ -1414,7 +1099,7 @@ def _affiliation(head: str, rest: str, gazetteer: Gazetteer) -> bool:
     person's name with a title-like word inside ("Hassan Sheikh Mohamud")."""
     if gazetteer.lookup(head) is not None or _is_acronym_word(head):
         return True
-    name = [w for w in rest.split(" ") if w.casefold() not in TITLES]
+    name = [w for w in rest.split(" ") if w.casefold() not in LEXICON.titles_before_names]
     return is_known_place(head) and (" " in head or len(name) > 1)
 
 
@@ -1425,7 +1110,11 @@ def _run_on_parts(text: str) -> list[str]:
     for line in text.splitlines():
         current: list[str] = []
         for word in line.split():
-            if word.islower() and word.casefold() not in _CONNECTORS and len(current) >= 1:
+            if (
+                word.islower()
+                and word.casefold() not in LEXICON.name_connectors
+                and len(current) >= 1
+            ):
                 parts.append(" ".join(current))
                 current = []
                 continue
@@ -1467,13 +1156,6 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in name.split(" ") if w[:1].isupper())
 
 
-# "Cebu" and "Cebu City", "Mexico" and "Mexico City": another place, not a longer name.
-_ADMIN_WORDS = frozenset(
-    {"City", "Province", "State", "County", "Region", "District", "Governorate", "Prefecture",
-     "Oblast", "Municipality", "Township"}
-)  # fmt: skip
-
-
 def _org_offshoot(long: list[str], short: list[str]) -> bool:
     """ "Novo Nordisk" and "Novo Nordisk Foundation", "Amnesty International" and "Amnesty
     International Kenya": a full organisation name and a longer one made from it by more
@@ -1482,23 +1164,9 @@ def _org_offshoot(long: list[str], short: list[str]) -> bool:
     return len(short) > 1 and long[: len(short)] == short and long[len(short)][:1].isupper()
 
 
-# "Nile" and "Blue Nile", "Darfur" and "North Darfur": a modified place is another place.
-_PLACE_MODIFIERS = frozenset(
-    {"North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central",
-     "Upper", "Lower", "Blue", "White", "Greater", "Inner", "Outer", "Old", "New"}
-)  # fmt: skip
-
-
 def _modified_place(long: list[str], short: list[str]) -> bool:
     extra = long[: len(long) - len(short)]
-    return long[len(extra) :] == short and all(w in _PLACE_MODIFIERS for w in extra)
-
-
-# "Perth" and "Perth Stadium": a city and a facility named after it are two places.
-_FACILITY_HEADS = frozenset(
-    {"Stadium", "Airport", "Arena", "Square", "Museum", "Gallery", "Building", "Palace",
-     "Cathedral", "Station", "Bridge"}
-)  # fmt: skip
+    return long[len(extra) :] == short and all(w in LEXICON.place_modifiers for w in extra)
 
 
 def _facility_of(long: list[str], short: list[str], name: str) -> bool:
@@ -1506,28 +1174,31 @@ def _facility_of(long: list[str], short: list[str], name: str) -> bool:
     no known place itself - something named after it."""
     if not is_known_place(name):
         return False
-    if long[-1] in _FACILITY_HEADS and long[: len(short)] == short:
+    if long[-1] in LEXICON.facility_heads and long[: len(short)] == short:
         return True
     return not is_known_place(" ".join(long))
 
 
 def _modifies_place(name: str, places: set[str]) -> bool:
     words = name.split(" ")
-    return len(words) > 1 and words[-1] in places and all(w in _PLACE_MODIFIERS for w in words[:-1])
+    return (
+        len(words) > 1
+        and words[-1] in places
+        and all(w in LEXICON.place_modifiers for w in words[:-1])
+    )
 
 
 def _bare_surname(word: str) -> str:
     """ "al-Sharaa" -> "Sharaa": news drops the Arabic article when it repeats a surname."""
-    if word[2:3] == "-" and word[:2] in _ARABIC_ARTICLES and len(word) > 4:
+    if word[2:3] == "-" and word[:2] in LEXICON.arabic_articles and len(word) > 4:
         return word[3:]
     return word
 
 
-_ARABIC_ARTICLES = frozenset({"al", "Al", "el", "El"})
-
-
 def _admin_variant(long: list[str], short: list[str]) -> bool:
-    return long[: len(short)] == short and all(w in _ADMIN_WORDS for w in long[len(short) :])
+    return long[: len(short)] == short and all(
+        w in LEXICON.administrative_words for w in long[len(short) :]
+    )
 
 
 def _link_target(r: _Resolved, targets: list[_Resolved]) -> _Resolved | None:
@@ -1664,7 +1335,7 @@ def _link_known_company(r: _Resolved, candidates: list[_Resolved]) -> None:
             not t.fixed
             and t.type == "ORG"
             and twords[0] == r.name
-            and all(w.rstrip(".") in CORPORATE_SUFFIXES for w in twords[1:])
+            and all(w.rstrip(".") in LEXICON.corporate_suffixes for w in twords[1:])
         ):
             r.name, r.wikidata, r.aliases = t.name, t.wikidata or r.wikidata, r.aliases
             return
