@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -11,15 +10,20 @@ from dataclasses import dataclass, field, replace
 from newsflow.pipeline.entities.gazetteer import Gazetteer, normalise
 from newsflow.pipeline.entities.lexicon import LEXICON
 from newsflow.pipeline.entities.names import given_names, looks_like_person
-from newsflow.pipeline.entities.ner import (
-    APPOSITION,
-    BODY_NOUNS,
-    CUED_ORG,
-    ROMAN_NUMERALS,
-    ROYAL_TITLES,
-    Mention,
-)
+from newsflow.pipeline.entities.ner import APPOSITION, CUED_ORG, ROYAL_TITLES, Mention
 from newsflow.pipeline.entities.places import fold, is_known_place
+from newsflow.pipeline.entities.rules import RULES, Evidence  # noqa: F401
+from newsflow.pipeline.entities.typing_rules import (
+    CUE_AFTER,
+    CUE_BEFORE,
+    Context,
+    after_locative,
+    head_type,
+    is_acronym_word,
+    looks_like_demonym,
+    retype,
+    tokens,
+)
 
 # spaCy label -> our type; labels not listed (DATE, CARDINAL, MONEY, ...) are not entities.
 LABEL_TYPES = {
@@ -48,7 +52,6 @@ _SCORE = re.compile(r"^\d+-\d+$")
 # A wire service's version tag glued to a headline's first word ("UPDATE 2-Vance says ...")
 _WIRE_TAG = re.compile(r"^\d{1,2}-(?=[A-Z])")
 _THE = re.compile(r"^the\s+", re.IGNORECASE)
-_TOKEN = re.compile(r"\w(?:[\w'&-]|\.(?=\w))*|[^\w\s]")
 _TYPE_PRIORITY = {"PERSON": 0, "LOCATION": 1, "ORG": 2}
 
 
@@ -70,6 +73,8 @@ class _Resolved:
     defines: str = ""  # the acronym in brackets after the name ("Party for Freedom (PVV)")
     alias_of: _Resolved | None = None  # "Whenua Hou, also known as Codfish Island"
     cut: bool = False  # a capitalised word follows: the model may have cut the name
+    rule: str = "model"  # what typed it: "model", "gazetteer" or a type rule's name
+    linked_by: list[str] = field(default_factory=list)  # rules that gave it its name
 
 
 @dataclass
@@ -140,12 +145,6 @@ def is_junk(surface: str, gazetteer: Gazetteer) -> bool:
     if _DRAW_GROUP.match(surface):  # "Group L" of a tournament draw
         return True
     return not any(c.isupper() for c in surface)
-
-
-def looks_like_demonym(surface: str) -> bool:
-    """'Ukrainian', 'Europeans', 'British': an adjective or people, never a place."""
-    word = surface.casefold()
-    return " " not in word and word.endswith(LEXICON.demonym_endings.in_order)
 
 
 def _compound_demonym(surface: str, gazetteer: Gazetteer) -> bool:
@@ -226,73 +225,105 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> _Resolved 
         surface, label = rest, "ORG"
         mention = replace(mention, prev=f"{mention.prev} {first.casefold()}")
     entry = entry or gazetteer.lookup(surface)
+    if entry is None:
+        return _resolve_unknown(surface, label, mention, gazetteer)
+    cue = None
     if (
-        entry is not None
-        and not entry.match_text
+        not entry.match_text
         and entry.type != "LOCATION"
-        and _cue_before(mention.prev) == "LOCATION"
-    ):  # "the mouth of the Amazon": not the company
-        return _Resolved(surface, "LOCATION", surface, cued=True, locative=True)
-    if entry is not None:
-        return _Resolved(
-            entry.name,
-            entry.type,
-            surface,
-            entry.wikidata,
-            True,
-            entry.aliases,
-            locative=_after_locative(mention.prev),
-        )
-    etype = LABEL_TYPES.get(label)
+        and RULES.enabled("place_cue_over_gazetteer")
+    ):
+        cue = CUE_BEFORE.first(Context(surface, prev=mention.prev))
+    if cue is not None and cue.type == "LOCATION":  # "the mouth of the Amazon": not the company
+        rule = f"place_cue_over_gazetteer:{cue.rule}"
+        return _Resolved(surface, "LOCATION", surface, cued=True, locative=True, rule=rule)
+    return _Resolved(
+        entry.name,
+        entry.type,
+        surface,
+        entry.wikidata,
+        True,
+        entry.aliases,
+        locative=after_locative(mention.prev),
+        rule="gazetteer",
+        linked_by=["gazetteer"],
+    )
+
+
+RULES.declare("type", "place_cue_over_gazetteer")
+RULES.declare("type", "compound_demonym")
+RULES.declare("type", "product_named_for_its_people")
+
+
+def _resolve_unknown(
+    surface: str, label: str, mention: Mention, gazetteer: Gazetteer
+) -> _Resolved | None:
+    """A name the gazetteer does not know: typed by the model, then by the type rules."""
+    ctx = Context(surface, LABEL_TYPES.get(label, ""), mention.prev, mention.next)
+    etype: str | None = LABEL_TYPES.get(label)
+    rule = getattr(mention, "rule", "model")
     if label == APPOSITION:  # a name the model missed: typed by its apposition or dropped
-        etype = _cue_after(mention.next) or ""
-        if etype == "PERSON" and surface[:1].isupper() and not is_known_place(surface):
+        etype = CUE_AFTER.type(ctx) or ""
+        if etype == "PERSON" and surface[:1].isupper() and not ctx.known_place:
             # "Danilo, the former Juventus defender": a person known by one name
-            return _Resolved(surface, "PERSON", surface, cued=True, titled=True)
+            return _Resolved(surface, "PERSON", surface, cued=True, titled=True, rule=rule)
         if etype not in ("ORG", "LOCATION") or (" " in surface and looks_like_person(surface)):
             return None
     elif label == CUED_ORG:  # a name the model missed after "broadcaster", "regulator", ...
         etype = "ORG"
     if etype is None or _only_titles(surface):
         return None
-    if etype == "ORG" and _tokens(mention.prev)[-2:] == ["Chief", "of"]:
+    if etype == "ORG" and tokens(mention.prev)[-2:] == ["Chief", "of"]:
         return None  # "the post of Chief of Defence Forces": a title, not the organisation
     if is_junk(surface, gazetteer) and not (label == CUED_ORG and _CODE_NAME.match(surface)):
         return None  # "the D66 party" is a name, "D" alone is not
     if etype == "PERSON":
         surface = _strip_demonym(surface, gazetteer)
+        ctx = replace(ctx, surface=surface)
     # "the Chadema party": the model took the organisation noun in, as good as a cue
     cued = label == CUED_ORG or (
         etype == "ORG"
-        and " ".join(_tokens(mention.text)[-1:]) in LEXICON.political_group_nouns
+        and " ".join(tokens(mention.text)[-1:]) in LEXICON.political_group_nouns
         and surface != mention.text
     )
-    if etype in ("LOCATION", "ORG", "NORP") and _compound_demonym(surface, gazetteer):
-        etype, cued = "NORP", True  # "Cape Verdean" tagged LOC
+    if (
+        etype in ("LOCATION", "ORG", "NORP")
+        and RULES.enabled("compound_demonym")
+        and _compound_demonym(surface, gazetteer)
+    ):
+        etype, cued, rule = "NORP", True, "compound_demonym"  # "Cape Verdean" tagged LOC
     elif etype in ("LOCATION", "ORG", "PERSON", "NORP"):
-        retyped = _retype(surface, etype, mention.prev, mention.next)
-        cued = cued or retyped is not None
-        etype = retyped or etype
+        retyped = retype(replace(ctx, etype=etype))
+        if retyped is not None:
+            etype, cued, rule = retyped.type, True, retyped.rule
     elif len(surface.split(" ")) > 1:  # "Dubai International Stadium" read as an EVENT
-        etype = _head_type(surface.split(" ")) or etype
-    if etype in ("PRODUCT", "WORK_OF_ART") and _cue_after(mention.next) == "ORG":
-        etype, cued = "ORG", True  # "Google Cloud chief executive": a company's people
-    following = _tokens(mention.next)[:1]
+        etype = head_type(surface.split(" ")) or etype
+    if (
+        etype in ("PRODUCT", "WORK_OF_ART")
+        and RULES.enabled("product_named_for_its_people")
+        and CUE_AFTER.type(ctx) == "ORG"
+    ):  # "Google Cloud chief executive": a company's people
+        etype, cued, rule = "ORG", True, "product_named_for_its_people"
+    return _typed(surface, etype, mention, cued, rule)
+
+
+def _typed(surface: str, etype: str, mention: Mention, cued: bool, rule: str) -> _Resolved:
+    following = tokens(mention.next)[:1]
     return _Resolved(
         surface,
         etype,
         surface,
         place_hint=_place_hint(surface, etype, mention.prev),
         cued=cued,
-        locative=_after_locative(mention.prev),
+        locative=after_locative(mention.prev),
         plural_place=bool(following) and following[0] in LEXICON.place_nouns_after_list,
         cut=bool(following) and following[0][:1].isupper(),
         moved_to=etype == "PERSON" and " " not in surface and _place_preposition(mention.prev),
+        rule=rule,
     )
 
 
 _DRAW_GROUP = re.compile(r"^(?:Group|Pool) [A-L]$")
-_INITIALS = re.compile(r"^(?:[A-Z]\.){1,4}$")
 _CODE_NAME = re.compile(r"^[A-Z]{1,3}-?\d{1,3}$")
 
 
@@ -314,326 +345,8 @@ def _strip_demonym(surface: str, gazetteer: Gazetteer) -> str:
     return surface
 
 
-def _head_type(words: list[str]) -> str | None:
-    """The type a name's own last word gives it (Bank, Party -> ORG; Stadium, River -> place)."""
-    last = words[-1].rstrip(".")
-    if last in LEXICON.organisation_heads or any(w in LEXICON.organisation_markers for w in words):
-        return "ORG"
-    if last in LEXICON.place_heads:
-        return "LOCATION"
-    return None
-
-
-def _retype(surface: str, etype: str, prev: str, after: str = "") -> str | None:
-    """Evidence for a name the gazetteer does not know, strongest first: a demonym form, the
-    name's own words ("Manchester United", "Warner Bros. Discovery", "Bristol Channel", "Club
-    World Cup"), the words before it ("copper producer Codelco", "the city of Valencia",
-    "police chief Listyo Sigit Prabowo"), the words after it ("Reykjanes peninsula",
-    "Suwon-based", "Liverpool manager", "Adif, the track operator"), a common given name
-    ("Lars Klingbeil"). None: no evidence, the model's type stands."""
-    if looks_like_demonym(surface):
-        return "NORP"
-    if _CLIMATE_CONFERENCE.match(surface):
-        return "EVENT"  # "COP30": a UN climate conference
-    words = surface.split(" ")
-    if etype == "NORP":  # "Pakistan's Punjab province", "the towns of Liloan": a place
-        cue = _cue_before(prev) or _cue_after(after)
-        if cue == "LOCATION" or (
-            len(words) == 1 and is_known_place(surface) and _after_locative(prev)
-        ):
-            return "LOCATION"
-        if cue == "ORG" and len(words) == 1 and not surface.endswith("s"):
-            return "ORG"  # "South Africa's Vodacom, a unit of ..." tagged NORP
-        if len(words) > 1 and last_word_in(words, LEXICON.organisation_heads):
-            return "ORG"
-        return None
-    last = words[-1].rstrip(".")
-    if (len(words) > 1 and last in LEXICON.organisation_heads) or any(
-        w in LEXICON.organisation_markers for w in words
-    ):
-        return "ORG"
-    if _head_before_of(words) in LEXICON.organisation_heads:
-        return "ORG"  # "Court of Appeals for the Federal Circuit": the head is before "of"
-    if len(words) > 1 and (last in LEXICON.event_heads or words[0] in LEXICON.event_openers):
-        return "EVENT"
-    if len(words) > 1 and words[0] in LEXICON.organisation_openers:
-        return "ORG"  # "Club America", "Pacto Historico", "Grupo Mexico"
-    if len(words) > 1 and words[0] in BODY_NOUNS and is_known_place(" ".join(words[1:])):
-        return "ORG"  # "Elections Alberta", "Tennis Australia": a national body
-    if len(words) > 1 and (last in LEXICON.place_heads or words[0] in LEXICON.place_openers):
-        return "LOCATION"
-    if (
-        etype == "PERSON"
-        and len(words) > 1
-        and any(_is_acronym_word(w) for w in words)
-        and not _INITIALS.match(words[0])  # "A.M.M. Nasir Uddin": a person's initials
-    ):
-        return "ORG"  # "HBO Max": people's names have no acronyms
-    if (
-        etype == "PERSON"
-        and len(words) > 1
-        and words[-1] in LEXICON.countries_ending_organisations
-        and words[0] not in LEXICON.compass_openers
-        and not looks_like_person(surface)
-    ):
-        return "ORG"  # "Virgin Australia", "Cricket Australia": no person ends in a country
-    person_like = etype == "PERSON" and len(words) > 1 and looks_like_person(surface)
-    cue = _cue_before(prev) or (None if person_like else _cue_after(after))
-    if etype == "ORG" and " ".join(_tokens(after)[:2]).casefold() in LEXICON.index_phrases_after:
-        return "PRODUCT"  # "the Merval stock index"
-    if (
-        cue is None
-        and not person_like
-        and not is_known_place(surface)
-        and " ".join(_tokens(after.replace("\u2019", "'").removeprefix("'s "))[:1])
-        in LEXICON.securities_words
-    ):
-        cue = "ORG"  # "Petrobras shares rose"
-    if cue is None and not person_like and _source_before(prev):
-        cue = "ORG"  # "ship-tracking data from Kpler", "a survey by Ipsos"
-    if cue is None and etype != "LOCATION" and not is_known_place(surface):
-        cue = _pronoun_after(after, etype, len(words))
-    if cue is not None:
-        return cue
-    before, following = _tokens(prev)[-1:], _tokens(after)[:1]
-    placelike = etype == "LOCATION" or (len(words) == 1 and is_known_place(surface))
-    if placelike and (_beaten(prev) or " ".join(following) in LEXICON.match_result_verbs_after):
-        return "ORG"  # "Chelsea beat Brighton": teams, not towns
-    if etype == "PERSON" and not person_like and before in (["in"], ["near"]):
-        return "LOCATION"  # "hospitals in Khan Younis": people are rarely "in" anything
-    if etype == "ORG" and len(words) == 1 and _model_number(prev):
-        return "PRODUCT"  # "the 737 MAX" (not "10,000 National Guard troops": a count)
-    if etype == "ORG" and following and following[0] in LEXICON.product_nouns_after:
-        return "PRODUCT"  # "Patriot missiles", "the KOSPI index"
-    if len(words) > 1 and etype != "PERSON" and looks_like_person(surface):
-        return "PERSON"
-    return None
-
-
-def _head_before_of(words: list[str]) -> str:
-    """ "Court" in "U.S. Court of Appeals for the Federal Circuit"; "" with no "of"/"for"."""
-    for i, word in enumerate(words[1:], 1):
-        if word in ("of", "for"):
-            return words[i - 1].rstrip(".")
-    return ""
-
-
-def last_word_in(words: list[str], heads: frozenset[str]) -> bool:
-    return words[-1].rstrip(".") in heads
-
-
-_CLIMATE_CONFERENCE = re.compile(r"^COP ?\d{1,2}$")
-
-
-def _source_before(prev: str) -> bool:
-    words = [w.casefold() for w in _tokens(prev)]
-    return (
-        len(words) >= 2 and words[-1] in ("from", "by") and words[-2] in LEXICON.data_source_nouns
-    )
-
-
-def _beaten(prev: str) -> bool:
-    """The name is the object of a match result ("beat", "knocked out", "drew with")."""
-    words = [w.casefold() for w in _tokens(prev)]
-    return bool(words) and (
-        words[-1] in LEXICON.match_result_verbs
-        or " ".join(words[-2:]) in LEXICON.match_result_phrases
-    )
-
-
-def _model_number(prev: str) -> bool:
-    """The text before ends in a short number without thousands separator ("the 737")."""
-    words = _tokens(prev)
-    if not words or not words[-1].isdigit() or len(words[-1]) > 4:
-        return False
-    return len(words) < 2 or words[-2] != ","
-
-
-def _is_acronym_word(word: str) -> bool:
-    letters = word.replace(".", "")
-    return (
-        len(letters) >= 3 and letters.isalpha() and letters.isupper() and word not in ROMAN_NUMERALS
-    )
-
-
-def _tokens(text: str) -> list[str]:
-    return list(_cached_tokens(text))
-
-
-@functools.lru_cache(maxsize=8192)
-def _cached_tokens(text: str) -> tuple[str, ...]:
-    """The same context strings are tokenised by many rules: once each."""
-    return tuple(_TOKEN.findall(text.replace("\u2019", "'")))
-
-
-def _cue_before(prev: str) -> str | None:
-    """The word just before a name: a lower-case kind of organisation or place ("copper
-    producer", "the village of"; lower-case, so a capitalised "Secretary of State" is no
-    place cue), or a person's title or role in any case ("Prime Minister", "police chief",
-    "finance minister,")."""
-    words = _tokens(prev)
-    if not words:
-        return None
-    if words[-1].casefold() in LEXICON.organisation_cue_words and not (
-        words[-1] == "giant" and len(words) >= 2 and words[-2].casefold() in LEXICON.determiners
-    ):  # "Rival Newmont" opens a sentence; "its giant X expansion" is no company
-        return "ORG"
-    if len(words) >= 2 and words[-1] in ("in", "of") and words[-2] in LEXICON.ownership_words:
-        return "ORG"  # "a stake in Hensoldt", "shares of Barrick"
-    if _plural_org_list(words):
-        return "ORG"  # "power companies including Iberdrola", "lenders such as HSBC"
-    if (
-        len(words) >= 2
-        and words[-1] in ("at", "from")
-        and words[-2].casefold() in LEXICON.staff_at_words
-    ):
-        return "ORG"  # "analysts at Jefferies", "economists at Westpac"
-    if len(words) >= 3 and words[-1] == "the" and words[-2] == "of":
-        words = words[:-1]  # "the mouth of the Amazon", "the towns of the ..."
-    if words[-1] in LEXICON.place_cue_words or (
-        len(words) >= 2
-        and words[-1] == "of"
-        and (
-            words[-2].casefold() in LEXICON.place_cue_words
-            or words[-2].casefold() in LEXICON.place_of_words
-            or words[-2].casefold() in LEXICON.place_kinds_plural
-        )
-    ):
-        return "LOCATION"
-    if _plural_place_list(words):
-        return "LOCATION"
-    if len(words) >= 2 and words[-1] in ("at", "near") and words[-2] in LEXICON.place_nouns_after:
-        return "LOCATION"  # "the mine at Panguna", "a refinery near X"
-    if words[-1] == ",":
-        words = words[:-1]
-    if words and words[-1].casefold() in LEXICON.person_cue_words:
-        return "PERSON"
-    return None
-
-
-def _plural_org_list(words: list[str]) -> bool:
-    """ "... companies including", "lenders such as": a plural kind of organisation and a word
-    that opens its examples (not "rivals such as", which may be people)."""
-    if words[-2:] == ["such", "as"]:
-        words = words[:-1]
-    elif not (len(words) >= 2 and words[-1] in ("including", "like", "as")):
-        return False
-    noun = words[-2].casefold() if len(words) >= 2 else ""
-    singular = _singular(noun)
-    return noun != singular and singular in LEXICON.organisation_cue_words and singular != "rival"
-
-
-def _singular(noun: str) -> str:
-    """ "banks" -> "bank", "companies" -> "company" (enough for the cue nouns)."""
-    return noun[:-3] + "y" if noun.endswith("ies") else noun.removesuffix("s")
-
-
-def _plural_place_list(words: list[str]) -> bool:
-    """ "provinces including", "coastal states such as", "cities like": a list of places."""
-    if len(words) >= 2 and words[-1] == "including" and words[-2] in LEXICON.place_kinds_plural:
-        return True
-    if len(words) >= 2 and words[-1] == "like" and words[-2] in LEXICON.place_kinds_plural:
-        return True
-    return (
-        len(words) >= 3 and words[-2:] == ["such", "as"] and words[-3] in LEXICON.place_kinds_plural
-    )
-
-
-def _cue_after(after: str) -> str | None:
-    """The words just after a name: "-based" and a lower-case place noun ("Reykjanes
-    peninsula", "La Moneda palace") make a place; a club or company role ("Liverpool
-    manager", "Liverpool's academy") an organisation; an apposition's head noun ("Adif, the
-    track operator", "Nuuk, the capital") whatever it names."""
-    text = after.replace("\u2019", "'")
-    possessive = text.startswith("'s ") or text == "'s"
-    words = _tokens(text[2:] if possessive else text)
-    if not words:
-        return None
-    if words[0] == "-" and len(words) > 1 and words[1] == "based":
-        return "LOCATION"
-    if words[0] in (
-        LEXICON.organisation_possessions if possessive else LEXICON.organisation_people_after
-    ):  # not "Djokovic's coach"
-        return "ORG"
-    if (
-        " ".join(words[:2]).casefold() in LEXICON.chief_titles_after
-    ):  # "Google Cloud chief executive"
-        return "ORG"
-    if not possessive and words[0] in LEXICON.place_nouns_after:
-        return "LOCATION"
-    if (
-        not possessive
-        and words[0] == ","
-        and len(words) > 2
-        and words[1] in ("the", "a", "an", "another")
-    ):
-        return _apposition(words[2:])
-    if not possessive and words[:3] == [",", "one", "of"] and len(words) > 3:
-        return _apposition(words[3:], plural=True)  # "Moniepoint, one of Nigeria's largest banks"
-    if (
-        not possessive
-        and words[0] in LEXICON.copulas
-        and len(words) > 2
-        and words[1] in ("the", "a")
-    ):
-        return _apposition(words[2:])  # "Flamengo became the first Brazilian club to ..."
-    return None
-
-
-def _pronoun_after(after: str, etype: str, length: int) -> str | None:
-    """People are "who" and "said he"; organisations "said it" ("Kylian Mbappe, who scored",
-    "Fonterra said its profit ...")."""
-    words = [w.casefold() for w in _tokens(after)[:3]]
-    says = bool(words) and words[0] in LEXICON.speech_verbs
-    if etype == "ORG" and 2 <= length <= 3:
-        who = words[:2] == [",", "who"] or (says and words[1:2] in (["he"], ["she"]))
-        return "PERSON" if who else None
-    if etype == "PERSON" and says and words[1:2] in (["it"], ["its"]):
-        return "ORG"
-    return None
-
-
-def _apposition(words: list[str], plural: bool = False) -> str | None:
-    """Type named by the head of "the track operator," / "a fishing town." (at most four
-    words, ended by punctuation or "of"/"in"/"that"/"which"/"whose"/"where")."""
-    phrase: list[str] = []
-    names = 0  # capitalised words inside do not count: "the former Juventus and Roma defender"
-    for i, word in enumerate(words[:9]):
-        following = words[i + 1] if i + 1 < len(words) else ""
-        if not word[:1].isalnum() or (
-            word in LEXICON.apposition_ends and not (word == "and" and following[:1].isupper())
-        ):
-            break
-        names += word[:1].isupper()
-        phrase.append(word)
-    else:
-        return None
-    if not phrase or len(phrase) - names > 4:
-        return None
-    head = phrase[-1]
-    if plural:
-        head = _singular(head)
-    if head in LEXICON.organisation_cue_words or head in LEXICON.organisation_apposition_heads:
-        return "ORG"
-    if head in LEXICON.place_cue_words:
-        return "LOCATION"
-    if head.casefold() in LEXICON.person_cue_words:
-        return "PERSON"
-    return None
-
-
-def _after_locative(prev: str) -> bool:
-    """ "in Bangkok", "at the Chatuchak site", "In Bangkok": a preposition of place before."""
-    words = [w.casefold() for w in _tokens(prev)]
-    if words and words[-1] == "the":
-        words.pop()
-    if len(words) >= 2 and words[-1] == "in" and words[-2] in LEXICON.not_place_in_words:
-        return False  # "a stake in Hensoldt", "shares in Leonardo"
-    return bool(words) and words[-1] in LEXICON.locative_prepositions
-
-
 def _place_preposition(prev: str) -> bool:
-    words = [w.casefold() for w in _tokens(prev)]
+    words = [w.casefold() for w in tokens(prev)]
     if not words:
         return False
     if words[-1] == "to":
@@ -647,13 +360,13 @@ def _place_hint(surface: str, etype: str, prev: str) -> str:
     All-caps words are acronyms, not places."""
     if surface.isupper() or not is_known_place(surface):
         return ""
-    locative = etype == "LOCATION" or _after_locative(prev) or _after_place_possessive(prev)
+    locative = etype == "LOCATION" or after_locative(prev) or _after_place_possessive(prev)
     return "locative" if locative else "any"
 
 
 def _after_place_possessive(prev: str) -> bool:
     """ "India's Andhra Pradesh": a known place's known place is a place."""
-    words = _tokens(prev)
+    words = tokens(prev)
     last = words[-1] if words else ""
     return last.endswith("'s") and last[:1].isupper() and is_known_place(last[:-2])
 
@@ -662,7 +375,7 @@ def _coordinated(mention: Mention, before: Mention | None) -> bool:
     """ "Sagaing and Naypyidaw", "Surabaya, Bandung": `mention` is listed right after `before`."""
     if before is None or not 1 <= mention.start - before.end <= len(", including "):
         return False
-    words = _tokens(mention.prev)
+    words = tokens(mention.prev)
     if len(words) >= 3 and words[-2:] == [",", "including"] and before.text.endswith(words[-3]):
         return True  # "the city of Valencia, including Paiporta and Chiva"
     if mention.start - before.end > 6:
@@ -670,7 +383,7 @@ def _coordinated(mention: Mention, before: Mention | None) -> bool:
     if len(words) < 2 or not before.text.endswith(words[-2]) or _THE.match(mention.text):
         return False
     if words[-1] == ",":  # "Surabaya, Bandung and ...", not "In Beijing, Xinhua reported"
-        return _tokens(mention.next)[:1] in ([","], ["and"], ["or"])
+        return tokens(mention.next)[:1] in ([","], ["and"], ["or"])
     return words[-1] in ("and", "or")
 
 
@@ -690,7 +403,7 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
         titled = _royal_title(mention.text)
         if titled:
             mention = replace(mention, label="PERSON")
-        elif mention.label == "PERSON" and _tokens(mention.prev)[-1:] in _ROYAL_PREV:
+        elif mention.label == "PERSON" and tokens(mention.prev)[-1:] in _ROYAL_PREV:
             titled = True  # "Prince Harry" with the title outside the model's span
         multi_line = "\n" in mention.text.strip()
         lines = _run_on_parts(mention.text)
@@ -713,7 +426,7 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
             split = [part for line in lines for part in _facility_on_place(line)]
             if len(split) > len(lines):  # "the People Power Monument on EDSA": two places
                 lines, mention = split, replace(mention, label="FAC")
-        if _tokens(mention.prev)[-1:] and _tokens(mention.prev)[-1] in LEXICON.wire_tags:
+        if tokens(mention.prev)[-1:] and tokens(mention.prev)[-1] in LEXICON.wire_tags:
             lines = [_WIRE_TAG.sub("", line) for line in lines]
         for i, line in enumerate(lines):
             defined = _bracket_acronym(mention.next) if i == len(lines) - 1 else ""
@@ -751,7 +464,7 @@ def _known_as(mention: Mention, before: Mention | None) -> bool:
     return (
         before is not None
         and 0 < mention.start - before.end <= len(", also known as ")
-        and _tokens(mention.prev)[-2:] in _KNOWN_AS
+        and tokens(mention.prev)[-2:] in _KNOWN_AS
     )
 
 
@@ -820,7 +533,7 @@ def _org_of_place(prev: Mention, m: Mention) -> bool:
     )
     if not cut_after_of and (
         m.start - prev.end != len(" of ")
-        or _tokens(m.prev)[-1:] != ["of"]
+        or tokens(m.prev)[-1:] != ["of"]
         or prev.text.split(" ")[-1] not in LEXICON.organisation_heads
     ):
         return False
@@ -845,7 +558,7 @@ def _merge_adjacent(mentions: list[Mention]) -> list[Mention]:
             continue
         gap = m.start - prev.end
         first = m.text.split(" ", 1)[0]
-        joiner = _tokens(m.prev)[-1:]
+        joiner = tokens(m.prev)[-1:]
         text = ""
         spaced = gap == 1 and prev.next.startswith(m.text)  # one space between, no line break
         if prev.label == m.label == "PERSON" and gap == 1 and first in LEXICON.name_particles:
@@ -962,7 +675,7 @@ def _merge_shared_heads(mentions: list[Mention]) -> list[Mention]:
             and " " not in prev.text
             and is_known_place(prev.text)
             and is_known_place(words[0])
-            and _tokens(m.prev)[-1:] == ["and"]
+            and tokens(m.prev)[-1:] == ["and"]
         ):
             out[-1] = replace(
                 prev, text=f"{prev.text} and {m.text}", label="ORG", end=m.end, next=m.next
@@ -1076,7 +789,7 @@ def _person_owns_place(owner: str, owned: str, gazetteer: Gazetteer) -> bool:
         place
         and 2 <= len(words) <= 3
         and all(w[:1].isupper() and w[1:].isalpha() and w[1:].islower() for w in words)
-        and _head_type(words) is None
+        and head_type(words) is None
     )
 
 
@@ -1097,7 +810,7 @@ def _affiliation(head: str, rest: str, gazetteer: Gazetteer) -> bool:
     """A known place, organisation or acronym before a title ("Ontario Premier", "FBI
     Director"). A one-word place name before a title and one more word is more likely a
     person's name with a title-like word inside ("Hassan Sheikh Mohamud")."""
-    if gazetteer.lookup(head) is not None or _is_acronym_word(head):
+    if gazetteer.lookup(head) is not None or is_acronym_word(head):
         return True
     name = [w for w in rest.split(" ") if w.casefold() not in LEXICON.titles_before_names]
     return is_known_place(head) and (" " in head or len(name) > 1)
@@ -1415,7 +1128,7 @@ def _listed_with_person(r: _Resolved) -> None:
             and a.name == a.surface
             and 2 <= len(words) <= 3
             and all(w[:1].isupper() and w[1:2].islower() for w in words)
-            and _head_type(words) is None
+            and head_type(words) is None
             and not is_known_place(a.name)
         ):
             a.type = "PERSON"
