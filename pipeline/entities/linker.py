@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from newsflow.pipeline.entities.gazetteer import Gazetteer, normalise
@@ -12,7 +12,7 @@ from newsflow.pipeline.entities.lexicon import LEXICON
 from newsflow.pipeline.entities.names import given_names, looks_like_person
 from newsflow.pipeline.entities.ner import APPOSITION, CUED_ORG, ROYAL_TITLES, Mention
 from newsflow.pipeline.entities.places import fold, is_known_place
-from newsflow.pipeline.entities.rules import RULES, Evidence  # noqa: F401
+from newsflow.pipeline.entities.rules import RULES, Evidence
 from newsflow.pipeline.entities.typing_rules import (
     CUE_AFTER,
     CUE_BEFORE,
@@ -87,6 +87,8 @@ class LinkedEntity:
     surface_forms: list[str] = field(default_factory=list)
     wikidata: str | None = None
     aliases: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()  # the type evidence of every mention: the vote's input
+    linked_by: tuple[str, ...] = ()  # the rules that mapped a surface onto this name
 
     def to_dict(self) -> dict:
         out = {
@@ -836,28 +838,6 @@ def _run_on_parts(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
-CUED_WEIGHT = 3  # a mention typed by the words around it outvotes the model's guesses
-
-
-def _vote_types(items: list[_Resolved]) -> None:
-    """The same unresolved surface gets one type per article: the most frequent one."""
-    votes: dict[str, Counter] = defaultdict(Counter)
-    cued: dict[str, set[str]] = defaultdict(set)
-    for r in items:
-        if not r.fixed:
-            votes[r.name][r.type] += CUED_WEIGHT if r.cued else 1
-            if r.cued:
-                cued[r.name].add(r.type)
-    for r in items:
-        if not r.fixed:
-            counts, evidence = votes[r.name], cued[r.name]
-            # at a tie, the words around a mention beat the model ("Brazilian planemaker
-            # Embraer" against three "Embraer" the model read as a person)
-            r.type = max(
-                counts, key=lambda t: (counts[t], t in evidence, -_TYPE_PRIORITY.get(t, 9))
-            )
-
-
 def _contains(long: list[str], short: list[str]) -> bool:
     """Every word of `short`, in order, in `long` ("Grand Renaissance Dam" in "Grand Ethiopian
     Renaissance Dam"); a single word must be a whole word of `long`."""
@@ -890,15 +870,6 @@ def _facility_of(long: list[str], short: list[str], name: str) -> bool:
     if long[-1] in LEXICON.facility_heads and long[: len(short)] == short:
         return True
     return not is_known_place(" ".join(long))
-
-
-def _modifies_place(name: str, places: set[str]) -> bool:
-    words = name.split(" ")
-    return (
-        len(words) > 1
-        and words[-1] in places
-        and all(w in LEXICON.place_modifiers for w in words[:-1])
-    )
 
 
 def _bare_surname(word: str) -> str:
@@ -979,28 +950,47 @@ def _better_target(t: _Resolved, best: _Resolved) -> bool:
     return longer
 
 
-def link_in_document(items: list[_Resolved]) -> None:
-    """Step 2: short mentions take the canonical name of the longest matching full name."""
+def link_in_document(items: list[_Resolved], gazetteer: Gazetteer | None = None) -> None:
+    """Short mentions take the canonical name of the longest matching full name."""
     targets = {(r.name, r.type): r for r in items if len(r.name.split(" ")) > 1}
     candidates = list(targets.values())
     defined = {r.defines: r for r in items if r.defines}
+    if not RULES.enabled("bracketed_short_form"):
+        defined = {}
     index = _TargetIndex(candidates)
     for r in items:
         full = defined.get(r.name) if r.name == r.surface else None
         if full is not None and full is not r and (not r.fixed or r.type == full.type):
-            r.name, r.type, r.wikidata = full.name, full.type, full.wikidata or r.wikidata
-            r.fixed, r.aliases, r.cued = full.fixed, full.aliases or r.aliases, full.cued
+            _take_name(r, full, "bracketed_short_form")
+            r.wikidata, r.aliases = full.wikidata or r.wikidata, full.aliases or r.aliases
+            r.cued = full.cued
             continue
         if r.fixed:
-            _link_known_company(r, candidates)
+            if RULES.enabled("company_full_name"):
+                _link_known_company(r, candidates)
             continue
         if r.defines:  # "Party for Freedom (PVV)": a formal full name, not a short form
             continue
-        target = _link_target(r, index.pool(r))
+        target = (
+            _link_target(r, index.pool(r)) if RULES.enabled("short_name_of_full_name") else None
+        )
         if target is not None:
-            r.name, r.type, r.wikidata = target.name, target.type, target.wikidata
-            r.fixed, r.aliases = target.fixed, target.aliases
+            _take_name(r, target, "short_name_of_full_name")
             index.renamed(r)
+
+
+RULES.declare("link", "bracketed_short_form")
+RULES.declare("link", "company_full_name")
+RULES.declare("link", "short_name_of_full_name")
+
+
+def _take_name(r: _Resolved, target: _Resolved, rule: str) -> None:
+    """`r` is another mention of `target`: its name, type and gazetteer entry."""
+    if r.type != target.type:
+        r.rule = rule
+    r.name, r.type, r.wikidata = target.name, target.type, target.wikidata
+    r.fixed, r.aliases = target.fixed, target.aliases
+    r.linked_by.append(rule)
 
 
 class _TargetIndex:
@@ -1050,74 +1040,76 @@ def _link_known_company(r: _Resolved, candidates: list[_Resolved]) -> None:
             and twords[0] == r.name
             and all(w.rstrip(".") in LEXICON.corporate_suffixes for w in twords[1:])
         ):
-            r.name, r.wikidata, r.aliases = t.name, t.wikidata or r.wikidata, r.aliases
+            r.name, r.wikidata = t.name, t.wikidata or r.wikidata
+            r.linked_by.append("company_full_name")
             return
 
 
-def _retype_as_place(r: _Resolved) -> bool:
-    if not r.place_hint or r.fixed or r.cued or r.name != r.surface:
-        return False
-    return r.type == "PERSON" or (r.type == "ORG" and r.place_hint == "locative")
+CUED_WEIGHT = 3  # a mention typed by the words around it outvotes the model's guesses
+FIXED_WEIGHT = 10  # the gazetteer outvotes both
+Step = Callable[[list[_Resolved], Gazetteer], None]
+_STEPS: list[tuple[str, Step]] = []
 
 
-def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity]:
-    """Canonical entities of one article, most mentioned first."""
-    items = resolve_mentions(mentions, gazetteer)
-    _vote_types(items)
-    for r in items:  # "Kylian Mbappe and Jude Bellingham": listed with a person, a person
-        _listed_with_person(r)
-        _listed_with_org(r)
-    _drop_nationality_prefix(items, gazetteer)
-    link_in_document(items)
-    # "Whenua Hou, also known as Codfish Island": one place, its first name, for every mention
-    # of the second name ("the Ghana Cocoa Board, known as Cocobod ... Cocobod's financing")
-    known_as = {r.name: r.alias_of.name for r in items if r.alias_of is not None and not r.fixed}
+def _step(kind: str, name: str) -> Callable[[Step], Step]:
+    """Register a pass over an article's mentions as rule `name`; `link` runs them in order."""
+
+    def add(fn: Step) -> Step:
+        RULES.register(kind, name)(fn)
+        _STEPS.append((name, fn))
+        return fn
+
+    return add
+
+
+def _retyped(r: _Resolved, etype: str, rule: str) -> None:
+    r.type, r.rule = etype, rule
+
+
+def _renamed(r: _Resolved, name: str, rule: str) -> None:
+    r.name = name
+    r.linked_by.append(rule)
+
+
+@_step("type", "same_name_vote")
+def _vote_types(items: list[_Resolved], gazetteer: Gazetteer) -> None:
+    """The same unresolved surface gets one type per article: the most frequent one."""
+    votes: dict[str, Counter] = defaultdict(Counter)
+    cued: dict[str, set[str]] = defaultdict(set)
     for r in items:
-        if r.name in known_as and not r.fixed:
-            r.name = known_as[r.name]
-    for r in items:  # a place name that did not turn out to be part of a person's name
-        if _retype_as_place(r):
-            r.type = "LOCATION"
-        elif r.moved_to and r.type == "PERSON" and r.name == r.surface and not r.titled:
-            r.type = "LOCATION"  # "flew evacuees to Bethel": a one-word "person" nobody named
-    for r in items:  # "the Ravi, Sutlej and Chenab rivers": every member is a place
-        if r.plural_place and (r.fixed is False or r.type == "LOCATION"):
-            p: _Resolved | None = r
-            while p is not None and not p.fixed:
-                p.type, p.cued = "LOCATION", True
-                p = p.partner
-    for r in items:  # "in Sagaing and Naypyidaw": listed with a place, a place
-        if _listed_with_place(r):
-            r.type = "LOCATION"
-    places = {r.name for r in items if r.type == "LOCATION"}
-    for r in items:  # "the Blue Nile" tagged ORG in an article where "Nile" is a place
-        if r.type == "ORG" and not (r.fixed or r.cued) and _modifies_place(r.name, places):
-            r.type = "LOCATION"
-    _vote_types(items)
-    by_name: dict[str, LinkedEntity] = {}
-    type_votes: dict[str, Counter] = defaultdict(Counter)
+        if not r.fixed:
+            votes[r.name][r.type] += CUED_WEIGHT if r.cued else 1
+            if r.cued:
+                cued[r.name].add(r.type)
     for r in items:
-        entity = by_name.setdefault(r.name, LinkedEntity(r.name, r.type, wikidata=r.wikidata))
-        entity.mentions += 1
-        entity.aliases = entity.aliases or r.aliases
-        entity.wikidata = entity.wikidata or r.wikidata
-        type_votes[r.name][r.type] += 10 if r.fixed else CUED_WEIGHT if r.cued else 1
-        if r.surface not in entity.surface_forms:
-            entity.surface_forms.append(r.surface)
-    for name, entity in by_name.items():
-        votes = type_votes[name]
-        entity.type = max(votes, key=lambda t: (votes[t], -_TYPE_PRIORITY.get(t, 9)))
-    fixed = {r.name for r in items if r.fixed or r.titled}
-    kept = [e for e in by_name.values() if not _lone_word_person(e, fixed)]
-    return sorted(kept, key=lambda e: (-e.mentions, e.name))
+        if not r.fixed:
+            counts, evidence = votes[r.name], cued[r.name]
+            # at a tie, the words around a mention beat the model ("Brazilian planemaker
+            # Embraer" against three "Embraer" the model read as a person)
+            best = max(counts, key=lambda t: (counts[t], t in evidence, -_TYPE_PRIORITY.get(t, 9)))
+            if best != r.type:
+                _retyped(r, best, "same_name_vote")
 
 
-def _listed_with_person(r: _Resolved) -> None:
+@_step("type", "listed_with_person_or_organisation")
+def _listed_with_people(items: list[_Resolved], gazetteer: Gazetteer) -> None:
+    """A name listed right next to another ("Kylian Mbappe and Jude Bellingham", "Jetstar and
+    Virgin Australia") is likely of the same kind."""
+    for r in items:
+        if r.partner is not None:
+            if RULES.enabled("listed_with_person"):
+                _listed_with_person(r, r.partner)
+            if RULES.enabled("listed_with_organisation"):
+                _listed_with_org(r, r.partner)
+
+
+RULES.declare("type", "listed_with_person")
+RULES.declare("type", "listed_with_organisation")
+
+
+def _listed_with_person(r: _Resolved, p: _Resolved) -> None:
     """A two- or three-word ORG with no organisation word, listed next to a person's full name
     ("Kylian Mbappe and Jude Bellingham", in either order), is a person too."""
-    p = r.partner
-    if p is None:
-        return
     for a, b in ((r, p), (p, r)):
         words = a.name.split(" ")
         if (
@@ -1131,17 +1123,14 @@ def _listed_with_person(r: _Resolved) -> None:
             and head_type(words) is None
             and not is_known_place(a.name)
         ):
-            a.type = "PERSON"
+            _retyped(a, "PERSON", "listed_with_person")
 
 
-def _listed_with_org(r: _Resolved) -> None:
+def _listed_with_org(r: _Resolved, p: _Resolved) -> None:
     """ "investors such as Nvidia, Andreessen Horowitz and ...", "Jetstar and Virgin
     Australia": a PERSON the model found, listed next to an organisation, is one too unless it
     opens with a common given name or a title typed it. A one-word PERSON listed next to a
     person's full name ("Dailon Livramento, Willy Semedo and Stopira") is kept as a person."""
-    p = r.partner
-    if p is None:
-        return
     for a, b in ((r, p), (p, r)):
         if (
             a.type == "LOCATION"
@@ -1150,7 +1139,7 @@ def _listed_with_org(r: _Resolved) -> None:
             and " " not in a.name
             and not is_known_place(a.name)
         ):  # "Wipro and HCLTech are due to report": an unknown place listed with a company
-            a.type = "ORG"
+            _retyped(a, "ORG", "listed_with_organisation")
             continue
         if a.type != "PERSON" or a.fixed or a.cued or a.name != a.surface:
             continue
@@ -1158,7 +1147,7 @@ def _listed_with_org(r: _Resolved) -> None:
             " " not in a.name  # a lone word is no person's name anyway: "Jetstar and ..."
             or (b is a.partner and (b.fixed or b.cued) and not looks_like_person(a.name))
         ):  # a full name only after a known organisation: "Nvidia, Andreessen Horowitz"
-            a.type = "ORG"
+            _retyped(a, "ORG", "listed_with_organisation")
         elif (
             b.type == "PERSON"
             and " " in b.name
@@ -1169,6 +1158,7 @@ def _listed_with_org(r: _Resolved) -> None:
             a.titled = True
 
 
+@_step("link", "nationality_prefix_dropped")
 def _drop_nationality_prefix(items: list[_Resolved], gazetteer: Gazetteer) -> None:
     """ "Pakistani Supreme Court" in an article that names the "Supreme Court": the same
     organisation, the nationality word the model took in aside."""
@@ -1181,7 +1171,58 @@ def _drop_nationality_prefix(items: list[_Resolved], gazetteer: Gazetteer) -> No
             continue
         entry = gazetteer.lookup(first)
         if looks_like_demonym(first) or (entry is not None and entry.type == "NORP"):
-            r.name = rest
+            _renamed(r, rest, "nationality_prefix_dropped")
+
+
+_step("link", "linked_in_document")(link_in_document)
+
+
+@_step("link", "known_as")
+def _known_as_names(items: list[_Resolved], gazetteer: Gazetteer) -> None:
+    """ "Whenua Hou, also known as Codfish Island": one place, its first name, for every
+    mention of the second name ("the Ghana Cocoa Board, known as Cocobod ... Cocobod's")."""
+    known_as = {r.name: r.alias_of.name for r in items if r.alias_of is not None and not r.fixed}
+    for r in items:
+        if r.name in known_as and not r.fixed:
+            _renamed(r, known_as[r.name], "known_as")
+
+
+@_step("type", "known_place_not_a_person")
+def _retype_as_place(items: list[_Resolved], gazetteer: Gazetteer) -> None:
+    """A known place name that did not turn out to be part of a person's name (or, after "in",
+    an organisation's), and a one-word "person" nobody named after "flew evacuees to"."""
+    moved_to = RULES.enabled("moved_to_place")
+    for r in items:
+        if r.place_hint and not (r.fixed or r.cued) and r.name == r.surface and (
+            r.type == "PERSON" or (r.type == "ORG" and r.place_hint == "locative")
+        ):  # fmt: skip
+            _retyped(r, "LOCATION", "known_place_not_a_person")
+        elif (
+            moved_to and r.moved_to and r.type == "PERSON" and r.name == r.surface and not r.titled
+        ):
+            _retyped(r, "LOCATION", "moved_to_place")
+
+
+RULES.declare("type", "moved_to_place")
+
+
+@_step("type", "plural_place_noun_after_list")
+def _plural_places(items: list[_Resolved], gazetteer: Gazetteer) -> None:
+    """ "the Ravi, Sutlej and Chenab rivers": every member is a place."""
+    for r in items:
+        if r.plural_place and (r.fixed is False or r.type == "LOCATION"):
+            p: _Resolved | None = r
+            while p is not None and not p.fixed:
+                _retyped(p, "LOCATION", "plural_place_noun_after_list")
+                p.cued = True
+                p = p.partner
+
+
+@_step("type", "listed_with_place")
+def _listed_with_places(items: list[_Resolved], gazetteer: Gazetteer) -> None:
+    for r in items:
+        if _listed_with_place(r):
+            _retyped(r, "LOCATION", "listed_with_place")
 
 
 def _listed_with_place(r: _Resolved) -> bool:
@@ -1196,6 +1237,65 @@ def _listed_with_place(r: _Resolved) -> bool:
     if r.type == "PERSON" and " " in r.name and (looks_like_person(r.name) or not p.cued):
         return False  # "Gia Lai and Dak Lak" after "provinces including"; not "Ana Lopez"
     return bool(r.place_hint) or p.locative or p.cued or bool(p.partner and p.partner.locative)
+
+
+@_step("type", "modified_place")
+def _modified_places(items: list[_Resolved], gazetteer: Gazetteer) -> None:
+    """ "the Blue Nile" tagged ORG in an article where "Nile" is a place."""
+    places = {r.name for r in items if r.type == "LOCATION"}
+    for r in items:
+        words = r.name.split(" ")
+        if (
+            r.type == "ORG"
+            and not (r.fixed or r.cued)
+            and len(words) > 1
+            and words[-1] in places
+            and all(w in LEXICON.place_modifiers for w in words[:-1])
+        ):
+            _retyped(r, "LOCATION", "modified_place")
+
+
+_step("type", "same_name_vote")(_vote_types)
+
+
+def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity]:
+    """Canonical entities of one article, most mentioned first."""
+    items = resolve_mentions(mentions, gazetteer)
+    for name, step in _STEPS:
+        if RULES.enabled(name):
+            step(items, gazetteer)
+    by_name: dict[str, LinkedEntity] = {}
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for r in items:
+        entity = by_name.setdefault(r.name, LinkedEntity(r.name, r.type, wikidata=r.wikidata))
+        entity.mentions += 1
+        entity.aliases = entity.aliases or r.aliases
+        entity.wikidata = entity.wikidata or r.wikidata
+        weight = FIXED_WEIGHT if r.fixed else CUED_WEIGHT if r.cued else 1
+        votes[r.name][r.type] += weight
+        _add_evidence(entity, Evidence(r.type, weight, r.rule), r.linked_by)
+        if r.surface not in entity.surface_forms:
+            entity.surface_forms.append(r.surface)
+    for name, entity in by_name.items():
+        entity.type = _most_votes(votes[name])
+    fixed = {r.name for r in items if r.fixed or r.titled}
+    if RULES.enabled("lone_word_person_dropped"):
+        by_name = {n: e for n, e in by_name.items() if not _lone_word_person(e, fixed)}
+    return sorted(by_name.values(), key=lambda e: (-e.mentions, e.name))
+
+
+def _add_evidence(entity: LinkedEntity, evidence: Evidence, linked_by: list[str]) -> None:
+    if evidence not in entity.evidence:
+        entity.evidence += (evidence,)
+    entity.linked_by += tuple(n for n in linked_by if n not in entity.linked_by)
+
+
+def _most_votes(counts: Counter) -> str:
+    """The type with the most weighted votes; at a tie a person, then a place, then an org."""
+    return max(counts, key=lambda t: (counts[t], -_TYPE_PRIORITY.get(t, 9)))
+
+
+RULES.declare("type", "lone_word_person_dropped")
 
 
 def _lone_word_person(entity: LinkedEntity, fixed: set[str]) -> bool:
