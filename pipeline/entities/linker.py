@@ -1239,22 +1239,6 @@ def _listed_with_place(r: _Resolved) -> bool:
     return bool(r.place_hint) or p.locative or p.cued or bool(p.partner and p.partner.locative)
 
 
-@_step("type", "modified_place")
-def _modified_places(items: list[_Resolved], gazetteer: Gazetteer) -> None:
-    """ "the Blue Nile" tagged ORG in an article where "Nile" is a place."""
-    places = {r.name for r in items if r.type == "LOCATION"}
-    for r in items:
-        words = r.name.split(" ")
-        if (
-            r.type == "ORG"
-            and not (r.fixed or r.cued)
-            and len(words) > 1
-            and words[-1] in places
-            and all(w in LEXICON.place_modifiers for w in words[:-1])
-        ):
-            _retyped(r, "LOCATION", "modified_place")
-
-
 _step("type", "same_name_vote")(_vote_types)
 
 

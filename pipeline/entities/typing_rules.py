@@ -334,12 +334,6 @@ def nationality_as_organisation(ctx: Context) -> str | None:
     return "ORG" if one and _cue_near(ctx) == "ORG" else None
 
 
-@NORP_CONTEXT.rule
-def nationality_with_organisation_head(ctx: Context) -> str | None:
-    head = len(ctx.words) > 1 and ctx.words[-1].rstrip(".") in LEXICON.organisation_heads
-    return "ORG" if head else None
-
-
 # Any other name: its own words, then the words before and after it, then a person's name.
 CONTEXT = RuleChain(80)
 
@@ -427,14 +421,6 @@ def words_after(ctx: Context) -> Evidence | None:
 
 
 @CONTEXT.rule
-def securities_after(ctx: Context) -> str | None:
-    """ "Petrobras shares rose"; not "Tokyo shares" (a market)."""
-    after = ctx.after.replace("\u2019", "'").removeprefix("'s ")
-    shares = " ".join(tokens(after)[:1]) in LEXICON.securities_words
-    return "ORG" if shares and not ctx.person_like and not ctx.known_place else None
-
-
-@CONTEXT.rule
 def data_source_before(ctx: Context) -> str | None:
     """ "ship-tracking data from Kpler", "a survey by Ipsos"."""
     words = [w.casefold() for w in ctx.before[-2:]]
@@ -442,35 +428,6 @@ def data_source_before(ctx: Context) -> str | None:
         len(words) == 2 and words[1] in ("from", "by") and words[0] in LEXICON.data_source_nouns
     )
     return "ORG" if source and not ctx.person_like else None
-
-
-@CONTEXT.rule
-def pronoun_after(ctx: Context) -> str | None:
-    """People are "who" and "said he"; organisations "said it" ("Kylian Mbappe, who scored",
-    "Fonterra said its profit ...")."""
-    if ctx.etype == "LOCATION" or ctx.known_place:
-        return None
-    words = [w.casefold() for w in tokens(ctx.after)[:3]]
-    says = bool(words) and words[0] in LEXICON.speech_verbs
-    if ctx.etype == "ORG" and 2 <= len(ctx.words) <= 3:
-        who = words[:2] == [",", "who"] or (says and words[1:2] in (["he"], ["she"]))
-        return "PERSON" if who else None
-    if ctx.etype == "PERSON" and says and words[1:2] in (["it"], ["its"]):
-        return "ORG"
-    return None
-
-
-@CONTEXT.rule
-def match_result(ctx: Context) -> str | None:
-    """ "Chelsea beat Brighton": teams, not towns."""
-    placelike = ctx.etype == "LOCATION" or (len(ctx.words) == 1 and ctx.known_place)
-    words = [w.casefold() for w in ctx.before]
-    beaten = bool(words) and (
-        words[-1] in LEXICON.match_result_verbs
-        or " ".join(words[-2:]) in LEXICON.match_result_phrases
-    )
-    beats = " ".join(tokens(ctx.after)[:1]) in LEXICON.match_result_verbs_after
-    return "ORG" if placelike and (beaten or beats) else None
 
 
 @CONTEXT.rule
