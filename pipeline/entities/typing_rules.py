@@ -21,6 +21,7 @@ from newsflow.pipeline.entities.ner import BODY_NOUNS, ROMAN_NUMERALS
 from newsflow.pipeline.entities.places import is_known_place
 from newsflow.pipeline.entities.rules import RULES, Evidence
 
+THE = re.compile(r"^the\s+", re.IGNORECASE)
 _TOKEN = re.compile(r"\w(?:[\w'&-]|\.(?=\w))*|[^\w\s]")
 _CLIMATE_CONFERENCE = re.compile(r"^COP ?\d{1,2}$")
 _INITIALS = re.compile(r"^(?:[A-Z]\.){1,4}$")

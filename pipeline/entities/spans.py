@@ -1,0 +1,320 @@
+"""Mention repairs: names the model cut in two joined, names it ran together split
+("Ontario Premier Doug Ford", "Alphabet's Google")."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+
+from newsflow.pipeline.entities.gazetteer import Gazetteer
+from newsflow.pipeline.entities.lexicon import LEXICON
+from newsflow.pipeline.entities.names import given_names, looks_like_person
+from newsflow.pipeline.entities.ner import ROYAL_TITLES, Mention
+from newsflow.pipeline.entities.places import is_known_place
+from newsflow.pipeline.entities.typing_rules import THE, head_type, is_acronym_word, tokens
+
+
+def facility_on_place(line: str) -> list[str]:
+    """ "People Power Monument on EDSA" -> the monument and the avenue, "R. Premadasa Stadium
+    in Colombo" -> the stadium and the city (not "Council on Foreign Relations": only after a
+    place head word)."""
+    for joiner in (" on ", " in "):
+        left, _, right = line.partition(joiner)
+        if right[:1].isupper() and left.split(" ")[-1] in LEXICON.place_heads:
+            return [left, right]
+    return [line]
+
+
+def _org_of_place(prev: Mention, m: Mention) -> bool:
+    """ "Law Society" + "of Kenya", "Central Bank" + "of Chile": an organisation's head word and
+    "of" before a place the model split off ("the University of Iceland" is one name)."""
+    if prev.label != "ORG" or prev.entry is not None:
+        return False
+    # "the Public Health Agency of" + "Canada": the model stopped after "of"
+    cut_after_of = (
+        prev.text.endswith(" of") and m.start - prev.end == 1 and prev.next.startswith(m.text)
+    )
+    if not cut_after_of and (
+        m.start - prev.end != len(" of ")
+        or tokens(m.prev)[-1:] != ["of"]
+        or prev.text.split(" ")[-1] not in LEXICON.organisation_heads
+    ):
+        return False
+    place = m.label in ("GPE", "LOC") or (m.entry is not None and m.entry.type == "LOCATION")
+    return place and not THE.match(m.text)
+
+
+def merge_adjacent(mentions: list[Mention]) -> list[Mention]:
+    """Names the model cut in two: "Abdulaziz" + "bin Salman" (a person), "Foz" + "do" +
+    "Amazonas" (a Portuguese or Spanish place or organisation name), "U.S. Court of Appeals" +
+    "for the" + "Federal Circuit" (one organisation)."""
+    out: list[Mention] = []
+    for m in mentions:
+        prev = out[-1] if out else None
+        if prev is not None and _org_of_place(prev, m):
+            glue = " " if prev.text.endswith(" of") else " of "
+            text = f"{prev.text}{glue}{m.text}"  # "Law Society" + "of" + "Kenya"
+            out[-1] = replace(prev, text=text, label="ORG", end=m.end, next=m.next)
+            continue
+        if prev is None or prev.entry is not None or m.entry is not None:
+            out.append(m)
+            continue
+        gap = m.start - prev.end
+        first = m.text.split(" ", 1)[0]
+        joiner = tokens(m.prev)[-1:]
+        text = ""
+        spaced = gap == 1 and prev.next.startswith(m.text)  # one space between, no line break
+        if prev.label == m.label == "PERSON" and gap == 1 and first in LEXICON.name_particles:
+            text = f"{prev.text} {m.text}"
+        elif (
+            prev.label == m.label == "PERSON"
+            and spaced
+            and " " in prev.text
+            and " " not in m.text
+            and m.text[:1].isupper()
+        ):  # "Samia Suluhu" + "Hassan": a three-word name the model cut in two
+            text = f"{prev.text} {m.text}"
+        elif (
+            prev.label == m.label == "PERSON"
+            and joiner
+            and joiner[0] in LEXICON.name_particles | LEXICON.place_connectors
+            and gap == len(joiner[0]) + 2
+            and " " in prev.text
+        ):  # "Andre Correa" + "do" + "Lago"
+            text = f"{prev.text} {joiner[0]} {m.text}"
+        elif (
+            spaced
+            and m.label == "PERSON"
+            and " " in m.text
+            and " " not in prev.text
+            and prev.label in ("GPE", "LOC", "ORG", "NORP")
+            and prev.text in given_names()
+        ):  # "Benito" (GPE) + "Antonio Martinez Ocasio": a given name the model cut off
+            text = f"{prev.text} {m.text}"
+            prev = replace(prev, label="PERSON")
+        elif spaced and prev.label != "PERSON" and m.text[:2] in ("d'", "d\u2019"):
+            text = f"{prev.text} {m.text}"  # "Cortina" + "d'Ampezzo"
+            m = replace(m, label=prev.label)
+        elif (
+            prev.label == "EVENT"
+            and joiner == ["of"]
+            and gap == len(" of ")
+            and prev.text.split(" ")[-1] in LEXICON.event_heads
+            and " " not in m.text
+        ):  # "Africa Cup" + "of" + "Nations"
+            text = f"{prev.text} of {m.text}"
+            m = replace(m, label="EVENT")
+        elif (
+            joiner
+            and joiner[0] in LEXICON.place_connectors
+            and gap == len(joiner[0]) + 2
+            and " " not in prev.text
+            and " " not in m.text
+            and prev.label != "PERSON"
+        ):
+            text = f"{prev.text} {joiner[0]} {m.text}"
+        elif (
+            prev.label == m.label == "ORG"
+            and joiner == ["and"]
+            and gap == len(" and ")
+            and _institution_of(prev.text)
+            and " " in m.text
+            and m.text.split(" ")[-1] not in LEXICON.organisation_heads
+            and not THE.match(m.text)
+            and not looks_like_person(m.text)
+        ):  # "Center for Volcanology" + "and" + "Geological Hazard Mitigation"
+            text = f"{prev.text} and {m.text}"
+        elif (
+            prev.label == m.label == "ORG"
+            and joiner == ["for"]
+            and gap == len(" for ")
+            and m.text.startswith("the ")
+        ):  # not "won the Grand Prix for Red Bull"
+            text = f"{prev.text} for {m.text}"
+        if text:
+            label = "ORG" if m.label == "ORG" or prev.label == "ORG" else prev.label
+            out[-1] = replace(prev, text=text, label=label, end=m.end, next=m.next)
+            continue
+        out.append(m)
+    return out
+
+
+def _institution_of(text: str) -> bool:
+    words = THE.sub("", text).split(" ")
+    return (
+        len(words) >= 3
+        and words[0] in LEXICON.institution_openers
+        and words[1] in ("for", "of")
+        and words[-1][:1].isupper()
+    )
+
+
+def royal_title(text: str) -> bool:
+    """ "King Felipe VI", "Empress Marie-Louise": a person whatever the model said, known by
+    one name (unless the name is an organisation's or a place's: "Prince Edward Island")."""
+    words = THE.sub("", text).split()
+    return (
+        len(words) > 1
+        and words[0] in ROYAL_TITLES
+        and words[-1] not in LEXICON.organisation_heads
+        and words[-1] not in LEXICON.place_heads
+    )
+
+
+def merge_shared_heads(mentions: list[Mention]) -> list[Mention]:
+    """ "Avon and Somerset Police", read by the model as "Avon" + "Somerset Police": two known
+    places sharing one organisation head word are one organisation."""
+    out: list[Mention] = []
+    for m in mentions:
+        words = m.text.split(" ")
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.entry is None
+            and m.label == "ORG"
+            and len(words) == 2
+            and words[1] in LEXICON.organisation_heads
+            and m.start - prev.end == len(" and ")
+            and " " not in prev.text
+            and is_known_place(prev.text)
+            and is_known_place(words[0])
+            and tokens(m.prev)[-1:] == ["and"]
+        ):
+            out[-1] = replace(
+                prev, text=f"{prev.text} and {m.text}", label="ORG", end=m.end, next=m.next
+            )
+            continue
+        out.append(m)
+    return out
+
+
+def split_affiliations(
+    mentions: Sequence[Mention], gazetteer: Gazetteer, known: Counter | None = None
+) -> list[Mention]:
+    """ "Ontario Premier Doug Ford", "US President Joe Biden" tagged as one PERSON: the known
+    place or organisation before the title becomes its own mention."""
+    out: list[Mention] = []
+    for m in mentions:
+        if m.entry is None and ("'s " in m.text or "\u2019s " in m.text):
+            owner = _possessor(m, gazetteer, known or Counter())
+            if owner:
+                out.extend(owner)
+                continue
+        words = m.text.split(" ")
+        company = gazetteer.lookup(words[0]) if m.label == "PERSON" and len(words) > 1 else None
+        if (
+            company is not None
+            and company.type == "ORG"
+            and words[-1] not in LEXICON.corporate_suffixes
+            and words[-1] not in LEXICON.organisation_heads
+        ):  # "SpaceX Starship": no person; "Barrick Mining" is the company's full name
+            rest = " ".join(words[1:])
+            head = words[0]
+            out.append(
+                replace(m, text=head, label="GAZETTEER", entry=company, end=m.start + len(head))
+            )
+            out.append(replace(m, text=rest, label="PRODUCT", start=m.end - len(rest)))
+            continue
+        if company is not None and company.type == "ORG":
+            out.append(replace(m, label="ORG"))  # "Barrick Mining" read as a person
+            continue
+        person, of, team = m.text.partition(" of ")
+        if (
+            m.entry is None
+            and m.label in ("PERSON", "ORG")
+            and of
+            and team[:1].isupper()
+            and looks_like_person(person)
+        ):  # "Jonas Vingegaard of Visma-Lease a Bike" read as one name: a person and a team
+            label = "GPE" if is_known_place(team) else "ORG"
+            out.append(replace(m, text=person, label="PERSON", end=m.start + len(person)))
+            out.append(replace(m, text=team, label=label, start=m.end - len(team), prev="of"))
+            continue
+        cut = next(
+            (i for i, w in enumerate(words) if i and w.casefold() in LEXICON.titles_before_names), 0
+        )
+        head = " ".join(words[:cut])
+        rest = " ".join(words[cut:])
+        if m.label in ("PERSON", "ORG") and cut and _affiliation(head, rest, gazetteer):
+            if m.label == "ORG" and not _titled_name(rest):
+                out.append(m)  # "UK Prime Minister's Office" stays one organisation
+                continue
+            out.append(replace(m, text=head, label="GPE", end=m.start + len(head)))
+            out.append(replace(m, text=rest, label="PERSON", start=m.end - len(rest)))
+        else:
+            out.append(m)
+    return out
+
+
+def _possessor(m: Mention, gazetteer: Gazetteer, known: Counter) -> list[Mention]:
+    """ "Alphabet's Google", "Abu Dhabi's Mubadala" read as one name: a known organisation or
+    place, a possessive and a capitalised name are two mentions (not "People's Party": the
+    owner must be a gazetteer name or a known place). An owner named elsewhere in the article
+    ("Sudani's Reconstruction and Development Coalition") is left to its other mentions."""
+    text = m.text.replace("\u2019", "'")
+    owner, _, owned = text.partition("'s ")
+    owner = THE.sub("", owner)
+    if not owned[:1].isupper() or not owner or "\n" in text:
+        return []
+    if all(
+        w in LEXICON.organisation_heads or w in LEXICON.corporate_suffixes for w in owned.split(" ")
+    ):
+        return []  # "McDonald's Corp", "Macy's Inc": the company's own name
+    entry = gazetteer.lookup(owner)
+    if entry is None and not is_known_place(owner):
+        if _person_owns_place(owner, owned, gazetteer):
+            start = m.start + text.index(owner)
+            return [
+                replace(m, text=owner, label="PERSON", start=start, end=start + len(owner)),
+                replace(m, text=owned, label="GPE", start=m.end - len(owned), prev=f"{owner}'s"),
+            ]
+        if " " in owner or known[owner] < 1:
+            return []
+        return [replace(m, text=owned, start=m.end - len(owned), prev=f"{owner}'s")]
+    start = m.start + text.index(owner)
+    first = (
+        replace(m, text=owner, label="GAZETTEER", entry=entry, end=start + len(owner))
+        if entry is not None
+        else replace(m, text=owner, label="GPE", start=start, end=start + len(owner))
+    )
+    second = replace(m, text=owned, start=m.end - len(owned), prev=f"{owner}'s")
+    return [first, second]
+
+
+def _person_owns_place(owner: str, owned: str, gazetteer: Gazetteer) -> bool:
+    """ "Cristiano Ronaldo's Portugal", "Herve Renard's Saudi Arabia": a person's name (two or
+    three capitalised words, no organisation or place word) owning a known country or place is
+    a player or coach and his team, two names."""
+    words = owner.split(" ")
+    entry = gazetteer.lookup(owned)
+    place = entry.type == "LOCATION" if entry is not None else is_known_place(owned)
+    return (
+        place
+        and 2 <= len(words) <= 3
+        and all(w[:1].isupper() and w[1:].isalpha() and w[1:].islower() for w in words)
+        and head_type(words) is None
+    )
+
+
+def _titled_name(rest: str) -> bool:
+    """ "PM Anutin", "President Joe Biden": titles, then a name with no organisation word."""
+    words = rest.split(" ")
+    name = [w for w in words if w.casefold().rstrip(".") not in LEXICON.titles_before_names]
+    return (
+        bool(name)
+        and words.index(name[0]) > 0
+        and all(w[:1].isupper() and w.isalpha() for w in name)
+        and name[-1] not in LEXICON.organisation_heads
+        and name[-1] not in LEXICON.place_heads
+    )
+
+
+def _affiliation(head: str, rest: str, gazetteer: Gazetteer) -> bool:
+    """A known place, organisation or acronym before a title ("Ontario Premier", "FBI
+    Director"). A one-word place name before a title and one more word is more likely a
+    person's name with a title-like word inside ("Hassan Sheikh Mohamud")."""
+    if gazetteer.lookup(head) is not None or is_acronym_word(head):
+        return True
+    name = [w for w in rest.split(" ") if w.casefold() not in LEXICON.titles_before_names]
+    return is_known_place(head) and (" " in head or len(name) > 1)
