@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 from newsflow.pipeline.entities.gazetteer import Gazetteer
 from newsflow.pipeline.entities.lexicon import LEXICON
 from newsflow.pipeline.entities.names import given_names, looks_like_person
 from newsflow.pipeline.entities.ner import ROYAL_TITLES, Mention
 from newsflow.pipeline.entities.places import is_known_place
+from newsflow.pipeline.entities.rules import RULES
 from newsflow.pipeline.entities.typing_rules import THE, head_type, is_acronym_word, tokens
 
 
@@ -45,6 +47,136 @@ def _org_of_place(prev: Mention, m: Mention) -> bool:
     return place and not THE.match(m.text)
 
 
+@dataclass(frozen=True)
+class _Pair:
+    """Two mentions in a row: `prev` may be a name the model cut before `m`."""
+
+    prev: Mention
+    m: Mention
+
+    @cached_property
+    def gap(self) -> int:
+        return self.m.start - self.prev.end
+
+    @cached_property
+    def joiner(self) -> list[str]:
+        return tokens(self.m.prev)[-1:]
+
+    @cached_property
+    def spaced(self) -> bool:
+        """One space between, no line break."""
+        return self.gap == 1 and self.prev.next.startswith(self.m.text)
+
+    def between(self, word: str) -> bool:
+        return self.joiner == [word] and self.gap == len(word) + 2
+
+    def joined(self, glue: str = " ", prev_label: str = "", m_label: str = "") -> Mention:
+        prev_label, m_label = prev_label or self.prev.label, m_label or self.m.label
+        label = "ORG" if "ORG" in (prev_label, m_label) else prev_label
+        text = f"{self.prev.text}{glue}{self.m.text}"
+        return replace(self.prev, text=text, label=label, end=self.m.end, next=self.m.next)
+
+
+Join = Callable[[_Pair], "Mention | None"]
+_JOINS: list[tuple[str, Join]] = []
+
+
+def _join(fn: Join) -> Join:
+    """Register a way to join two mentions into one name as a "link" rule, tried in order."""
+    RULES.register("link", fn.__name__)(fn)
+    _JOINS.append((fn.__name__, fn))
+    return fn
+
+
+@_join
+def person_name_particle(p: _Pair) -> Mention | None:
+    """ "Abdulaziz" + "bin Salman"."""
+    first = p.m.text.split(" ", 1)[0]
+    person = p.prev.label == p.m.label == "PERSON" and p.gap == 1
+    return p.joined() if person and first in LEXICON.name_particles else None
+
+
+@_join
+def person_third_name(p: _Pair) -> Mention | None:
+    """ "Samia Suluhu" + "Hassan": a three-word name the model cut in two."""
+    words = " " in p.prev.text and " " not in p.m.text and p.m.text[:1].isupper()
+    return p.joined() if p.prev.label == p.m.label == "PERSON" and p.spaced and words else None
+
+
+@_join
+def person_particle_between(p: _Pair) -> Mention | None:
+    """ "Andre Correa" + "do" + "Lago"."""
+    word = p.joiner[0] if p.joiner else ""
+    particle = word in LEXICON.name_particles or word in LEXICON.place_connectors
+    person = p.prev.label == p.m.label == "PERSON" and " " in p.prev.text
+    return p.joined(f" {word} ") if person and particle and p.between(word) else None
+
+
+@_join
+def given_name_cut_off(p: _Pair) -> Mention | None:
+    """ "Benito" (GPE) + "Antonio Martinez Ocasio": a given name the model cut off."""
+    cut = (
+        p.spaced
+        and p.m.label == "PERSON"
+        and " " in p.m.text
+        and " " not in p.prev.text
+        and p.prev.label in ("GPE", "LOC", "ORG", "NORP")
+        and p.prev.text in given_names()
+    )
+    return p.joined(prev_label="PERSON") if cut else None
+
+
+@_join
+def elided_de(p: _Pair) -> Mention | None:
+    """ "Cortina" + "d'Ampezzo"."""
+    elided = p.spaced and p.prev.label != "PERSON" and p.m.text[:2] in ("d'", "d\u2019")
+    return p.joined(m_label=p.prev.label) if elided else None
+
+
+@_join
+def event_of_name(p: _Pair) -> Mention | None:
+    """ "Africa Cup" + "of" + "Nations"."""
+    event = p.prev.label == "EVENT" and p.prev.text.split(" ")[-1] in LEXICON.event_heads
+    return (
+        p.joined(" of ", m_label="EVENT")
+        if event and p.between("of") and " " not in p.m.text
+        else None
+    )
+
+
+@_join
+def place_connector_between(p: _Pair) -> Mention | None:
+    """ "Foz" + "do" + "Amazonas"."""
+    word = p.joiner[0] if p.joiner else ""
+    single = " " not in p.prev.text and " " not in p.m.text and p.prev.label != "PERSON"
+    return (
+        p.joined(f" {word} ")
+        if word in LEXICON.place_connectors and p.between(word) and single
+        else None
+    )
+
+
+@_join
+def institution_and_field(p: _Pair) -> Mention | None:
+    """ "Center for Volcanology" + "and" + "Geological Hazard Mitigation"."""
+    field_name = (
+        " " in p.m.text
+        and p.m.text.split(" ")[-1] not in LEXICON.organisation_heads
+        and not THE.match(p.m.text)
+        and not looks_like_person(p.m.text)
+    )
+    orgs = p.prev.label == p.m.label == "ORG" and p.between("and")
+    return p.joined(" and ") if orgs and _institution_of(p.prev.text) and field_name else None
+
+
+@_join
+def organisation_for_the(p: _Pair) -> Mention | None:
+    """ "U.S. Court of Appeals" + "for the Federal Circuit"; not "won the Grand Prix for Red
+    Bull"."""
+    orgs = p.prev.label == p.m.label == "ORG" and p.between("for")
+    return p.joined(" for ") if orgs and p.m.text.startswith("the ") else None
+
+
 def merge_adjacent(mentions: list[Mention]) -> list[Mention]:
     """Names the model cut in two: "Abdulaziz" + "bin Salman" (a person), "Foz" + "do" +
     "Amazonas" (a Portuguese or Spanish place or organisation name), "U.S. Court of Appeals" +
@@ -52,7 +184,7 @@ def merge_adjacent(mentions: list[Mention]) -> list[Mention]:
     out: list[Mention] = []
     for m in mentions:
         prev = out[-1] if out else None
-        if prev is not None and _org_of_place(prev, m):
+        if prev is not None and RULES.enabled("organisation_of_place") and _org_of_place(prev, m):
             glue = " " if prev.text.endswith(" of") else " of "
             text = f"{prev.text}{glue}{m.text}"  # "Law Society" + "of" + "Kenya"
             out[-1] = replace(prev, text=text, label="ORG", end=m.end, next=m.next)
@@ -60,84 +192,19 @@ def merge_adjacent(mentions: list[Mention]) -> list[Mention]:
         if prev is None or prev.entry is not None or m.entry is not None:
             out.append(m)
             continue
-        gap = m.start - prev.end
-        first = m.text.split(" ", 1)[0]
-        joiner = tokens(m.prev)[-1:]
-        text = ""
-        spaced = gap == 1 and prev.next.startswith(m.text)  # one space between, no line break
-        if prev.label == m.label == "PERSON" and gap == 1 and first in LEXICON.name_particles:
-            text = f"{prev.text} {m.text}"
-        elif (
-            prev.label == m.label == "PERSON"
-            and spaced
-            and " " in prev.text
-            and " " not in m.text
-            and m.text[:1].isupper()
-        ):  # "Samia Suluhu" + "Hassan": a three-word name the model cut in two
-            text = f"{prev.text} {m.text}"
-        elif (
-            prev.label == m.label == "PERSON"
-            and joiner
-            and joiner[0] in LEXICON.name_particles | LEXICON.place_connectors
-            and gap == len(joiner[0]) + 2
-            and " " in prev.text
-        ):  # "Andre Correa" + "do" + "Lago"
-            text = f"{prev.text} {joiner[0]} {m.text}"
-        elif (
-            spaced
-            and m.label == "PERSON"
-            and " " in m.text
-            and " " not in prev.text
-            and prev.label in ("GPE", "LOC", "ORG", "NORP")
-            and prev.text in given_names()
-        ):  # "Benito" (GPE) + "Antonio Martinez Ocasio": a given name the model cut off
-            text = f"{prev.text} {m.text}"
-            prev = replace(prev, label="PERSON")
-        elif spaced and prev.label != "PERSON" and m.text[:2] in ("d'", "d\u2019"):
-            text = f"{prev.text} {m.text}"  # "Cortina" + "d'Ampezzo"
-            m = replace(m, label=prev.label)
-        elif (
-            prev.label == "EVENT"
-            and joiner == ["of"]
-            and gap == len(" of ")
-            and prev.text.split(" ")[-1] in LEXICON.event_heads
-            and " " not in m.text
-        ):  # "Africa Cup" + "of" + "Nations"
-            text = f"{prev.text} of {m.text}"
-            m = replace(m, label="EVENT")
-        elif (
-            joiner
-            and joiner[0] in LEXICON.place_connectors
-            and gap == len(joiner[0]) + 2
-            and " " not in prev.text
-            and " " not in m.text
-            and prev.label != "PERSON"
-        ):
-            text = f"{prev.text} {joiner[0]} {m.text}"
-        elif (
-            prev.label == m.label == "ORG"
-            and joiner == ["and"]
-            and gap == len(" and ")
-            and _institution_of(prev.text)
-            and " " in m.text
-            and m.text.split(" ")[-1] not in LEXICON.organisation_heads
-            and not THE.match(m.text)
-            and not looks_like_person(m.text)
-        ):  # "Center for Volcanology" + "and" + "Geological Hazard Mitigation"
-            text = f"{prev.text} and {m.text}"
-        elif (
-            prev.label == m.label == "ORG"
-            and joiner == ["for"]
-            and gap == len(" for ")
-            and m.text.startswith("the ")
-        ):  # not "won the Grand Prix for Red Bull"
-            text = f"{prev.text} for {m.text}"
-        if text:
-            label = "ORG" if m.label == "ORG" or prev.label == "ORG" else prev.label
-            out[-1] = replace(prev, text=text, label=label, end=m.end, next=m.next)
-            continue
-        out.append(m)
+        pair = _Pair(prev, m)
+        joined = next(
+            (j for name, join in _JOINS if RULES.enabled(name) and (j := join(pair)) is not None),
+            None,
+        )
+        if joined is not None:
+            out[-1] = joined
+        else:
+            out.append(m)
     return out
+
+
+RULES.declare("link", "organisation_of_place")
 
 
 def _institution_of(text: str) -> bool:
