@@ -382,58 +382,101 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
         partner = last if _coordinated(mention, before) else None
         alias_of = last if _known_as(mention, before) else None
         before, last = mention, None
-        titled = royal_title(mention.text)
-        if titled:
-            mention = replace(mention, label="PERSON")
-        elif mention.label == "PERSON" and tokens(mention.prev)[-1:] in _ROYAL_PREV:
-            titled = True  # "Prince Harry" with the title outside the model's span
-        multi_line = "\n" in mention.text.strip()
-        lines = _run_on_parts(mention.text)
-        last_word = mention.text.split()[-1] if mention.text.split() else ""
-        if (
-            mention.label != "PERSON"
-            and last_word.islower()
-            and last_word not in LEXICON.name_connectors
-        ):
-            # "giant Nile dam": the word before describes the noun after, not the name
-            mention = replace(mention, prev="")
-        if mention.label in ("GPE", "LOC", "FAC") and mention.entry is None:
-            # "the Las Vegas Grand Prix for Red Bull": place names have no "for" in them
-            lines = [part for line in lines for part in line.split(" for ")]
-        if (
-            mention.entry is None
-            and mention.label != "PERSON"
-            and (" on " in mention.text or " in " in mention.text)
-        ):
-            split = [part for line in lines for part in facility_on_place(line)]
-            if len(split) > len(lines):  # "the People Power Monument on EDSA": two places
-                lines, mention = split, replace(mention, label="FAC")
-        if tokens(mention.prev)[-1:] and tokens(mention.prev)[-1] in LEXICON.wire_tags:
-            lines = [_WIRE_TAG.sub("", line) for line in lines]
-        for i, line in enumerate(lines):
-            defined = _bracket_acronym(mention.next) if i == len(lines) - 1 else ""
-            cut = _IN_BRACKETS.match(line)  # "Party for Freedom (PVV": the model ran on
-            if cut and _is_short_form(cut.group(2)):
-                line, defined = cut.group(1), cut.group(2)
-            surface = strip_possessive(clean_surface(line, mention.label), known, mention.label)
-            if not surface or (multi_line and not _stands_alone(surface, gazetteer)):
-                continue
-            if i == len(lines) - 1 and not defined and mention.label == "ORG" and " " in surface:
-                surface = _with_qualifier(surface, mention, gazetteer)
-            parts = [surface] if mention.entry else split_compound(surface, gazetteer, known)
-            # members of "Florence and Palermo" stand on their own, as if after "in"
-            context = replace(mention, prev="in") if len(parts) > 1 else mention
-            for part in parts:
-                resolved = _resolve(part, context, gazetteer)
-                if resolved is not None:
-                    resolved.titled = resolved.titled or (titled and resolved.type == "PERSON")
-                    resolved.partner = partner
-                    resolved.alias_of = alias_of
-                    if len(parts) == 1 and defined and defined != resolved.name:
-                        resolved.defines = defined
-                    out.append(resolved)
-                    last = resolved
+        titled, mention = _titled(mention)
+        for resolved in _resolve_lines(mention, gazetteer, known):
+            resolved.titled = resolved.titled or (titled and resolved.type == "PERSON")
+            resolved.partner = partner
+            resolved.alias_of = alias_of
+            out.append(resolved)
+            last = resolved
     return out
+
+
+def _titled(mention: Mention) -> tuple[bool, Mention]:
+    """ "King Felipe VI", "Prince Harry" (the title outside the model's span): a person known
+    by one name."""
+    if not RULES.enabled("royal_title_person"):
+        return False, mention
+    if royal_title(mention.text):
+        return True, replace(mention, label="PERSON")
+    return mention.label == "PERSON" and tokens(mention.prev)[-1:] in _ROYAL_PREV, mention
+
+
+def _lines(mention: Mention) -> tuple[Mention, list[str]]:
+    """The parts of a span that are names of their own (lines, run-on headlines, "X for Y",
+    "the People Power Monument on EDSA")."""
+    lines = _run_on_parts(mention.text)
+    last_word = mention.text.split()[-1] if mention.text.split() else ""
+    if (
+        mention.label != "PERSON"
+        and last_word.islower()
+        and last_word not in LEXICON.name_connectors
+    ):
+        # "giant Nile dam": the word before describes the noun after, not the name
+        mention = replace(mention, prev="")
+    if (
+        mention.label in ("GPE", "LOC", "FAC")
+        and mention.entry is None
+        and RULES.enabled("place_split_at_for")
+    ):
+        # "the Las Vegas Grand Prix for Red Bull": place names have no "for" in them
+        lines = [part for line in lines for part in line.split(" for ")]
+    if (
+        mention.entry is None
+        and mention.label != "PERSON"
+        and (" on " in mention.text or " in " in mention.text)
+        and RULES.enabled("facility_on_place")
+    ):
+        split = [part for line in lines for part in facility_on_place(line)]
+        if len(split) > len(lines):  # "the People Power Monument on EDSA": two places
+            lines, mention = split, replace(mention, label="FAC")
+    if tokens(mention.prev)[-1:] and tokens(mention.prev)[-1] in LEXICON.wire_tags:
+        lines = [_WIRE_TAG.sub("", line) for line in lines]
+    return mention, lines
+
+
+def _resolve_lines(mention: Mention, gazetteer: Gazetteer, known: Counter) -> list[Resolved]:
+    out: list[Resolved] = []
+    multi_line = "\n" in mention.text.strip()
+    mention, lines = _lines(mention)
+    for i, line in enumerate(lines):
+        defined = _bracket_acronym(mention.next) if i == len(lines) - 1 else ""
+        cut = _IN_BRACKETS.match(line)  # "Party for Freedom (PVV": the model ran on
+        if cut and _is_short_form(cut.group(2)):
+            line, defined = cut.group(1), cut.group(2)
+        surface = strip_possessive(clean_surface(line, mention.label), known, mention.label)
+        if not surface or (multi_line and not _stands_alone(surface, gazetteer)):
+            continue
+        if (
+            i == len(lines) - 1
+            and not defined
+            and mention.label == "ORG"
+            and " " in surface
+            and RULES.enabled("organisation_qualifier")
+        ):
+            surface = _with_qualifier(surface, mention, gazetteer)
+        parts = [surface]
+        if not mention.entry and RULES.enabled("compound_split"):
+            parts = split_compound(surface, gazetteer, known)
+        # members of "Florence and Palermo" stand on their own, as if after "in"
+        context = replace(mention, prev="in") if len(parts) > 1 else mention
+        for part in parts:
+            resolved = _resolve(part, context, gazetteer)
+            if resolved is not None:
+                if len(parts) == 1 and defined and defined != resolved.name:
+                    resolved.defines = defined
+                out.append(resolved)
+    return out
+
+
+for _name in (
+    "royal_title_person",
+    "place_split_at_for",
+    "facility_on_place",
+    "organisation_qualifier",
+    "compound_split",
+):
+    RULES.declare("link", _name)
 
 
 _ROYAL_PREV = [[title] for title in ROYAL_TITLES]

@@ -232,6 +232,8 @@ def royal_title(text: str) -> bool:
 def merge_shared_heads(mentions: list[Mention]) -> list[Mention]:
     """ "Avon and Somerset Police", read by the model as "Avon" + "Somerset Police": two known
     places sharing one organisation head word are one organisation."""
+    if not RULES.enabled("places_sharing_organisation_head"):
+        return mentions
     out: list[Mention] = []
     for m in mentions:
         words = m.text.split(" ")
@@ -256,6 +258,18 @@ def merge_shared_heads(mentions: list[Mention]) -> list[Mention]:
     return out
 
 
+RULES.declare("link", "places_sharing_organisation_head")
+Split = Callable[[Mention, Gazetteer, Counter], "list[Mention] | None"]
+_SPLITS: list[tuple[str, Split]] = []
+
+
+def _split(fn: Split) -> Split:
+    """Register a way to split one mention into the names it holds as a "link" rule."""
+    RULES.register("link", fn.__name__)(fn)
+    _SPLITS.append((fn.__name__, fn))
+    return fn
+
+
 def split_affiliations(
     mentions: Sequence[Mention], gazetteer: Gazetteer, known: Counter | None = None
 ) -> list[Mention]:
@@ -263,55 +277,80 @@ def split_affiliations(
     place or organisation before the title becomes its own mention."""
     out: list[Mention] = []
     for m in mentions:
-        if m.entry is None and ("'s " in m.text or "\u2019s " in m.text):
-            owner = _possessor(m, gazetteer, known or Counter())
-            if owner:
-                out.extend(owner)
-                continue
-        words = m.text.split(" ")
-        company = gazetteer.lookup(words[0]) if m.label == "PERSON" and len(words) > 1 else None
-        if (
-            company is not None
-            and company.type == "ORG"
-            and words[-1] not in LEXICON.corporate_suffixes
-            and words[-1] not in LEXICON.organisation_heads
-        ):  # "SpaceX Starship": no person; "Barrick Mining" is the company's full name
-            rest = " ".join(words[1:])
-            head = words[0]
-            out.append(
-                replace(m, text=head, label="GAZETTEER", entry=company, end=m.start + len(head))
-            )
-            out.append(replace(m, text=rest, label="PRODUCT", start=m.end - len(rest)))
-            continue
-        if company is not None and company.type == "ORG":
-            out.append(replace(m, label="ORG"))  # "Barrick Mining" read as a person
-            continue
-        person, of, team = m.text.partition(" of ")
-        if (
-            m.entry is None
-            and m.label in ("PERSON", "ORG")
-            and of
-            and team[:1].isupper()
-            and looks_like_person(person)
-        ):  # "Jonas Vingegaard of Visma-Lease a Bike" read as one name: a person and a team
-            label = "GPE" if is_known_place(team) else "ORG"
-            out.append(replace(m, text=person, label="PERSON", end=m.start + len(person)))
-            out.append(replace(m, text=team, label=label, start=m.end - len(team), prev="of"))
-            continue
-        cut = next(
-            (i for i, w in enumerate(words) if i and w.casefold() in LEXICON.titles_before_names), 0
+        parts = next(
+            (
+                found
+                for name, split in _SPLITS
+                if RULES.enabled(name) and (found := split(m, gazetteer, known or Counter()))
+            ),
+            None,
         )
-        head = " ".join(words[:cut])
-        rest = " ".join(words[cut:])
-        if m.label in ("PERSON", "ORG") and cut and _affiliation(head, rest, gazetteer):
-            if m.label == "ORG" and not _titled_name(rest):
-                out.append(m)  # "UK Prime Minister's Office" stays one organisation
-                continue
-            out.append(replace(m, text=head, label="GPE", end=m.start + len(head)))
-            out.append(replace(m, text=rest, label="PERSON", start=m.end - len(rest)))
-        else:
-            out.append(m)
+        out.extend(parts or [m])
     return out
+
+
+@_split
+def possessor_and_possessed(
+    m: Mention, gazetteer: Gazetteer, known: Counter
+) -> list[Mention] | None:
+    """ "Alphabet's Google", "Abu Dhabi's Mubadala"."""
+    if m.entry is None and ("'s " in m.text or "\u2019s " in m.text):
+        return _possessor(m, gazetteer, known) or None
+    return None
+
+
+@_split
+def company_in_person_span(
+    m: Mention, gazetteer: Gazetteer, known: Counter
+) -> list[Mention] | None:
+    """ "SpaceX Starship": a company and its product, no person; "Barrick Mining" is the
+    company's full name."""
+    words = m.text.split(" ")
+    company = gazetteer.lookup(words[0]) if m.label == "PERSON" and len(words) > 1 else None
+    if company is None or company.type != "ORG":
+        return None
+    if words[-1] in LEXICON.corporate_suffixes or words[-1] in LEXICON.organisation_heads:
+        return [replace(m, label="ORG")]
+    rest, head = " ".join(words[1:]), words[0]
+    return [
+        replace(m, text=head, label="GAZETTEER", entry=company, end=m.start + len(head)),
+        replace(m, text=rest, label="PRODUCT", start=m.end - len(rest)),
+    ]
+
+
+@_split
+def person_of_team(m: Mention, gazetteer: Gazetteer, known: Counter) -> list[Mention] | None:
+    """ "Jonas Vingegaard of Visma-Lease a Bike" read as one name: a person and a team."""
+    person, of, team = m.text.partition(" of ")
+    if not (m.entry is None and m.label in ("PERSON", "ORG") and of and team[:1].isupper()):
+        return None
+    if not looks_like_person(person):
+        return None
+    label = "GPE" if is_known_place(team) else "ORG"
+    return [
+        replace(m, text=person, label="PERSON", end=m.start + len(person)),
+        replace(m, text=team, label=label, start=m.end - len(team), prev="of"),
+    ]
+
+
+@_split
+def affiliation_before_title(
+    m: Mention, gazetteer: Gazetteer, known: Counter
+) -> list[Mention] | None:
+    """ "Ontario Premier Doug Ford", "FBI Director Kash Patel"; "UK Prime Minister's Office"
+    stays one organisation."""
+    words = m.text.split(" ")
+    titles = LEXICON.titles_before_names
+    cut = next((i for i, w in enumerate(words) if i and w.casefold() in titles), 0)
+    head, rest = " ".join(words[:cut]), " ".join(words[cut:])
+    if m.label not in ("PERSON", "ORG") or not cut or not _affiliation(head, rest, gazetteer):
+        return None
+    if m.label == "ORG" and not _titled_name(rest):
+        return [m]
+    return [
+        replace(m, text=head, label="GPE", end=m.start + len(head)),
+        replace(m, text=rest, label="PERSON", start=m.end - len(rest)),
+    ]
 
 
 def _possessor(m: Mention, gazetteer: Gazetteer, known: Counter) -> list[Mention]:
