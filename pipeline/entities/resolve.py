@@ -403,7 +403,7 @@ def _titled(mention: Mention) -> tuple[bool, Mention]:
 
 
 def _lines(mention: Mention) -> tuple[Mention, list[str]]:
-    """The parts of a span that are names of their own (lines, run-on headlines, "X for Y",
+    """The parts of a span that are names of their own (lines, run-on headlines,
     "the People Power Monument on EDSA")."""
     lines = _run_on_parts(mention.text)
     last_word = mention.text.split()[-1] if mention.text.split() else ""
@@ -414,13 +414,6 @@ def _lines(mention: Mention) -> tuple[Mention, list[str]]:
     ):
         # "giant Nile dam": the word before describes the noun after, not the name
         mention = replace(mention, prev="")
-    if (
-        mention.label in ("GPE", "LOC", "FAC")
-        and mention.entry is None
-        and RULES.enabled("place_split_at_for")
-    ):
-        # "the Las Vegas Grand Prix for Red Bull": place names have no "for" in them
-        lines = [part for line in lines for part in line.split(" for ")]
     if (
         mention.entry is None
         and mention.label != "PERSON"
@@ -471,7 +464,6 @@ def _resolve_lines(mention: Mention, gazetteer: Gazetteer, known: Counter) -> li
 
 for _name in (
     "royal_title_person",
-    "place_split_at_for",
     "facility_on_place",
     "organisation_qualifier",
     "compound_split",
