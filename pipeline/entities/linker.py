@@ -12,17 +12,16 @@ from newsflow.pipeline.entities.linking import link_in_document
 from newsflow.pipeline.entities.names import looks_like_person
 from newsflow.pipeline.entities.ner import Mention
 from newsflow.pipeline.entities.places import is_known_place
-from newsflow.pipeline.entities.resolve import (
-    LABEL_TYPES,
-    Resolved,
+from newsflow.pipeline.entities.resolve import LABEL_TYPES, Resolved, resolve_mentions
+from newsflow.pipeline.entities.rules import RULES, Evidence
+from newsflow.pipeline.entities.surfaces import (
     clean_surface,
+    head_type,
     is_junk,
-    resolve_mentions,
+    looks_like_demonym,
     split_compound,
     strip_possessive,
 )
-from newsflow.pipeline.entities.rules import RULES, Evidence
-from newsflow.pipeline.entities.typing_rules import head_type, looks_like_demonym
 
 __all__ = [
     "FACETS",

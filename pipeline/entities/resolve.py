@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from newsflow.pipeline.entities.gazetteer import Gazetteer, normalise
+from newsflow.pipeline.entities.gazetteer import Gazetteer
 from newsflow.pipeline.entities.lexicon import LEXICON
 from newsflow.pipeline.entities.names import looks_like_person
 from newsflow.pipeline.entities.ner import APPOSITION, CUED_ORG, ROYAL_TITLES, Mention
@@ -21,17 +21,21 @@ from newsflow.pipeline.entities.spans import (
     royal_title,
     split_affiliations,
 )
-from newsflow.pipeline.entities.typing_rules import (
-    CUE_AFTER,
-    CUE_BEFORE,
+from newsflow.pipeline.entities.surfaces import (
     THE,
-    Context,
     after_locative,
+    clean_surface,
+    compound_demonym,
     head_type,
-    looks_like_demonym,
-    retype,
+    is_junk,
+    known_words,
+    only_titles,
+    split_compound,
+    strip_demonym,
+    strip_possessive,
     tokens,
 )
+from newsflow.pipeline.entities.typing_rules import CUE_AFTER, CUE_BEFORE, Context, retype
 
 # spaCy label -> our type; labels not listed (DATE, CARDINAL, MONEY, ...) are not entities.
 LABEL_TYPES = {
@@ -48,14 +52,6 @@ LABEL_TYPES = {
 }
 _NAME_LABELS = frozenset(LABEL_TYPES) | {APPOSITION, CUED_ORG}
 
-_COMPOUND = re.compile(r"^[A-Z][\w.']*(?:\s*[-\u2013\u2014/]\s*[A-Z][\w.']*)+$")
-_COMPOUND_SPLIT = re.compile(r"\s*[-\u2013\u2014/]\s*")
-_EDGE_PUNCT = "\"'`()[]{}<>,;:!?*|-\u201c\u201d\u2018\u2019\u2022\u00b7\u2013\u2014 \t"
-_NICKNAME = re.compile(r"^[\"\u201c].+[\"\u201d]$")
-_POSSESSIVE = re.compile(r"'s?$")
-_COORDINATION = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+)")
-_SPACES = re.compile(r"\s+")
-_SCORE = re.compile(r"^\d+-\d+$")
 # A wire service's version tag glued to a headline's first word ("UPDATE 2-Vance says ...")
 _WIRE_TAG = re.compile(r"^\d{1,2}-(?=[A-Z])")
 
@@ -80,118 +76,6 @@ class Resolved:
     cut: bool = False  # a capitalised word follows: the model may have cut the name
     rule: str = "model"  # what typed it: "model", "gazetteer" or a type rule's name
     linked_by: list[str] = field(default_factory=list)  # rules that gave it its name
-
-
-def clean_surface(text: str, label: str) -> str:
-    """Trim quotes, punctuation and 'the'; for people leading titles, for people and
-    organisations trailing common nouns ("the MoDem party" -> "MoDem")."""
-    text = _SPACES.sub(" ", text.replace("\u2019", "'")).strip(_EDGE_PUNCT)
-    text = THE.sub("", text).strip(_EDGE_PUNCT)
-    words = text.split(" ")
-    if label == "PERSON":
-        words = [w for w in words if not _NICKNAME.match(w)]  # Jorge "Tuto" Quiroga
-        while len(words) > 1 and (
-            words[0].casefold() in LEXICON.titles_before_names or words[0][:1].islower()
-        ):
-            words.pop(0)
-        while len(words) > 1 and any(c.isdigit() for c in words[-1]):
-            words.pop()  # "Brighton 2-1": a score, not a name
-    while len(words) > 1 and _SCORE.match(words[-1]):
-        words.pop()  # "Liverpool 3-0": a score, not a name
-    if label in ("PERSON", "ORG"):
-        while len(words) > 1 and words[-1].islower() and words[-2][:1].isupper():
-            words.pop()  # "the MoDem party"; not "Ahmed al-Sharaa"
-    elif label in ("GPE", "LOC", "FAC"):
-        while (
-            len(words) > 1
-            and words[-1] in LEXICON.place_suffixes_trimmed
-            and words[-2][:1].isupper()
-        ):
-            words.pop()
-    return " ".join(words)
-
-
-def is_junk(surface: str, gazetteer: Gazetteer) -> bool:
-    """Pronouns, numbers, single letters, lower-case words, generic nouns ("Party") and
-    operator-ignored surfaces."""
-    letters = [c for c in surface if c.isalpha()]
-    if len(letters) < 2:
-        return True
-    folded = surface.casefold()
-    if (
-        folded in LEXICON.pronouns
-        or folded in LEXICON.generic_nouns
-        or gazetteer.is_ignored(surface)
-    ):
-        return True
-    if _DRAW_GROUP.match(surface):  # "Group L" of a tournament draw
-        return True
-    return not any(c.isupper() for c in surface)
-
-
-def _compound_demonym(surface: str, gazetteer: Gazetteer) -> bool:
-    """ "Cape Verdean", "South African", "Sri Lankan", "New Zealander": the people of a
-    multi-word place (the name less its ending is a known place)."""
-    if " " not in surface or not surface.endswith(("an", "er")):
-        return False
-    for cut in (1, 2, 3):
-        entry = gazetteer.lookup(surface[:-cut])
-        if is_known_place(surface[:-cut]) or (entry is not None and entry.type == "LOCATION"):
-            return True
-    return False
-
-
-def split_compound(surface: str, gazetteer: Gazetteer, known: Counter) -> list[str]:
-    """'Putin-Trump' -> ['Putin', 'Trump'], 'Florence and Palermo' -> ['Florence', 'Palermo']
-    when every member is known on its own (gazetteer, place list or another mention in the
-    article); 'Coca-Cola' and 'Procter and Gamble' stay whole."""
-    if gazetteer.lookup(surface) is not None:
-        return [surface]
-    if _COMPOUND.match(surface):
-        parts = [p for p in _COMPOUND_SPLIT.split(surface) if p]
-        if (
-            parts[0] in LEXICON.hyphenated_name_openers
-        ):  # "Al-Balad", "Abu-Dhabi": one name, its article
-            return [surface]
-    elif " and " in surface or ", " in surface:  # "Mombasa, Kisumu", "Paris, France"
-        parts = [p for p in _COORDINATION.split(surface) if p]
-    else:
-        return [surface]
-
-    def is_known(part: str) -> bool:
-        return gazetteer.lookup(part) is not None or known[part] > 0 or is_known_place(part)
-
-    if len(parts) > 1 and all(p[:1].isupper() and is_known(p) for p in parts):
-        return parts
-    return [surface]
-
-
-def _known_words(mentions: Sequence[Mention]) -> Counter:
-    """How many mentions each word occurs in (a member of 'Putin-Trump' must be one)."""
-    words: Counter = Counter()
-    for m in mentions:
-        text = m.text.strip()
-        if not _COMPOUND.match(text) and " and " not in text:
-            words.update(set(normalise(text).split(" ")))
-    return words
-
-
-def strip_possessive(surface: str, known: Counter, label: str = "") -> str:
-    """ "Michel Barnier's" -> "Michel Barnier" when Barnier is mentioned elsewhere too;
-    "Moody's" stays (the model keeps "'s" outside names, so inside one it is usually part of it)."""
-    bare = _POSSESSIVE.sub("", surface)
-    if bare == surface or not bare:
-        return surface
-    last = bare.split(" ")[-1]
-    if label == "PERSON" or known[last] >= 2 or looks_like_person(bare):
-        return bare
-    if " of " in bare or " for " in bare:  # "the Department of Conservation's team"
-        return bare
-    if " " in bare and (
-        last in LEXICON.organisation_heads or last in LEXICON.place_heads
-    ):  # "Stock Exchange's index"
-        return bare
-    return surface
 
 
 def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> Resolved | None:
@@ -253,14 +137,14 @@ def _resolve_unknown(
             return None
     elif label == CUED_ORG:  # a name the model missed after "broadcaster", "regulator", ...
         etype = "ORG"
-    if etype is None or _only_titles(surface):
+    if etype is None or only_titles(surface):
         return None
     if etype == "ORG" and tokens(mention.prev)[-2:] == ["Chief", "of"]:
         return None  # "the post of Chief of Defence Forces": a title, not the organisation
     if is_junk(surface, gazetteer) and not (label == CUED_ORG and _CODE_NAME.match(surface)):
         return None  # "the D66 party" is a name, "D" alone is not
     if etype == "PERSON":
-        surface = _strip_demonym(surface, gazetteer)
+        surface = strip_demonym(surface, gazetteer)
         ctx = replace(ctx, surface=surface)
     # "the Chadema party": the model took the organisation noun in, as good as a cue
     cued = label == CUED_ORG or (
@@ -271,7 +155,7 @@ def _resolve_unknown(
     if (
         etype in ("LOCATION", "ORG", "NORP")
         and RULES.enabled("compound_demonym")
-        and _compound_demonym(surface, gazetteer)
+        and compound_demonym(surface, gazetteer)
     ):
         etype, cued, rule = "NORP", True, "compound_demonym"  # "Cape Verdean" tagged LOC
     elif etype in ("LOCATION", "ORG", "PERSON", "NORP"):
@@ -305,26 +189,7 @@ def _typed(surface: str, etype: str, mention: Mention, cued: bool, rule: str) ->
     )
 
 
-_DRAW_GROUP = re.compile(r"^(?:Group|Pool) [A-L]$")
 _CODE_NAME = re.compile(r"^[A-Z]{1,3}-?\d{1,3}$")
-
-
-def _only_titles(surface: str) -> bool:
-    """ "Solicitor General", "Chief Executive": a title with no name."""
-    return all(w.casefold().rstrip(".") in LEXICON.titles_before_names for w in surface.split(" "))
-
-
-def _strip_demonym(surface: str, gazetteer: Gazetteer) -> str:
-    """ "Kenyan Dorcas Ewoi" -> "Dorcas Ewoi": a nationality word the model took into a name."""
-    first, _, rest = surface.partition(" ")
-    if " " not in rest:
-        return surface
-    entry = gazetteer.lookup(first)
-    if (entry is not None and entry.type == "NORP") or looks_like_demonym(first):
-        return rest
-    if first.endswith("an") and (is_known_place(first[:-1]) or is_known_place(first[:-2])):
-        return rest  # Kenyan, Nigerian, Chilean
-    return surface
 
 
 def _place_preposition(prev: str) -> bool:
@@ -373,7 +238,7 @@ def resolve_mentions(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[
     """Steps 1, 3 and 4: gazetteer lookup (fixes type), compound split, junk dropped."""
     # dates, numbers, money (two thirds of the model's spans) are no names: not looked at
     mentions = [m for m in mentions if m.entry is not None or m.label in _NAME_LABELS]
-    known = _known_words(mentions)
+    known = known_words(mentions)
     out: list[Resolved] = []
     before: Mention | None = None
     last: Resolved | None = None

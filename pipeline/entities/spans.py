@@ -14,7 +14,7 @@ from newsflow.pipeline.entities.names import given_names, looks_like_person
 from newsflow.pipeline.entities.ner import ROYAL_TITLES, Mention
 from newsflow.pipeline.entities.places import is_known_place
 from newsflow.pipeline.entities.rules import RULES
-from newsflow.pipeline.entities.typing_rules import THE, head_type, is_acronym_word, tokens
+from newsflow.pipeline.entities.surfaces import THE, head_type, is_acronym_word, tokens
 
 
 def facility_on_place(line: str) -> list[str]:

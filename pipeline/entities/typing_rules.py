@@ -9,7 +9,6 @@ mention). Every rule can be switched off by name (`RULES.disabled`).
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,24 +16,19 @@ from functools import cached_property
 
 from newsflow.pipeline.entities.lexicon import LEXICON
 from newsflow.pipeline.entities.names import looks_like_person
-from newsflow.pipeline.entities.ner import BODY_NOUNS, ROMAN_NUMERALS
+from newsflow.pipeline.entities.ner import BODY_NOUNS
 from newsflow.pipeline.entities.places import is_known_place
 from newsflow.pipeline.entities.rules import RULES, Evidence
+from newsflow.pipeline.entities.surfaces import (
+    after_locative,
+    head_before_of,
+    is_acronym_word,
+    looks_like_demonym,
+    tokens,
+)
 
-THE = re.compile(r"^the\s+", re.IGNORECASE)
-_TOKEN = re.compile(r"\w(?:[\w'&-]|\.(?=\w))*|[^\w\s]")
 _CLIMATE_CONFERENCE = re.compile(r"^COP ?\d{1,2}$")
 _INITIALS = re.compile(r"^(?:[A-Z]\.){1,4}$")
-
-
-def tokens(text: str) -> list[str]:
-    return list(_cached_tokens(text))
-
-
-@functools.lru_cache(maxsize=8192)
-def _cached_tokens(text: str) -> tuple[str, ...]:
-    """The same context strings are tokenised by many rules: once each."""
-    return tuple(_TOKEN.findall(text.replace("\u2019", "'")))
 
 
 @dataclass(frozen=True)
@@ -466,42 +460,3 @@ def full_person_name(ctx: Context) -> str | None:
 def retype(ctx: Context) -> Evidence | None:
     """Evidence for a name the gazetteer does not know; None: the model's type stands."""
     return NAME_FORM.first(ctx) or (NORP_CONTEXT if ctx.etype == "NORP" else CONTEXT).first(ctx)
-
-
-def looks_like_demonym(surface: str) -> bool:
-    """'Ukrainian', 'Europeans', 'British': an adjective or people, never a place."""
-    word = surface.casefold()
-    return " " not in word and word.endswith(LEXICON.demonym_endings.in_order)
-
-
-def head_type(words: list[str]) -> str | None:
-    """The type a name's own last word gives it (Bank, Party -> ORG; Stadium, River -> place)."""
-    last = words[-1].rstrip(".")
-    if last in LEXICON.organisation_heads or any(w in LEXICON.organisation_markers for w in words):
-        return "ORG"
-    return "LOCATION" if last in LEXICON.place_heads else None
-
-
-def head_before_of(words: list[str]) -> str:
-    """ "Court" in "U.S. Court of Appeals for the Federal Circuit"; "" with no "of"/"for"."""
-    for i, word in enumerate(words[1:], 1):
-        if word in ("of", "for"):
-            return words[i - 1].rstrip(".")
-    return ""
-
-
-def is_acronym_word(word: str) -> bool:
-    letters = word.replace(".", "")
-    return (
-        len(letters) >= 3 and letters.isalpha() and letters.isupper() and word not in ROMAN_NUMERALS
-    )
-
-
-def after_locative(prev: str) -> bool:
-    """ "in Bangkok", "at the Chatuchak site", "In Bangkok": a preposition of place before."""
-    words = [w.casefold() for w in tokens(prev)]
-    if words and words[-1] == "the":
-        words.pop()
-    if len(words) >= 2 and words[-1] == "in" and words[-2] in LEXICON.not_place_in_words:
-        return False  # "a stake in Hensoldt", "shares in Leonardo"
-    return bool(words) and words[-1] in LEXICON.locative_prepositions
