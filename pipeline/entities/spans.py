@@ -340,7 +340,7 @@ def affiliation_before_title(
     """ "Ontario Premier Doug Ford", "FBI Director Kash Patel"; "UK Prime Minister's Office"
     stays one organisation."""
     words = m.text.split(" ")
-    titles = LEXICON.titles_before_names
+    titles = LEXICON.titles_dropped_from_names
     cut = next((i for i, w in enumerate(words) if i and w.casefold() in titles), 0)
     head, rest = " ".join(words[:cut]), " ".join(words[cut:])
     if m.label not in ("PERSON", "ORG") or not cut or not _affiliation(head, rest, gazetteer):
@@ -406,7 +406,7 @@ def _person_owns_place(owner: str, owned: str, gazetteer: Gazetteer) -> bool:
 def _titled_name(rest: str) -> bool:
     """ "PM Anutin", "President Joe Biden": titles, then a name with no organisation word."""
     words = rest.split(" ")
-    name = [w for w in words if w.casefold().rstrip(".") not in LEXICON.titles_before_names]
+    name = [w for w in words if w.casefold().rstrip(".") not in LEXICON.titles_dropped_from_names]
     return (
         bool(name)
         and words.index(name[0]) > 0
@@ -422,5 +422,5 @@ def _affiliation(head: str, rest: str, gazetteer: Gazetteer) -> bool:
     person's name with a title-like word inside ("Hassan Sheikh Mohamud")."""
     if gazetteer.lookup(head) is not None or is_acronym_word(head):
         return True
-    name = [w for w in rest.split(" ") if w.casefold() not in LEXICON.titles_before_names]
+    name = [w for w in rest.split(" ") if w.casefold() not in LEXICON.titles_dropped_from_names]
     return is_known_place(head) and (" " in head or len(name) > 1)

@@ -105,7 +105,7 @@ def clean_surface(text: str, label: str) -> str:
     if label == "PERSON":
         words = [w for w in words if not _NICKNAME.match(w)]  # Jorge "Tuto" Quiroga
         while len(words) > 1 and (
-            words[0].casefold() in LEXICON.titles_before_names or words[0][:1].islower()
+            words[0].casefold() in LEXICON.titles_dropped_from_names or words[0][:1].islower()
         ):
             words.pop(0)
         while len(words) > 1 and any(c.isdigit() for c in words[-1]):
@@ -210,7 +210,9 @@ def strip_possessive(surface: str, known: Counter, label: str = "") -> str:
 
 def only_titles(surface: str) -> bool:
     """ "Solicitor General", "Chief Executive": a title with no name."""
-    return all(w.casefold().rstrip(".") in LEXICON.titles_before_names for w in surface.split(" "))
+    return all(
+        w.casefold().rstrip(".") in LEXICON.titles_dropped_from_names for w in surface.split(" ")
+    )
 
 
 def strip_demonym(surface: str, gazetteer: Gazetteer) -> str:
