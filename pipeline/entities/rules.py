@@ -42,7 +42,8 @@ class RuleRegistry:
         """Register a rule that is data (a pattern) or a function, under a unique name."""
         known = self._rules.get(name)
         if known is not None and (known[0] != kind or known[1] is not fn):
-            raise ValueError(f"rule {name!r} is registered twice")
+            msg = f"rule {name!r} is registered twice"
+            raise ValueError(msg)
         self._rules[name] = (kind, fn)
 
     def names(self, kind: str | None = None) -> list[str]:
@@ -68,7 +69,8 @@ class RuleRegistry:
         names = frozenset(names)
         unknown = sorted(names - set(self._rules))
         if unknown:
-            raise KeyError(f"unknown entity rule(s): {', '.join(unknown)}")
+            msg = f"unknown entity rule(s): {', '.join(unknown)}"
+            raise KeyError(msg)
         before = self._disabled
         self._disabled = before | names
         try:

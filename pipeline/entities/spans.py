@@ -1,0 +1,426 @@
+"""Mention repairs: names the model cut in two joined, names it ran together split
+("Ontario Premier Doug Ford", "Alphabet's Google")."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+from newsflow.pipeline.entities.gazetteer import Gazetteer
+from newsflow.pipeline.entities.lexicon import LEXICON
+from newsflow.pipeline.entities.names import given_names, looks_like_person
+from newsflow.pipeline.entities.ner import ROYAL_TITLES, Mention
+from newsflow.pipeline.entities.places import is_known_place
+from newsflow.pipeline.entities.rules import RULES
+from newsflow.pipeline.entities.surfaces import THE, head_type, is_acronym_word, tokens
+
+
+def facility_on_place(line: str) -> list[str]:
+    """ "People Power Monument on EDSA" -> the monument and the avenue, "R. Premadasa Stadium
+    in Colombo" -> the stadium and the city (not "Council on Foreign Relations": only after a
+    place head word)."""
+    for joiner in (" on ", " in "):
+        left, _, right = line.partition(joiner)
+        if right[:1].isupper() and left.split(" ")[-1] in LEXICON.place_heads:
+            return [left, right]
+    return [line]
+
+
+def _org_of_place(prev: Mention, m: Mention) -> bool:
+    """ "Law Society" + "of Kenya", "Central Bank" + "of Chile": an organisation's head word and
+    "of" before a place the model split off ("the University of Iceland" is one name)."""
+    if prev.label != "ORG" or prev.entry is not None:
+        return False
+    # "the Public Health Agency of" + "Canada": the model stopped after "of"
+    cut_after_of = (
+        prev.text.endswith(" of") and m.start - prev.end == 1 and prev.next.startswith(m.text)
+    )
+    if not cut_after_of and (
+        m.start - prev.end != len(" of ")
+        or tokens(m.prev)[-1:] != ["of"]
+        or prev.text.split(" ")[-1] not in LEXICON.organisation_heads
+    ):
+        return False
+    place = m.label in ("GPE", "LOC") or (m.entry is not None and m.entry.type == "LOCATION")
+    return place and not THE.match(m.text)
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """Two mentions in a row: `prev` may be a name the model cut before `m`."""
+
+    prev: Mention
+    m: Mention
+
+    @cached_property
+    def gap(self) -> int:
+        return self.m.start - self.prev.end
+
+    @cached_property
+    def joiner(self) -> list[str]:
+        return tokens(self.m.prev)[-1:]
+
+    @cached_property
+    def spaced(self) -> bool:
+        """One space between, no line break."""
+        return self.gap == 1 and self.prev.next.startswith(self.m.text)
+
+    def between(self, word: str) -> bool:
+        return self.joiner == [word] and self.gap == len(word) + 2
+
+    def joined(self, glue: str = " ", prev_label: str = "", m_label: str = "") -> Mention:
+        prev_label, m_label = prev_label or self.prev.label, m_label or self.m.label
+        label = "ORG" if "ORG" in (prev_label, m_label) else prev_label
+        text = f"{self.prev.text}{glue}{self.m.text}"
+        return replace(self.prev, text=text, label=label, end=self.m.end, next=self.m.next)
+
+
+Join = Callable[[_Pair], "Mention | None"]
+_JOINS: list[tuple[str, Join]] = []
+
+
+def _join(fn: Join) -> Join:
+    """Register a way to join two mentions into one name as a "link" rule, tried in order."""
+    RULES.register("link", fn.__name__)(fn)
+    _JOINS.append((fn.__name__, fn))
+    return fn
+
+
+@_join
+def person_name_particle(p: _Pair) -> Mention | None:
+    """ "Abdulaziz" + "bin Salman"."""
+    first = p.m.text.split(" ", 1)[0]
+    person = p.prev.label == p.m.label == "PERSON" and p.gap == 1
+    return p.joined() if person and first in LEXICON.name_particles else None
+
+
+@_join
+def person_third_name(p: _Pair) -> Mention | None:
+    """ "Samia Suluhu" + "Hassan": a three-word name the model cut in two."""
+    words = " " in p.prev.text and " " not in p.m.text and p.m.text[:1].isupper()
+    return p.joined() if p.prev.label == p.m.label == "PERSON" and p.spaced and words else None
+
+
+@_join
+def person_particle_between(p: _Pair) -> Mention | None:
+    """ "Andre Correa" + "do" + "Lago"."""
+    word = p.joiner[0] if p.joiner else ""
+    particle = word in LEXICON.name_particles or word in LEXICON.place_connectors
+    person = p.prev.label == p.m.label == "PERSON" and " " in p.prev.text
+    return p.joined(f" {word} ") if person and particle and p.between(word) else None
+
+
+@_join
+def given_name_cut_off(p: _Pair) -> Mention | None:
+    """ "Benito" (GPE) + "Antonio Martinez Ocasio": a given name the model cut off."""
+    cut = (
+        p.spaced
+        and p.m.label == "PERSON"
+        and " " in p.m.text
+        and " " not in p.prev.text
+        and p.prev.label in ("GPE", "LOC", "ORG", "NORP")
+        and p.prev.text in given_names()
+    )
+    return p.joined(prev_label="PERSON") if cut else None
+
+
+@_join
+def elided_de(p: _Pair) -> Mention | None:
+    """ "Cortina" + "d'Ampezzo"."""
+    elided = p.spaced and p.prev.label != "PERSON" and p.m.text[:2] in ("d'", "d\u2019")
+    return p.joined(m_label=p.prev.label) if elided else None
+
+
+@_join
+def event_of_name(p: _Pair) -> Mention | None:
+    """ "Africa Cup" + "of" + "Nations"."""
+    event = p.prev.label == "EVENT" and p.prev.text.split(" ")[-1] in LEXICON.event_heads
+    return (
+        p.joined(" of ", m_label="EVENT")
+        if event and p.between("of") and " " not in p.m.text
+        else None
+    )
+
+
+@_join
+def place_connector_between(p: _Pair) -> Mention | None:
+    """ "Foz" + "do" + "Amazonas"."""
+    word = p.joiner[0] if p.joiner else ""
+    single = " " not in p.prev.text and " " not in p.m.text and p.prev.label != "PERSON"
+    return (
+        p.joined(f" {word} ")
+        if word in LEXICON.place_connectors and p.between(word) and single
+        else None
+    )
+
+
+@_join
+def institution_and_field(p: _Pair) -> Mention | None:
+    """ "Center for Volcanology" + "and" + "Geological Hazard Mitigation"."""
+    field_name = (
+        " " in p.m.text
+        and p.m.text.split(" ")[-1] not in LEXICON.organisation_heads
+        and not THE.match(p.m.text)
+        and not looks_like_person(p.m.text)
+    )
+    orgs = p.prev.label == p.m.label == "ORG" and p.between("and")
+    return p.joined(" and ") if orgs and _institution_of(p.prev.text) and field_name else None
+
+
+@_join
+def organisation_for_the(p: _Pair) -> Mention | None:
+    """ "U.S. Court of Appeals" + "for the Federal Circuit"; not "won the Grand Prix for Red
+    Bull"."""
+    orgs = p.prev.label == p.m.label == "ORG" and p.between("for")
+    return p.joined(" for ") if orgs and p.m.text.startswith("the ") else None
+
+
+def merge_adjacent(mentions: list[Mention]) -> list[Mention]:
+    """Names the model cut in two: "Abdulaziz" + "bin Salman" (a person), "Foz" + "do" +
+    "Amazonas" (a Portuguese or Spanish place or organisation name), "U.S. Court of Appeals" +
+    "for the" + "Federal Circuit" (one organisation)."""
+    out: list[Mention] = []
+    for m in mentions:
+        prev = out[-1] if out else None
+        if prev is not None and RULES.enabled("organisation_of_place") and _org_of_place(prev, m):
+            glue = " " if prev.text.endswith(" of") else " of "
+            text = f"{prev.text}{glue}{m.text}"  # "Law Society" + "of" + "Kenya"
+            out[-1] = replace(prev, text=text, label="ORG", end=m.end, next=m.next)
+            continue
+        if prev is None or prev.entry is not None or m.entry is not None:
+            out.append(m)
+            continue
+        pair = _Pair(prev, m)
+        joined = next(
+            (j for name, join in _JOINS if RULES.enabled(name) and (j := join(pair)) is not None),
+            None,
+        )
+        if joined is not None:
+            out[-1] = joined
+        else:
+            out.append(m)
+    return out
+
+
+RULES.declare("link", "organisation_of_place")
+
+
+def _institution_of(text: str) -> bool:
+    words = THE.sub("", text).split(" ")
+    return (
+        len(words) >= 3
+        and words[0] in LEXICON.institution_openers
+        and words[1] in ("for", "of")
+        and words[-1][:1].isupper()
+    )
+
+
+def royal_title(text: str) -> bool:
+    """ "King Felipe VI", "Empress Marie-Louise": a person whatever the model said, known by
+    one name (unless the name is an organisation's or a place's: "Prince Edward Island")."""
+    words = THE.sub("", text).split()
+    return (
+        len(words) > 1
+        and words[0] in ROYAL_TITLES
+        and words[-1] not in LEXICON.organisation_heads
+        and words[-1] not in LEXICON.place_heads
+    )
+
+
+def merge_shared_heads(mentions: list[Mention]) -> list[Mention]:
+    """ "Avon and Somerset Police", read by the model as "Avon" + "Somerset Police": two known
+    places sharing one organisation head word are one organisation."""
+    if not RULES.enabled("places_sharing_organisation_head"):
+        return mentions
+    out: list[Mention] = []
+    for m in mentions:
+        words = m.text.split(" ")
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.entry is None
+            and m.label == "ORG"
+            and len(words) == 2
+            and words[1] in LEXICON.organisation_heads
+            and m.start - prev.end == len(" and ")
+            and " " not in prev.text
+            and is_known_place(prev.text)
+            and is_known_place(words[0])
+            and tokens(m.prev)[-1:] == ["and"]
+        ):
+            out[-1] = replace(
+                prev, text=f"{prev.text} and {m.text}", label="ORG", end=m.end, next=m.next
+            )
+            continue
+        out.append(m)
+    return out
+
+
+RULES.declare("link", "places_sharing_organisation_head")
+Split = Callable[[Mention, Gazetteer, Counter], "list[Mention] | None"]
+_SPLITS: list[tuple[str, Split]] = []
+
+
+def _split(fn: Split) -> Split:
+    """Register a way to split one mention into the names it holds as a "link" rule."""
+    RULES.register("link", fn.__name__)(fn)
+    _SPLITS.append((fn.__name__, fn))
+    return fn
+
+
+def split_affiliations(
+    mentions: Sequence[Mention], gazetteer: Gazetteer, known: Counter | None = None
+) -> list[Mention]:
+    """ "Ontario Premier Doug Ford", "US President Joe Biden" tagged as one PERSON: the known
+    place or organisation before the title becomes its own mention."""
+    out: list[Mention] = []
+    for m in mentions:
+        parts = next(
+            (
+                found
+                for name, split in _SPLITS
+                if RULES.enabled(name) and (found := split(m, gazetteer, known or Counter()))
+            ),
+            None,
+        )
+        out.extend(parts or [m])
+    return out
+
+
+@_split
+def possessor_and_possessed(
+    m: Mention, gazetteer: Gazetteer, known: Counter
+) -> list[Mention] | None:
+    """ "Alphabet's Google", "Abu Dhabi's Mubadala"."""
+    if m.entry is None and ("'s " in m.text or "\u2019s " in m.text):
+        return _possessor(m, gazetteer, known) or None
+    return None
+
+
+@_split
+def company_in_person_span(
+    m: Mention, gazetteer: Gazetteer, known: Counter
+) -> list[Mention] | None:
+    """ "SpaceX Starship": a company and its product, no person; "Barrick Mining" is the
+    company's full name."""
+    words = m.text.split(" ")
+    company = gazetteer.lookup(words[0]) if m.label == "PERSON" and len(words) > 1 else None
+    if company is None or company.type != "ORG":
+        return None
+    if words[-1] in LEXICON.corporate_suffixes or words[-1] in LEXICON.organisation_heads:
+        return [replace(m, label="ORG")]
+    rest, head = " ".join(words[1:]), words[0]
+    return [
+        replace(m, text=head, label="GAZETTEER", entry=company, end=m.start + len(head)),
+        replace(m, text=rest, label="PRODUCT", start=m.end - len(rest)),
+    ]
+
+
+@_split
+def person_of_team(m: Mention, gazetteer: Gazetteer, known: Counter) -> list[Mention] | None:
+    """ "Jonas Vingegaard of Visma-Lease a Bike" read as one name: a person and a team."""
+    person, of, team = m.text.partition(" of ")
+    if not (m.entry is None and m.label in ("PERSON", "ORG") and of and team[:1].isupper()):
+        return None
+    if not looks_like_person(person):
+        return None
+    label = "GPE" if is_known_place(team) else "ORG"
+    return [
+        replace(m, text=person, label="PERSON", end=m.start + len(person)),
+        replace(m, text=team, label=label, start=m.end - len(team), prev="of"),
+    ]
+
+
+@_split
+def affiliation_before_title(
+    m: Mention, gazetteer: Gazetteer, known: Counter
+) -> list[Mention] | None:
+    """ "Ontario Premier Doug Ford", "FBI Director Kash Patel"; "UK Prime Minister's Office"
+    stays one organisation."""
+    words = m.text.split(" ")
+    titles = LEXICON.titles_dropped_from_names
+    cut = next((i for i, w in enumerate(words) if i and w.casefold() in titles), 0)
+    head, rest = " ".join(words[:cut]), " ".join(words[cut:])
+    if m.label not in ("PERSON", "ORG") or not cut or not _affiliation(head, rest, gazetteer):
+        return None
+    if m.label == "ORG" and not _titled_name(rest):
+        return [m]
+    return [
+        replace(m, text=head, label="GPE", end=m.start + len(head)),
+        replace(m, text=rest, label="PERSON", start=m.end - len(rest)),
+    ]
+
+
+def _possessor(m: Mention, gazetteer: Gazetteer, known: Counter) -> list[Mention]:
+    """ "Alphabet's Google", "Abu Dhabi's Mubadala" read as one name: a known organisation or
+    place, a possessive and a capitalised name are two mentions (not "People's Party": the
+    owner must be a gazetteer name or a known place). An owner named elsewhere in the article
+    ("Sudani's Reconstruction and Development Coalition") is left to its other mentions."""
+    text = m.text.replace("\u2019", "'")
+    owner, _, owned = text.partition("'s ")
+    owner = THE.sub("", owner)
+    if not owned[:1].isupper() or not owner or "\n" in text:
+        return []
+    if all(
+        w in LEXICON.organisation_heads or w in LEXICON.corporate_suffixes for w in owned.split(" ")
+    ):
+        return []  # "McDonald's Corp", "Macy's Inc": the company's own name
+    entry = gazetteer.lookup(owner)
+    if entry is None and not is_known_place(owner):
+        if _person_owns_place(owner, owned, gazetteer):
+            start = m.start + text.index(owner)
+            return [
+                replace(m, text=owner, label="PERSON", start=start, end=start + len(owner)),
+                replace(m, text=owned, label="GPE", start=m.end - len(owned), prev=f"{owner}'s"),
+            ]
+        if " " in owner or known[owner] < 1:
+            return []
+        return [replace(m, text=owned, start=m.end - len(owned), prev=f"{owner}'s")]
+    start = m.start + text.index(owner)
+    first = (
+        replace(m, text=owner, label="GAZETTEER", entry=entry, end=start + len(owner))
+        if entry is not None
+        else replace(m, text=owner, label="GPE", start=start, end=start + len(owner))
+    )
+    second = replace(m, text=owned, start=m.end - len(owned), prev=f"{owner}'s")
+    return [first, second]
+
+
+def _person_owns_place(owner: str, owned: str, gazetteer: Gazetteer) -> bool:
+    """ "Cristiano Ronaldo's Portugal", "Herve Renard's Saudi Arabia": a person's name (two or
+    three capitalised words, no organisation or place word) owning a known country or place is
+    a player or coach and his team, two names."""
+    words = owner.split(" ")
+    entry = gazetteer.lookup(owned)
+    place = entry.type == "LOCATION" if entry is not None else is_known_place(owned)
+    return (
+        place
+        and 2 <= len(words) <= 3
+        and all(w[:1].isupper() and w[1:].isalpha() and w[1:].islower() for w in words)
+        and head_type(words) is None
+    )
+
+
+def _titled_name(rest: str) -> bool:
+    """ "PM Anutin", "President Joe Biden": titles, then a name with no organisation word."""
+    words = rest.split(" ")
+    name = [w for w in words if w.casefold().rstrip(".") not in LEXICON.titles_dropped_from_names]
+    return (
+        bool(name)
+        and words.index(name[0]) > 0
+        and all(w[:1].isupper() and w.isalpha() for w in name)
+        and name[-1] not in LEXICON.organisation_heads
+        and name[-1] not in LEXICON.place_heads
+    )
+
+
+def _affiliation(head: str, rest: str, gazetteer: Gazetteer) -> bool:
+    """A known place, organisation or acronym before a title ("Ontario Premier", "FBI
+    Director"). A one-word place name before a title and one more word is more likely a
+    person's name with a title-like word inside ("Hassan Sheikh Mohamud")."""
+    if gazetteer.lookup(head) is not None or is_acronym_word(head):
+        return True
+    name = [w for w in rest.split(" ") if w.casefold() not in LEXICON.titles_dropped_from_names]
+    return is_known_place(head) and (" " in head or len(name) > 1)
