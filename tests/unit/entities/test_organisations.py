@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from newsflow.pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
-from newsflow.pipeline.entities.ner import Mention, load_model
-from tests.support.entities import MODEL, mention, names, one
+from newsflow.pipeline.entities.ner import Mention
+from tests.support.entities import mention, names, one
 from tests.support.factories import enrichment_input
+from tests.unit.entities.conftest import TextReader
 
 
 def test_giant_after_a_determiner_is_an_adjective() -> None:
@@ -308,76 +309,47 @@ def test_words_before_a_name_type_it() -> None:
     }
 
 
-def test_a_department_name_cut_at_and_is_completed() -> None:
-    from newsflow.pipeline.entities.ner import _extend_spans
-
-    nlp = load_model(MODEL)
+def test_a_department_name_cut_at_and_is_completed(reader: TextReader) -> None:
     text = "The Department of Roads and Bridges said the Bank of Zelvar and Quorex agreed."
-    doc = nlp.make_doc(text)
-    spans = _spans(
-        doc,
-        text,
-        ("The Department of Roads", "ORG"),
-        ("Bridges", "DATE"),
-        ("Bank of Zelvar", "ORG"),
-    )
-    assert [doc[s:e].text for s, e, _ in _extend_spans(doc, spans)] == [
-        "The Department of Roads and Bridges",
-        "Bridges",
-        "Bank of Zelvar",  # not a department: "and Quorex" is another name
-    ]
+    tagged = [("The Department of Roads", "ORG"), ("Bridges", "DATE"), ("Bank of Zelvar", "ORG")]
+    assert reader.entities(text, tagged, Gazetteer()) == {
+        "Department of Roads and Bridges": "ORG",
+        "Bank of Zelvar": "ORG",  # not a department: "and Quorex" is another name
+    }
 
 
-def test_a_name_listed_between_two_organisations_is_one() -> None:
-    from newsflow.pipeline.entities.ner import _listed_between_orgs
-
-    nlp = load_model(MODEL)
+def test_a_name_listed_between_two_organisations_is_one(reader: TextReader) -> None:
     text = "Apps run by Zelvo, Quorex, Brindle and others. Towns like Varna, Kesto and Ulm."
-    doc = nlp.make_doc(text)
-    spans = _spans(
-        doc, text, ("Zelvo", "ORG"), ("Brindle", "ORG"), ("Varna", "GPE"), ("Ulm", "GPE")
-    )
-    found = [doc[s:e].text for s, e, _ in _listed_between_orgs(doc, text, spans)]
-    assert found == ["Quorex"]  # not "Kesto", listed between places
+    tagged = [("Zelvo", "ORG"), ("Brindle", "ORG"), ("Varna", "GPE"), ("Ulm", "GPE")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found["Quorex"] == "ORG"
+    assert "Kesto" not in found  # listed between places
 
 
-def test_a_country_after_an_organisation_s_name_ends_it() -> None:
-    from newsflow.pipeline.entities.ner import _orgs_named_for_a_country
-
-    nlp = load_model(MODEL)
+def test_a_country_after_an_organisation_s_name_ends_it(reader: TextReader) -> None:
     text = (
         "Headline Words Kenya\n\nRights group Vardic Watch Kenya said on Monday that the "
         "body Offshore Energies Kenya said so. They told Reuters Kenya had agreed. "
         "Neighbouring Kenya said no."
     )
-    doc = nlp.make_doc(text)
-    spans = _spans(doc, text, ("Kenya", "GPE"), ("Vardic Watch", "ORG"), ("Reuters", "ORG"))
-    for words in ("Kenya said on", "Kenya said so", "Kenya had", "Kenya said no"):
-        start = text.index(words)
-        span = doc.char_span(start, start + len("Kenya"))
-        spans.append((span.start, span.end, "GPE"))
-    found = [doc[s:e].text for s, e, _ in _orgs_named_for_a_country(doc, text, spans)]
-    assert found == ["Vardic Watch Kenya", "Offshore Energies Kenya"]
+    tagged = [("Kenya", "GPE"), ("Vardic Watch", "ORG"), ("Reuters", "ORG")]
+    tagged += [("Kenya", "GPE")] * 4  # said on, said so, had, said no
+    assert reader.entities(text, tagged, Gazetteer()) == {
+        "Kenya": "LOCATION",
+        "Vardic Watch Kenya": "ORG",
+        "Offshore Energies Kenya": "ORG",
+        "Reuters": "ORG",
+    }
 
 
-def test_an_organisation_and_a_hyphenated_partner_are_one_name() -> None:
-    from newsflow.pipeline.entities.ner import _extend_spans
-
-    nlp = load_model(MODEL)
+def test_an_organisation_and_a_hyphenated_partner_are_one_name(reader: TextReader) -> None:
     text = "The Zelvo-Quorex alliance and the Zelvo - Quorex talks."
-    doc = nlp.make_doc(text)
-    spans = _spans(doc, text, ("Zelvo", "ORG"))
-    assert [doc[s:e].text for s, e, _ in _extend_spans(doc, spans)] == ["Zelvo-Quorex"]
+    assert reader.entities(text, [("Zelvo", "ORG")], Gazetteer()) == {"Zelvo-Quorex": "ORG"}
 
 
-def test_coalition_and_alliance_names_the_model_missed() -> None:
-    from newsflow.pipeline.entities.ner import _cued_names
-
-    nlp = load_model(MODEL)
+def test_coalition_and_alliance_names_the_model_missed(reader: TextReader) -> None:
     text = "Protests by the Zelvani coalition and the Quorex alliance, not the Democratic alliance."
-    doc = nlp.make_doc(text)
-    found = [doc[s:e].text for s, e, _ in _cued_names(doc, text, [])]
-    assert found == ["Zelvani", "Quorex"]
+    assert reader.entities(text, [], Gazetteer()) == {"Zelvani": "ORG", "Quorex": "ORG"}
 
 
 def test_an_institution_word_the_model_left_after_a_name_completes_it() -> None:
@@ -397,15 +369,11 @@ def test_an_institution_word_the_model_left_after_a_name_completes_it() -> None:
     assert ("Quell", "GPE") in found  # the full stop ends it: no "Quell. Later"
 
 
-def test_a_name_the_model_missed_after_a_business_noun_is_an_organisation() -> None:
-    import spacy
-
-    from newsflow.pipeline.entities.ner import CUED_ORG, _cued_names
-
+def test_a_name_the_model_missed_after_a_business_noun_is_an_organisation(
+    reader: TextReader,
+) -> None:
     text = "It is buying Italian truckmaker Zarnveco, and distributor Quelho said so."
-    doc = spacy.blank("en")(text)
-    found = {(doc[s:e].text, label) for s, e, label in _cued_names(doc, text, [])}
-    assert found == {("Zarnveco", CUED_ORG), ("Quelho", CUED_ORG)}
+    assert reader.entities(text, [], Gazetteer()) == {"Zarnveco": "ORG", "Quelho": "ORG"}
 
 
 def test_a_place_right_after_a_sport_or_service_noun_names_a_national_body() -> None:

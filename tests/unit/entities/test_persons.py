@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from newsflow.pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
-from newsflow.pipeline.entities.ner import load_model
-from tests.support.entities import MODEL, mention, names, one
+from tests.support.entities import mention, names, one
 from tests.support.factories import enrichment_input
+from tests.unit.entities.conftest import TextReader
 
 
 def test_a_given_name_the_model_typed_alone_opens_a_person(enricher: EntityEnricher) -> None:
@@ -257,17 +257,20 @@ def test_double_barrelled_surname_is_one_person(enricher) -> None:
     assert "Kloska" not in doc["locations"]
 
 
-def test_surname_partner_is_a_lone_capitalised_word_after_a_hyphen() -> None:
-    import spacy
-
-    from newsflow.pipeline.entities.ner import _surname_partner
-
-    doc = spacy.blank("en")(
-        "Paulina Hennig-Kloska and Vladimir Putin-Donald Trump and Ana Ruiz - Lopez"
-    )
-    assert _surname_partner(doc, 2)  # "Hennig" + "-Kloska"
-    assert not _surname_partner(doc, 7)  # "Putin" + "-Donald": a given name, a second person
-    assert not _surname_partner(doc, 13)  # spaces around the dash: not one surname
+def test_surname_partner_is_a_lone_capitalised_word_after_a_hyphen(reader: TextReader) -> None:
+    text = "Paulina Hennig-Kloska and Vladimir Putin-Donald Trump and Ana Ruiz - Lopez"
+    tagged = [
+        ("Paulina Hennig", "PERSON"),
+        ("Vladimir Putin", "PERSON"),
+        ("Donald Trump", "PERSON"),
+        ("Ana Ruiz", "PERSON"),
+    ]
+    assert reader.entities(text, tagged, Gazetteer()) == {
+        "Paulina Hennig-Kloska": "PERSON",  # "Hennig" + "-Kloska"
+        "Vladimir Putin": "PERSON",  # "Putin" + "-Donald": a given name, a second person
+        "Donald Trump": "PERSON",
+        "Ana Ruiz": "PERSON",  # spaces around the dash: not one surname
+    }
 
 
 def test_a_persons_name_at_the_very_end_of_the_text_is_found_not_failed(
@@ -283,41 +286,26 @@ def test_a_persons_name_at_the_very_end_of_the_text_is_found_not_failed(
         assert "Catherine Ellery" in result["persons"], body
 
 
-def test_another_person_of_the_same_surname_is_found() -> None:
-    from newsflow.pipeline.entities.ner import _same_surname
-
-    nlp = load_model(MODEL)
+def test_another_person_of_the_same_surname_is_found(reader: TextReader) -> None:
     text = "Spinner Kuldeep Yadav took four wickets. When Yadav bowled, captain Suryakumar Yadav smiled."
-    doc = nlp.make_doc(text)
-    captain = text.index("Suryakumar")
-    span = doc.char_span(captain, captain + len("Suryakumar Yadav"))
-    found = _same_surname(doc, text, [(span.start, span.end, "PERSON")])
-    assert [doc[s:e].text for s, e, _ in found] == ["Kuldeep Yadav"]  # not "When Yadav"
+    found = reader.entities(text, [("Suryakumar Yadav", "PERSON")], Gazetteer())
+    assert found == {"Kuldeep Yadav": "PERSON", "Suryakumar Yadav": "PERSON"}  # not "When Yadav"
 
 
-def test_a_given_name_after_a_nationality_opens_a_person() -> None:
-    from newsflow.pipeline.entities.ner import _names_after_nationality
-
-    nlp = load_model(MODEL)
+def test_a_given_name_after_a_nationality_opens_a_person(reader: TextReader) -> None:
     text = "He beat Republican Curtis Velmont and the Chinese President Xi."
-    doc = nlp.make_doc(text)
-    spans = _spans(doc, text, ("Republican", "NORP"), ("Chinese", "NORP"))
-    found = _names_after_nationality(doc, spans)
-    assert [doc[s:e].text for s, e, _ in found] == ["Curtis Velmont"]
+    found = reader.entities(text, [("Republican", "NORP"), ("Chinese", "NORP")], Gazetteer())
+    assert found == {"Republican": "NORP", "Curtis Velmont": "PERSON", "Chinese": "NORP"}
 
 
-def test_a_given_name_before_a_surname_with_its_particle_opens_the_name() -> None:
-    from newsflow.pipeline.entities import Gazetteer
-    from newsflow.pipeline.entities.ner import _complete_names
-
-    nlp = load_model(MODEL)
+def test_a_given_name_before_a_surname_with_its_particle_opens_the_name(
+    reader: TextReader,
+) -> None:
     text = "Late goals. Brahim Diaz and Youssef El Vardi scored, and Le Monde reported."
-    doc = nlp.make_doc(text)
-    spans = _spans(doc, text, ("El Vardi", "ORG"), ("Le Monde", "ORG"))
-    found = [
-        (doc[s:e].text, label) for s, e, label in _complete_names(doc, text, spans, Gazetteer())
-    ]
+    tagged = [("El Vardi", "ORG"), ("Le Monde", "ORG")]
+    found = [(m.text, m.label) for m in reader.mentions(text, tagged, Gazetteer())]
     assert found == [("Youssef El Vardi", "PERSON"), ("Le Monde", "ORG")]
+    assert reader.entities(text, tagged, Gazetteer())["Youssef El Vardi"] == "PERSON"
 
 
 def test_a_persons_name_the_model_cut_before_its_last_word_is_completed() -> None:
@@ -354,11 +342,9 @@ def test_a_persons_name_the_model_cut_before_its_last_word_is_completed() -> Non
     assert not any(text.endswith("State") for text, _ in found)
 
 
-def test_no_last_word_after_a_possessive() -> None:
-    import spacy
-
-    from newsflow.pipeline.entities.ner import _last_name
-
-    doc = spacy.blank("en")("Nouri Zarniki's Quell coalition won")
-    assert not _last_name(doc, 3)  # "Nouri Zarniki's" + "Quell"
-    assert _last_name(spacy.blank("en")("Nouri Zarniki Quell said"), 2)
+def test_no_last_word_after_a_possessive(reader: TextReader) -> None:
+    tagged = [("Nouri Zarniki", "PERSON")]
+    found = reader.entities("Nouri Zarniki's Quell coalition won", tagged, Gazetteer())
+    assert found == {"Nouri Zarniki": "PERSON"}  # not "Nouri Zarniki's Quell"
+    found = reader.entities("Nouri Zarniki Quell said", tagged, Gazetteer())
+    assert found == {"Nouri Zarniki Quell": "PERSON"}

