@@ -22,6 +22,13 @@ EMPTY_FIELDS: dict[str, list] = {
 }
 
 
+def _failed(step: str, exc: Exception, field: str | None = None) -> RecordError:
+    """A document's failure as data (its dead letter), its traceback logged here and only here:
+    once per failed document, whichever step failed."""
+    log.warning("enrichment failed: %s, the document goes to the dead letters", step, exc_info=exc)
+    return RecordError("enrich", f"{step} failed: {type(exc).__name__}: {exc}", field)
+
+
 def language_of(doc: dict[str, Any]) -> str | None:
     """Primary language subtag of the document ('en-GB' -> 'en'), None when unknown."""
     value = doc.get("language")
@@ -63,16 +70,17 @@ class EntityEnricher:
     def _mentions(self, finder: MentionFinder, texts: list[str]) -> list[list[Mention] | Exception]:
         try:
             return list(finder.pipe(texts, batch_size=self.batch_size))
-        except Exception:  # one bad text must not fail the batch: retry one by one
-            log.warning("NER batch failed, retrying documents one by one", exc_info=True)
+        except Exception as exc:  # one bad text must not fail the batch: retry one by one
+            # no traceback here: the document that fails again logs it (_failed)
+            log.warning(
+                "NER batch failed, retrying documents one by one", extra={"error": repr(exc)}
+            )
         out: list[list[Mention] | Exception] = []
         for text in texts:
             try:
                 out.extend(finder.pipe([text]))
             except Exception as exc:
-                out.append(
-                    RecordError("enrich", f"NER failed: {type(exc).__name__}: {exc}", "body")
-                )
+                out.append(_failed("NER", exc, "body"))
         return out
 
     def enrich(self, docs: Sequence[dict[str, Any]]) -> list[dict[str, Any] | Exception]:
@@ -100,7 +108,5 @@ class EntityEnricher:
                 try:
                     results[i] = {**docs[i], **document_fields(link(mentions, self.gazetteer))}
                 except Exception as exc:
-                    results[i] = RecordError(
-                        "enrich", f"linking failed: {type(exc).__name__}: {exc}"
-                    )
+                    results[i] = _failed("linking", exc)
         return results
