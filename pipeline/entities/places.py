@@ -88,8 +88,17 @@ def _names() -> set[str]:
     names.update(c["name"] for c in cache.get_countries().values())
     names.update(c["name"] for c in cache.get_continents().values())
     names.update(s.name for s in pycountry.subdivisions if s.type in REGION_TYPES)
-    names.update(fold(n) for n in _subdivision_names(pycountry.subdivisions))
+    names.update(_not_given_names(map(fold, _subdivision_names(pycountry.subdivisions))))
     return {n for n in names if _LATIN_NAME.match(n)}
+
+
+def _not_given_names(divisions: Iterable[str]) -> set[str]:
+    """Division names less one-word names that are common given names ("Paul", "Diana" and
+    "Lorraine" name divisions too): as places they would make every Paul a place. Cities keep
+    theirs; the given-name list is built after this one and leaves known places out."""
+    from newsflow.pipeline.entities.names import given_names  # names reads places: not at top
+
+    return {n for n in divisions if " " in n or n not in given_names()}
 
 
 def _spellings(name: str) -> set[str]:
@@ -163,7 +172,7 @@ def build(path: Path = PLACES_FILE, geonames_archive: Path | None = None) -> int
 
         types = _country_division_types(pycountry.subdivisions)
         divisions = _geonames_divisions(_archive_rows(geonames_archive), types)
-        names.update(n for n in map(fold, divisions) if _LATIN_NAME.match(n))
+        names.update(n for n in _not_given_names(map(fold, divisions)) if _LATIN_NAME.match(n))
     ordered = sorted(names)
     about = (
         "Known place names: GeoNames cities >= 15k people (CC BY 4.0), ISO 3166-2 regions"
