@@ -372,6 +372,8 @@ class LinkedEntity:
     surface_forms: list[str] = field(default_factory=list)
     wikidata: str | None = None
     aliases: tuple[str, ...] = ()
+    evidence: tuple = ()  # the type Evidence that decided, all of it
+    linked_by: tuple = ()  # the link rules that mapped a surface to this name
 
     def to_dict(self) -> dict:
         out = {
