@@ -12,11 +12,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsflow.commands import Subcommands, add_command
 from newsflow.errors import NewsflowError
 from newsflow.settings import Settings
+
+if TYPE_CHECKING:
+    from newsflow.pipeline.entities.lexicon import Lexicon
 
 ARTICLE_FIELDS = ["title", "summary", "body", "language"]
 
@@ -120,15 +123,21 @@ def first_comment(path: Path) -> str:
     return ""
 
 
+def lexicon_table(lexicon: Lexicon) -> list[str]:
+    """One line per word list: its name (the file, without .txt), entry count, what it is."""
+    names = list(lexicon.names())
+    width = max((len(n) for n in names), default=4)
+    lines = [f"{len(names)} word list(s) in {lexicon.directory}"]
+    for name in names:
+        about = first_comment(lexicon.directory / f"{name}.txt")
+        lines.append(f"{name:<{width}}  {len(getattr(lexicon, name)):>5}  {about}")
+    return lines
+
+
 def _lexicon(settings: Settings, args: argparse.Namespace) -> int:
     from newsflow.pipeline.entities.lexicon import LEXICON
 
-    names = list(LEXICON.names())
-    width = max((len(n) for n in names), default=4)
-    print(f"{len(names)} word list(s) in {LEXICON.directory}")
-    for name in names:
-        about = first_comment(LEXICON.directory / f"{name}.txt")
-        print(f"{name:<{width}}  {len(getattr(LEXICON, name)):>5}  {about}")
+    print("\n".join(lexicon_table(LEXICON)))
     return 0
 
 
