@@ -51,9 +51,10 @@ def register(sub: Subcommands) -> None:
         "--language", help="the text's language (default: the article's, or 'en' for TEXT)"
     )
     e.add_argument("--json", action="store_true", help="machine-readable output")
-    add_command(
+    lex = add_command(
         actions, "lexicon", _lexicon, "the rules' word lists: file, entries, what the words are"
     )
+    lex.add_argument("--markdown", action="store_true", help="as the table in docs/entities.md")
     add_command(actions, "rules", _rules, "the registered rules by kind (names for --ablate)")
 
 
@@ -123,21 +124,25 @@ def first_comment(path: Path) -> str:
     return ""
 
 
-def lexicon_table(lexicon: Lexicon) -> list[str]:
+def lexicon_table(lexicon: Lexicon, markdown: bool = False) -> list[str]:
     """One line per word list: its name (the file, without .txt), entry count, what it is."""
-    names = list(lexicon.names())
-    width = max((len(n) for n in names), default=4)
-    lines = [f"{len(names)} word list(s) in {lexicon.directory}"]
-    for name in names:
-        about = first_comment(lexicon.directory / f"{name}.txt")
-        lines.append(f"{name:<{width}}  {len(getattr(lexicon, name)):>5}  {about}")
+    rows = [
+        (name, len(getattr(lexicon, name)), first_comment(lexicon.directory / f"{name}.txt"))
+        for name in lexicon.names()
+    ]
+    if markdown:
+        head = ["| file | entries | what the words are |", "| --- | ---: | --- |"]
+        return head + [f"| `{name}.txt` | {size} | {about} |" for name, size, about in rows]
+    width = max((len(name) for name, _, _ in rows), default=4)
+    lines = [f"{len(rows)} word list(s) in {lexicon.directory}"]
+    lines += [f"{name:<{width}}  {size:>5}  {about}" for name, size, about in rows]
     return lines
 
 
 def _lexicon(settings: Settings, args: argparse.Namespace) -> int:
     from newsflow.pipeline.entities.lexicon import LEXICON
 
-    print("\n".join(lexicon_table(LEXICON)))
+    print("\n".join(lexicon_table(LEXICON, args.markdown)))
     return 0
 
 

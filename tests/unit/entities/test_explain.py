@@ -139,5 +139,9 @@ def test_lexicon_lists_each_file_its_size_and_what_it_holds(capsys, tmp_path: Pa
         "org_cue_words      2  words after a name that make it an organisation",
         "royal_titles       1  titles before one name",
     ]
+    assert lexicon_table(Lexicon(tmp_path), markdown=True)[2:] == [
+        "| `org_cue_words.txt` | 2 | words after a name that make it an organisation |",
+        "| `royal_titles.txt` | 1 | titles before one name |",
+    ]
     assert run(Settings(), "lexicon") == 0
     assert "word list(s) in" in capsys.readouterr().out
