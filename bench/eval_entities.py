@@ -3,6 +3,8 @@
     .venv/bin/python bench/eval_entities.py                 # tuning splits, summary
     .venv/bin/python bench/eval_entities.py --split all     # and the held-out ones
     .venv/bin/python bench/eval_entities.py --split tune -v # per-article misses and extras
+    .venv/bin/python bench/eval_entities.py --ablate RULE[,RULE...]  # with those rules off
+    .venv/bin/python bench/eval_entities.py --contributions # each rule's F1 change, one at a time
 
 The evaluation set is tests/fixtures/entities/*.jsonl (PERSON, ORG, LOCATION). The tuning
 splits (tune, dev, dev2, ..., dev9) are what rules and gazetteer were tuned on; each dev split
@@ -23,13 +25,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsflow.pipeline.entities import EntityEnricher, Gazetteer, load_gazetteer  # noqa: E402
-from newsflow.pipeline.entities.ner import load_model  # noqa: E402
+from newsflow.pipeline.entities import (  # noqa: E402
+    EntityEnricher,
+    Gazetteer,
+    LinkedEntity,
+    document_text,
+    link,
+    load_gazetteer,
+)
+from newsflow.pipeline.entities.ner import Mention, MentionFinder, load_model  # noqa: E402
+from newsflow.pipeline.entities.rules import RULES, RuleRegistry  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "entities"
 TYPES = ("PERSON", "ORG", "LOCATION")
@@ -76,13 +90,46 @@ def canonical(golds: list[Pairs], gazetteer: Gazetteer) -> tuple[list[Pairs], in
     return mapped, count
 
 
-def ours(enricher: EntityEnricher, articles: list[dict]) -> list[Pairs]:
-    docs = [{**a, "summary": ""} for a in articles]
-    results = enricher.enrich(docs)
+class CachedDocs:
+    """A spaCy pipeline whose `pipe` parses each text once: the model's doc of a text does
+    not depend on the rules, so every ablation re-runs only the finders and the linker on the
+    same docs (MentionFinder.pipe calls nlp.pipe; the rest - vocab, make_doc, max_length - is
+    the model's own). The finders must not change a doc: they only read it."""
+
+    def __init__(self, nlp: Any):
+        self.nlp = nlp
+        self.docs: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.nlp, name)
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 32, **kwargs: Any) -> list[Any]:
+        texts = list(texts)
+        new = [t for t in dict.fromkeys(texts) if t not in self.docs]
+        for text, doc in zip(new, self.nlp.pipe(new, batch_size=batch_size, **kwargs), strict=True):
+            self.docs[text] = doc
+        return [self.docs[t] for t in texts]
+
+
+Linker = Callable[[Sequence[Mention], Gazetteer], list[LinkedEntity]]
+
+
+def predict(
+    finder: MentionFinder, gazetteer: Gazetteer, articles: list[dict], linker: Linker = link
+) -> list[Pairs]:
+    """Our (name, type) pairs per article: the enricher's text (no summary: the set has
+    none), its finder and linker."""
+    texts = [document_text({**a, "summary": ""}) for a in articles]
     return [
-        {(e["name"], e["type"]) for e in r["entities"] if e["type"] in TYPES}  # type: ignore[index]
-        for r in results
+        {(e.name, e.type) for e in linker(mentions, gazetteer) if e.type in TYPES}
+        for mentions in finder.pipe(texts)
     ]
+
+
+def ours(enricher: EntityEnricher, articles: list[dict]) -> list[Pairs]:
+    finder = enricher.finder("en")
+    assert finder is not None, "no English model installed"
+    return predict(finder, enricher.gazetteer, articles)
 
 
 def raw_spacy(nlp, articles: list[dict], light: bool) -> list[Pairs]:
@@ -151,6 +198,98 @@ def report(
                     print(f"   extra  {pair}")
 
 
+@dataclass(frozen=True)
+class Contribution:
+    """What one rule adds: canonical F1 with every rule on minus F1 with it alone off."""
+
+    rule: str
+    kind: str
+    by_split: dict[str, float]
+
+    @property
+    def total(self) -> float:
+        return sum(self.by_split.values())
+
+
+class Evaluation:
+    """Splits scored by canonical F1 with the rules as they are switched (RULES.disabled). The
+    model parses each text once (CachedDocs); every run builds a new finder, so patterns
+    compiled when a finder is made follow the switches too."""
+
+    def __init__(
+        self,
+        splits: dict[str, list[dict]],
+        gazetteer: Gazetteer,
+        nlp: Any,
+        rules: RuleRegistry = RULES,
+        linker: Linker = link,
+    ):
+        self.splits = splits
+        self.gazetteer = gazetteer
+        self.nlp = nlp if isinstance(nlp, CachedDocs) else CachedDocs(nlp)
+        self.rules = rules
+        self.linker = linker
+        self.golds = {
+            s: canonical([gold(a) for a in arts], gazetteer)[0] for s, arts in splits.items()
+        }
+
+    def predictions(self) -> dict[str, list[Pairs]]:
+        """Our pairs per split, with the rules switched on now."""
+        finder = MentionFinder(self.nlp, self.gazetteer)
+        articles = [a for arts in self.splits.values() for a in arts]
+        preds = iter(predict(finder, self.gazetteer, articles, self.linker))
+        return {s: [next(preds) for _ in arts] for s, arts in self.splits.items()}
+
+    def f1(self, off: Iterable[str] = ()) -> dict[str, float]:
+        """Canonical F1 per split with the rules `off` switched off."""
+        with self.rules.disabled(off):
+            preds = self.predictions()
+        return {s: score(self.golds[s], preds[s])[2] for s in self.splits}
+
+    def contributions(self, rules: Iterable[str] | None = None) -> list[Contribution]:
+        """Each rule switched off alone; largest total contribution first."""
+        names = self.rules.names() if rules is None else list(rules)
+        base = self.f1()
+        out = []
+        for name in names:
+            ablated = self.f1({name})
+            changes = {s: base[s] - ablated[s] for s in self.splits}
+            out.append(Contribution(name, self.rules.kind(name), changes))
+        return sorted(out, key=lambda c: (-c.total, c.rule))
+
+
+def unknown_rules(names: Iterable[str], rules: RuleRegistry = RULES) -> str | None:
+    """The error for names that are no registered rule (listing the known ones), or None."""
+    unknown = sorted(set(names) - set(rules.names()))
+    if not unknown:
+        return None
+    kinds = sorted({rules.kind(n) for n in rules.names()})
+    known = "\n".join(f"  {k}: {', '.join(rules.names(k))}" for k in kinds)
+    return f"unknown rule(s): {', '.join(unknown)}\nknown rules:\n{known or '  (none registered)'}"
+
+
+def contributions_table(contributions: Sequence[Contribution], splits: Sequence[str]) -> str:
+    """One row per rule: its kind, total and per-split contribution to canonical F1."""
+    width = max([len(c.rule) for c in contributions] + [4])
+    head = f"{'rule':<{width}}  {'kind':<7}{'total':>8}" + "".join(f"{s:>8}" for s in splits)
+    lines = [head]
+    for c in contributions:
+        cells = "".join(f"{c.by_split[s]:>+8.3f}" for s in splits)
+        nothing = "  contributes nothing" if all(v == 0 for v in c.by_split.values()) else ""
+        lines.append(f"{c.rule:<{width}}  {c.kind:<7}{c.total:>+8.3f}{cells}{nothing}")
+    return "\n".join(lines)
+
+
+def _print_contributions(evaluation: Evaluation) -> None:
+    started = time.perf_counter()
+    found = evaluation.contributions()
+    seconds = time.perf_counter() - started
+    print("canonical F1 with every rule on minus F1 with the rule alone off (+ = the rule helps)")
+    print(contributions_table(found, list(evaluation.splits)))
+    idle = sum(1 for c in found if all(v == 0 for v in c.by_split.values()))
+    print(f"\n{len(found)} rules, {idle} contribute nothing; {seconds:.0f}s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -164,23 +303,60 @@ def main() -> None:
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="list misses and extras per article"
     )
+    parser.add_argument(
+        "--ablate",
+        metavar="RULE[,RULE...]",
+        default="",
+        help="score with these registered rules switched off (see `newsflow entities rules`)",
+    )
+    parser.add_argument(
+        "--contributions",
+        action="store_true",
+        help="for every registered rule, the canonical F1 change per split when it alone is off",
+    )
     args = parser.parse_args()
-    enricher = EntityEnricher(load_gazetteer(args.entities), {"en": args.model})
+    gazetteer = load_gazetteer(args.entities)
     nlp = load_model(args.model)  # the same NER-only pipeline for the baseline
+    if nlp is None:
+        parser.error(f"spaCy model {args.model!r} is not installed")
     if args.split == "tuning":
         splits = list(TUNING_SPLITS)
     elif args.split == "all":
         splits = [*TUNING_SPLITS, *HELDOUT_SPLITS]
     else:
         splits = [args.split]
-    for split in splits:
-        articles = load_split(split)
+    evaluation = Evaluation({s: load_split(s) for s in splits}, gazetteer, nlp)
+    MentionFinder(evaluation.nlp, gazetteer)  # rules declared when a finder is made count too
+    if args.contributions:
+        _print_contributions(evaluation)
+        return
+    off = [name.strip() for name in args.ablate.split(",") if name.strip()]
+    error = unknown_rules(off)
+    if error:
+        parser.error(error)
+    _report_splits(evaluation, off, args.verbose)
+
+
+def _report_splits(evaluation: Evaluation, off: list[str], verbose: bool) -> None:
+    with RULES.disabled(off):
+        ours_now = evaluation.predictions()
+    before = evaluation.f1() if off else {}
+    if off:
+        print(f"rules switched off: {', '.join(off)}")
+    for split, articles in evaluation.splits.items():
         systems = {
-            "newsflow": ours(enricher, articles),
-            "raw spaCy": raw_spacy(nlp, articles, light=False),
-            "spaCy + trim the/'s": raw_spacy(nlp, articles, light=True),
+            "newsflow": ours_now[split],
+            "raw spaCy": raw_spacy(evaluation.nlp, articles, light=False),
+            "spaCy + trim the/'s": raw_spacy(evaluation.nlp, articles, light=True),
         }
-        report(split, articles, systems, args.verbose, enricher.gazetteer)
+        report(split, articles, systems, verbose, evaluation.gazetteer)
+        if off:
+            after = score(evaluation.golds[split], ours_now[split])[2]
+            change = after - before[split]
+            print(
+                f"  canonical F1 all rules on {before[split]:.3f}, with them off {after:.3f}"
+                f" ({change:+.3f})"
+            )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from newsflow.pipeline.entities.gazetteer import Gazetteer, GazetteerEntry, is_acronym
 from newsflow.pipeline.entities.names import given_names
@@ -36,6 +36,7 @@ class Mention:
     entry: GazetteerEntry | None = None
     prev: str = ""  # the words before, as written ("the city of" Valencia): type evidence
     next: str = ""  # the words after, as written (Reykjanes "peninsula", Suwon "-based")
+    rule: str = field(default="model", compare=False)  # the finder that found it (RULES name)
 
 
 def _ner_only(name: str):
