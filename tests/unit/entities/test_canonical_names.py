@@ -157,10 +157,7 @@ def test_possessive_trimmed_after_an_organisation_head_word() -> None:
     assert one("Moody's", "ORG") == {("Moody's", "ORG")}
 
 
-def test_place_spans_are_cut_at_for() -> None:
-    found = link([mention("the Vegara Grand Prix for Blue Falcon", "GPE", prev="won")], Gazetteer())
-    assert ("Vegara Grand Prix", "EVENT") in names(found)
-    assert not any("for" in name for name, _ in names(found))
+def test_organisations_joined_by_for_stay_apart() -> None:
     # two organisations joined by "for" without "the" stay apart
     apart = [
         mention("the Grand Council", "ORG", 0),

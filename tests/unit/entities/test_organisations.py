@@ -141,16 +141,7 @@ def test_analysts_at_an_organisation() -> None:
     assert one("Kestrel", "GPE", prev="said. Officials at") == {("Kestrel", "LOCATION")}
 
 
-def test_match_results_make_teams() -> None:
-    assert one("Brighton", "GPE", prev="Chelsea beat") == {("Brighton", "ORG")}
-    assert one("Bournemouth", "GPE", prev="after a 2-1 defeat by") == {("Bournemouth", "ORG")}
-    assert one("Carlos Alcaraz", "PERSON", prev="Djokovic beat") == {("Carlos Alcaraz", "PERSON")}
-    assert one("Brighton", "GPE", prev="storms hit") == {("Brighton", "LOCATION")}
-    assert one("Brighton", "GPE", after="beat Chelsea 2-1") == {("Brighton", "ORG")}
-
-
-def test_scores_trimmed_and_utilities_are_organisations() -> None:
-    assert one("Brighton 2-1", "PERSON", prev="Chelsea beat") == {("Brighton", "ORG")}
+def test_utilities_are_organisations() -> None:
     assert one("Yorkshire Water", "PERSON") == {("Yorkshire Water", "ORG")}
     assert one("Kirkstall", "ORG", prev="flooded. Residents of") == {("Kirkstall", "LOCATION")}
 
@@ -164,8 +155,7 @@ def test_context_evidence_outvotes_the_model() -> None:
     assert names(link(mentions, Gazetteer())) == {("Ostrel", "ORG")}
 
 
-def test_securities_after_a_name_make_a_company_but_not_a_place_market() -> None:
-    assert one("Vantrobras", "PERSON", after="shares rose 2 percent") == {("Vantrobras", "ORG")}
+def test_a_place_market_stays_a_place_and_a_stock_index_is_a_product() -> None:
     assert one("Tokyo", "GPE", after="shares fell") == {("Tokyo", "LOCATION")}
     assert one("Mervalo", "ORG", prev="The", after="stock index jumped") == {("Mervalo", "PRODUCT")}
 

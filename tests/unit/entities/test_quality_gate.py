@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 import warnings
 from functools import cache
 from pathlib import Path
@@ -38,6 +39,7 @@ def _eval() -> ModuleType:
     spec = importlib.util.spec_from_file_location("newsflow_bench_eval_entities", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up by name
     spec.loader.exec_module(module)
     return module
 
