@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from newsflow.pipeline.entities.gazetteer import Gazetteer, GazetteerEntry, is_acronym
+from newsflow.pipeline.entities.lexicon import LEXICON
 from newsflow.pipeline.entities.names import given_names
 from newsflow.pipeline.entities.places import is_known_place
 
@@ -122,15 +123,12 @@ class GazetteerMatcher:
         return found
 
 
-_TITLE_WORDS = frozenset({"president", "pm", "minister", "prime", "chancellor", "king", "queen", "pope", "mr", "mrs", "ms", "dr", "senator", "governor", "mayor", "general", "secretary", "spokesman", "spokeswoman", "spokesperson", "premier", "prince", "princess", "judge", "sheikh", "lord", "sir", "ambassador", "envoy", "commander", "chief", "leader"})  # fmt: skip
-
-
 def _inside_longer_name(doc, start: int) -> bool:
     """The match follows a capitalised word that is neither a title nor a sentence opener."""
     if start == 0:
         return False
     prev = doc[start - 1]
-    if not (prev.is_alpha and prev.text[:1].isupper()) or prev.lower_ in _TITLE_WORDS:
+    if not (prev.is_alpha and prev.text[:1].isupper()) or prev.lower_ in LEXICON.title_words:
         return False
     if start == 1:
         return False
@@ -143,20 +141,10 @@ def _inside_longer_name(doc, start: int) -> bool:
 CONTEXT_BEFORE = 3  # tokens of context kept before and after a mention
 CONTEXT_AFTER = 10
 # Royal and religious titles that introduce a person by one name ("King Felipe VI").
-ROYAL_TITLES = frozenset({"King", "Queen", "Emperor", "Empress", "Pope", "Prince", "Princess", "Tsar", "Sultan", "Emir", "Crown"})  # fmt: skip
-ROMAN_NUMERALS = frozenset(["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV", "XVI"])  # fmt: skip
+ROYAL_TITLES = LEXICON.royal_titles
+ROMAN_NUMERALS = LEXICON.roman_numerals
 # Capitalised words that do not continue a person's name the model cut short ("Biden
 # Administration", "Trump Tower"): organisation and place words, weekdays, months.
-_NOT_NAME_PARTS = frozenset(
-    {"Administration", "Government", "Cabinet", "Foundation", "Tower", "Towers", "Organization",
-     "Group", "Party", "Bank", "University", "Institute", "Center", "Centre", "Airport", "Stadium",
-     "Street", "Square", "Park", "Road", "Avenue", "Hotel", "Hospital", "Monday", "Tuesday",
-     "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March",
-     "April", "May", "June", "July", "August", "September", "October", "November", "December",
-     "The", "A", "An", "I", "He", "She", "It", "We", "They", "In", "On", "At", "But", "And"}
-)  # fmt: skip
-_ABBREVIATIONS = frozenset({"Jr.", "Sr.", "St.", "Co.", "Inc.", "Corp.", "Ltd."})
-_TITLE_LIKE = frozenset({"mr.", "mrs.", "dr.", "sen.", "gov.", "rep.", "gen.", "saint", "st"})
 
 
 def _around(doc, text: str, start: int, end: int) -> tuple[str, str]:
@@ -221,7 +209,6 @@ def _complete_names(
 
 
 _NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT"})
-_DEPARTMENT_WORDS = frozenset({"Department", "Ministry"})
 
 
 def _extend_spans(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -291,18 +278,11 @@ def _extend_place(doc, start: int, end: int, taken: set[int]) -> tuple[int, int]
         if (
             before.whitespace_ == " "
             and _is_cap_word(before)
-            and before.text not in _NOT_NAME_PARTS
+            and before.text not in LEXICON.not_name_words
             and is_known_place(" ".join([before.text] + [t.text for t in doc[start:end]]))
         ):
             return start - 1, end
     return start, end
-
-
-_INSTITUTION_TAILS = frozenset(
-    {"Forum", "Council", "Commission", "Committee", "Board", "Authority", "Agency", "Institute",
-     "Ministry", "Federation", "Association", "Fund", "Foundation", "Secretariat", "Airways",
-     "Airlines"}
-)  # fmt: skip
 
 
 def _institution_after(doc, end: int, taken: set[int]) -> bool:
@@ -311,7 +291,7 @@ def _institution_after(doc, end: int, taken: set[int]) -> bool:
         end < len(doc)
         and end not in taken
         and doc[end - 1].whitespace_ == " "
-        and doc[end].text in _INSTITUTION_TAILS
+        and doc[end].text in LEXICON.institution_words_after_places
     )
 
 
@@ -368,7 +348,7 @@ def _last_name(doc, end: int) -> bool:
         and word.text[:1].isupper()
         and word.text[1:].isalpha()
         and word.text[1:].islower()
-        and word.text not in _NOT_NAME_PARTS  # "Joe Biden Tuesday"
+        and word.text not in LEXICON.not_name_words  # "Joe Biden Tuesday"
         and not is_known_place(word.text)
         and not (end + 1 < len(doc) and doc[end].whitespace_ and _is_cap_word(doc[end + 1]))
     )
@@ -401,7 +381,7 @@ def _hyphen_partner(doc, end: int, taken: set[int]) -> bool:
 
 def _department_tail(doc, start: int, end: int, taken: set[int]) -> int:
     head = doc[start + 1] if doc[start].lower_ == "the" else doc[start]
-    if head.text not in _DEPARTMENT_WORDS or doc[head.i + 1].lower_ != "of":
+    if head.text not in LEXICON.department_words or doc[head.i + 1].lower_ != "of":
         return end
     if end + 1 >= len(doc) or doc[end].lower_ != "and" or "\n" in doc[end - 1].whitespace_:
         return end
@@ -414,9 +394,6 @@ def _department_tail(doc, start: int, end: int, taken: set[int]) -> int:
 
 
 # Capitalised particles that open a surname ("El Kaabi", "Van Dijk", "Abu Bakr").
-_SURNAME_PARTICLES = frozenset(
-    {"El", "Al", "Van", "Von", "De", "Da", "Di", "Du", "Le", "La", "Abu", "Ben", "Bin", "Ould"}
-)
 
 
 def _given_name_before(doc, start: int, end: int, label: str, taken: set[int], gazetteer) -> bool:
@@ -425,7 +402,9 @@ def _given_name_before(doc, start: int, end: int, label: str, taken: set[int], g
     only "Kipyegon"), unless the word is a known name (gazetteer, place)."""
     if label not in ("PERSON", "ORG") or start < 1 or start - 1 in taken:
         return False
-    if not (end - start == 1 or (end - start == 2 and doc[start].text in _SURNAME_PARTICLES)):
+    if not (
+        end - start == 1 or (end - start == 2 and doc[start].text in LEXICON.surname_particles)
+    ):
         return False
     before, word = doc[start - 1], doc[end - 1].text
     if not before.whitespace_ or "\n" in before.whitespace_ or before.text not in given_names():
@@ -463,7 +442,7 @@ def _extends_right(doc, end: int, taken: set[int]) -> bool:
         return False
     after = doc[end]
     word = after.text[:-1] if after.text.endswith(".") else after.text  # "Hun Sen."
-    if not (word.isalpha() and word[:1].isupper()) or word in _NOT_NAME_PARTS:
+    if not (word.isalpha() and word[:1].isupper()) or word in LEXICON.not_name_words:
         return False
     sentence_end = after.text.endswith(".")  # "Hun Sen. Talks went on": a new sentence
     return sentence_end or end + 1 >= len(doc) or not _is_cap_word(doc[end + 1])
@@ -473,9 +452,9 @@ def _extends_left(doc, start: int, taken: set[int]) -> bool:
     if start < 2 or start - 1 in taken or not doc[start - 1].whitespace_:
         return False
     before, opener = doc[start - 1], doc[start - 2]
-    if not _is_cap_word(before) or before.text in _NOT_NAME_PARTS:
+    if not _is_cap_word(before) or before.text in LEXICON.not_name_words:
         return False
-    if before.lower_ in _TITLE_WORDS or before.lower_ in _TITLE_LIKE:
+    if before.lower_ in LEXICON.title_words or before.lower_ in LEXICON.title_abbreviations:
         return False
     # the word before must be running text: not a sentence end, not another capitalised word
     return not opener.is_punct and not opener.is_space and not _is_cap_word(opener)
@@ -514,25 +493,14 @@ def _titled_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
 
 
 # A person's title or role just before a name ("Chief Executive Guillaume Faury").
-_PERSON_TITLES = (
-    "Chief Executive Officer", "Chief Executive", "Chief Financial Officer", "Chief Operating "
-    "Officer", "CEO", "Chairman", "Chairwoman", "President", "Prime Minister", "Minister",
-    "Governor", "Senator", "Mayor", "Judge", "Field Marshal", "Marshal", "Director", "Commissioner", "Ambassador", "Coach", "chief executive", "president",
-    "minister", "spokesman", "spokeswoman", "spokesperson", "chairman", "chairwoman", "coach",
-    "founder", "co-founder", "director", "governor", "mayor", "senator", "ambassador",
-)  # fmt: skip
 _NAME_WORD = r"[A-Z][\w'-]*[a-z][\w'-]*"
 _TITLED_PERSON = re.compile(
-    r"[ \n\"\u201c(](?:" + "|".join(_PERSON_TITLES) + r") (" + _NAME_WORD + r"(?: " + _NAME_WORD
+    r"[ \n\"\u201c(](?:" + "|".join(LEXICON.titles_before_names.in_order) + r") (" + _NAME_WORD + r"(?: " + _NAME_WORD
     + r"){1,2})\b(?! [A-Z])"
 )  # fmt: skip
 
 
 # Words of companies' and departments' names, never of a person's ("Motors Co", "Department")
-_CORPORATE_WORDS = frozenset(
-    {"Co", "Corp", "Inc", "Ltd", "Motors", "Department", "Holdings", "Airlines", "Energy",
-     "Industries", "Technologies", "Capital", "Partners", "International"}
-)  # fmt: skip
 
 
 def _names_after_titles(
@@ -548,11 +516,11 @@ def _names_after_titles(
         if span is None or any(t.i in taken for t in span):
             continue
         if any(
-            t.text in _NOT_NAME_PARTS
-            or t.text in _ORG_HEADS_BEFORE_TITLE
-            or t.text in _PLACE_HEAD_WORDS
-            or t.text in _CORPORATE_WORDS
-            or t.lower_ in _TITLE_WORDS
+            t.text in LEXICON.not_name_words
+            or t.text in LEXICON.organisation_words_before_titles
+            or t.text in LEXICON.place_words_ending_names
+            or t.text in LEXICON.corporate_words
+            or t.lower_ in LEXICON.title_words
             for t in span
         ):
             continue
@@ -566,7 +534,7 @@ def _places_before_titles(doc, spans: list[tuple[int, int, str]]) -> list[tuple[
     taken = _taken(spans)
     found = []
     for start, _end, label in spans:
-        if label != "PERSON" or start < 2 or doc[start - 1].lower_ not in _TITLE_WORDS:
+        if label != "PERSON" or start < 2 or doc[start - 1].lower_ not in LEXICON.title_words:
             continue
         place = doc[start - 2]
         if place.i in taken or not _is_cap_word(place) or not is_known_place(place.text):
@@ -577,14 +545,9 @@ def _places_before_titles(doc, spans: list[tuple[int, int, str]]) -> list[tuple[
     return found
 
 
-_DISCOURSE_WORDS = frozenset(
-    {"Earlier", "Later", "Meanwhile", "Still", "Instead", "Overall", "Elsewhere", "Yesterday",
-     "Today", "Tonight", "Now", "Then", "Afterwards", "Again", "Moreover", "Nevertheless",
-     "Nonetheless", "Furthermore", "Locally", "Abroad", "Inside", "Outside", "Nationally"}
-)  # fmt: skip
 APPOSITION = "APPOSITION"  # label of a capitalised name the model missed, before ", the ..."
 _APPOSITION = re.compile(r"[A-Z][\w'&-]+(?: [A-Z][\w'&-]+){0,2}$")
-_APPOSITION_OPENERS = (", the ", ", a ", ", an ", ", another ", ", one of ")
+_APPOSITION_OPENERS = tuple(f", {w} " for w in LEXICON.apposition_openers.in_order)
 
 
 def _keyword_ends(text: str, keywords: Sequence[str], word_end: bool = False) -> list[int]:
@@ -627,8 +590,8 @@ def _appositions(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tupl
         if (
             first.is_stop
             or first.text.endswith("ly")
-            or first.text in _NOT_NAME_PARTS
-            or first.text in _DISCOURSE_WORDS
+            or first.text in LEXICON.not_name_words
+            or first.text in LEXICON.discourse_words
         ):
             continue  # "However, the union ...", "Separately, the regulator ..."
         found.append((span.start, span.end, APPOSITION))
@@ -636,23 +599,15 @@ def _appositions(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tupl
 
 
 CUED_ORG = "CUED_ORG"  # label of a name the model missed after an organisation word
-_ORG_CUE_WORDS = (
-    "broadcaster", "regulator", "watchdog", "lender", "insurer", "carmaker", "automaker",
-    "chipmaker", "planemaker", "drugmaker", "retailer", "conglomerate", "airline", "startup",
-    "company", "firm", "exporter", "miner", "utility", "publisher", "newspaper", "operator",
-    "arm", "subsidiary", "affiliate", "truckmaker", "shipbuilder", "distributor", "parent",
-    "consortium", "fintech", "studio", "streamer", "contractor", "refiner", "brewer", "broker",
-    "brokerage", "bourse", "agency", "bank", "group", "giant", "unit", "developer",
-    "manufacturer", "producer", "supplier", "maker",
-)  # fmt: skip
 _CUED_NAME = re.compile(
-    r" (?:" + "|".join(_ORG_CUE_WORDS) + r") ([A-Z][\w'&+-]*(?: [A-Z][\w'&+-]*){0,2})"
+    r" (?:"
+    + "|".join(LEXICON.organisation_words_before_names.in_order)
+    + r") ([A-Z][\w'&+-]*(?: [A-Z][\w'&+-]*){0,2})"
 )
 
 
-_ADJECTIVE_ENDINGS = ("ic", "al", "ive", "an", "ist", "ish", "ese")
 _PARTY_NAME = re.compile(r"[A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}$")
-_PARTY_WORDS = (" party", " movement", " coalition", " alliance")
+_PARTY_WORDS = tuple(f" {w}" for w in LEXICON.party_words_after_names.in_order)
 
 
 def _cued_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -668,30 +623,22 @@ def _cued_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple
         if span is None or any(t.i in taken for t in span):
             continue
         first = span[0]
-        if first.lower_ in _TITLE_WORDS or first.text in _NOT_NAME_PARTS or first.is_stop:
+        if (
+            first.lower_ in LEXICON.title_words
+            or first.text in LEXICON.not_name_words
+            or first.is_stop
+        ):
             continue  # "central bank Governor ...", "the company The ..."
-        if party and len(span) == 1 and first.lower_.endswith(_ADJECTIVE_ENDINGS):
+        if party and len(span) == 1 and first.lower_.endswith(LEXICON.adjective_endings.in_order):
             continue  # "the Democratic party", "the Conservative party": an adjective
         found.append((span.start, span.end, CUED_ORG))
     return found
 
 
-_PLACE_NOUNS = (
-    "site",
-    "complex",
-    "terminal",
-    "river",
-    "glacier",
-    "valley",
-    "peninsula",
-    "volcano",
-    "lake",
-    "mountains",
-    "basin",
-    "delta",
-)
 _NAMED_PLACE = re.compile(
-    r"(?:the|'s) ([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}) (?:" + "|".join(_PLACE_NOUNS) + r")\b"
+    r"(?:the|'s) ([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}) (?:"
+    + "|".join(LEXICON.place_nouns_after_names.in_order)
+    + r")\b"
 )
 
 
@@ -704,19 +651,24 @@ def _named_places(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
         if text[match.start()] == "t" and not _word_start(text, match.start()):
             continue
         span = doc.char_span(match.start(1), match.end(1))
-        if span is None or any(t.i in taken for t in span) or span[0].text in _NOT_NAME_PARTS:
+        if (
+            span is None
+            or any(t.i in taken for t in span)
+            or span[0].text in LEXICON.not_name_words
+        ):
             continue
         found.append((span.start, span.end, "LOC"))
     return found
 
 
 _PLACE_OF = re.compile(
-    r"(?:state|province|region|city|town|village|island|district|county|municipality|"
-    r"prefecture|governorate|department|emirate|kingdom|republic|territory|canton) of "
+    r"(?:" + "|".join(LEXICON.place_kinds_before_of.in_order) + r") of "
     r"([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2})(?![\w'-])"
 )
 _IN_KNOWN_PLACE = re.compile(
-    r"(?:in|near|outside|across|around|into|from) (?:the )?([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2})"
+    r"(?:"
+    + "|".join(LEXICON.prepositions_before_places.in_order)
+    + r") (?:the )?([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2})"
     r"(?![\w'-])"
 )
 
@@ -728,7 +680,11 @@ def _free_names(doc, text: str, pattern: re.Pattern, taken: set[int]):
         if not _word_start(text, match.start()):
             continue
         span = doc.char_span(match.start(1), match.end(1))
-        if span is None or any(t.i in taken for t in span) or span[0].text in _NOT_NAME_PARTS:
+        if (
+            span is None
+            or any(t.i in taken for t in span)
+            or span[0].text in LEXICON.not_name_words
+        ):
             continue
         yield match, span
 
@@ -765,10 +721,14 @@ _SURNAME_BEFORE = re.compile(r"[A-Z][a-z]+ \S+$")  # "Kuldeep" + the surname
 
 
 _BY_AGENT = re.compile(
-    r" (?:operated|owned|run|made|built|developed|manufactured|controlled) by "
+    r" (?:" + "|".join(LEXICON.agent_verbs_before_by.in_order) + r") by "
     r"([A-Z][\w'&-]+(?: [A-Z][\w'&-]+){0,2})(?![\w'&-])"
 )
-_MOUNT = re.compile(r"(?:Mount|Mt\.) [A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}(?![\w'-])")
+_MOUNT = re.compile(
+    "(?:"
+    + "|".join(map(re.escape, LEXICON.mountain_words.in_order))
+    + r") [A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}(?![\w'-])"
+)
 
 
 def _agents_and_mountains(
@@ -784,7 +744,7 @@ def _agents_and_mountains(
         if span is None or any(t.i in taken for t in span):
             continue
         first = span[0]
-        if first.is_stop or first.text in _NOT_NAME_PARTS or first.text in given_names():
+        if first.is_stop or first.text in LEXICON.not_name_words or first.text in given_names():
             continue
         if len(span) == 1 and is_known_place(first.text):
             continue
@@ -821,10 +781,10 @@ def _same_surname(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
             first = span[0]
             if (
                 first.is_stop
-                or first.lower_ in _TITLE_WORDS
-                or first.lower_ in _TITLE_LIKE
-                or first.text in _NOT_NAME_PARTS
-                or first.text in _DISCOURSE_WORDS
+                or first.lower_ in LEXICON.title_words
+                or first.lower_ in LEXICON.title_abbreviations
+                or first.text in LEXICON.not_name_words
+                or first.text in LEXICON.discourse_words
             ):
                 continue
             found.append((span.start, span.end, "PERSON"))
@@ -851,28 +811,15 @@ def _names_after_nationality(doc, spans: list[tuple[int, int, str]]) -> list[tup
     return found
 
 
-_PLACE_HEAD_WORDS = (
-    "Dam",
-    "Airport",
-    "Stadium",
-    "Bridge",
-    "Canal",
-    "Reservoir",
-    "Museum",
-    "District",
-    "River",
-    "Telescope",
-    "Collider",
-    "Reactor",
-    "Highway",
-    "Square",
-)
 # Facility words that end a place's name after a city ("San Jose Mineta International Airport");
 # not "District" ("U.S. District Judge").
-_FACILITY_WORDS = frozenset(_PLACE_HEAD_WORDS) - {"District"}
-_ORG_HEAD_WORDS = ("University", "Ministry", "Agency", "Commission", "Institute", "Authority")
+_FACILITY_WORDS = LEXICON.place_words_ending_names - {"District"}
 _HEADED_NAME = re.compile(
-    r"[Tt]he ((?:[A-Z][\w'-]+ ){1,4}(" + "|".join(_PLACE_HEAD_WORDS + _ORG_HEAD_WORDS) + r"))\b"
+    r"[Tt]he ((?:[A-Z][\w'-]+ ){1,4}("
+    + "|".join(
+        LEXICON.place_words_ending_names.in_order + LEXICON.organisation_words_ending_names.in_order
+    )
+    + r"))\b"
 )
 
 
@@ -881,7 +828,7 @@ def _headed_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tup
     after "the" that end in a facility or institution word are a place or an organisation."""
     found = []
     for match, span in _free_names(doc, text, _HEADED_NAME, _taken(spans)):
-        label = "FAC" if match.group(2) in _PLACE_HEAD_WORDS else "ORG"
+        label = "FAC" if match.group(2) in LEXICON.place_words_ending_names else "ORG"
         found.append((span.start, span.end, label))
     return found
 
@@ -907,7 +854,7 @@ def _listed_between_orgs(
         span = doc.char_span(match.start(1), match.end(1))
         if span is None or any(t.i in labels for t in span) or span.start < 2:
             continue
-        if span[0].is_stop or span[0].text in _NOT_NAME_PARTS or span.end + 1 >= len(doc):
+        if span[0].is_stop or span[0].text in LEXICON.not_name_words or span.end + 1 >= len(doc):
             continue
         before, after = labels.get(span.start - 2), labels.get(span.end + 1)
         if before == after == "ORG":
@@ -954,9 +901,9 @@ def _orgs_named_for_a_country(
         words = doc[first:start]
         if len(words) < 2 or any(
             w.is_stop
-            or w.text in _NOT_NAME_PARTS
-            or w.text in _DISCOURSE_WORDS
-            or w.lower_ in _TITLE_WORDS
+            or w.text in LEXICON.not_name_words
+            or w.text in LEXICON.discourse_words
+            or w.lower_ in LEXICON.title_words
             or is_known_place(w.text)
             for w in words
         ):
@@ -966,11 +913,6 @@ def _orgs_named_for_a_country(
 
 
 # Last words of an organisation's name before a person's title ("ECOWAS Commission President").
-_ORG_HEADS_BEFORE_TITLE = frozenset(
-    {"Commission", "Council", "Bank", "Fund", "Agency", "Authority", "Federation", "Association",
-     "Committee", "Union", "Party", "Group", "Institute", "Foundation", "Court", "Board",
-     "Organization", "Organisation", "League", "Forum", "Office", "Ministry", "Alliance"}
-)  # fmt: skip
 
 
 def _orgs_before_titles(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -979,10 +921,10 @@ def _orgs_before_titles(doc, spans: list[tuple[int, int, str]]) -> list[tuple[in
     taken = _taken(spans)
     found = []
     for start, _end, label in spans:
-        if label != "PERSON" or start < 2 or doc[start - 1].lower_ not in _TITLE_WORDS:
+        if label != "PERSON" or start < 2 or doc[start - 1].lower_ not in LEXICON.title_words:
             continue
         last = start - 2
-        if last in taken or doc[last].text not in _ORG_HEADS_BEFORE_TITLE:
+        if last in taken or doc[last].text not in LEXICON.organisation_words_before_titles:
             continue
         first = last
         while first > 0 and first - 1 not in taken and _is_cap_word(doc[first - 1]):
@@ -995,7 +937,7 @@ def _orgs_before_titles(doc, spans: list[tuple[int, int, str]]) -> list[tuple[in
 def _name_part(token) -> bool:
     return (
         token.text[:1].isupper()
-        and token.text not in _NOT_NAME_PARTS
+        and token.text not in LEXICON.not_name_words
         and token.text not in ROMAN_NUMERALS
         and all(c.isalpha() or c in "-'" for c in token.text)
     )
@@ -1003,13 +945,7 @@ def _name_part(token) -> bool:
 
 # Nouns that open the name of a national or state body named for its country or state
 # ("Tennis Australia", "Elections Alberta", "Health New Zealand", "Statistics Canada").
-BODY_NOUNS = frozenset(
-    {"Elections", "Health", "Statistics", "Tennis", "Cricket", "Athletics", "Rugby", "Football",
-     "Hockey", "Netball", "Basketball", "Cycling", "Golf", "Swimming", "Rowing", "Sport",
-     "Sports", "Transport", "Parks", "Immigration", "Revenue", "Infrastructure", "Tourism",
-     "Screen", "Invest", "Heritage", "Veterans", "Volleyball", "Softball", "Baseball", "Skate",
-     "Gymnastics", "Triathlon", "Equestrian", "Archery", "Boxing", "Judo", "Wrestling"}
-)  # fmt: skip
+BODY_NOUNS = LEXICON.body_nouns
 
 
 def _bodies_named_for_places(text: str, mentions: list[Mention]) -> list[Mention]:
@@ -1136,7 +1072,7 @@ class MentionFinder:
             if (
                 label == "PERSON"
                 and last.endswith(".")
-                and last not in _ABBREVIATIONS
+                and last not in LEXICON.abbreviations_ending_names
                 and end - start > 1
             ):
                 end_char -= 1  # "Hun Sen." read as the abbreviation "Sen."

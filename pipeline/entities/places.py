@@ -14,17 +14,12 @@ import logging
 import re
 from pathlib import Path
 
+from newsflow.pipeline.entities.lexicon import LEXICON
 from newsflow.text import strip_accents
 
 PLACES_FILE = Path(__file__).resolve().parent / "data" / "places.json"
 MIN_CITY_POPULATION = 15_000
 MIN_ALIAS_POPULATION = 200_000  # alternate spellings only for big cities (fewer collisions)
-REGION_TYPES = {
-    "State", "Province", "Region", "Canton", "Oblast", "Land", "Governorate", "Department",
-    "Autonomous community", "Autonomous region", "Autonomous republic", "Federal district",
-    "Territory", "Prefecture", "Voivodship", "Republic", "County", "Council area", "Country",
-    "Capital territory", "Federal capital territory", "Metropolitan region", "Special region",
-}  # fmt: skip
 _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z\u00c0-\u024f' .-]{2,}$")
 # "Zürich" -> "Zurich": news often drops accents, and this ES cluster cannot fold them
 fold = strip_accents
@@ -58,7 +53,7 @@ def _names() -> set[str]:
     names.update(s["name"] for s in cache.get_us_states().values())
     names.update(c["name"] for c in cache.get_countries().values())
     names.update(c["name"] for c in cache.get_continents().values())
-    names.update(s.name for s in pycountry.subdivisions if s.type in REGION_TYPES)
+    names.update(s.name for s in pycountry.subdivisions if s.type in LEXICON.region_types)
     return {n for n in names if _LATIN_NAME.match(n)}
 
 
