@@ -47,6 +47,8 @@ def name_part(token) -> bool:
     )
 
 
+# Patterns open with a literal or a letter, not "\b" or a look-behind, so that the regex engine
+# can skip ahead to candidate positions; the word boundary before is checked by _word_start.
 def _word_start(text: str, i: int) -> bool:
     """Position i opens a word (what a leading \b would have checked)."""
     return i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
@@ -92,34 +94,6 @@ def _free_names(doc, text: str, pattern: re.Pattern, taken: set[int]):
         ):
             continue
         yield match, span
-
-
-# Patterns open with a literal or a letter, not "\b" or a look-behind, so that the regex engine
-# can skip ahead to candidate positions; the word boundary before is checked by _word_start.
-_ROYAL_TITLE = re.compile(r"(?:" + "|".join(sorted(LEXICON.royal_titles)) + r")\b")
-
-
-@RULES.register("finder", "names_after_royal_titles")
-def names_after_royal_titles(doc, text: str, spans: Spans) -> list[TokenSpan]:
-    """ "King Felipe VI", "Empress Marie-Louise": a royal or papal title followed by a name the
-    model missed (no entity on it) is a person; the title itself is trimmed later."""
-    taken = spans.taken
-    found = []
-    for match in _ROYAL_TITLE.finditer(text):  # a regex, not a Python loop over tokens
-        if not _word_start(text, match.start()):
-            continue
-        title = doc.char_span(match.start(), match.end())
-        if title is None or len(title) != 1 or title.end >= len(doc):
-            continue
-        token = title[0]
-        end = token.i + 1
-        while end < len(doc) and end - token.i <= 3 and name_part(doc[end]):
-            end += 1
-        if end < len(doc) and doc[end].text in LEXICON.roman_numerals:
-            end += 1
-        if end > token.i + 1 and not any(i in taken for i in range(token.i, end)):
-            found.append((token.i, end, "PERSON"))
-    return found
 
 
 @RULES.register("finder", "places_before_titles")
