@@ -236,39 +236,6 @@ def organisations_before_titles(doc, text: str, spans: Spans) -> list[TokenSpan]
     return found
 
 
-_NAMED_PLACE = re.compile(
-    r"(?:the|'s) ([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}) (?:"
-    + "|".join(LEXICON.place_nouns_after_names.in_order)
-    + r")\b"
-)
-
-
-@RULES.register("finder", "places_before_place_nouns")
-def places_before_place_nouns(doc, text: str, spans: Spans) -> list[TokenSpan]:
-    """ "the Lonza river", "the Tarim basin": a capitalised name the model missed between "the"
-    and a lower-case kind of natural place is a place."""
-    taken = spans.taken
-    found = []
-    for match in _NAMED_PLACE.finditer(text):
-        if text[match.start()] == "t" and not _word_start(text, match.start()):
-            continue
-        span = doc.char_span(match.start(1), match.end(1))
-        if (
-            span is None
-            or any(t.i in taken for t in span)
-            or span[0].text in LEXICON.not_name_words
-        ):
-            continue
-        found.append((span.start, span.end, "LOC"))
-    return found
-
-
-_PLACE_OF = re.compile(
-    r"(?:" + "|".join(LEXICON.place_kinds_before_of.in_order) + r") of "
-    r"([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2})(?![\w'-])"
-)
-
-
 _IN_KNOWN_PLACE = re.compile(
     r"(?:"
     + "|".join(LEXICON.prepositions_before_places.in_order)
@@ -277,17 +244,12 @@ _IN_KNOWN_PLACE = re.compile(
 )
 
 
-@RULES.register("finder", "places_after_place_words")
-def places_after_place_words(doc, text: str, spans: Spans) -> list[TokenSpan]:
-    """Places the model missed: any capitalised name after "the state / province / town of",
-    and a known place name (GeoNames, ISO 3166-2) after "in", "near", "from", ..."""
-    taken = set(spans.taken)  # a copy: the spans found here are added
+@RULES.register("finder", "known_places_after_prepositions")
+def known_places_after_prepositions(doc, text: str, spans: Spans) -> list[TokenSpan]:
+    """A known place name (GeoNames, ISO 3166-2) the model missed after "in", "near", "from"."""
     found = []
-    for pattern, known_only in ((_PLACE_OF, False), (_IN_KNOWN_PLACE, True)):
-        for _, span in _free_names(doc, text, pattern, taken):
-            if known_only and not is_known_place(span.text):
-                continue
-            taken.update(range(span.start, span.end))
+    for _, span in _free_names(doc, text, _IN_KNOWN_PLACE, spans.taken):
+        if is_known_place(span.text):
             found.append((span.start, span.end, "GPE"))
     return found
 
@@ -334,13 +296,6 @@ _BY_AGENT = re.compile(
 )
 
 
-_MOUNT = re.compile(
-    "(?:"
-    + "|".join(map(re.escape, LEXICON.mountain_words.in_order))
-    + r") [A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}(?![\w'-])"
-)
-
-
 @RULES.register("finder", "organisations_after_by")
 def organisations_after_by(doc, text: str, spans: Spans) -> list[TokenSpan]:
     """ "the Ariane 6 rocket operated by Arianespace": a capitalised name the model missed after
@@ -358,20 +313,6 @@ def organisations_after_by(doc, text: str, spans: Spans) -> list[TokenSpan]:
         if len(span) == 1 and is_known_place(first.text):
             continue
         found.append((span.start, span.end, CUED_ORG))
-    return found
-
-
-@RULES.register("finder", "mountains")
-def mountains(doc, text: str, spans: Spans) -> list[TokenSpan]:
-    """ "Mount Lewotobi Laki-laki" the model missed is a place."""
-    found = []
-    for match in _MOUNT.finditer(text):
-        if not _word_start(text, match.start()):
-            continue
-        span = doc.char_span(match.start(), match.end())
-        if span is None or any(t.i in spans.taken for t in span):
-            continue
-        found.append((span.start, span.end, "LOC"))
     return found
 
 
@@ -393,26 +334,6 @@ def names_after_nationalities(doc, text: str, spans: Spans) -> list[TokenSpan]:
             stop += 1
         if stop > end + 1:
             found.append((end, stop, "PERSON"))
-    return found
-
-
-_HEADED_NAME = re.compile(
-    r"[Tt]he ((?:[A-Z][\w'-]+ ){1,4}("
-    + "|".join(
-        LEXICON.place_words_ending_names.in_order + LEXICON.organisation_words_ending_names.in_order
-    )
-    + r"))\b"
-)
-
-
-@RULES.register("finder", "names_ending_in_head_words")
-def names_ending_in_head_words(doc, text: str, spans: Spans) -> list[TokenSpan]:
-    """ "the Grand Ethiopian Renaissance Dam" the model missed altogether: capitalised words
-    after "the" that end in a facility or institution word are a place or an organisation."""
-    found = []
-    for match, span in _free_names(doc, text, _HEADED_NAME, spans.taken):
-        label = "FAC" if match.group(2) in LEXICON.place_words_ending_names else "ORG"
-        found.append((span.start, span.end, label))
     return found
 
 

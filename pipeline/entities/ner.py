@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from newsflow.pipeline.entities.finders import APPOSITION, CUED_ORG, Spans
 from newsflow.pipeline.entities.gazetteer import Gazetteer, GazetteerEntry, is_acronym
 from newsflow.pipeline.entities.lexicon import LEXICON
+from newsflow.pipeline.entities.patterns import PatternFinder
 from newsflow.pipeline.entities.places import is_known_place
 from newsflow.pipeline.entities.repairs import NAME_LABELS, repair_model_spans
 from newsflow.pipeline.entities.rules import RULES
@@ -287,6 +288,7 @@ class MentionFinder:
         self.nlp = nlp
         self.gazetteer = gazetteer
         self.matcher = GazetteerMatcher(nlp, gazetteer)
+        self.patterns = PatternFinder(nlp.vocab)
 
     def mentions(self, doc, text: str | None = None) -> list[Mention]:
         """`text`: the text `doc` was made from (doc.text rebuilds it from the tokens)."""
@@ -295,6 +297,7 @@ class MentionFinder:
         spans = repair_model_spans(doc, text, ents, self.gazetteer)
         for name, finder in RULES.active("finder"):
             spans.extend((start, end, label, name) for start, end, label in finder(doc, text, ents))
+        spans.extend(self.patterns(doc, ents))
         ner = []
         lower_words: set[str] | None = None  # the article's lower-case words, when first needed
         for start, end, label, rule in spans:
