@@ -80,22 +80,6 @@ def _names_ending_at(text: str, ends: list[int], pattern: re.Pattern) -> list[tu
     return found
 
 
-def _free_names(doc, text: str, pattern: re.Pattern, taken: set[int]):
-    """(match, span of its group 1) for each match of `pattern` that opens a word, whose name
-    lines up with tokens, takes no token another span holds and opens with no non-name word."""
-    for match in pattern.finditer(text):
-        if not _word_start(text, match.start()):
-            continue
-        span = doc.char_span(match.start(1), match.end(1))
-        if (
-            span is None
-            or any(t.i in taken for t in span)
-            or span[0].text in LEXICON.not_name_words
-        ):
-            continue
-        yield match, span
-
-
 @RULES.register("finder", "places_before_titles")
 def places_before_titles(doc, text: str, spans: Spans) -> list[TokenSpan]:
     """ "Ontario Premier Doug Ford" where the model saw only the person: a known place name just
@@ -236,24 +220,6 @@ def organisations_before_titles(doc, text: str, spans: Spans) -> list[TokenSpan]
     return found
 
 
-_IN_KNOWN_PLACE = re.compile(
-    r"(?:"
-    + "|".join(LEXICON.prepositions_before_places.in_order)
-    + r") (?:the )?([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2})"
-    r"(?![\w'-])"
-)
-
-
-@RULES.register("finder", "known_places_after_prepositions")
-def known_places_after_prepositions(doc, text: str, spans: Spans) -> list[TokenSpan]:
-    """A known place name (GeoNames, ISO 3166-2) the model missed after "in", "near", "from"."""
-    found = []
-    for _, span in _free_names(doc, text, _IN_KNOWN_PLACE, spans.taken):
-        if is_known_place(span.text):
-            found.append((span.start, span.end, "GPE"))
-    return found
-
-
 _SURNAME_BEFORE = re.compile(r"[A-Z][a-z]+ \S+$")  # "Kuldeep" + the surname
 
 
@@ -288,32 +254,6 @@ def names_sharing_a_surname(doc, text: str, spans: Spans) -> list[TokenSpan]:
                 continue
             found.append((span.start, span.end, "PERSON"))
     return sorted(found)
-
-
-_BY_AGENT = re.compile(
-    r" (?:" + "|".join(LEXICON.agent_verbs_before_by.in_order) + r") by "
-    r"([A-Z][\w'&-]+(?: [A-Z][\w'&-]+){0,2})(?![\w'&-])"
-)
-
-
-@RULES.register("finder", "organisations_after_by")
-def organisations_after_by(doc, text: str, spans: Spans) -> list[TokenSpan]:
-    """ "the Ariane 6 rocket operated by Arianespace": a capitalised name the model missed after
-    "operated / owned / run / built ... by" is an organisation unless it opens with a common
-    given name."""
-    taken = spans.taken
-    found = []
-    for match in _BY_AGENT.finditer(text):
-        span = doc.char_span(match.start(1), match.end(1))
-        if span is None or any(t.i in taken for t in span):
-            continue
-        first = span[0]
-        if first.is_stop or first.text in LEXICON.not_name_words or first.text in given_names():
-            continue
-        if len(span) == 1 and is_known_place(first.text):
-            continue
-        found.append((span.start, span.end, CUED_ORG))
-    return found
 
 
 @RULES.register("finder", "names_after_nationalities")

@@ -11,6 +11,7 @@ and must not stop inside a word ("Laki" of "Laki-laki"); the longest match per s
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from typing import Any
 from newsflow.errors import ConfigError
 from newsflow.pipeline.entities.finders import Spans
 from newsflow.pipeline.entities.lexicon import LEXICON
+from newsflow.pipeline.entities.names import given_names
+from newsflow.pipeline.entities.places import is_known_place
 from newsflow.pipeline.entities.rules import RULES
 
 PATTERN_DIR = Path(__file__).parent / "data" / "patterns"
@@ -29,6 +32,19 @@ class TokenPattern:
     label: str
     trim: tuple[int, int]  # tokens of the match before and after the name (cue words)
     pattern: list[dict[str, Any]]
+    check: str = ""  # a test of the name in CHECKS that the pattern cannot say
+
+
+def _agent_name(name) -> bool:
+    """Not a person (a common given name first), not a lone known place."""
+    return name[0].text not in given_names() and not (len(name) == 1 and is_known_place(name.text))
+
+
+CHECKS: dict[str, Callable[[Any], bool]] = {  # name -> test of the name's Span
+    "": lambda name: True,
+    "known_place": lambda name: is_known_place(name.text),
+    "agent_name": _agent_name,
+}
 
 
 def read_patterns(path: Path) -> list[TokenPattern]:
@@ -41,53 +57,49 @@ def read_patterns(path: Path) -> list[TokenPattern]:
             entry = json.loads(line)
             before, after = entry.get("trim", (0, 0))
             pattern = LEXICON.expand(entry["pattern"])
-            found.append(TokenPattern(entry["id"], entry["label"], (before, after), pattern))
+            check = entry.get("check", "")
+            CHECKS[check]
+            found.append(TokenPattern(entry["id"], entry["label"], (before, after), pattern, check))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ConfigError(str(path), str(exc), entry=f"line {number}") from exc
     return found
 
 
-def load_patterns(directory: Path = PATTERN_DIR) -> dict[str, list[TokenPattern]]:
-    """Every pattern file's patterns by id; an id's lines must agree on label and trim."""
-    by_id: dict[str, list[TokenPattern]] = {}
-    for path in sorted(directory.glob("*.jsonl")):
-        for p in read_patterns(path):
-            first = by_id.setdefault(p.id, [p])[0]
-            if (first.label, first.trim) != (p.label, p.trim):
-                raise ConfigError(str(path), "label or trim differs from its id's first line", p.id)
-            if first is not p:
-                by_id[p.id].append(p)
-    return by_id
-
-
-PATTERNS = load_patterns()
-for _id in PATTERNS:
-    RULES.declare("finder", _id)
+PATTERNS = [p for path in sorted(PATTERN_DIR.glob("*.jsonl")) for p in read_patterns(path)]
+for _pattern in PATTERNS:
+    RULES.declare("finder", _pattern.id)
 
 
 class PatternFinder:
     """All patterns in one spaCy Matcher, built once per vocabulary (per MentionFinder)."""
 
-    def __init__(self, vocab, patterns: dict[str, list[TokenPattern]] = PATTERNS):
+    def __init__(self, vocab, patterns: list[TokenPattern] = PATTERNS):
         from spacy.matcher import Matcher
 
         self.matcher = Matcher(vocab)
-        self.first: dict[int, TokenPattern] = {}  # by the id's hash: label and trim
-        for rule, group in patterns.items():
-            self.first[vocab.strings.add(rule)] = group[0]
-            self.matcher.add(rule, [p.pattern for p in group], greedy="LONGEST")
+        self.lines: dict[int, TokenPattern] = {}  # by the hash of "<id>#<line>"
+        for number, p in enumerate(patterns):
+            key = f"{p.id}#{number}"
+            self.lines[vocab.strings.add(key)] = p
+            self.matcher.add(key, [p.pattern])
 
     def __call__(self, doc, spans: Spans) -> list[tuple[int, int, str, str]]:
+        """Per rule, the longest matches that overlap no longer one, whose names are free."""
         found = []
-        for key, start, end in sorted(self.matcher(doc), key=lambda m: m[1]):
-            p = self.first[key]
-            if not RULES.enabled(p.id):
+        kept: dict[str, list[tuple[int, int]]] = {}
+        matches = sorted(self.matcher(doc), key=lambda m: (m[1] - m[2], m[1]))
+        for key, start, end in matches:
+            p = self.lines[key]
+            rule = kept.setdefault(p.id, [])
+            if not RULES.enabled(p.id) or any(s < end and start < e for s, e in rule):
                 continue
+            rule.append((start, end))
             first, stop = start + p.trim[0], end - p.trim[1]
             if any(i in spans.taken for i in range(first, stop)) or _inside_word(doc, stop):
                 continue
-            found.append((first, stop, p.label, p.id))
-        return found
+            if CHECKS[p.check](doc[first:stop]):
+                found.append((first, stop, p.label, p.id))
+        return sorted(found)
 
 
 def _inside_word(doc, end: int) -> bool:
