@@ -54,6 +54,21 @@ def _word_start(text: str, i: int) -> bool:
     return i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
 
 
+def _free_span(doc, start: int, end: int, taken: set[int]):
+    """The tokens of text[start:end] when they line up with tokens no span holds, else None."""
+    span = doc.char_span(start, end)
+    return None if span is None or any(t.i in taken for t in span) else span
+
+
+def _opens_no_name(token) -> bool:
+    """A stop word, an adverb or a word that opens no name ("However", "Separately", "Monday")."""
+    return (
+        token.is_stop
+        or token.text in LEXICON.not_name_words
+        or token.text in LEXICON.discourse_words
+    )
+
+
 def _keyword_ends(text: str, keywords: Sequence[str], word_end: bool = False) -> list[int]:
     """Where each keyword starts in the text (str.find: far cheaper than a regex that would
     try every capital letter); word_end: only where no letter follows the keyword."""
@@ -113,13 +128,10 @@ def names_after_titles(doc, text: str, spans: Spans) -> list[TokenSpan]:
     """ "Airbus Chief Executive Guillaume Faury apologised", "army chief Field Marshal Asim
     Munir" where the model saw no person: two or three capitalised words right after a
     person's title are a person (not words that name an organisation or a place)."""
-    taken = spans.taken
     found = []
     for match in _TITLED_PERSON.finditer(" " + text):  # the title opens a word: a space before
-        span = doc.char_span(match.start(1) - 1, match.end(1) - 1)
-        if span is None or any(t.i in taken for t in span):
-            continue
-        if any(
+        span = _free_span(doc, match.start(1) - 1, match.end(1) - 1, spans.taken)
+        if span is None or any(
             t.text in LEXICON.not_name_words
             or t.text in LEXICON.organisation_words_before_titles
             or t.text in LEXICON.place_words_ending_names
@@ -142,20 +154,11 @@ _APPOSITION_OPENERS = tuple(f", {w} " for w in LEXICON.apposition_openers.in_ord
 def names_before_appositions(doc, text: str, spans: Spans) -> list[TokenSpan]:
     """ "Unifor, the largest private-sector union": a capitalised name the model missed, followed
     by an apposition. The linker types it by the apposition's head noun, or drops it."""
-    taken = spans.taken
     found = []
     ends = _keyword_ends(text, _APPOSITION_OPENERS)
     for start, end in _names_ending_at(text, ends, _APPOSITION):
-        span = doc.char_span(start, end)
-        if span is None or any(t.i in taken for t in span):
-            continue
-        first = span[0]
-        if (
-            first.is_stop
-            or first.text.endswith("ly")
-            or first.text in LEXICON.not_name_words
-            or first.text in LEXICON.discourse_words
-        ):
+        span = _free_span(doc, start, end, spans.taken)
+        if span is None or _opens_no_name(span[0]) or span[0].text.endswith("ly"):
             continue  # "However, the union ...", "Separately, the regulator ..."
         found.append((span.start, span.end, APPOSITION))
     return found
@@ -179,21 +182,18 @@ def cued_organisations(doc, text: str, spans: Spans) -> list[TokenSpan]:
     """ "public broadcaster Kan", "Austrian broadcaster ORF", "the Demokraatit party": a
     capitalised name the model missed right after a lower-case word that says it is an
     organisation, or before "party"."""
-    taken = spans.taken
     found = []
     cued = [(m.start(1), m.end(1), False) for m in _CUED_NAME.finditer(text)]
     parties = _names_ending_at(text, _keyword_ends(text, _PARTY_WORDS, True), _PARTY_NAME)
     for start, end, party in (*cued, *((start, end, True) for start, end in parties)):
-        span = doc.char_span(start, end)
-        if span is None or any(t.i in taken for t in span):
+        span = _free_span(doc, start, end, spans.taken)
+        if span is None:
             continue
         first = span[0]
-        if (
-            first.lower_ in LEXICON.title_words
-            or first.text in LEXICON.not_name_words
-            or first.is_stop
-        ):
+        if first.lower_ in LEXICON.title_words or first.text in LEXICON.not_name_words:
             continue  # "central bank Governor ...", "the company The ..."
+        if first.is_stop:
+            continue
         if party and len(span) == 1 and first.lower_.endswith(LEXICON.adjective_endings.in_order):
             continue  # "the Democratic party", "the Conservative party": an adjective
         found.append((span.start, span.end, CUED_ORG))
@@ -228,7 +228,6 @@ def names_sharing_a_surname(doc, text: str, spans: Spans) -> list[TokenSpan]:
     """ "Spinner Kuldeep Yadav" the model missed in an article that names Suryakumar Yadav: a
     capitalised word before the surname of a person the model found is another person of
     that name (not a title, a weekday or a sentence opener like "When")."""
-    taken = spans.taken
     surnames = {
         doc[end - 1].text
         for start, end, label in spans
@@ -240,17 +239,11 @@ def names_sharing_a_surname(doc, text: str, spans: Spans) -> list[TokenSpan]:
     for surname in sorted(surnames):  # str.find, not a regex built for every article
         ends = [i + 1 + len(surname) for i in _keyword_ends(text, (" " + surname,), True)]
         for start, end in _names_ending_at(text, ends, _SURNAME_BEFORE):
-            span = doc.char_span(start, end)
-            if span is None or len(span) != 2 or any(t.i in taken for t in span):
+            span = _free_span(doc, start, end, spans.taken)
+            if span is None or len(span) != 2 or _opens_no_name(span[0]):
                 continue
-            first = span[0]
-            if (
-                first.is_stop
-                or first.lower_ in LEXICON.title_words
-                or first.lower_ in LEXICON.title_abbreviations
-                or first.text in LEXICON.not_name_words
-                or first.text in LEXICON.discourse_words
-            ):
+            lower = span[0].lower_
+            if lower in LEXICON.title_words or lower in LEXICON.title_abbreviations:
                 continue
             found.append((span.start, span.end, "PERSON"))
     return sorted(found)
@@ -312,7 +305,7 @@ def organisations_ending_in_places(doc, text: str, spans: Spans) -> list[TokenSp
     after two or three capitalised words no entity took, ends an organisation's name (not in
     the headline, not before another capitalised word or a possessive)."""
     by_end = {end: (start, label) for start, end, label in spans}
-    taken: set[int] | None = None
+    taken = spans.taken
     headline_end = text.find("\n")
     found = []
     for start, end, label in spans:
@@ -329,8 +322,6 @@ def organisations_ending_in_places(doc, text: str, spans: Spans) -> list[TokenSp
         if org_label == "ORG" and start - org_start >= 2:  # not "told Reuters Ukraine had"
             found.append((org_start, end, "ORG"))
             continue
-        if taken is None:
-            taken = spans.taken
         first = start
         while (
             first > 0
@@ -342,11 +333,7 @@ def organisations_ending_in_places(doc, text: str, spans: Spans) -> list[TokenSp
             first -= 1
         words = doc[first:start]
         if len(words) < 2 or any(
-            w.is_stop
-            or w.text in LEXICON.not_name_words
-            or w.text in LEXICON.discourse_words
-            or w.lower_ in LEXICON.title_words
-            or is_known_place(w.text)
+            _opens_no_name(w) or w.lower_ in LEXICON.title_words or is_known_place(w.text)
             for w in words
         ):
             continue
