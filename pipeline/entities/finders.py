@@ -177,15 +177,24 @@ _PARTY_NAME = re.compile(r"[A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}$")
 _PARTY_WORDS = tuple(f" {w}" for w in LEXICON.party_words_after_names.in_order)
 
 
-@RULES.register("finder", "cued_organisations")
-def cued_organisations(doc, text: str, spans: Spans) -> list[TokenSpan]:
-    """ "public broadcaster Kan", "Austrian broadcaster ORF", "the Demokraatit party": a
-    capitalised name the model missed right after a lower-case word that says it is an
-    organisation, or before "party"."""
+@RULES.register("finder", "organisations_after_cue_words")
+def organisations_after_cue_words(doc, text: str, spans: Spans) -> list[TokenSpan]:
+    """ "public broadcaster Kan", "Austrian broadcaster ORF": a capitalised name the model
+    missed right after a lower-case word that says it is an organisation."""
+    names = [(m.start(1), m.end(1)) for m in _CUED_NAME.finditer(text)]
+    return _cued(doc, names, spans, party=False)
+
+
+@RULES.register("finder", "parties_before_party_words")
+def parties_before_party_words(doc, text: str, spans: Spans) -> list[TokenSpan]:
+    """ "the Demokraatit party": a capitalised name the model missed before "party"."""
+    names = _names_ending_at(text, _keyword_ends(text, _PARTY_WORDS, True), _PARTY_NAME)
+    return _cued(doc, names, spans, party=True)
+
+
+def _cued(doc, names: list[tuple[int, int]], spans: Spans, party: bool) -> list[TokenSpan]:
     found = []
-    cued = [(m.start(1), m.end(1), False) for m in _CUED_NAME.finditer(text)]
-    parties = _names_ending_at(text, _keyword_ends(text, _PARTY_WORDS, True), _PARTY_NAME)
-    for start, end, party in (*cued, *((start, end, True) for start, end in parties)):
+    for start, end in names:
         span = _free_span(doc, start, end, spans.taken)
         if span is None:
             continue
