@@ -32,43 +32,31 @@ def repair_model_spans(doc, text: str, spans: Spans, gazetteer: Gazetteer) -> li
 
 
 def _complete_names(doc, text: str, spans: Spans, gazetteer: Gazetteer) -> list[RepairedSpan]:
-    """A one-word PERSON the model cut from a two-word name ("Hun" of "Hun Sen", "Lam" of
-    "To Lam") takes the capitalised word next to it when that word belongs to no other entity
-    and is not part of a run of capitalised words (a title-case headline). Not on the first
-    line (the headline), not for gazetteer names ("Putin Warns")."""
-    taken = spans.taken
+    """Names the model cut to one word: a common given name before or after it, or, for a
+    one-word PERSON after the headline and not a gazetteer name ("Putin Warns"), the free
+    capitalised word next to it that opens no run of capitalised words ("Hun" of "Hun Sen")."""
     headline_end = text.find("\n")
-    out = []
-    for start, end, label in spans:
-        if _on("given_name_before_surname") and _given_name_before(
-            doc, start, end, label, taken, gazetteer
-        ):
-            out.append(
-                (start - 1, end, "PERSON", "given_name_before_surname")
-            )  # "Faith Kipyegon" read as "Kipyegon" (ORG)
-            continue
-        if _on("given_name_opening_name") and _given_name_opens(
-            doc, start, end, label, taken, gazetteer
-        ):
-            out.append(
-                (start, end + 1, "PERSON", "given_name_opening_name")
-            )  # "Jelena" (GPE) + "Ostapenko"
-            continue
-        if (
-            label == "PERSON"
-            and end - start == 1
-            and doc[start].idx > headline_end >= 0
-            and doc[start].text[:1].isupper()
-            and gazetteer.lookup(doc[start].text) is None
-        ):
-            if _on("person_extends_right") and _extends_right(doc, end, taken):
-                out.append((start, end + 1, label, "person_extends_right"))
-                continue
-            if _on("person_extends_left") and _extends_left(doc, start, taken):
-                out.append((start - 1, end, label, "person_extends_left"))
-                continue
-        out.append((start, end, label, "model"))
-    return out
+    return [_complete(doc, span, spans.taken, gazetteer, headline_end) for span in spans]
+
+
+def _complete(doc, span, taken: set[int], gazetteer: Gazetteer, headline_end: int) -> RepairedSpan:
+    start, end, label = span
+    if _on("given_name_before_surname") and _given_name_before(doc, *span, taken, gazetteer):
+        return start - 1, end, "PERSON", "given_name_before_surname"  # "Faith Kipyegon"
+    if _on("given_name_opening_name") and _given_name_opens(doc, *span, taken, gazetteer):
+        return start, end + 1, "PERSON", "given_name_opening_name"  # "Jelena" + "Ostapenko"
+    if (
+        label == "PERSON"
+        and end - start == 1
+        and doc[start].idx > headline_end >= 0
+        and doc[start].text[:1].isupper()
+        and gazetteer.lookup(doc[start].text) is None
+    ):
+        if _on("person_extends_right") and _extends_right(doc, end, taken):
+            return start, end + 1, label, "person_extends_right"
+        if _on("person_extends_left") and _extends_left(doc, start, taken):
+            return start - 1, end, label, "person_extends_left"
+    return start, end, label, "model"
 
 
 def _on(rule: str) -> bool:
