@@ -10,7 +10,7 @@ registration order (the order breaks ties between equal spans).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from newsflow.pipeline.entities.lexicon import LEXICON
 from newsflow.pipeline.entities.names import given_names
@@ -18,7 +18,6 @@ from newsflow.pipeline.entities.places import is_known_place
 from newsflow.pipeline.entities.rules import RULES
 
 TokenSpan = tuple[int, int, str]
-Finder = Callable[..., list[TokenSpan]]  # (doc, text, Spans) -> new spans
 APPOSITION = "APPOSITION"  # label of a capitalised name the model missed, before ", the ..."
 CUED_ORG = "CUED_ORG"  # label of a name the model missed after an organisation word
 

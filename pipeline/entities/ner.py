@@ -1,5 +1,11 @@
-"""spaCy NER plus the mention finders: one model per language, loaded once per process with
-only what NER needs, and the rules that find the names it missed."""
+"""spaCy NER and the mention finders: the model's entities plus the names it missed.
+
+One model per language, loaded once per process with only what NER needs. MentionFinder
+takes the model's spans, repairs the names it cut short (repairs.py), adds what the finder
+functions (finders.py) and the token patterns (patterns.py, data/patterns/) find, merges that
+with the gazetteer's matches and runs two steps over the merged mentions. Every step is a rule
+in RULES ("finder"): `RULES.disabled({name})` switches it off, `Mention.rule` names it.
+"""
 
 from __future__ import annotations
 
@@ -41,9 +47,7 @@ NER_COMPONENTS = ("ner",)
 
 
 _MODELS: dict[str, object] = {}
-
 _MISSING: set[str] = set()
-
 _LOCK = threading.Lock()
 
 
@@ -221,7 +225,7 @@ RULES.declare("finder", _LISTED)
 
 def _bodies_named_for_places(text: str, mentions: list[Mention]) -> list[Mention]:
     """ "Tennis Australia chief executive Craig Tiley", "Health New Zealand, the national
-    health agency": a place right after one of the nouns above (one space between) is the
+    health agency": a place right after one of the body nouns (one space between) is the
     name of a national body, an organisation."""
     out = []
     for m in mentions:
@@ -259,17 +263,8 @@ def _listed_places(doc, text: str, mentions: list[Mention]) -> list[Mention]:
             span = doc.char_span(match.start(1), match.end(1))
             if span is None:
                 break
-            found.append(
-                Mention(
-                    match.group(1),
-                    "GPE",
-                    match.start(1),
-                    match.end(1),
-                    None,
-                    *_around(doc, text, span.start, span.end),
-                    _LISTED,
-                )
-            )
+            around = _around(doc, text, span.start, span.end)
+            found.append(Mention(match.group(1), "GPE", *match.span(1), None, *around, _LISTED))
             pos = match.end(1)
     if not found:
         return mentions

@@ -39,7 +39,9 @@ def _complete_names(doc, text: str, spans: Spans, gazetteer: Gazetteer) -> list[
     return [_complete(doc, span, spans.taken, gazetteer, headline_end) for span in spans]
 
 
-def _complete(doc, span, taken: set[int], gazetteer: Gazetteer, headline_end: int) -> RepairedSpan:
+def _complete(
+    doc, span: tuple[int, int, str], taken: set[int], gazetteer: Gazetteer, headline_end: int
+) -> RepairedSpan:
     start, end, label = span
     if _on("given_name_before_surname") and _given_name_before(doc, *span, taken, gazetteer):
         return start - 1, end, "PERSON", "given_name_before_surname"  # "Faith Kipyegon"
