@@ -132,7 +132,7 @@ def names_after_titles(doc, text: str, spans: Spans) -> list[TokenSpan]:
         span = _free_span(doc, match.start(1) - 1, match.end(1) - 1, spans.taken)
         if span is None or any(
             t.text in LEXICON.not_name_words
-            or t.text in LEXICON.organisation_words_before_titles
+            or t.text in LEXICON.organisation_words_ending_names
             or t.text in LEXICON.place_words_ending_names
             or t.text in LEXICON.corporate_words
             or t.lower_ in LEXICON.title_words
@@ -218,7 +218,7 @@ def organisations_before_titles(doc, text: str, spans: Spans) -> list[TokenSpan]
         if label != "PERSON" or start < 2 or doc[start - 1].lower_ not in LEXICON.title_words:
             continue
         last = start - 2
-        if last in taken or doc[last].text not in LEXICON.organisation_words_before_titles:
+        if last in taken or doc[last].text not in LEXICON.organisation_words_ending_names:
             continue
         first = last
         while first > 0 and first - 1 not in taken and is_cap_word(doc[first - 1]):

@@ -246,7 +246,7 @@ def _institution_after(doc, end: int, taken: set[int]) -> bool:
         end < len(doc)
         and end not in taken
         and doc[end - 1].whitespace_ == " "
-        and doc[end].text in LEXICON.institution_words_after_places
+        and doc[end].text in LEXICON.organisation_words_ending_names
     )
 
 
