@@ -1,11 +1,12 @@
 """Token patterns as data: finders that are spaCy Matcher patterns, read from data/patterns/.
 
 Each line of data/patterns/<file>.jsonl is one pattern: {"id": rule name, "label": the
-mention's label, "trim": [cue tokens before the name, cue tokens after it], "pattern": spaCy
-Matcher token pattern}, where "@name" stands for the lexicon's word list (LEXICON.expand).
-Lines may share an id (one pattern per length of name), with the same label and trim: the id
-is the rule that `RULES` switches and `Mention.rule` records. A match's name must take no token of the model's spans
-and must not stop inside a word ("Laki" of "Laki-laki"); the longest match per start wins.
+mention's label, "trim": [cue tokens before the name, cue tokens after it], "check": a test in
+CHECKS of what a token pattern cannot say (optional), "pattern": spaCy Matcher token pattern},
+where "@name" stands for the lexicon's word list (LEXICON.expand). Lines may share an id: the
+id is the rule that `RULES` switches and `Mention.rule` records. Per rule the longest
+non-overlapping matches win; a match's name must take no token of the model's spans and must
+not stop inside a word ("Laki" of "Laki-laki").
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def read_patterns(path: Path) -> list[TokenPattern]:
             before, after = entry.get("trim", (0, 0))
             pattern = LEXICON.expand(entry["pattern"])
             check = entry.get("check", "")
-            CHECKS[check]
+            if check not in CHECKS:
+                raise KeyError(f"unknown check {check!r}, known: {', '.join(sorted(CHECKS))}")
             found.append(TokenPattern(entry["id"], entry["label"], (before, after), pattern, check))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ConfigError(str(path), str(exc), entry=f"line {number}") from exc
