@@ -30,6 +30,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+from newsflow.pipeline.entities.lexicon import LEXICON
 from newsflow.pipeline.entities.places import fold, is_known_place
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -42,25 +43,6 @@ NAMES_DATASET_MAX_RANK = 300
 _LATIN_GIVEN_NAME = re.compile(
     r"^[A-Z\u00c0-\u00de\u0100-\u017f][a-z\u00e0-\u00ff\u0100-\u017f'-]{2,}$"
 )
-NOT_GIVEN_NAMES = frozenset(
-    {"San", "Santa", "Santo", "Saint", "Young", "Royal", "General", "Grand", "Major", "Star",
-     "Sun", "Golden", "Happy", "Bank", "Justice", "Queen", "King", "Prince", "Princess", "Pope",
-     "Lady", "Alpha", "Omega", "Liberty", "Diamond", "Crystal", "Temple", "Trinity", "Sterling",
-     "Noble", "Easter", "Spring", "Winter", "Glory", "Chance", "Precious"}
-)  # fmt: skip
-# Words that make a name an organisation or a place whatever its first word ("Morgan Stanley"
-# has none of these: it stays whatever the model said).
-NON_PERSON_WORDS = frozenset(
-    {"Bank", "Group", "Party", "University", "Institute", "Inc", "Corp", "Ltd", "Company",
-     "Airport", "River", "Street", "Square", "Park", "Foundation", "Fund", "Council", "College",
-     "School", "Hospital", "Church", "Center", "Centre", "Agency", "Ministry", "Court", "Army",
-     "Police", "Airlines", "Motors", "Energy", "Capital", "Partners", "Holdings", "Media",
-     "News", "Times", "Post", "Journal", "Stadium", "Arena", "Bridge", "Lake", "Valley",
-     "Island", "Islands", "Mountains", "County", "State", "City", "Province", "Region", "Union",
-     "Democratic", "Democrats", "Republican", "Alliance", "Front", "Movement", "Congress",
-     "Assembly", "Commission", "Committee", "Federation", "Association", "Organization",
-     "Organisation", "Society", "League", "Club", "Forces", "Guard", "Network", "Service"}
-)  # fmt: skip
 
 
 @functools.cache
@@ -76,7 +58,7 @@ def looks_like_person(surface: str) -> bool:
     words = surface.split(" ")
     if not 2 <= len(words) <= 3 or not all(w[:1].isupper() and w[1:2].islower() for w in words):
         return False
-    if any(w.rstrip(".") in NON_PERSON_WORDS for w in words):
+    if any(w.rstrip(".") in LEXICON.non_person_words for w in words):
         return False
     return words[0] in given_names() and not is_known_place(surface)
 
@@ -136,7 +118,7 @@ def build(sdist: Path | None = None, wheel: Path | None = None, path: Path = NAM
     if wheel is not None:
         names |= _names_dataset(wheel)
     names |= {fold(n) for n in names}  # news often drops accents: "Jose", "Zeljko"
-    names = {n for n in names if n not in NOT_GIVEN_NAMES and not is_known_place(n)}
+    names = {n for n in names if n not in LEXICON.given_name_lookalikes and not is_known_place(n)}
     about = (
         "Common given names: US Census 1990 first names (public domain, via the `names` "
         "package, MIT), a list written for newsflow (given_names_extra.txt) and names-dataset "

@@ -1,4 +1,11 @@
-"""spaCy NER: one model per language, loaded once per process with only what NER needs."""
+"""spaCy NER and the mention finders: the model's entities plus the names it missed.
+
+One model per language, loaded once per process with only what NER needs. MentionFinder
+takes the model's spans, repairs the names it cut short (repairs.py), adds what the finder
+functions (finders.py) and the token patterns (patterns.py, data/patterns/) find, merges that
+with the gazetteer's matches and runs two steps over the merged mentions. Every step is a rule
+in RULES ("finder"): `RULES.disabled({name})` switches it off, `Mention.rule` names it.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +16,35 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from newsflow.pipeline.entities.finders import APPOSITION, CUED_ORG, Spans
 from newsflow.pipeline.entities.gazetteer import Gazetteer, GazetteerEntry, is_acronym
-from newsflow.pipeline.entities.names import given_names
+from newsflow.pipeline.entities.lexicon import LEXICON
+from newsflow.pipeline.entities.patterns import PatternFinder
 from newsflow.pipeline.entities.places import is_known_place
+from newsflow.pipeline.entities.repairs import NAME_LABELS, repair_model_spans
+from newsflow.pipeline.entities.rules import RULES
+
+__all__ = [
+    "APPOSITION",
+    "BODY_NOUNS",
+    "CUED_ORG",
+    "ROMAN_NUMERALS",
+    "ROYAL_TITLES",
+    "Mention",
+    "MentionFinder",
+    "load_model",
+    "merge_mentions",
+]
+
 
 log = logging.getLogger(__name__)
+
 
 # In the small English model the `ner` component has its own embedded tok2vec (it does not
 # listen to the shared `tok2vec`, which only feeds tagger and parser), so `ner` alone gives
 # identical entities at less than half the cost. We check that at load time, see _ner_only.
 NER_COMPONENTS = ("ner",)
+
 
 _MODELS: dict[str, object] = {}
 _MISSING: set[str] = set()
@@ -36,7 +62,8 @@ class Mention:
     entry: GazetteerEntry | None = None
     prev: str = ""  # the words before, as written ("the city of" Valencia): type evidence
     next: str = ""  # the words after, as written (Reykjanes "peninsula", Suwon "-based")
-    rule: str = field(default="model", compare=False)  # the finder that found it (RULES name)
+    # the finder, pattern or repair that found it ("model", "gazetteer"): for explaining only
+    rule: str = field(default="model", compare=False)
 
 
 def _ner_only(name: str):
@@ -118,12 +145,10 @@ class GazetteerMatcher:
                         span.end_char,
                         entry,
                         *_around(doc, text, start, end),
+                        rule="gazetteer",
                     )
                 )
         return found
-
-
-_TITLE_WORDS = frozenset({"president", "pm", "minister", "prime", "chancellor", "king", "queen", "pope", "mr", "mrs", "ms", "dr", "senator", "governor", "mayor", "general", "secretary", "spokesman", "spokeswoman", "spokesperson", "premier", "prince", "princess", "judge", "sheikh", "lord", "sir", "ambassador", "envoy", "commander", "chief", "leader"})  # fmt: skip
 
 
 def _inside_longer_name(doc, start: int) -> bool:
@@ -131,7 +156,7 @@ def _inside_longer_name(doc, start: int) -> bool:
     if start == 0:
         return False
     prev = doc[start - 1]
-    if not (prev.is_alpha and prev.text[:1].isupper()) or prev.lower_ in _TITLE_WORDS:
+    if not (prev.is_alpha and prev.text[:1].isupper()) or prev.lower_ in LEXICON.title_words:
         return False
     if start == 1:
         return False
@@ -143,21 +168,9 @@ def _inside_longer_name(doc, start: int) -> bool:
 
 CONTEXT_BEFORE = 3  # tokens of context kept before and after a mention
 CONTEXT_AFTER = 10
-# Royal and religious titles that introduce a person by one name ("King Felipe VI").
-ROYAL_TITLES = frozenset({"King", "Queen", "Emperor", "Empress", "Pope", "Prince", "Princess", "Tsar", "Sultan", "Emir", "Crown"})  # fmt: skip
-ROMAN_NUMERALS = frozenset(["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV", "XVI"])  # fmt: skip
-# Capitalised words that do not continue a person's name the model cut short ("Biden
-# Administration", "Trump Tower"): organisation and place words, weekdays, months.
-_NOT_NAME_PARTS = frozenset(
-    {"Administration", "Government", "Cabinet", "Foundation", "Tower", "Towers", "Organization",
-     "Group", "Party", "Bank", "University", "Institute", "Center", "Centre", "Airport", "Stadium",
-     "Street", "Square", "Park", "Road", "Avenue", "Hotel", "Hospital", "Monday", "Tuesday",
-     "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March",
-     "April", "May", "June", "July", "August", "September", "October", "November", "December",
-     "The", "A", "An", "I", "He", "She", "It", "We", "They", "In", "On", "At", "But", "And"}
-)  # fmt: skip
-_ABBREVIATIONS = frozenset({"Jr.", "Sr.", "St.", "Co.", "Inc.", "Corp.", "Ltd."})
-_TITLE_LIKE = frozenset({"mr.", "mrs.", "dr.", "sen.", "gov.", "rep.", "gen.", "saint", "st"})
+ROYAL_TITLES = LEXICON.royal_titles  # the linker's, until it reads LEXICON
+ROMAN_NUMERALS = LEXICON.roman_numerals
+BODY_NOUNS = LEXICON.body_nouns
 
 
 def _around(doc, text: str, start: int, end: int) -> tuple[str, str]:
@@ -170,863 +183,6 @@ def _around(doc, text: str, start: int, end: int) -> tuple[str, str]:
     before = text[first:begin].rsplit("\n", 1)[-1].strip()
     after = text[stop : last.idx + len(last)].lstrip(" \t")
     return before, after.split("\n", 1)[0].strip()
-
-
-class _Spans(list):
-    """The model's (start, end, label) spans with the token indexes they cover, computed once
-    for all the finders."""
-
-    taken: set[int]
-
-
-def _taken(spans: list[tuple[int, int, str]]) -> set[int]:
-    """Token indexes inside any span (read only: shared by the finders)."""
-    cached = getattr(spans, "taken", None)
-    if cached is not None:
-        return cached
-    return {i for start, end, _ in spans for i in range(start, end)}
-
-
-def _complete_names(
-    doc, text: str, spans: list[tuple[int, int, str]], gazetteer: Gazetteer
-) -> list:
-    """A one-word PERSON the model cut from a two-word name ("Hun" of "Hun Sen", "Lam" of
-    "To Lam") takes the capitalised word next to it when that word belongs to no other entity
-    and is not part of a run of capitalised words (a title-case headline). Not on the first
-    line (the headline), not for gazetteer names ("Putin Warns")."""
-    taken = _taken(spans)
-    headline_end = text.find("\n")
-    out = []
-    for start, end, label in spans:
-        if _given_name_before(doc, start, end, label, taken, gazetteer):
-            out.append((start - 1, end, "PERSON"))  # "Faith Kipyegon" read as "Kipyegon" (ORG)
-            continue
-        if _given_name_opens(doc, start, end, label, taken, gazetteer):
-            out.append((start, end + 1, "PERSON"))  # "Jelena" (GPE) + "Ostapenko"
-            continue
-        if (
-            label == "PERSON"
-            and end - start == 1
-            and doc[start].idx > headline_end >= 0
-            and doc[start].text[:1].isupper()
-            and gazetteer.lookup(doc[start].text) is None
-        ):
-            if _extends_right(doc, end, taken):
-                out.append((start, end + 1, label))
-                continue
-            if _extends_left(doc, start, taken):
-                out.append((start - 1, end, label))
-                continue
-        out.append((start, end, label))
-    return out
-
-
-_NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT"})
-_DEPARTMENT_WORDS = frozenset({"Department", "Ministry"})
-
-
-def _extend_spans(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Names the model cut short on the right or left: a place plus the capitalised word
-    next to it when the two make a known place ("Navi" + "Mumbai"); a department's name "of X"
-    plus "and Y" ("Department of Public Works" + "and Highways", the model read as a date); an
-    organisation plus "-" and a capitalised word ("GreenLeft" + "-Labour"), and so a person's
-    full name ("Paulina Hennig" + "-Kloska"); a person's name plus its last word ("Pham Nhat" +
-    "Vuong"); a hyphenated place name ("Mazar" + "-i-Sharif"); a name plus an institution's
-    head word ("Pacific Islands" + "Forum").
-    Only spans of those kinds are looked at: a set lookup each, no scan of the text."""
-    taken = {i for start, end, label in spans if label in _NAME_LABELS for i in range(start, end)}
-    out: list[tuple[int, int, str]] = []
-    absorbed: set[int] = set()  # one-word spans that turned out to end a person's name
-    singles = {
-        start
-        for start, end, label in spans
-        if end - start == 1 and label in _NAME_LABELS and label != "PERSON"
-    }
-    for start, end, label in spans:
-        if start in absorbed and end - start == 1:
-            continue
-        if label == "PERSON" and end - start >= 2 and _surname_partner(doc, end):
-            absorbed.add(end + 1)  # "Paulina Hennig" + "-Kloska" (which the model called a place)
-            out = [span for span in out if not (span[0] == end + 1 and span[1] == end + 2)]
-            end += 2
-        elif (
-            label == "PERSON"
-            and end - start >= 2
-            and (end in singles or end not in taken)
-            and _last_name(doc, end)
-        ):
-            absorbed.add(end)  # "Pham Nhat" + "Vuong", "Miguel Uribe" + "Turbay" (read as a place)
-            out = [span for span in out if not (span[0] == end and span[1] == end + 1)]
-            end += 1
-        elif label in ("GPE", "LOC", "NORP", "ORG") and _institution_after(doc, end, taken):
-            end, label = end + 1, "ORG"  # "Pacific Islands" + "Forum": the model cut the name
-        elif (
-            label in ("GPE", "LOC", "FAC", "ORG")
-            and (chain := _hyphen_chain(doc, start, end)) > end
-        ):
-            end = chain  # "Mazar" + "-i-Sharif", "Tehreek" + "-e-Taliban": inside one word
-        elif label in ("GPE", "LOC") and (facility := _facility_after(doc, end, taken)) > end:
-            end, label = facility, "FAC"  # "San Jose" + "Mineta International Airport"
-        elif label in ("GPE", "LOC"):
-            start, end = _extend_place(doc, start, end, taken)
-        elif label == "ORG" and end - start >= 3:
-            end = _department_tail(doc, start, end, taken)
-        elif label == "ORG" and _hyphen_partner(doc, end, taken):
-            end += 2  # "GreenLeft" + "-Labour": an alliance's double-barrelled name
-        out.append((start, end, label))
-    return out
-
-
-def _extend_place(doc, start: int, end: int, taken: set[int]) -> tuple[int, int]:
-    """Token texts, not Span.text: building a Span for every place costs more than the rest."""
-    if end < len(doc) and end not in taken:
-        last, after = doc[end - 1], doc[end]
-        if (
-            last.whitespace_ == " "
-            and _is_cap_word(after)
-            and is_known_place(" ".join([t.text for t in doc[start:end]] + [after.text]))
-        ):
-            return start, end + 1
-    if start > 0 and start - 1 not in taken:
-        before = doc[start - 1]
-        if (
-            before.whitespace_ == " "
-            and _is_cap_word(before)
-            and before.text not in _NOT_NAME_PARTS
-            and is_known_place(" ".join([before.text] + [t.text for t in doc[start:end]]))
-        ):
-            return start - 1, end
-    return start, end
-
-
-_INSTITUTION_TAILS = frozenset(
-    {"Forum", "Council", "Commission", "Committee", "Board", "Authority", "Agency", "Institute",
-     "Ministry", "Federation", "Association", "Fund", "Foundation", "Secretariat", "Airways",
-     "Airlines"}
-)  # fmt: skip
-
-
-def _institution_after(doc, end: int, taken: set[int]) -> bool:
-    """The word after a name is an institution's head word the model left out."""
-    return (
-        end < len(doc)
-        and end not in taken
-        and doc[end - 1].whitespace_ == " "
-        and doc[end].text in _INSTITUTION_TAILS
-    )
-
-
-def _facility_after(doc, end: int, taken: set[int]) -> int:
-    """The end of up to four capitalised words right after a place that end in a facility's
-    head word ("San Jose" + "Mineta International Airport"), or `end`."""
-    i = end
-    while (
-        i < len(doc)
-        and i - end < 4
-        and i not in taken
-        and doc[i - 1].whitespace_ == " "
-        and _is_cap_word(doc[i])
-    ):
-        if doc[i].text in _FACILITY_WORDS:
-            return i + 1
-        i += 1
-    return end
-
-
-def _hyphen_chain(doc, start: int, end: int) -> int:
-    """The end of a hyphenated place name the span stops inside: "Mazar" + "-i-Sharif",
-    "Stratford" + "-upon-Avon" (a lower-case particle between capitalised parts), or any chain
-    that makes a known place ("Xai" + "-Xai"). Not "Kyiv-based" or "Israel-Hamas"."""
-    i, particle = end, False
-    while (
-        i + 1 < len(doc)
-        and doc[i].text == "-"
-        and not doc[i - 1].whitespace_
-        and not doc[i].whitespace_
-        and doc[i + 1].text[:1].isalpha()
-    ):
-        particle = particle or doc[i + 1].text.islower()
-        i += 2
-    if i == end:
-        return end
-    last = doc[i - 1].text
-    if (particle and last[:1].isupper()) or is_known_place(doc[start:i].text):
-        return i
-    return end
-
-
-def _last_name(doc, end: int) -> bool:
-    """The one-word name right after a person's name, one space apart, is more of it: a
-    title-case word that is no known place and opens no longer name."""
-    if end >= len(doc):  # the name ends the text: nothing comes after it
-        return False
-    word, after = doc[end], doc[end + 1].lower_ if end + 1 < len(doc) else ""
-    return (
-        doc[end - 1].whitespace_ == " "
-        and doc[end - 1].text[:1].isalpha()  # not "Nouri al-Maliki's" + "State of Law"
-        and doc[end - 1].text[-1:].isalpha()  # not "Hun Sen." + "Talks" (a sentence ended)
-        and after not in ("of", "de", "for")
-        and word.text[:1].isupper()
-        and word.text[1:].isalpha()
-        and word.text[1:].islower()
-        and word.text not in _NOT_NAME_PARTS  # "Joe Biden Tuesday"
-        and not is_known_place(word.text)
-        and not (end + 1 < len(doc) and doc[end].whitespace_ and _is_cap_word(doc[end + 1]))
-    )
-
-
-def _surname_partner(doc, end: int) -> bool:
-    """A capitalised word joined by a hyphen, no spaces: the second half of a surname, even when
-    the model read it as a name of its own."""
-    return (
-        _hyphen_joined(doc, end)
-        and doc[end + 1].text not in given_names()  # "the Vladimir Putin-Donald Trump summit"
-        and not (end + 2 < len(doc) and _is_cap_word(doc[end + 2]))
-    )
-
-
-def _hyphen_joined(doc, end: int) -> bool:
-    """A capitalised word joined to the span's last word by a hyphen, no spaces."""
-    return (
-        end + 1 < len(doc)
-        and doc[end].text == "-"
-        and not doc[end - 1].whitespace_
-        and not doc[end].whitespace_
-        and _is_cap_word(doc[end + 1])
-    )
-
-
-def _hyphen_partner(doc, end: int, taken: set[int]) -> bool:
-    return _hyphen_joined(doc, end) and end + 1 not in taken
-
-
-def _department_tail(doc, start: int, end: int, taken: set[int]) -> int:
-    head = doc[start + 1] if doc[start].lower_ == "the" else doc[start]
-    if head.text not in _DEPARTMENT_WORDS or doc[head.i + 1].lower_ != "of":
-        return end
-    if end + 1 >= len(doc) or doc[end].lower_ != "and" or "\n" in doc[end - 1].whitespace_:
-        return end
-    stop = end + 1
-    while stop < len(doc) and stop - end <= 3 and _is_cap_word(doc[stop]) and stop not in taken:
-        stop += 1
-    if stop == end + 1 or (stop < len(doc) and _is_cap_word(doc[stop])):
-        return end  # no capitalised word after "and", or a longer run: not sure
-    return stop
-
-
-# Capitalised particles that open a surname ("El Kaabi", "Van Dijk", "Abu Bakr").
-_SURNAME_PARTICLES = frozenset(
-    {"El", "Al", "Van", "Von", "De", "Da", "Di", "Du", "Le", "La", "Abu", "Ben", "Bin", "Ould"}
-)
-
-
-def _given_name_before(doc, start: int, end: int, label: str, taken: set[int], gazetteer) -> bool:
-    """A one-word PERSON or ORG, or a surname with its particle ("El Kaabi"), just after a
-    common given name no entity took ("Faith Kipyegon" at a sentence start, the model reading
-    only "Kipyegon"), unless the word is a known name (gazetteer, place)."""
-    if label not in ("PERSON", "ORG") or start < 1 or start - 1 in taken:
-        return False
-    if not (end - start == 1 or (end - start == 2 and doc[start].text in _SURNAME_PARTICLES)):
-        return False
-    before, word = doc[start - 1], doc[end - 1].text
-    if not before.whitespace_ or "\n" in before.whitespace_ or before.text not in given_names():
-        return False
-    if not (word[:1].isupper() and word[1:2].islower()):
-        return False
-    return gazetteer.lookup(word) is None and not is_known_place(word)
-
-
-def _given_name_opens(doc, start: int, end: int, label: str, taken: set[int], gazetteer) -> bool:
-    """A one-word ORG, place or NORP that is a common given name, one space before a
-    capitalised word no entity took and that ends the name ("beat Jelena Ostapenko, ..." read
-    as the place "Jelena"): a person. Not a gazetteer name or a known place on either side."""
-    if label not in ("ORG", "GPE", "LOC", "NORP") or end - start != 1 or end + 1 >= len(doc):
-        return False
-    word, after = doc[start], doc[end]
-    if word.whitespace_ != " " or end in taken or word.text not in given_names():
-        return False
-    if not (_name_part(after) and after.text[1:2].islower()) or _is_cap_word(doc[end + 1]):
-        return False
-    return (
-        gazetteer.lookup(word.text) is None
-        and gazetteer.lookup(after.text) is None
-        and not is_known_place(word.text)
-        and not is_known_place(after.text)
-    )
-
-
-def _is_cap_word(token) -> bool:
-    return token.is_alpha and token.text[:1].isupper()
-
-
-def _extends_right(doc, end: int, taken: set[int]) -> bool:
-    if end >= len(doc) or end in taken or not doc[end - 1].whitespace_:
-        return False
-    after = doc[end]
-    word = after.text[:-1] if after.text.endswith(".") else after.text  # "Hun Sen."
-    if not (word.isalpha() and word[:1].isupper()) or word in _NOT_NAME_PARTS:
-        return False
-    sentence_end = after.text.endswith(".")  # "Hun Sen. Talks went on": a new sentence
-    return sentence_end or end + 1 >= len(doc) or not _is_cap_word(doc[end + 1])
-
-
-def _extends_left(doc, start: int, taken: set[int]) -> bool:
-    if start < 2 or start - 1 in taken or not doc[start - 1].whitespace_:
-        return False
-    before, opener = doc[start - 1], doc[start - 2]
-    if not _is_cap_word(before) or before.text in _NOT_NAME_PARTS:
-        return False
-    if before.lower_ in _TITLE_WORDS or before.lower_ in _TITLE_LIKE:
-        return False
-    # the word before must be running text: not a sentence end, not another capitalised word
-    return not opener.is_punct and not opener.is_space and not _is_cap_word(opener)
-
-
-# Patterns open with a literal or a letter, not "\b" or a look-behind, so that the regex engine
-# can skip ahead to candidate positions; the word boundary before is checked by _word_start.
-_ROYAL_TITLE = re.compile(r"(?:" + "|".join(sorted(ROYAL_TITLES)) + r")\b")
-
-
-def _word_start(text: str, i: int) -> bool:
-    """Position i opens a word (what a leading \b would have checked)."""
-    return i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
-
-
-def _titled_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """ "King Felipe VI", "Empress Marie-Louise": a royal or papal title followed by a name the
-    model missed (no entity on it) is a person; the title itself is trimmed later."""
-    taken = _taken(spans)
-    found = []
-    for match in _ROYAL_TITLE.finditer(text):  # a regex, not a Python loop over tokens
-        if not _word_start(text, match.start()):
-            continue
-        title = doc.char_span(match.start(), match.end())
-        if title is None or len(title) != 1 or title.end >= len(doc):
-            continue
-        token = title[0]
-        end = token.i + 1
-        while end < len(doc) and end - token.i <= 3 and _name_part(doc[end]):
-            end += 1
-        if end < len(doc) and doc[end].text in ROMAN_NUMERALS:
-            end += 1
-        if end > token.i + 1 and not any(i in taken for i in range(token.i, end)):
-            found.append((token.i, end, "PERSON"))
-    return found
-
-
-# A person's title or role just before a name ("Chief Executive Guillaume Faury").
-_PERSON_TITLES = (
-    "Chief Executive Officer", "Chief Executive", "Chief Financial Officer", "Chief Operating "
-    "Officer", "CEO", "Chairman", "Chairwoman", "President", "Prime Minister", "Minister",
-    "Governor", "Senator", "Mayor", "Judge", "Field Marshal", "Marshal", "Director", "Commissioner", "Ambassador", "Coach", "chief executive", "president",
-    "minister", "spokesman", "spokeswoman", "spokesperson", "chairman", "chairwoman", "coach",
-    "founder", "co-founder", "director", "governor", "mayor", "senator", "ambassador",
-)  # fmt: skip
-_NAME_WORD = r"[A-Z][\w'-]*[a-z][\w'-]*"
-_TITLED_PERSON = re.compile(
-    r"[ \n\"\u201c(](?:" + "|".join(_PERSON_TITLES) + r") (" + _NAME_WORD + r"(?: " + _NAME_WORD
-    + r"){1,2})\b(?! [A-Z])"
-)  # fmt: skip
-
-
-# Words of companies' and departments' names, never of a person's ("Motors Co", "Department")
-_CORPORATE_WORDS = frozenset(
-    {"Co", "Corp", "Inc", "Ltd", "Motors", "Department", "Holdings", "Airlines", "Energy",
-     "Industries", "Technologies", "Capital", "Partners", "International"}
-)  # fmt: skip
-
-
-def _names_after_titles(
-    doc, text: str, spans: list[tuple[int, int, str]]
-) -> list[tuple[int, int, str]]:
-    """ "Airbus Chief Executive Guillaume Faury apologised", "army chief Field Marshal Asim
-    Munir" where the model saw no person: two or three capitalised words right after a
-    person's title are a person (not words that name an organisation or a place)."""
-    taken = _taken(spans)
-    found = []
-    for match in _TITLED_PERSON.finditer(" " + text):  # the title opens a word: a space before
-        span = doc.char_span(match.start(1) - 1, match.end(1) - 1)
-        if span is None or any(t.i in taken for t in span):
-            continue
-        if any(
-            t.text in _NOT_NAME_PARTS
-            or t.text in _ORG_HEADS_BEFORE_TITLE
-            or t.text in _PLACE_HEAD_WORDS
-            or t.text in _CORPORATE_WORDS
-            or t.lower_ in _TITLE_WORDS
-            for t in span
-        ):
-            continue
-        found.append((span.start, span.end, "PERSON"))
-    return found
-
-
-def _places_before_titles(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """ "Ontario Premier Doug Ford" where the model saw only the person: a known place name just
-    before the person's title is a place of its own."""
-    taken = _taken(spans)
-    found = []
-    for start, _end, label in spans:
-        if label != "PERSON" or start < 2 or doc[start - 1].lower_ not in _TITLE_WORDS:
-            continue
-        place = doc[start - 2]
-        if place.i in taken or not _is_cap_word(place) or not is_known_place(place.text):
-            continue
-        if start >= 3 and _is_cap_word(doc[start - 3]):  # "New Ontario Premier": not sure
-            continue
-        found.append((start - 2, start - 1, "GPE"))
-    return found
-
-
-_DISCOURSE_WORDS = frozenset(
-    {"Earlier", "Later", "Meanwhile", "Still", "Instead", "Overall", "Elsewhere", "Yesterday",
-     "Today", "Tonight", "Now", "Then", "Afterwards", "Again", "Moreover", "Nevertheless",
-     "Nonetheless", "Furthermore", "Locally", "Abroad", "Inside", "Outside", "Nationally"}
-)  # fmt: skip
-APPOSITION = "APPOSITION"  # label of a capitalised name the model missed, before ", the ..."
-_APPOSITION = re.compile(r"[A-Z][\w'&-]+(?: [A-Z][\w'&-]+){0,2}$")
-_APPOSITION_OPENERS = (", the ", ", a ", ", an ", ", another ", ", one of ")
-
-
-def _keyword_ends(text: str, keywords: Sequence[str], word_end: bool = False) -> list[int]:
-    """Where each keyword starts in the text (str.find: far cheaper than a regex that would
-    try every capital letter); word_end: only where no letter follows the keyword."""
-    found = []
-    for keyword in keywords:
-        i = text.find(keyword)
-        while i >= 0:
-            after = i + len(keyword)
-            if not (word_end and after < len(text) and text[after].isalnum()):
-                found.append(i)
-            i = text.find(keyword, i + 1)
-    return sorted(found)
-
-
-def _names_ending_at(text: str, ends: list[int], pattern: re.Pattern) -> list[tuple[int, int]]:
-    """The capitalised run of words (pattern, anchored with $) that ends at each position."""
-    found = []
-    for end in ends:
-        match = pattern.search(text, max(0, end - 90), end)
-        while match is not None and not _word_start(text, match.start()):
-            match = pattern.search(text, match.start() + 1, end)
-        if match is not None:
-            found.append((match.start(), end))
-    return found
-
-
-def _appositions(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """ "Unifor, the largest private-sector union": a capitalised name the model missed, followed
-    by an apposition. The linker types it by the apposition's head noun, or drops it."""
-    taken = _taken(spans)
-    found = []
-    ends = _keyword_ends(text, _APPOSITION_OPENERS)
-    for start, end in _names_ending_at(text, ends, _APPOSITION):
-        span = doc.char_span(start, end)
-        if span is None or any(t.i in taken for t in span):
-            continue
-        first = span[0]
-        if (
-            first.is_stop
-            or first.text.endswith("ly")
-            or first.text in _NOT_NAME_PARTS
-            or first.text in _DISCOURSE_WORDS
-        ):
-            continue  # "However, the union ...", "Separately, the regulator ..."
-        found.append((span.start, span.end, APPOSITION))
-    return found
-
-
-CUED_ORG = "CUED_ORG"  # label of a name the model missed after an organisation word
-_ORG_CUE_WORDS = (
-    "broadcaster", "regulator", "watchdog", "lender", "insurer", "carmaker", "automaker",
-    "chipmaker", "planemaker", "drugmaker", "retailer", "conglomerate", "airline", "startup",
-    "company", "firm", "exporter", "miner", "utility", "publisher", "newspaper", "operator",
-    "arm", "subsidiary", "affiliate", "truckmaker", "shipbuilder", "distributor", "parent",
-    "consortium", "fintech", "studio", "streamer", "contractor", "refiner", "brewer", "broker",
-    "brokerage", "bourse", "agency", "bank", "group", "giant", "unit", "developer",
-    "manufacturer", "producer", "supplier", "maker",
-)  # fmt: skip
-_CUED_NAME = re.compile(
-    r" (?:" + "|".join(_ORG_CUE_WORDS) + r") ([A-Z][\w'&+-]*(?: [A-Z][\w'&+-]*){0,2})"
-)
-
-
-_ADJECTIVE_ENDINGS = ("ic", "al", "ive", "an", "ist", "ish", "ese")
-_PARTY_NAME = re.compile(r"[A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}$")
-_PARTY_WORDS = (" party", " movement", " coalition", " alliance")
-
-
-def _cued_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """ "public broadcaster Kan", "Austrian broadcaster ORF", "the Demokraatit party": a
-    capitalised name the model missed right after a lower-case word that says it is an
-    organisation, or before "party"."""
-    taken = _taken(spans)
-    found = []
-    cued = [(m.start(1), m.end(1), False) for m in _CUED_NAME.finditer(text)]
-    parties = _names_ending_at(text, _keyword_ends(text, _PARTY_WORDS, True), _PARTY_NAME)
-    for start, end, party in (*cued, *((start, end, True) for start, end in parties)):
-        span = doc.char_span(start, end)
-        if span is None or any(t.i in taken for t in span):
-            continue
-        first = span[0]
-        if first.lower_ in _TITLE_WORDS or first.text in _NOT_NAME_PARTS or first.is_stop:
-            continue  # "central bank Governor ...", "the company The ..."
-        if party and len(span) == 1 and first.lower_.endswith(_ADJECTIVE_ENDINGS):
-            continue  # "the Democratic party", "the Conservative party": an adjective
-        found.append((span.start, span.end, CUED_ORG))
-    return found
-
-
-_PLACE_NOUNS = (
-    "site",
-    "complex",
-    "terminal",
-    "river",
-    "glacier",
-    "valley",
-    "peninsula",
-    "volcano",
-    "lake",
-    "mountains",
-    "basin",
-    "delta",
-)
-_NAMED_PLACE = re.compile(
-    r"(?:the|'s) ([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}) (?:" + "|".join(_PLACE_NOUNS) + r")\b"
-)
-
-
-def _named_places(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """ "the Lonza river", "the Tarim basin": a capitalised name the model missed between "the"
-    and a lower-case kind of natural place is a place."""
-    taken = _taken(spans)
-    found = []
-    for match in _NAMED_PLACE.finditer(text):
-        if text[match.start()] == "t" and not _word_start(text, match.start()):
-            continue
-        span = doc.char_span(match.start(1), match.end(1))
-        if span is None or any(t.i in taken for t in span) or span[0].text in _NOT_NAME_PARTS:
-            continue
-        found.append((span.start, span.end, "LOC"))
-    return found
-
-
-_PLACE_OF = re.compile(
-    r"(?:state|province|region|city|town|village|island|district|county|municipality|"
-    r"prefecture|governorate|department|emirate|kingdom|republic|territory|canton) of "
-    r"([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2})(?![\w'-])"
-)
-_IN_KNOWN_PLACE = re.compile(
-    r"(?:in|near|outside|across|around|into|from) (?:the )?([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2})"
-    r"(?![\w'-])"
-)
-
-
-def _free_names(doc, text: str, pattern: re.Pattern, taken: set[int]):
-    """(match, span of its group 1) for each match of `pattern` that opens a word, whose name
-    lines up with tokens, takes no token another span holds and opens with no non-name word."""
-    for match in pattern.finditer(text):
-        if not _word_start(text, match.start()):
-            continue
-        span = doc.char_span(match.start(1), match.end(1))
-        if span is None or any(t.i in taken for t in span) or span[0].text in _NOT_NAME_PARTS:
-            continue
-        yield match, span
-
-
-def _missed_places(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Places the model missed: any capitalised name after "the state / province / town of",
-    and a known place name (GeoNames, ISO 3166-2) after "in", "near", "from", ..."""
-    taken = set(_taken(spans))  # a copy: the spans found here are added
-    found = []
-    for pattern, known_only in ((_PLACE_OF, False), (_IN_KNOWN_PLACE, True)):
-        for _, span in _free_names(doc, text, pattern, taken):
-            if known_only and not is_known_place(span.text):
-                continue
-            taken.update(range(span.start, span.end))
-            found.append((span.start, span.end, "GPE"))
-    return found
-
-
-_LOWER_WORD = re.compile(r"(?<![\w'-])[a-z]+(?![\w'-])")
-
-
-def _sentence_start(text: str, i: int) -> bool:
-    """Position i opens the text, a paragraph or a sentence (a capital there proves nothing)."""
-    j = i - 1
-    while j >= 0 and text[j] in _OPENING:
-        j -= 1
-    return j < 0 or text[j] in ".!?\n:"
-
-
-_OPENING = frozenset(" \t\"'\u201c\u2018(")
-
-
-_SURNAME_BEFORE = re.compile(r"[A-Z][a-z]+ \S+$")  # "Kuldeep" + the surname
-
-
-_BY_AGENT = re.compile(
-    r" (?:operated|owned|run|made|built|developed|manufactured|controlled) by "
-    r"([A-Z][\w'&-]+(?: [A-Z][\w'&-]+){0,2})(?![\w'&-])"
-)
-_MOUNT = re.compile(r"(?:Mount|Mt\.) [A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}(?![\w'-])")
-
-
-def _agents_and_mountains(
-    doc, text: str, spans: list[tuple[int, int, str]]
-) -> list[tuple[int, int, str]]:
-    """ "the Ariane 6 rocket operated by Arianespace": a capitalised name the model missed after
-    "operated / owned / run / built ... by" is an organisation unless it opens with a common
-    given name; "Mount Lewotobi Laki-laki" the model missed is a place."""
-    taken = _taken(spans)
-    found = []
-    for match in _BY_AGENT.finditer(text):
-        span = doc.char_span(match.start(1), match.end(1))
-        if span is None or any(t.i in taken for t in span):
-            continue
-        first = span[0]
-        if first.is_stop or first.text in _NOT_NAME_PARTS or first.text in given_names():
-            continue
-        if len(span) == 1 and is_known_place(first.text):
-            continue
-        found.append((span.start, span.end, CUED_ORG))
-    for match in _MOUNT.finditer(text):
-        if not _word_start(text, match.start()):
-            continue
-        span = doc.char_span(match.start(), match.end())
-        if span is None or any(t.i in taken for t in span):
-            continue
-        found.append((span.start, span.end, "LOC"))
-    return found
-
-
-def _same_surname(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """ "Spinner Kuldeep Yadav" the model missed in an article that names Suryakumar Yadav: a
-    capitalised word before the surname of a person the model found is another person of
-    that name (not a title, a weekday or a sentence opener like "When")."""
-    taken = _taken(spans)
-    surnames = {
-        doc[end - 1].text
-        for start, end, label in spans
-        if label == "PERSON" and end - start > 1 and doc[end - 1].is_alpha
-    }
-    if not surnames:
-        return []
-    found = []
-    for surname in sorted(surnames):  # str.find, not a regex built for every article
-        ends = [i + 1 + len(surname) for i in _keyword_ends(text, (" " + surname,), True)]
-        for start, end in _names_ending_at(text, ends, _SURNAME_BEFORE):
-            span = doc.char_span(start, end)
-            if span is None or len(span) != 2 or any(t.i in taken for t in span):
-                continue
-            first = span[0]
-            if (
-                first.is_stop
-                or first.lower_ in _TITLE_WORDS
-                or first.lower_ in _TITLE_LIKE
-                or first.text in _NOT_NAME_PARTS
-                or first.text in _DISCOURSE_WORDS
-            ):
-                continue
-            found.append((span.start, span.end, "PERSON"))
-    return sorted(found)
-
-
-def _names_after_nationality(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """ "Republican Curtis Sliwa", "Kenyan Dorcas Ewoi" where the model saw only the NORP: a
-    common given name and one or two capitalised words right after it are a person."""
-    taken = _taken(spans)
-    found = []
-    for _start, end, label in spans:
-        if label != "NORP" or end + 1 >= len(doc) or end in taken:
-            continue
-        if doc[end].text not in given_names() or doc[end - 1].whitespace_ != " ":
-            continue
-        stop = end + 1
-        while stop < len(doc) and stop - end <= 2 and stop not in taken and _name_part(doc[stop]):
-            if doc[stop - 1].whitespace_ != " ":
-                break
-            stop += 1
-        if stop > end + 1:
-            found.append((end, stop, "PERSON"))
-    return found
-
-
-_PLACE_HEAD_WORDS = (
-    "Dam",
-    "Airport",
-    "Stadium",
-    "Bridge",
-    "Canal",
-    "Reservoir",
-    "Museum",
-    "District",
-    "River",
-    "Telescope",
-    "Collider",
-    "Reactor",
-    "Highway",
-    "Square",
-)
-# Facility words that end a place's name after a city ("San Jose Mineta International Airport");
-# not "District" ("U.S. District Judge").
-_FACILITY_WORDS = frozenset(_PLACE_HEAD_WORDS) - {"District"}
-_ORG_HEAD_WORDS = ("University", "Ministry", "Agency", "Commission", "Institute", "Authority")
-_HEADED_NAME = re.compile(
-    r"[Tt]he ((?:[A-Z][\w'-]+ ){1,4}(" + "|".join(_PLACE_HEAD_WORDS + _ORG_HEAD_WORDS) + r"))\b"
-)
-
-
-def _headed_names(doc, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """ "the Grand Ethiopian Renaissance Dam" the model missed altogether: capitalised words
-    after "the" that end in a facility or institution word are a place or an organisation."""
-    found = []
-    for match, span in _free_names(doc, text, _HEADED_NAME, _taken(spans)):
-        label = "FAC" if match.group(2) in _PLACE_HEAD_WORDS else "ORG"
-        found.append((span.start, span.end, label))
-    return found
-
-
-_LIST_MEMBER = re.compile(
-    r"(?<=, )([A-Z][\w&'.-]*[a-zA-Z](?: [A-Z][\w&'.-]*[a-zA-Z])?)(?=, | and | or )"
-)
-
-
-def _listed_between_orgs(
-    doc, text: str, spans: list[tuple[int, int, str]]
-) -> list[tuple[int, int, str]]:
-    """ "platforms run by Meta, TikTok, Snap, Google and others": a capitalised name the model
-    missed in a comma list between two organisations is one too."""
-    if ", " not in text:
-        return []
-    labels = {}
-    for start, end, label in spans:
-        for i in range(start, end):
-            labels[i] = label
-    found = []
-    for match in _LIST_MEMBER.finditer(text):
-        span = doc.char_span(match.start(1), match.end(1))
-        if span is None or any(t.i in labels for t in span) or span.start < 2:
-            continue
-        if span[0].is_stop or span[0].text in _NOT_NAME_PARTS or span.end + 1 >= len(doc):
-            continue
-        before, after = labels.get(span.start - 2), labels.get(span.end + 1)
-        if before == after == "ORG":
-            found.append((span.start, span.end, "ORG"))
-    return found
-
-
-def _orgs_named_for_a_country(
-    doc, text: str, spans: list[tuple[int, int, str]]
-) -> list[tuple[int, int, str]]:
-    """ "Amnesty International Kenya said", "the industry body Offshore Energies UK said": a
-    country or place the model found right after an organisation of two or more words, or
-    after two or three capitalised words no entity took, ends an organisation's name (not in
-    the headline, not before another capitalised word or a possessive)."""
-    by_end = {end: (start, label) for start, end, label in spans}
-    taken: set[int] | None = None
-    headline_end = text.find("\n")
-    found = []
-    for start, end, label in spans:
-        if label != "GPE" or start < 2:
-            continue
-        before = doc[start - 1]
-        if not (by_end.get(start, ("", ""))[1] == "ORG" or _is_cap_word(before)):
-            continue  # most places follow "in", "of", a comma: nothing to look at
-        if before.whitespace_ != " " or doc[start].idx < headline_end:
-            continue
-        if end < len(doc) and (_is_cap_word(doc[end]) or doc[end].text in ("'s", "\u2019s")):
-            continue
-        org_start, org_label = by_end.get(start, (start, ""))
-        if org_label == "ORG" and start - org_start >= 2:  # not "told Reuters Ukraine had"
-            found.append((org_start, end, "ORG"))
-            continue
-        if taken is None:
-            taken = _taken(spans)
-        first = start
-        while (
-            first > 0
-            and start - first < 3
-            and first - 1 not in taken
-            and _is_cap_word(doc[first - 1])
-            and doc[first - 1].whitespace_ == " "
-        ):
-            first -= 1
-        words = doc[first:start]
-        if len(words) < 2 or any(
-            w.is_stop
-            or w.text in _NOT_NAME_PARTS
-            or w.text in _DISCOURSE_WORDS
-            or w.lower_ in _TITLE_WORDS
-            or is_known_place(w.text)
-            for w in words
-        ):
-            continue
-        found.append((first, end, "ORG"))
-    return found
-
-
-# Last words of an organisation's name before a person's title ("ECOWAS Commission President").
-_ORG_HEADS_BEFORE_TITLE = frozenset(
-    {"Commission", "Council", "Bank", "Fund", "Agency", "Authority", "Federation", "Association",
-     "Committee", "Union", "Party", "Group", "Institute", "Foundation", "Court", "Board",
-     "Organization", "Organisation", "League", "Forum", "Office", "Ministry", "Alliance"}
-)  # fmt: skip
-
-
-def _orgs_before_titles(doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """ "ECOWAS Commission President Omar Alieu Touray" where the model saw only the person: the
-    capitalised name ending in an organisation word just before the title is an organisation."""
-    taken = _taken(spans)
-    found = []
-    for start, _end, label in spans:
-        if label != "PERSON" or start < 2 or doc[start - 1].lower_ not in _TITLE_WORDS:
-            continue
-        last = start - 2
-        if last in taken or doc[last].text not in _ORG_HEADS_BEFORE_TITLE:
-            continue
-        first = last
-        while first > 0 and first - 1 not in taken and _is_cap_word(doc[first - 1]):
-            first -= 1
-        if first < last:
-            found.append((first, last + 1, "ORG"))
-    return found
-
-
-def _name_part(token) -> bool:
-    return (
-        token.text[:1].isupper()
-        and token.text not in _NOT_NAME_PARTS
-        and token.text not in ROMAN_NUMERALS
-        and all(c.isalpha() or c in "-'" for c in token.text)
-    )
-
-
-# Nouns that open the name of a national or state body named for its country or state
-# ("Tennis Australia", "Elections Alberta", "Health New Zealand", "Statistics Canada").
-BODY_NOUNS = frozenset(
-    {"Elections", "Health", "Statistics", "Tennis", "Cricket", "Athletics", "Rugby", "Football",
-     "Hockey", "Netball", "Basketball", "Cycling", "Golf", "Swimming", "Rowing", "Sport",
-     "Sports", "Transport", "Parks", "Immigration", "Revenue", "Infrastructure", "Tourism",
-     "Screen", "Invest", "Heritage", "Veterans", "Volleyball", "Softball", "Baseball", "Skate",
-     "Gymnastics", "Triathlon", "Equestrian", "Archery", "Boxing", "Judo", "Wrestling"}
-)  # fmt: skip
-
-
-def _bodies_named_for_places(text: str, mentions: list[Mention]) -> list[Mention]:
-    """ "Tennis Australia chief executive Craig Tiley", "Health New Zealand, the national
-    health agency": a place right after one of the nouns above (one space between) is the
-    name of a national body, an organisation."""
-    out = []
-    for m in mentions:
-        place = m.label in ("GPE", "LOC") or (m.entry is not None and m.entry.type == "LOCATION")
-        noun = m.prev.rsplit(None, 1)[-1] if place and m.prev.strip() else ""
-        start = m.start - len(noun) - 1
-        if noun in BODY_NOUNS and start >= 0 and text.startswith(f"{noun} ", start):
-            prev = m.prev[: len(m.prev.rstrip()) - len(noun)].rstrip()
-            m = Mention(text[start : m.end], "ORG", start, m.end, None, prev, m.next)
-        out.append(m)
-    return out
 
 
 def merge_mentions(ner: Sequence[Mention], gazetteer: Sequence[Mention]) -> list[Mention]:
@@ -1046,6 +202,41 @@ def merge_mentions(ner: Sequence[Mention], gazetteer: Sequence[Mention]) -> list
         starts.insert(i, mention.start)
         kept.insert(i, mention)
     return kept
+
+
+_LOWER_WORD = re.compile(r"(?<![\w'-])[a-z]+(?![\w'-])")
+
+
+def _sentence_start(text: str, i: int) -> bool:
+    """Position i opens the text, a paragraph or a sentence (a capital there proves nothing)."""
+    j = i - 1
+    while j >= 0 and text[j] in _OPENING:
+        j -= 1
+    return j < 0 or text[j] in ".!?\n:"
+
+
+_OPENING = frozenset(" \t\"'\u201c\u2018(")
+
+
+_BODIES, _LISTED = "bodies_named_for_places", "places_listed_after_places"
+RULES.declare("finder", _BODIES)
+RULES.declare("finder", _LISTED)
+
+
+def _bodies_named_for_places(text: str, mentions: list[Mention]) -> list[Mention]:
+    """ "Tennis Australia chief executive Craig Tiley", "Health New Zealand, the national
+    health agency": a place right after one of the body nouns (one space between) is the
+    name of a national body, an organisation."""
+    out = []
+    for m in mentions:
+        place = m.label in ("GPE", "LOC") or (m.entry is not None and m.entry.type == "LOCATION")
+        noun = m.prev.rsplit(None, 1)[-1] if place and m.prev.strip() else ""
+        start = m.start - len(noun) - 1
+        if noun in LEXICON.body_nouns and start >= 0 and text.startswith(f"{noun} ", start):
+            prev = m.prev[: len(m.prev.rstrip()) - len(noun)].rstrip()
+            m = Mention(text[start : m.end], "ORG", start, m.end, None, prev, m.next, _BODIES)
+        out.append(m)
+    return out
 
 
 # ", Kisumu" before another list member, or "and Eldoret": the next member of a list
@@ -1072,16 +263,8 @@ def _listed_places(doc, text: str, mentions: list[Mention]) -> list[Mention]:
             span = doc.char_span(match.start(1), match.end(1))
             if span is None:
                 break
-            found.append(
-                Mention(
-                    match.group(1),
-                    "GPE",
-                    match.start(1),
-                    match.end(1),
-                    None,
-                    *_around(doc, text, span.start, span.end),
-                )
-            )
+            around = _around(doc, text, span.start, span.end)
+            found.append(Mention(match.group(1), "GPE", *match.span(1), None, *around, _LISTED))
             pos = match.end(1)
     if not found:
         return mentions
@@ -1090,7 +273,7 @@ def _listed_places(doc, text: str, mentions: list[Mention]) -> list[Mention]:
 
 # Labels whose mentions the linker reads (it drops dates, numbers, money): only these get
 # their context words sliced out.
-_CONTEXT_LABELS = _NAME_LABELS | {"WORK_OF_ART", "LAW", APPOSITION, CUED_ORG}
+_CONTEXT_LABELS = NAME_LABELS | {"WORK_OF_ART", "LAW", APPOSITION, CUED_ORG}
 
 
 class MentionFinder:
@@ -1100,32 +283,19 @@ class MentionFinder:
         self.nlp = nlp
         self.gazetteer = gazetteer
         self.matcher = GazetteerMatcher(nlp, gazetteer)
+        self.patterns = PatternFinder(nlp.vocab)
 
     def mentions(self, doc, text: str | None = None) -> list[Mention]:
         """`text`: the text `doc` was made from (doc.text rebuilds it from the tokens)."""
         text = doc.text if text is None else text
-        ents = _Spans((e.start, e.end, e.label_) for e in doc.ents)
-        ents.taken = {i for start, end, _ in ents for i in range(start, end)}
-        spans = (
-            _extend_spans(doc, _complete_names(doc, text, ents, self.gazetteer))
-            + _titled_names(doc, text, ents)
-            + _places_before_titles(doc, ents)
-            + _names_after_titles(doc, text, ents)
-            + _appositions(doc, text, ents)
-            + _cued_names(doc, text, ents)
-            + _orgs_before_titles(doc, ents)
-            + _named_places(doc, text, ents)
-            + _missed_places(doc, text, ents)
-            + _same_surname(doc, text, ents)
-            + _agents_and_mountains(doc, text, ents)
-            + _names_after_nationality(doc, ents)
-            + _headed_names(doc, text, ents)
-            + _listed_between_orgs(doc, text, ents)
-            + _orgs_named_for_a_country(doc, text, ents)
-        )
+        ents = Spans((e.start, e.end, e.label_) for e in doc.ents)
+        spans = repair_model_spans(doc, text, ents, self.gazetteer)
+        for name, finder in RULES.active("finder"):
+            spans.extend((start, end, label, name) for start, end, label in finder(doc, text, ents))
+        spans.extend(self.patterns(doc, ents))
         ner = []
         lower_words: set[str] | None = None  # the article's lower-case words, when first needed
-        for start, end, label in spans:
+        for start, end, label, rule in spans:
             start_char, end_char = doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text)
             if end - start == 1 and _sentence_start(text, start_char):
                 word = doc[start].text
@@ -1137,22 +307,20 @@ class MentionFinder:
             if (
                 label == "PERSON"
                 and last.endswith(".")
-                and last not in _ABBREVIATIONS
+                and last not in LEXICON.abbreviations_ending_names
                 and end - start > 1
             ):
                 end_char -= 1  # "Hun Sen." read as the abbreviation "Sen."
+            around = _around(doc, text, start, end) if label in _CONTEXT_LABELS else ("", "")
             ner.append(
-                Mention(
-                    text[start_char:end_char],
-                    label,
-                    start_char,
-                    end_char,
-                    None,
-                    *(_around(doc, text, start, end) if label in _CONTEXT_LABELS else ("", "")),
-                )
+                Mention(text[start_char:end_char], label, start_char, end_char, None, *around, rule)
             )
         merged = merge_mentions(ner, self.matcher(doc, text))
-        return _listed_places(doc, text, _bodies_named_for_places(text, merged))
+        if RULES.enabled(_BODIES):
+            merged = _bodies_named_for_places(text, merged)
+        if RULES.enabled(_LISTED):
+            merged = _listed_places(doc, text, merged)
+        return merged
 
     def pipe(self, texts: Iterable[str], batch_size: int = 32) -> list[list[Mention]]:
         limit = self.nlp.max_length - 1  # spaCy refuses longer texts; the head has the names

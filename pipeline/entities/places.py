@@ -27,17 +27,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from newsflow.pipeline.entities.lexicon import LEXICON
 from newsflow.text import strip_accents
 
 PLACES_FILE = Path(__file__).resolve().parent / "data" / "places.json"
 MIN_CITY_POPULATION = 15_000
 MIN_ALIAS_POPULATION = 200_000  # alternate spellings only for big cities (fewer collisions)
-REGION_TYPES = {
-    "State", "Province", "Region", "Canton", "Oblast", "Land", "Governorate", "Department",
-    "Autonomous community", "Autonomous region", "Autonomous republic", "Federal district",
-    "Territory", "Prefecture", "Voivodship", "Republic", "County", "Council area", "Country",
-    "Capital territory", "Federal capital territory", "Metropolitan region", "Special region",
-}  # fmt: skip
 # ISO 3166-2 division types whose last word news writes after the name: "Rakhine State"
 TYPE_WORDS = frozenset(
     {"State", "Province", "Region", "County", "District", "Governorate", "Prefecture", "Oblast",
@@ -87,7 +82,7 @@ def _names() -> set[str]:
     names.update(s["name"] for s in cache.get_us_states().values())
     names.update(c["name"] for c in cache.get_countries().values())
     names.update(c["name"] for c in cache.get_continents().values())
-    names.update(s.name for s in pycountry.subdivisions if s.type in REGION_TYPES)
+    names.update(s.name for s in pycountry.subdivisions if s.type in LEXICON.region_types)
     names.update(_not_given_names(map(fold, _subdivision_names(pycountry.subdivisions))))
     return {n for n in names if _LATIN_NAME.match(n)}
 
@@ -121,7 +116,7 @@ def _subdivision_names(subdivisions: Iterable) -> set[str]:
     for division in subdivisions:
         word = _type_word(division.type)
         for spelling in _spellings(division.name):
-            if division.type in REGION_TYPES:
+            if division.type in LEXICON.region_types:
                 names.add(spelling)
             if word is not None:
                 names.add(f"{spelling} {word}")
