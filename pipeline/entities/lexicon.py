@@ -6,6 +6,11 @@ read once per process into one frozen `Lexicon` that the mention finders, the ty
 the linker share: `LEXICON.org_cue_words` is the set in `org_cue_words.txt`. A name with no
 file fails at import with the file it looked for; a test checks that every file is used.
 
+A line "@other" includes the entries of other.txt in its place (order kept), so a list that
+is part of another concept is written once: "place_heads.txt" holds "@facility_heads" and the
+heads that are no facility's. An include of no list, a cycle, or a word that comes twice is a
+ConfigError naming the file and line.
+
 Token patterns (data/patterns/*.jsonl, spaCy Matcher syntax) refer to a list as "@name" in
 place of a list of strings: {"LOWER": {"IN": "@org_cue_words"}}.
 """
@@ -33,26 +38,63 @@ class WordList(frozenset[str]):
         return words
 
 
-def read_word_list(path: Path) -> WordList:
-    """Entries of one lexicon file: stripped lines, no blanks, no comments, no repeats."""
+Line = tuple[int, str]  # (line number, entry or "@name") of one non-comment line
+
+
+def read_lines(path: Path) -> list[Line]:
+    """The entries and includes of one lexicon file: stripped lines, no blanks, no comments."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    stripped = ((number, line.strip()) for number, line in enumerate(lines, 1))
+    return [(number, entry) for number, entry in stripped if entry and not entry.startswith("#")]
+
+
+def expand_list(name: str, files: dict[str, Path], chain: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The entries of list `name` in order, each "@other" line replaced by that list's entries.
+
+    Composition lets a list be built from others without writing a word twice: a word that
+    still comes twice (written twice, or also brought in by an include) is an error, as are an
+    include of no list and a list that includes itself, each naming the file and line.
+    """
+    path, here = files[name], (*chain, name)
     entries: list[str] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        entry = line.strip()
-        if not entry or entry.startswith("#"):
-            continue
-        if entry in entries:
-            message = f"line {number}: {entry!r} is listed twice"
-            raise ConfigError(str(path), message, entry=entry)
-        entries.append(entry)
-    return WordList(tuple(entries))
+    for number, line in read_lines(path):
+        included = line.startswith("@")
+        words = (
+            expand_list(_included(line[1:], path, number, files, here), files, here)
+            if included
+            else (line,)
+        )
+        for word in words:
+            if word in entries:
+                source = f" (from {line})" if included else ""
+                message = f"line {number}: {word!r}{source} is listed twice"
+                raise ConfigError(str(path), message, entry=word)
+            entries.append(word)
+    return tuple(entries)
+
+
+def _included(
+    other: str, path: Path, number: int, files: dict[str, Path], chain: tuple[str, ...]
+) -> str:
+    """The name an "@other" line includes, if there is such a list and it does not loop."""
+    if other not in files:
+        message = f"line {number}: includes @{other}, but there is no {other}.txt"
+        raise ConfigError(str(path), message, entry=f"@{other}")
+    if other in chain:
+        loop = " -> ".join((*chain[chain.index(other) :], other))
+        raise ConfigError(
+            str(path), f"line {number}: @{other} includes itself ({loop})", entry=f"@{other}"
+        )
+    return other
 
 
 class Lexicon:
-    """Every word list of the entity rules, by file name (without .txt)."""
+    """Every word list of the entity rules, by file name (without .txt), includes expanded."""
 
     def __init__(self, directory: Path = LEXICON_DIR):
         self.directory = directory
-        self._lists = {p.stem: read_word_list(p) for p in sorted(directory.glob("*.txt"))}
+        files = {p.stem: p for p in sorted(directory.glob("*.txt"))}
+        self._lists = {name: WordList(expand_list(name, files)) for name in files}
 
     def __getattr__(self, name: str) -> WordList:
         try:
