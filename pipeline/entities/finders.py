@@ -173,7 +173,7 @@ _CUED_NAME = re.compile(
 _PARTY_NAME = re.compile(r"[A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2}$")
 
 
-_PARTY_WORDS = tuple(f" {w}" for w in LEXICON.party_words_after_names.in_order)
+_PARTY_WORDS = tuple(f" {w}" for w in LEXICON.political_group_nouns.in_order)
 
 
 @RULES.register("finder", "organisations_after_cue_words")
