@@ -7,9 +7,10 @@ the linker share: `LEXICON.org_cue_words` is the set in `org_cue_words.txt`. A n
 file fails at import with the file it looked for; a test checks that every file is used.
 
 A line "@other" includes the entries of other.txt in its place (order kept), so a list that
-is part of another concept is written once: "place_heads.txt" holds "@facility_heads" and the
-heads that are no facility's. An include of no list, a cycle, or a word that comes twice is a
-ConfigError naming the file and line.
+is part of another concept is written once: "place_heads.txt" holds "@venue_heads" (Arena,
+Station, ...), which "facility_heads.txt" includes too, and only the heads of its own. An
+include of no list, a cycle, or a word that comes twice is a ConfigError naming the file and
+line.
 
 Token patterns (data/patterns/*.jsonl, spaCy Matcher syntax) refer to a list as "@name" in
 place of a list of strings: {"LOWER": {"IN": "@org_cue_words"}}.

@@ -24,6 +24,7 @@ DATA = LEXICON_DIR.parent
 # concept of its own. Keep this short: two lists that overlap get a list both include.
 WRITTEN_TWICE: dict[str, str] = {
     "of": "ends an apposition, a preposition of place, and a connector inside names",
+    "in": "ends an apposition (the largest bank in ...), a preposition of place, inside names",
     "to": "ends an apposition (the operator to ...) and a preposition of place",
     "and": "ends an apposition and joins words inside a name (Trinidad and Tobago)",
     "for": "ends an apposition and stands inside a name (Center for ...)",
@@ -47,23 +48,11 @@ WRITTEN_TWICE: dict[str, str] = {
 NOT_YET_UNIFIED: dict[tuple[str, ...], str] = {
     ("adjective_endings", "arabic_articles", "name_particles"): "al",
     ("administrative_words", "non_person_words"): "City",
-    (
-        "administrative_words",
-        "non_person_words",
-        "place_heads",
-        "region_types",
-    ): "Province, County, Region",
     ("administrative_words", "non_person_words", "region_types"): "State",
     ("administrative_words", "place_heads"): "Township",
     ("administrative_words", "place_heads", "region_types"): "Oblast",
     ("administrative_words", "place_words_ending_names"): "District",
     ("administrative_words", "region_types"): "Governorate, Prefecture",
-    (
-        "apposition_ends",
-        "name_connectors",
-        "place_prepositions",
-        "prepositions_before_places",
-    ): "in",
     ("arabic_articles", "hyphenated_name_openers", "surname_particles"): "Al, El",
     ("arabic_articles", "name_particles"): "el",
     ("chief_titles_after", "titles_before_names"): "chief executive",
@@ -111,10 +100,6 @@ NOT_YET_UNIFIED: dict[tuple[str, ...], str] = {
     ): "Motors, Energy",
     ("corporate_suffixes", "corporate_words", "organisation_heads"): "Technologies, Industries",
     ("corporate_suffixes", "non_person_words", "organisation_heads"): "Company",
-    (
-        "corporate_suffixes",
-        "organisation_heads",
-    ): "Corporation, AG, SE, Petroleum, Pharmaceuticals, Mining",
     ("corporate_suffixes", "organisation_heads", "organisation_markers"): "plc, PLC",
     ("corporate_words", "department_words", "region_types"): "Department",
     ("corporate_words", "non_person_words", "organisation_heads"): "Capital, Partners",
@@ -127,7 +112,6 @@ NOT_YET_UNIFIED: dict[tuple[str, ...], str] = {
     ): "Stadium, Airport, Square",
     ("facility_heads", "non_person_words", "place_words_ending_names"): "Bridge",
     ("facility_heads", "place_words_ending_names"): "Museum",
-    ("generic_nouns", "organisation_apposition_heads"): "ministry, university, council, committee",
     ("generic_nouns", "organisation_apposition_heads", "organisation_words_before_names"): "agency",
     ("generic_nouns", "organisation_cue_words"): "union",
     ("generic_nouns", "organisation_cue_words", "political_group_nouns"): "party",
@@ -147,8 +131,6 @@ NOT_YET_UNIFIED: dict[tuple[str, ...], str] = {
     ("institution_openers", "non_person_words", "not_name_words"): "Center, Centre",
     ("institution_openers", "organisation_heads"): "Bureau, Directorate",
     ("locative_prepositions", "name_connectors", "place_prepositions"): "at",
-    ("name_connectors", "place_connectors"): "du, des, do, das",
-    ("name_particles", "place_connectors"): "de, da, di, del, dos",
     ("non_person_words", "not_name_words"): "Hospital",
     ("non_person_words", "not_name_words", "organisation_heads"): "University",
     ("non_person_words", "not_name_words", "place_heads"): "Street, Park",
@@ -165,10 +147,6 @@ NOT_YET_UNIFIED: dict[tuple[str, ...], str] = {
     ("not_name_words", "place_heads"): "Tower, Towers, Road, Avenue",
     ("organisation_apposition_heads", "organisation_cue_words"): "importer, service",
     ("organisation_apposition_heads", "organisation_kinds"): "operator, watchdog, miner",
-    (
-        "organisation_apposition_heads",
-        "organisation_words_before_names",
-    ): "developer, exporter, distributor, publisher, subsidiary, unit, utility, airline, consortium",
     ("organisation_apposition_heads", "political_group_nouns"): "alliance, coalition, movement",
     ("organisation_cue_words", "organisation_cues_in_span"): "rival",
     ("organisation_heads", "organisation_markers"): "LLC",
@@ -192,8 +170,6 @@ NOT_YET_UNIFIED: dict[tuple[str, ...], str] = {
     ("person_titles", "place_of_words", "titles_before_names"): "governor, mayor",
     ("person_titles", "titles_before_names"): "president, minister, senator, ambassador",
     ("place_cue_words", "place_kinds_before_of"): "municipality",
-    ("place_cue_words", "place_kinds_before_of", "place_nouns_after"): "town, village, island",
-    ("place_cue_words", "place_nouns_after"): "suburb, neighbourhood, neighborhood",
     ("place_cue_words", "place_of_words"): "outskirts",
     ("place_kinds_before_of", "place_nouns_after"): "canton",
     (
@@ -205,7 +181,6 @@ NOT_YET_UNIFIED: dict[tuple[str, ...], str] = {
     ("place_nouns_after", "place_nouns_after_list"): "rivers, lakes, valleys",
     ("place_nouns_after", "place_suffixes_trimmed"): "oblast",
     ("place_nouns_after_list", "place_nouns_after_names"): "mountains",
-    ("place_prepositions", "prepositions_before_places"): "near, into, outside",
 }
 
 
