@@ -148,16 +148,7 @@ NOT_YET_UNIFIED: dict[tuple[str, ...], str] = {
     ("organisation_cue_words", "organisation_cues_in_span"): "rival",
     ("organisation_heads", "organisation_markers"): "LLC",
     ("organisation_people_after", "person_roles"): "captain, ceo, executive",
-    (
-        "organisation_people_after",
-        "person_roles",
-        "titles_before_names",
-    ): "coach, chairman, chairwoman",
-    (
-        "organisation_people_after",
-        "person_titles",
-        "titles_before_names",
-    ): "spokesman, spokeswoman, spokesperson",
+    ("organisation_people_after", "person_roles", "titles_before_names"): "coach",
     ("organisation_people_after", "staff_at_words"): "executives",
     ("organisation_people_after", "titles_dropped_from_names"): "manager, forward",
     ("organisation_possessions", "ownership_words"): "shareholders",
