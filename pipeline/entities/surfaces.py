@@ -215,13 +215,17 @@ def only_titles(surface: str) -> bool:
     )
 
 
+def is_nationality_word(word: str, gazetteer: Gazetteer) -> bool:
+    entry = gazetteer.lookup(word)
+    return (entry is not None and entry.type == "NORP") or looks_like_demonym(word)
+
+
 def strip_demonym(surface: str, gazetteer: Gazetteer) -> str:
     """ "Kenyan Dorcas Ewoi" -> "Dorcas Ewoi": a nationality word the model took into a name."""
     first, _, rest = surface.partition(" ")
     if " " not in rest:
         return surface
-    entry = gazetteer.lookup(first)
-    if (entry is not None and entry.type == "NORP") or looks_like_demonym(first):
+    if is_nationality_word(first, gazetteer):
         return rest
     if first.endswith("an") and (is_known_place(first[:-1]) or is_known_place(first[:-2])):
         return rest  # Kenyan, Nigerian, Chilean
