@@ -95,61 +95,42 @@ _WHERE: dict[str, tuple[Callable[[Context], list[str]], bool]] = {
 }
 
 
-@dataclass(frozen=True)
-class _Element:
-    """One place of a pattern: words as written and word lists; `width` words long."""
-
-    words: frozenset[str]
-    width: int
-    fold: bool
-
-    @classmethod
-    def parse(cls, text: str) -> _Element:
-        fold = text.endswith("/i")
-        words: set[str] = set()
-        for alternative in text.removesuffix("/i").split("|"):
-            if alternative.startswith("@"):
-                words |= getattr(LEXICON, alternative[1:])
-            else:
-                words.add(alternative)
-        widths = {len(w.split(" ")) for w in words}
-        if len(widths) != 1:
-            message = f"pattern element {text!r} mixes phrases of {sorted(widths)} words"
-            raise ConfigError(str(TYPE_RULES_FILE), message, entry=text)
-        return cls(frozenset(words), widths.pop(), fold)
-
-    def matches(self, words: list[str]) -> bool:
-        text = " ".join(words)
-        return (text.casefold() if self.fold else text) in self.words
+Element = tuple[frozenset[str], int, bool]  # the words, how many words long, in any case
 
 
-def _pattern(spec: list[Any]) -> list[list[_Element]]:
-    """A pattern, or a list of patterns any of which may match."""
-    patterns = spec if spec and isinstance(spec[0], list) else [spec]
-    return [[_Element.parse(e) for e in p] for p in patterns]
+def _element(text: str) -> Element:
+    """One place of a pattern: "a|b" words as written, "@list" a word list, "/i" any case."""
+    words: set[str] = set()
+    for alternative in text.removesuffix("/i").split("|"):
+        words |= getattr(LEXICON, alternative[1:]) if alternative[:1] == "@" else {alternative}
+    widths = {len(w.split(" ")) for w in words}
+    if len(widths) != 1:
+        message = f"pattern element {text!r} mixes phrases of {sorted(widths)} words"
+        raise ConfigError(str(TYPE_RULES_FILE), message, entry=text)
+    return frozenset(words), widths.pop(), text.endswith("/i")
+
+
+def _matches(words: list[str], at_end: bool, pattern: list[Element]) -> bool:
+    size = sum(width for _, width, _ in pattern)
+    if len(words) < size:
+        return False
+    words = words[len(words) - size :] if at_end else words[:size]
+    for allowed, width, fold in pattern:
+        text, words = " ".join(words[:width]), words[width:]
+        if (text.casefold() if fold else text) not in allowed:
+            return False
+    return True
 
 
 def _lookup(row: dict[str, Any]) -> Callable[[Context], bool]:
     """A lookup row's test: one of its places holds one of its patterns."""
-    tests = [(_WHERE[w][0], _WHERE[w][1], _pattern(row[w])) for w in _WHERE if w in row]
-
-    def found(ctx: Context) -> bool:
-        for words_of, at_end, patterns in tests:
-            words = words_of(ctx)
-            for pattern in patterns:
-                size = sum(e.width for e in pattern)
-                if len(words) < size:
-                    continue
-                span = words[len(words) - size :] if at_end else words[:size]
-                pieces, start = [], 0
-                for e in pattern:
-                    pieces.append((e, span[start : start + e.width]))
-                    start += e.width
-                if all(e.matches(w) for e, w in pieces):
-                    return True
-        return False
-
-    return found
+    tests = [
+        (words_of, at_end, [_element(e) for e in pattern])
+        for where, (words_of, at_end) in _WHERE.items()
+        if where in row
+        for pattern in (row[where] if isinstance(row[where][0], list) else [row[where]])
+    ]
+    return lambda ctx: any(_matches(of(ctx), end, pattern) for of, end, pattern in tests)
 
 
 def _lookup_rule(row: dict[str, Any]) -> Callable[[Context], str | None]:
