@@ -286,10 +286,29 @@ def split_affiliations(
 def possessor_and_possessed(
     m: Mention, gazetteer: Gazetteer, known: Counter
 ) -> list[Mention] | None:
-    """ "Alphabet's Google", "Abu Dhabi's Mubadala"."""
-    if m.entry is None and ("'s " in m.text or "\u2019s " in m.text):
-        return _possessor(m, gazetteer, known) or None
-    return None
+    """ "Alphabet's Google", "Abu Dhabi's Mubadala" read as one name: a known organisation or
+    place, a possessive and a capitalised name are two mentions (not "People's Party": the
+    owner must be a gazetteer name or a known place). An owner named elsewhere in the article
+    ("Sudani's Reconstruction and Development Coalition") is left to its other mentions."""
+    text = m.text.replace("\u2019", "'")
+    owner, _, owned = text.partition("'s ")
+    owner = THE.sub("", owner)
+    if m.entry is not None or not owned[:1].isupper() or not owner or "\n" in text:
+        return None
+    if all(
+        w in LEXICON.organisation_heads or w in LEXICON.corporate_suffixes for w in owned.split(" ")
+    ):
+        return None  # "McDonald's Corp", "Macy's Inc": the company's own name
+    entry = gazetteer.lookup(owner)
+    at = replace(m, start=m.start + text.index(owner))
+    second = _tail(m, owned, prev=f"{owner}'s")
+    if entry is not None:
+        return [_head(at, owner, label="GAZETTEER", entry=entry), second]
+    if is_known_place(owner):
+        return [_head(at, owner, label="GPE"), second]
+    if _person_owns_place(owner, owned, gazetteer):
+        return [_head(at, owner, label="PERSON"), replace(second, label="GPE")]
+    return None if " " in owner or known[owner] < 1 else [second]
 
 
 @_split
@@ -337,32 +356,6 @@ def affiliation_before_title(
     if m.label == "ORG" and not _titled_name(rest):
         return [m]
     return [_head(m, head, label="GPE"), _tail(m, rest, label="PERSON")]
-
-
-def _possessor(m: Mention, gazetteer: Gazetteer, known: Counter) -> list[Mention]:
-    """ "Alphabet's Google", "Abu Dhabi's Mubadala" read as one name: a known organisation or
-    place, a possessive and a capitalised name are two mentions (not "People's Party": the
-    owner must be a gazetteer name or a known place). An owner named elsewhere in the article
-    ("Sudani's Reconstruction and Development Coalition") is left to its other mentions."""
-    text = m.text.replace("\u2019", "'")
-    owner, _, owned = text.partition("'s ")
-    owner = THE.sub("", owner)
-    if not owned[:1].isupper() or not owner or "\n" in text:
-        return []
-    if all(
-        w in LEXICON.organisation_heads or w in LEXICON.corporate_suffixes for w in owned.split(" ")
-    ):
-        return []  # "McDonald's Corp", "Macy's Inc": the company's own name
-    entry = gazetteer.lookup(owner)
-    at = replace(m, start=m.start + text.index(owner))
-    second = _tail(m, owned, prev=f"{owner}'s")
-    if entry is not None:
-        return [_head(at, owner, label="GAZETTEER", entry=entry), second]
-    if is_known_place(owner):
-        return [_head(at, owner, label="GPE"), second]
-    if _person_owns_place(owner, owned, gazetteer):
-        return [_head(at, owner, label="PERSON"), replace(second, label="GPE")]
-    return [] if " " in owner or known[owner] < 1 else [second]
 
 
 def _person_owns_place(owner: str, owned: str, gazetteer: Gazetteer) -> bool:
