@@ -133,24 +133,6 @@ def _lookup(row: dict[str, Any]) -> Callable[[Context], bool]:
     return lambda ctx: any(_matches(of(ctx), end, pattern) for of, end, pattern in tests)
 
 
-def _lookup_rule(row: dict[str, Any]) -> Callable[[Context], str | None]:
-    found = _lookup(row)
-    unless = _lookup(row["unless"]) if "unless" in row else None
-
-    def rule(ctx: Context) -> str | None:
-        if row.get("model_type", ctx.etype) != ctx.etype:
-            return None
-        if len(ctx.words) < row.get("min_words", 1):
-            return None
-        if row.get("person_like", True) is False and ctx.person_like:
-            return None
-        if not found(ctx) or (unless is not None and unless(ctx)):
-            return None
-        return str(row["type"])
-
-    return rule
-
-
 TypeFinder = Callable[[Context], "str | Evidence | None"]
 LOGIC: dict[str, TypeFinder] = {}
 
@@ -159,6 +141,35 @@ def _logic(fn: TypeFinder) -> TypeFinder:
     """A rule that is logic, not a lookup: the table names it, the table's order weighs it."""
     LOGIC[fn.__name__] = fn
     return fn
+
+
+def _finder(row: dict[str, Any], chains: dict[str, RuleChain], path: Path) -> TypeFinder:
+    """A row's evidence: its lookup, the chain it defers to, or its function."""
+    if any(w in row for w in _WHERE):
+        found, unless = _lookup(row), _lookup(row.get("unless", {}))
+        return lambda ctx: str(row["type"]) if found(ctx) and not unless(ctx) else None
+    if "chain" in row:
+        return chains[row["chain"]].first
+    if row["name"] not in LOGIC:
+        message = f"rule {row['name']!r} has no place to look, no chain and no function"
+        raise ConfigError(str(path), message, entry=row["name"])
+    return LOGIC[row["name"]]
+
+
+def _rule(row: dict[str, Any], finder: TypeFinder) -> TypeFinder:
+    """`finder` where the row's conditions hold."""
+    low, high = row.get("min_words", 1), row.get("max_words", 99)
+
+    def rule(ctx: Context) -> str | Evidence | None:
+        if row.get("model_type", ctx.etype) != ctx.etype or row.get("not_model_type") == ctx.etype:
+            return None
+        if not low <= len(ctx.words) <= high or (
+            row.get("person_like") is False and ctx.person_like
+        ):
+            return None
+        return finder(ctx)
+
+    return rule
 
 
 class RuleChain:
@@ -282,8 +293,7 @@ def nationality_at_place(ctx: Context) -> str | None:
 
 @_logic
 def nationality_as_organisation(ctx: Context) -> str | None:
-    one = len(ctx.words) == 1 and not ctx.surface.endswith("s")
-    return "ORG" if one and _cue_near(ctx) == "ORG" else None
+    return "ORG" if not ctx.surface.endswith("s") and _cue_near(ctx) == "ORG" else None
 
 
 @_logic
@@ -303,15 +313,14 @@ def organisation_head_before_of(ctx: Context) -> str | None:
 @_logic
 def national_body(ctx: Context) -> str | None:
     words = ctx.words
-    body = len(words) > 1 and words[0] in BODY_NOUNS and is_known_place(" ".join(words[1:]))
-    return "ORG" if body else None
+    return "ORG" if words[0] in BODY_NOUNS and is_known_place(" ".join(words[1:])) else None
 
 
 @_logic
 def acronym_in_person_name(ctx: Context) -> str | None:
     words = ctx.words
     acronym = any(is_acronym_word(w) for w in words) and not _INITIALS.match(words[0])
-    return "ORG" if ctx.etype == "PERSON" and len(words) > 1 and acronym else None
+    return "ORG" if acronym else None
 
 
 @_logic
@@ -322,17 +331,7 @@ def country_ends_organisation(ctx: Context) -> str | None:
         and words[0] not in LEXICON.compass_openers
         and not looks_like_person(ctx.surface)
     )
-    return "ORG" if ctx.etype == "PERSON" and len(words) > 1 and country else None
-
-
-@_logic
-def words_before(ctx: Context) -> Evidence | None:
-    return CHAINS["before"].first(ctx)
-
-
-@_logic
-def words_after(ctx: Context) -> Evidence | None:
-    return None if ctx.person_like else CHAINS["after"].first(ctx)
+    return "ORG" if country else None
 
 
 @_logic
@@ -340,14 +339,12 @@ def model_number(ctx: Context) -> str | None:
     words = ctx.before
     number = bool(words) and words[-1].isdigit() and len(words[-1]) <= 4
     number = number and (len(words) < 2 or words[-2] != ",")
-    return "PRODUCT" if ctx.etype == "ORG" and len(ctx.words) == 1 and number else None
+    return "PRODUCT" if number else None
 
 
 @_logic
 def full_person_name(ctx: Context) -> str | None:
-    words = ctx.words
-    person = len(words) > 1 and ctx.etype != "PERSON" and looks_like_person(ctx.surface)
-    return "PERSON" if person else None
+    return "PERSON" if looks_like_person(ctx.surface) else None
 
 
 def load_chains(path: Path = TYPE_RULES_FILE) -> dict[str, RuleChain]:
@@ -356,11 +353,7 @@ def load_chains(path: Path = TYPE_RULES_FILE) -> dict[str, RuleChain]:
     for chain_name, spec in yaml.safe_load(path.read_text(encoding="utf-8")).items():
         chain = chains[chain_name] = RuleChain(spec["top"])
         for row in spec["rules"]:
-            lookup = any(w in row for w in _WHERE)
-            if not lookup and row["name"] not in LOGIC:
-                message = f"rule {row['name']!r} has no place to look and no function"
-                raise ConfigError(str(path), message, entry=row["name"])
-            chain.add(row["name"], _lookup_rule(row) if lookup else LOGIC[row["name"]])
+            chain.add(row["name"], _rule(row, _finder(row, chains, path)))
     return chains
 
 
