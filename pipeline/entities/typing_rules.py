@@ -158,16 +158,14 @@ def _finder(row: dict[str, Any], chains: dict[str, RuleChain], path: Path) -> Ty
 
 def _rule(row: dict[str, Any], finder: TypeFinder) -> TypeFinder:
     """`finder` where the row's conditions hold."""
-    low, high = row.get("min_words", 1), row.get("max_words", 99)
 
     def rule(ctx: Context) -> str | Evidence | None:
+        size = len(ctx.words)
         if row.get("model_type", ctx.etype) != ctx.etype or row.get("not_model_type") == ctx.etype:
             return None
-        if not low <= len(ctx.words) <= high or (
-            row.get("person_like") is False and ctx.person_like
-        ):
+        if not row.get("min_words", 1) <= size <= row.get("max_words", size):
             return None
-        return finder(ctx)
+        return None if row.get("person_like") is False and ctx.person_like else finder(ctx)
 
     return rule
 
