@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -122,13 +122,13 @@ def _matches(words: list[str], at_end: bool, pattern: list[Element]) -> bool:
     return True
 
 
-def _lookup(row: dict[str, Any]) -> Callable[[Context], bool]:
-    """A lookup row's test: one of its places holds one of its patterns."""
+def _lookup(where: dict[str, Any]) -> Callable[[Context], bool]:
+    """A lookup's test: one of its places holds one of its patterns."""
     tests = [
         (words_of, at_end, [_element(e) for e in pattern])
-        for where, (words_of, at_end) in _WHERE.items()
-        if where in row
-        for pattern in (row[where] if isinstance(row[where][0], list) else [row[where]])
+        for place, (words_of, at_end) in _WHERE.items()
+        if place in where
+        for pattern in (where[place] if isinstance(where[place][0], list) else [where[place]])
     ]
     return lambda ctx: any(_matches(of(ctx), end, pattern) for of, end, pattern in tests)
 
@@ -143,31 +143,54 @@ def _logic(fn: TypeFinder) -> TypeFinder:
     return fn
 
 
-def _finder(row: dict[str, Any], chains: dict[str, RuleChain], path: Path) -> TypeFinder:
-    """A row's evidence: its lookup, the chain it defers to, or its function."""
-    if any(w in row for w in _WHERE):
-        found, unless = _lookup(row), _lookup(row.get("unless", {}))
-        return lambda ctx: str(row["type"]) if found(ctx) and not unless(ctx) else None
-    if "chain" in row:
-        return chains[row["chain"]].first
-    if row["name"] not in LOGIC:
-        message = f"rule {row['name']!r} has no place to look, no chain and no function"
-        raise ConfigError(str(path), message, entry=row["name"])
-    return LOGIC[row["name"]]
+@dataclass(frozen=True)
+class TypeRow:
+    """One row of the table; the fields are explained in the table's header."""
 
+    name: str
+    type: str = ""
+    where: dict[str, Any] = field(default_factory=dict)  # place to look -> pattern(s)
+    unless: dict[str, Any] = field(default_factory=dict)
+    chain: str = ""
+    model_type: str = ""
+    not_model_type: str = ""
+    min_words: int = 1
+    max_words: int = 0  # 0: any number
+    person_like: bool | None = None
+    why: str = ""
+    example: str = ""
 
-def _rule(row: dict[str, Any], finder: TypeFinder) -> TypeFinder:
-    """`finder` where the row's conditions hold."""
+    @classmethod
+    def read(cls, raw: dict[str, Any], path: Path) -> TypeRow:
+        fields = {k: v for k, v in raw.items() if k not in _WHERE}
+        unknown = sorted(set(fields) - set(cls.__dataclass_fields__) - {"where"})
+        unknown += sorted(set(raw.get("unless", {})) - set(_WHERE))
+        if unknown:
+            message = f"unknown field {unknown[0]!r}"
+            raise ConfigError(str(path), message, entry=raw.get("name"), field=unknown[0])
+        return cls(**fields, where={k: v for k, v in raw.items() if k in _WHERE})
 
-    def rule(ctx: Context) -> str | Evidence | None:
+    def finder(self, chains: dict[str, RuleChain], path: Path) -> TypeFinder:
+        """The row's evidence: its lookup, the chain it defers to, or its function."""
+        if self.where:
+            found, unless = _lookup(self.where), _lookup(self.unless)
+            return lambda ctx: self.type if found(ctx) and not unless(ctx) else None
+        if self.chain:
+            return chains[self.chain].first
+        if self.name not in LOGIC:
+            message = f"rule {self.name!r} has no place to look, no chain and no function"
+            raise ConfigError(str(path), message, entry=self.name)
+        return LOGIC[self.name]
+
+    def holds(self, ctx: Context) -> bool:
+        """The row's conditions."""
         size = len(ctx.words)
-        if row.get("model_type", ctx.etype) != ctx.etype or row.get("not_model_type") == ctx.etype:
-            return None
-        if not row.get("min_words", 1) <= size <= row.get("max_words", size):
-            return None
-        return None if row.get("person_like") is False and ctx.person_like else finder(ctx)
-
-    return rule
+        return (
+            self.model_type in ("", ctx.etype)
+            and ctx.etype != (self.not_model_type or None)
+            and self.min_words <= size <= (self.max_words or size)
+            and not (self.person_like is False and ctx.person_like)
+        )
 
 
 class RuleChain:
@@ -177,13 +200,14 @@ class RuleChain:
         self.rules: list[tuple[str, Callable[[Context], Evidence | None]]] = []
         self._weight = top
 
-    def add(self, name: str, finder: TypeFinder) -> None:
-        """Register `finder` (a type, or a sub-chain's evidence) as the next, weaker rule."""
+    def add(self, name: str, finder: TypeFinder, holds: Callable[[Context], bool]) -> None:
+        """Register `finder` (a type, or a sub-chain's evidence), where `holds`, as the next,
+        weaker rule."""
         weight = self._weight
         self._weight -= 1
 
         def evidence(ctx: Context) -> Evidence | None:
-            found = finder(ctx)
+            found = finder(ctx) if holds(ctx) else None
             if isinstance(found, Evidence):
                 return Evidence(found.type, weight, f"{name}:{found.rule}")
             return Evidence(found, weight, name) if found else None
@@ -350,8 +374,9 @@ def load_chains(path: Path = TYPE_RULES_FILE) -> dict[str, RuleChain]:
     chains: dict[str, RuleChain] = {}
     for chain_name, spec in yaml.safe_load(path.read_text(encoding="utf-8")).items():
         chain = chains[chain_name] = RuleChain(spec["top"])
-        for row in spec["rules"]:
-            chain.add(row["name"], _rule(row, _finder(row, chains, path)))
+        for raw in spec["rules"]:
+            row = TypeRow.read(raw, path)
+            chain.add(row.name, row.finder(chains, path), row.holds)
     return chains
 
 
