@@ -2,11 +2,12 @@
 and the words around it.
 
 The rules are the rows of data/rules/type_rules.yaml: a lookup row says where to look and in
-which word list; a row with no place to look names a function here (`LOGIC`). Each rule gives
-`Evidence(type, weight, rule)` or None. The rules of a `RuleChain` are registered strongest
-first with falling weights, so the first rule that finds evidence is the one `vote` would pick
-from all of them: the chain stops there (the hot path runs once per mention). Every rule can
-be switched off by name (`RULES.disabled`).
+which word list, a chain row defers to another chain, any other row names a function here
+(`LOGIC`: the rules that are logic, not lookups); the conditions of every row are data. Each
+rule gives `Evidence(type, weight, rule)` or None. The rules of a `RuleChain` are registered
+strongest first with falling weights, so the first rule that finds evidence is the one `vote`
+would pick from all of them: the chain stops there (the hot path runs once per mention).
+Every rule can be switched off by name (`RULES.disabled`).
 """
 
 from __future__ import annotations
