@@ -12,32 +12,13 @@ from newsflow.pipeline.entities.linking import link_in_document
 from newsflow.pipeline.entities.names import looks_like_person
 from newsflow.pipeline.entities.ner import Mention
 from newsflow.pipeline.entities.places import is_known_place
-from newsflow.pipeline.entities.resolve import LABEL_TYPES, Resolved, resolve_mentions
+from newsflow.pipeline.entities.resolve import Resolved, resolve_mentions
 from newsflow.pipeline.entities.rules import RULES, Evidence
-from newsflow.pipeline.entities.surfaces import (
-    clean_surface,
-    head_type,
-    is_junk,
-    looks_like_demonym,
-    split_compound,
-    strip_possessive,
-)
+from newsflow.pipeline.entities.surfaces import head_type, is_nationality_word
 
-__all__ = [
-    "FACETS",
-    "LABEL_TYPES",
-    "LinkedEntity",
-    "clean_surface",
-    "document_fields",
-    "is_junk",
-    "link",
-    "link_in_document",
-    "looks_like_demonym",
-    "split_compound",
-    "strip_possessive",
-]
+__all__ = ["FACETS", "LinkedEntity", "document_fields", "link"]
 FACETS = {"PERSON": "persons", "ORG": "organizations", "LOCATION": "locations"}
-_TYPE_PRIORITY = {"PERSON": 0, "LOCATION": 1, "ORG": 2}
+_TYPE_PRIORITY = {"PERSON": 0, "LOCATION": 1, "ORG": 2}  # at a tie a person, a place, an org
 
 
 @dataclass
@@ -71,11 +52,14 @@ Step = Callable[[list[Resolved], Gazetteer], None]
 _STEPS: list[tuple[str, Step]] = []
 
 
-def _step(kind: str, name: str) -> Callable[[Step], Step]:
-    """Register a pass over an article's mentions as rule `name`; `link` runs them in order."""
+def _step(kind: str, name: str, *parts: str) -> Callable[[Step], Step]:
+    """Register a pass over an article's mentions as rule `name` (`parts`: rules inside it that
+    can be switched off alone); `link` runs the passes in order."""
 
     def add(fn: Step) -> Step:
         RULES.register(kind, name)(fn)
+        for part in parts:
+            RULES.declare(kind, part)
         _STEPS.append((name, fn))
         return fn
 
@@ -86,45 +70,40 @@ def _retyped(r: Resolved, etype: str, rule: str) -> None:
     r.type, r.rule = etype, rule
 
 
-def _renamed(r: Resolved, name: str, rule: str) -> None:
-    r.name = name
-    r.linked_by.append(rule)
-
-
 @_step("type", "same_name_vote")
 def _vote_types(items: list[Resolved], gazetteer: Gazetteer) -> None:
     """The same unresolved surface gets one type per article: the most frequent one."""
     votes: dict[str, Counter] = defaultdict(Counter)
     cued: dict[str, set[str]] = defaultdict(set)
-    for r in items:
-        if not r.fixed:
-            votes[r.name][r.type] += CUED_WEIGHT if r.cued else 1
-            if r.cued:
-                cued[r.name].add(r.type)
-    for r in items:
-        if not r.fixed:
-            counts, evidence = votes[r.name], cued[r.name]
-            # at a tie, the words around a mention beat the model ("Brazilian planemaker
-            # Embraer" against three "Embraer" the model read as a person)
-            best = max(counts, key=lambda t: (counts[t], t in evidence, -_TYPE_PRIORITY.get(t, 9)))
-            if best != r.type:
-                _retyped(r, best, "same_name_vote")
+    for r in (r for r in items if not r.fixed):
+        votes[r.name][r.type] += CUED_WEIGHT if r.cued else 1
+        if r.cued:
+            cued[r.name].add(r.type)
+    for r in (r for r in items if not r.fixed):
+        counts, evidence = votes[r.name], cued[r.name]
+        # at a tie, the words around a mention beat the model ("Brazilian planemaker
+        # Embraer" against three "Embraer" the model read as a person)
+        best = max(counts, key=lambda t: (counts[t], t in evidence, -_TYPE_PRIORITY.get(t, 9)))
+        if best != r.type:
+            _retyped(r, best, "same_name_vote")
 
 
-@_step("type", "listed_with_person_or_organisation")
+@_step(
+    "type",
+    "listed_with_person_or_organisation",
+    "listed_with_person",
+    "listed_with_organisation",
+)
 def _listed_with_people(items: list[Resolved], gazetteer: Gazetteer) -> None:
     """A name listed right next to another ("Kylian Mbappe and Jude Bellingham", "Jetstar and
     Virgin Australia") is likely of the same kind."""
     for r in items:
-        if r.partner is not None:
-            if RULES.enabled("listed_with_person"):
-                _listed_with_person(r, r.partner)
-            if RULES.enabled("listed_with_organisation"):
-                _listed_with_org(r, r.partner)
-
-
-RULES.declare("type", "listed_with_person")
-RULES.declare("type", "listed_with_organisation")
+        for name, retype in (
+            ("listed_with_person", _listed_with_person),
+            ("listed_with_organisation", _listed_with_org),
+        ):
+            if r.partner is not None and RULES.enabled(name):
+                retype(r, r.partner)
 
 
 def _listed_with_person(r: Resolved, p: Resolved) -> None:
@@ -187,11 +166,14 @@ def _drop_nationality_prefix(items: list[Resolved], gazetteer: Gazetteer) -> Non
         return
     for r in items:
         first, _, rest = r.name.partition(" ")
-        if r.type != "ORG" or r.fixed or rest not in orgs:
-            continue
-        entry = gazetteer.lookup(first)
-        if looks_like_demonym(first) or (entry is not None and entry.type == "NORP"):
-            _renamed(r, rest, "nationality_prefix_dropped")
+        if (
+            r.type == "ORG"
+            and not r.fixed
+            and rest in orgs
+            and is_nationality_word(first, gazetteer)
+        ):
+            r.name = rest
+            r.linked_by.append("nationality_prefix_dropped")
 
 
 _step("link", "linked_in_document")(link_in_document)
@@ -204,26 +186,22 @@ def _known_as_names(items: list[Resolved], gazetteer: Gazetteer) -> None:
     known_as = {r.name: r.alias_of.name for r in items if r.alias_of is not None and not r.fixed}
     for r in items:
         if r.name in known_as and not r.fixed:
-            _renamed(r, known_as[r.name], "known_as")
+            r.name = known_as[r.name]
+            r.linked_by.append("known_as")
 
 
-@_step("type", "known_place_not_a_person")
+@_step("type", "known_place_not_a_person", "moved_to_place")
 def _retype_as_place(items: list[Resolved], gazetteer: Gazetteer) -> None:
     """A known place name that did not turn out to be part of a person's name (or, after "in",
     an organisation's), and a one-word "person" nobody named after "flew evacuees to"."""
     moved_to = RULES.enabled("moved_to_place")
-    for r in items:
-        if r.place_hint and not (r.fixed or r.cued) and r.name == r.surface and (
+    for r in (r for r in items if r.name == r.surface):
+        if r.place_hint and not (r.fixed or r.cued) and (
             r.type == "PERSON" or (r.type == "ORG" and r.place_hint == "locative")
         ):  # fmt: skip
             _retyped(r, "LOCATION", "known_place_not_a_person")
-        elif (
-            moved_to and r.moved_to and r.type == "PERSON" and r.name == r.surface and not r.titled
-        ):
+        elif moved_to and r.moved_to and r.type == "PERSON" and not r.titled:
             _retyped(r, "LOCATION", "moved_to_place")
-
-
-RULES.declare("type", "moved_to_place")
 
 
 @_step("type", "plural_place_noun_after_list")
@@ -240,30 +218,30 @@ def _plural_places(items: list[Resolved], gazetteer: Gazetteer) -> None:
 
 @_step("type", "listed_with_place")
 def _listed_with_places(items: list[Resolved], gazetteer: Gazetteer) -> None:
-    for r in items:
-        if _listed_with_place(r):
-            _retyped(r, "LOCATION", "listed_with_place")
-
-
-def _listed_with_place(r: Resolved) -> bool:
     """An organisation or one-word person listed right after a place ("hospitals in Sagaing and
     Naypyidaw", "Paiporta and Chiva"): a known place name always, any name when the list
     follows a preposition of place. Not when evidence around the name typed it."""
-    p = r.partner
-    if r.fixed or r.cued or p is None or p.type != "LOCATION" or r.name != r.surface:
-        return False
-    if r.type not in ("ORG", "PERSON", "NORP"):
-        return False
-    if r.type == "PERSON" and " " in r.name and (looks_like_person(r.name) or not p.cued):
-        return False  # "Gia Lai and Dak Lak" after "provinces including"; not "Ana Lopez"
-    return bool(r.place_hint) or p.locative or p.cued or bool(p.partner and p.partner.locative)
+    for r in items:
+        p = r.partner
+        if r.fixed or r.cued or p is None or p.type != "LOCATION" or r.name != r.surface:
+            continue
+        if r.type not in ("ORG", "PERSON", "NORP") or (
+            r.type == "PERSON" and " " in r.name and (looks_like_person(r.name) or not p.cued)
+        ):  # "Gia Lai and Dak Lak" after "provinces including"; not "Ana Lopez"
+            continue
+        if r.place_hint or p.locative or p.cued or (p.partner and p.partner.locative):
+            _retyped(r, "LOCATION", "listed_with_place")
 
 
 _step("type", "same_name_vote")(_vote_types)
+RULES.declare("type", "lone_word_person_dropped")
 
 
 def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity]:
-    """Canonical entities of one article, most mentioned first."""
+    """Canonical entities of one article, most mentioned first. A one-word PERSON that no full
+    name in the article and no gazetteer entry explains is dropped (lone_word_person_dropped):
+    news introduces people by their full name, so this is nearly always a model error ("Flash
+    floods", "Turnout in Nuuk", half of "Hun Sen"). Mononyms go in the gazetteer."""
     items = resolve_mentions(mentions, gazetteer)
     for name, step in _STEPS:
         if RULES.enabled(name):
@@ -277,36 +255,21 @@ def link(mentions: Sequence[Mention], gazetteer: Gazetteer) -> list[LinkedEntity
         entity.wikidata = entity.wikidata or r.wikidata
         weight = FIXED_WEIGHT if r.fixed else CUED_WEIGHT if r.cued else 1
         votes[r.name][r.type] += weight
-        _add_evidence(entity, Evidence(r.type, weight, r.rule), r.linked_by)
+        if (evidence := Evidence(r.type, weight, r.rule)) not in entity.evidence:
+            entity.evidence += (evidence,)
+        entity.linked_by += tuple(n for n in r.linked_by if n not in entity.linked_by)
         if r.surface not in entity.surface_forms:
             entity.surface_forms.append(r.surface)
     for name, entity in by_name.items():
-        entity.type = _most_votes(votes[name])
-    fixed = {r.name for r in items if r.fixed or r.titled}
-    if RULES.enabled("lone_word_person_dropped"):
-        by_name = {n: e for n, e in by_name.items() if not _lone_word_person(e, fixed)}
-    return sorted(by_name.values(), key=lambda e: (-e.mentions, e.name))
-
-
-def _add_evidence(entity: LinkedEntity, evidence: Evidence, linked_by: list[str]) -> None:
-    if evidence not in entity.evidence:
-        entity.evidence += (evidence,)
-    entity.linked_by += tuple(n for n in linked_by if n not in entity.linked_by)
-
-
-def _most_votes(counts: Counter) -> str:
-    """The type with the most weighted votes; at a tie a person, then a place, then an org."""
-    return max(counts, key=lambda t: (counts[t], -_TYPE_PRIORITY.get(t, 9)))
-
-
-RULES.declare("type", "lone_word_person_dropped")
-
-
-def _lone_word_person(entity: LinkedEntity, fixed: set[str]) -> bool:
-    """A one-word PERSON that no full name in the article and no gazetteer entry explains:
-    news introduces people by their full name, so this is nearly always a model error
-    ("Flash floods", "Turnout in Nuuk", half of "Hun Sen"). Mononyms go in the gazetteer."""
-    return entity.type == "PERSON" and " " not in entity.name and entity.name not in fixed
+        entity.type = max(votes[name], key=lambda t: (votes[name][t], -_TYPE_PRIORITY.get(t, 9)))
+    explained = {r.name for r in items if r.fixed or r.titled}
+    kept = [
+        e
+        for e in by_name.values()
+        if not RULES.enabled("lone_word_person_dropped")
+        or not (e.type == "PERSON" and " " not in e.name and e.name not in explained)
+    ]
+    return sorted(kept, key=lambda e: (-e.mentions, e.name))
 
 
 def document_fields(entities: Sequence[LinkedEntity]) -> dict:
@@ -314,10 +277,6 @@ def document_fields(entities: Sequence[LinkedEntity]) -> dict:
     fields: dict = {"entities": [e.to_dict() for e in entities]}
     for etype, key in FACETS.items():
         fields[key] = [e.name for e in entities if e.type == etype]
-    aliases: list[str] = []
-    for e in entities:
-        for alias in (e.name, *e.surface_forms, *e.aliases):
-            if alias not in aliases:
-                aliases.append(alias)
-    fields["entity_aliases"] = aliases
+    every = (a for e in entities for a in (e.name, *e.surface_forms, *e.aliases))
+    fields["entity_aliases"] = list(dict.fromkeys(every))
     return fields

@@ -59,78 +59,61 @@ def _admin_variant(long: list[str], short: list[str]) -> bool:
     )
 
 
+def _short_for(r: Resolved, t: Resolved) -> bool:
+    """`r` is a short mention of the full name `t`: the same type and its words (Peskov ->
+    Dmitry Peskov), a bare surname of any non-gazetteer type joining a person, an ORG acronym
+    joining the ORG it abbreviates."""
+    words, twords = r.name.split(" "), t.name.split(" ")
+    if len(twords) <= len(words) or t.name == r.name:
+        return False
+    if (
+        t.type == r.type
+        and _contains(twords, words)
+        and not _admin_variant(twords, words)
+        and not (r.type == "ORG" and _org_offshoot(twords, words))
+        and not (
+            r.type == "LOCATION"
+            and (_modified_place(twords, words) or _facility_of(twords, words, r.name))
+        )
+    ):
+        return True
+    acronym = r.name.isupper() and _initials(t.name) == r.name  # "PNG": Papua New Guinea
+    if acronym and r.type == "ORG" and t.type in ("ORG", "LOCATION"):
+        return True
+    if t.type != "PERSON":
+        return False
+    free = not (r.place_hint or r.cued)  # not a known place: "Paris" is not Paris Hilton
+    last = twords[-1]
+    if len(words) == 1:
+        # "Sanchez" for Pedro Sánchez, "Sharaa" for Ahmed al-Sharaa; "Prabowo" for Prabowo
+        # Subianto, "Xi" for Xi Jinping: a family name or a name used alone opening the name
+        surname = words[0] in (last, _bare_surname(last)) or fold(last) == fold(words[0])
+        opener = twords[0] == words[0] and free and r.type in ("PERSON", "ORG", "LOCATION")
+        return (surname and r.type != "NORP") or opener
+    # "González Amador" (ORG) for Alberto González Amador: a two-word surname
+    return len(words) == 2 and twords[-2:] == words and free and r.type in ("ORG", "LOCATION")
+
+
 def _link_target(r: Resolved, targets: list[Resolved]) -> Resolved | None:
-    """The longest full name of the same type containing this mention's words (Peskov ->
-    Dmitry Peskov); a bare surname of any non-gazetteer type joins the person; ORG acronyms
-    join the ORG they abbreviate."""
-    words = r.name.split(" ")
+    """Of the full names `r` is short for, people take the longest (Peskov -> Dmitry Peskov),
+    organisations the shortest (Novo -> Novo Nordisk, not Novo Nordisk Foundation)."""
     best = None
     for t in targets:
-        twords = t.name.split(" ")
-        if len(twords) <= len(words) or t.name == r.name:
-            continue
-        same = (
-            t.type == r.type
-            and _contains(twords, words)
-            and not _admin_variant(twords, words)
-            and not (r.type == "ORG" and _org_offshoot(twords, words))
-            and not (r.type == "LOCATION" and _modified_place(twords, words))
-            and not (r.type == "LOCATION" and _facility_of(twords, words, r.name))
-        )
-        surname = (
-            (
-                t.type == "PERSON"
-                and r.type != "NORP"
-                and len(words) == 1
-                and (
-                    twords[-1] == words[0]
-                    or _bare_surname(twords[-1]) == words[0]
-                    or fold(twords[-1]) == fold(words[0])  # "Sanchez" for Pedro Sánchez
-                )
-            )
-            or (  # "González Amador" (ORG) for Alberto González Amador: a two-word surname
-                t.type == "PERSON"
-                and r.type in ("ORG", "LOCATION")
-                and len(words) == 2
-                and twords[-2:] == words
-                and not (r.place_hint or r.cued)
-            )
-        )
-        # "Prabowo" for Prabowo Subianto, "Xi" for Xi Jinping: a family name or a name used
-        # alone that opens the full name; not a known place ("Paris" is not Paris Hilton)
-        surname = surname or (
-            t.type == "PERSON"
-            and r.type in ("PERSON", "ORG", "LOCATION")
-            and len(words) == 1
-            and twords[0] == words[0]
-            and not (r.place_hint or r.cued)
-        )
-        acronym = (
-            r.name.isupper()
-            and _initials(t.name) == r.name
-            and (t.type == r.type == "ORG" or (t.type == "LOCATION" and r.type == "ORG"))
-        )  # "PNG" for Papua New Guinea, tagged ORG
-        if (same or surname or acronym) and (best is None or _better_target(t, best)):
+        if _short_for(r, t) and (best is None or _better_target(t, best)):
             best = t
     return best
 
 
 def _better_target(t: Resolved, best: Resolved) -> bool:
-    """People take the longest full name (Peskov -> Dmitry Peskov); organisations the shortest
-    (Novo -> Novo Nordisk, not Novo Nordisk Foundation; Amnesty -> Amnesty International)."""
-    longer = len(t.name.split(" ")) > len(best.name.split(" "))
-    if t.type == best.type == "ORG":
-        return len(t.name.split(" ")) < len(best.name.split(" "))
-    return longer
+    size, best_size = len(t.name.split(" ")), len(best.name.split(" "))
+    return size < best_size if t.type == best.type == "ORG" else size > best_size
 
 
 def link_in_document(items: list[Resolved], gazetteer: Gazetteer | None = None) -> None:
     """Short mentions take the canonical name of the longest matching full name."""
     targets = {(r.name, r.type): r for r in items if len(r.name.split(" ")) > 1}
     candidates = list(targets.values())
-    defined = {r.defines: r for r in items if r.defines}
-    if not RULES.enabled("bracketed_short_form"):
-        defined = {}
+    defined = {r.defines: r for r in items if r.defines and RULES.enabled("bracketed_short_form")}
     index = _TargetIndex(candidates)
     for r in items:
         full = defined.get(r.name) if r.name == r.surface else None

@@ -28,6 +28,7 @@ from newsflow.pipeline.entities.surfaces import (
     compound_demonym,
     head_type,
     is_junk,
+    is_known_name,
     known_words,
     only_titles,
     split_compound,
@@ -116,9 +117,16 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> Resolved |
     )
 
 
-RULES.declare("type", "place_cue_over_gazetteer")
-RULES.declare("type", "compound_demonym")
-RULES.declare("type", "product_named_for_its_people")
+for _kind, _name in (
+    ("type", "place_cue_over_gazetteer"),
+    ("type", "compound_demonym"),
+    ("type", "product_named_for_its_people"),
+    ("link", "royal_title_person"),
+    ("link", "facility_on_place"),
+    ("link", "organisation_qualifier"),
+    ("link", "compound_split"),
+):
+    RULES.declare(_kind, _name)
 
 
 def _resolve_unknown(
@@ -264,7 +272,8 @@ def _titled(mention: Mention) -> tuple[bool, Mention]:
         return False, mention
     if royal_title(mention.text):
         return True, replace(mention, label="PERSON")
-    return mention.label == "PERSON" and tokens(mention.prev)[-1:] in _ROYAL_PREV, mention
+    after_title = any(w in ROYAL_TITLES for w in tokens(mention.prev)[-1:])
+    return mention.label == "PERSON" and after_title, mention
 
 
 def _lines(mention: Mention) -> tuple[Mention, list[str]]:
@@ -288,7 +297,7 @@ def _lines(mention: Mention) -> tuple[Mention, list[str]]:
         split = [part for line in lines for part in facility_on_place(line)]
         if len(split) > len(lines):  # "the People Power Monument on EDSA": two places
             lines, mention = split, replace(mention, label="FAC")
-    if tokens(mention.prev)[-1:] and tokens(mention.prev)[-1] in LEXICON.wire_tags:
+    if any(w in LEXICON.wire_tags for w in tokens(mention.prev)[-1:]):
         lines = [_WIRE_TAG.sub("", line) for line in lines]
     return mention, lines
 
@@ -327,26 +336,13 @@ def _resolve_lines(mention: Mention, gazetteer: Gazetteer, known: Counter) -> li
     return out
 
 
-for _name in (
-    "royal_title_person",
-    "facility_on_place",
-    "organisation_qualifier",
-    "compound_split",
-):
-    RULES.declare("link", _name)
-
-
-_ROYAL_PREV = [[title] for title in ROYAL_TITLES]
-_KNOWN_AS = [["known", "as"]]
-
-
 def _known_as(mention: Mention, before: Mention | None) -> bool:
     """ "Whenua Hou, also known as Codfish Island", "Pedro Leitao Brito, known as Bubista": the
     second name is another name of the first."""
     return (
         before is not None
         and 0 < mention.start - before.end <= len(", also known as ")
-        and tokens(mention.prev)[-2:] in _KNOWN_AS
+        and tokens(mention.prev)[-2:] == ["known", "as"]
     )
 
 
@@ -362,7 +358,7 @@ def _with_qualifier(surface: str, mention: Mention, gazetteer: Gazetteer) -> str
     if match is None or mention.next[match.end() :].lstrip()[:1] in ("-", "\u2013", "\u2014"):
         return surface
     inside = match.group(1)
-    if _is_short_form(inside) or is_known_place(inside) or gazetteer.lookup(inside) is not None:
+    if _is_short_form(inside) or is_known_name(inside, gazetteer):
         return surface
     return f"{surface} ({inside})"
 
@@ -390,7 +386,7 @@ def _is_short_form(text: str) -> bool:
 def _stands_alone(part: str, gazetteer: Gazetteer) -> bool:
     """A one-word piece of a span the model ran across a line break ("Cebu\n\nRescuers") is kept
     only when it is a known name: a line opens with a capitalised word whatever it is."""
-    return " " in part or gazetteer.lookup(part) is not None or is_known_place(part)
+    return " " in part or is_known_name(part, gazetteer)
 
 
 def _run_on_parts(text: str) -> list[str]:

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import Any, TypeVar
 
 from newsflow.pipeline.entities.gazetteer import Gazetteer
 from newsflow.pipeline.entities.lexicon import LEXICON
@@ -15,6 +16,34 @@ from newsflow.pipeline.entities.ner import ROYAL_TITLES, Mention
 from newsflow.pipeline.entities.places import is_known_place
 from newsflow.pipeline.entities.rules import RULES
 from newsflow.pipeline.entities.surfaces import THE, head_type, is_acronym_word, tokens
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _rule_into(rules: list[tuple[str, Any]]) -> Callable[[F], F]:
+    """Register a repair as a "link" rule under its name, tried in the order registered."""
+
+    def add(fn: F) -> F:
+        RULES.register("link", fn.__name__)(fn)
+        rules.append((fn.__name__, fn))
+        return fn
+
+    return add
+
+
+def _first(rules: list[tuple[str, Any]], *args: Any) -> Any:
+    """The answer of the first enabled rule that has one."""
+    return next((found for n, fn in rules if RULES.enabled(n) and (found := fn(*args))), None)
+
+
+def _head(m: Mention, text: str, **changes: Any) -> Mention:
+    """The part of `m` that opens it."""
+    return replace(m, text=text, end=m.start + len(text), **changes)
+
+
+def _tail(m: Mention, text: str, **changes: Any) -> Mention:
+    """The part of `m` that ends it."""
+    return replace(m, text=text, start=m.end - len(text), **changes)
 
 
 def facility_on_place(line: str) -> list[str]:
@@ -26,25 +55,6 @@ def facility_on_place(line: str) -> list[str]:
         if right[:1].isupper() and left.split(" ")[-1] in LEXICON.place_heads:
             return [left, right]
     return [line]
-
-
-def _org_of_place(prev: Mention, m: Mention) -> bool:
-    """ "Law Society" + "of Kenya", "Central Bank" + "of Chile": an organisation's head word and
-    "of" before a place the model split off ("the University of Iceland" is one name)."""
-    if prev.label != "ORG" or prev.entry is not None:
-        return False
-    # "the Public Health Agency of" + "Canada": the model stopped after "of"
-    cut_after_of = (
-        prev.text.endswith(" of") and m.start - prev.end == 1 and prev.next.startswith(m.text)
-    )
-    if not cut_after_of and (
-        m.start - prev.end != len(" of ")
-        or tokens(m.prev)[-1:] != ["of"]
-        or prev.text.split(" ")[-1] not in LEXICON.organisation_heads
-    ):
-        return False
-    place = m.label in ("GPE", "LOC") or (m.entry is not None and m.entry.type == "LOCATION")
-    return place and not THE.match(m.text)
 
 
 @dataclass(frozen=True)
@@ -77,15 +87,8 @@ class _Pair:
         return replace(self.prev, text=text, label=label, end=self.m.end, next=self.m.next)
 
 
-Join = Callable[[_Pair], "Mention | None"]
-_JOINS: list[tuple[str, Join]] = []
-
-
-def _join(fn: Join) -> Join:
-    """Register a way to join two mentions into one name as a "link" rule, tried in order."""
-    RULES.register("link", fn.__name__)(fn)
-    _JOINS.append((fn.__name__, fn))
-    return fn
+_JOINS: list[tuple[str, Callable[[_Pair], Mention | None]]] = []
+_join = _rule_into(_JOINS)
 
 
 @_join
@@ -137,11 +140,8 @@ def elided_de(p: _Pair) -> Mention | None:
 def event_of_name(p: _Pair) -> Mention | None:
     """ "Africa Cup" + "of" + "Nations"."""
     event = p.prev.label == "EVENT" and p.prev.text.split(" ")[-1] in LEXICON.event_heads
-    return (
-        p.joined(" of ", m_label="EVENT")
-        if event and p.between("of") and " " not in p.m.text
-        else None
-    )
+    one_word = p.between("of") and " " not in p.m.text
+    return p.joined(" of ", m_label="EVENT") if event and one_word else None
 
 
 @_join
@@ -149,11 +149,8 @@ def place_connector_between(p: _Pair) -> Mention | None:
     """ "Foz" + "do" + "Amazonas"."""
     word = p.joiner[0] if p.joiner else ""
     single = " " not in p.prev.text and " " not in p.m.text and p.prev.label != "PERSON"
-    return (
-        p.joined(f" {word} ")
-        if word in LEXICON.place_connectors and p.between(word) and single
-        else None
-    )
+    connected = word in LEXICON.place_connectors and p.between(word)
+    return p.joined(f" {word} ") if connected and single else None
 
 
 @_join
@@ -177,36 +174,6 @@ def organisation_for_the(p: _Pair) -> Mention | None:
     return p.joined(" for ") if orgs and p.m.text.startswith("the ") else None
 
 
-def merge_adjacent(mentions: list[Mention]) -> list[Mention]:
-    """Names the model cut in two: "Abdulaziz" + "bin Salman" (a person), "Foz" + "do" +
-    "Amazonas" (a Portuguese or Spanish place or organisation name), "U.S. Court of Appeals" +
-    "for the" + "Federal Circuit" (one organisation)."""
-    out: list[Mention] = []
-    for m in mentions:
-        prev = out[-1] if out else None
-        if prev is not None and RULES.enabled("organisation_of_place") and _org_of_place(prev, m):
-            glue = " " if prev.text.endswith(" of") else " of "
-            text = f"{prev.text}{glue}{m.text}"  # "Law Society" + "of" + "Kenya"
-            out[-1] = replace(prev, text=text, label="ORG", end=m.end, next=m.next)
-            continue
-        if prev is None or prev.entry is not None or m.entry is not None:
-            out.append(m)
-            continue
-        pair = _Pair(prev, m)
-        joined = next(
-            (j for name, join in _JOINS if RULES.enabled(name) and (j := join(pair)) is not None),
-            None,
-        )
-        if joined is not None:
-            out[-1] = joined
-        else:
-            out.append(m)
-    return out
-
-
-RULES.declare("link", "organisation_of_place")
-
-
 def _institution_of(text: str) -> bool:
     words = THE.sub("", text).split(" ")
     return (
@@ -215,6 +182,54 @@ def _institution_of(text: str) -> bool:
         and words[1] in ("for", "of")
         and words[-1][:1].isupper()
     )
+
+
+def _merged(mentions: list[Mention], join: Callable[[_Pair], Mention | None]) -> list[Mention]:
+    """Each mention joined to the one before it when `join` joins them."""
+    out: list[Mention] = []
+    for m in mentions:
+        joined = join(_Pair(out[-1], m)) if out else None
+        if joined is not None:
+            out[-1] = joined
+        else:
+            out.append(m)
+    return out
+
+
+def merge_adjacent(mentions: list[Mention]) -> list[Mention]:
+    """Names the model cut in two: "Abdulaziz" + "bin Salman" (a person), "Foz" + "do" +
+    "Amazonas" (a Portuguese or Spanish place or organisation name), "U.S. Court of Appeals" +
+    "for the" + "Federal Circuit" (one organisation)."""
+
+    def join(p: _Pair) -> Mention | None:
+        if RULES.enabled("organisation_of_place") and _org_of_place(p):
+            return p.joined(" " if p.prev.text.endswith(" of") else " of ")
+        if p.prev.entry is not None or p.m.entry is not None:
+            return None
+        return _first(_JOINS, p)
+
+    return _merged(mentions, join)
+
+
+RULES.declare("link", "organisation_of_place")
+
+
+def _org_of_place(p: _Pair) -> bool:
+    """ "Law Society" + "of Kenya", "Central Bank" + "of Chile": an organisation's head word and
+    "of" before a place the model split off ("the University of Iceland" is one name)."""
+    prev, m = p.prev, p.m
+    if prev.label != "ORG" or prev.entry is not None:
+        return False
+    # "the Public Health Agency of" + "Canada": the model stopped after "of"
+    cut_after_of = prev.text.endswith(" of") and p.spaced
+    if not cut_after_of and (
+        p.gap != len(" of ")
+        or p.joiner != ["of"]
+        or prev.text.split(" ")[-1] not in LEXICON.organisation_heads
+    ):
+        return False
+    place = m.label in ("GPE", "LOC") or (m.entry is not None and m.entry.type == "LOCATION")
+    return place and not THE.match(m.text)
 
 
 def royal_title(text: str) -> bool:
@@ -229,74 +244,71 @@ def royal_title(text: str) -> bool:
     )
 
 
+def _shared_head(p: _Pair) -> Mention | None:
+    words = p.m.text.split(" ")
+    shared = (
+        p.prev.entry is None
+        and p.m.label == "ORG"
+        and len(words) == 2
+        and words[1] in LEXICON.organisation_heads
+        and p.gap == len(" and ")
+        and " " not in p.prev.text
+        and is_known_place(p.prev.text)
+        and is_known_place(words[0])
+        and p.joiner == ["and"]
+    )
+    return p.joined(" and ") if shared else None
+
+
 def merge_shared_heads(mentions: list[Mention]) -> list[Mention]:
     """ "Avon and Somerset Police", read by the model as "Avon" + "Somerset Police": two known
     places sharing one organisation head word are one organisation."""
     if not RULES.enabled("places_sharing_organisation_head"):
         return mentions
-    out: list[Mention] = []
-    for m in mentions:
-        words = m.text.split(" ")
-        prev = out[-1] if out else None
-        if (
-            prev is not None
-            and prev.entry is None
-            and m.label == "ORG"
-            and len(words) == 2
-            and words[1] in LEXICON.organisation_heads
-            and m.start - prev.end == len(" and ")
-            and " " not in prev.text
-            and is_known_place(prev.text)
-            and is_known_place(words[0])
-            and tokens(m.prev)[-1:] == ["and"]
-        ):
-            out[-1] = replace(
-                prev, text=f"{prev.text} and {m.text}", label="ORG", end=m.end, next=m.next
-            )
-            continue
-        out.append(m)
-    return out
+    return _merged(mentions, _shared_head)
 
 
 RULES.declare("link", "places_sharing_organisation_head")
 Split = Callable[[Mention, Gazetteer, Counter], "list[Mention] | None"]
 _SPLITS: list[tuple[str, Split]] = []
-
-
-def _split(fn: Split) -> Split:
-    """Register a way to split one mention into the names it holds as a "link" rule."""
-    RULES.register("link", fn.__name__)(fn)
-    _SPLITS.append((fn.__name__, fn))
-    return fn
+_split = _rule_into(_SPLITS)
 
 
 def split_affiliations(
-    mentions: Sequence[Mention], gazetteer: Gazetteer, known: Counter | None = None
+    mentions: Sequence[Mention], gazetteer: Gazetteer, known: Counter
 ) -> list[Mention]:
     """ "Ontario Premier Doug Ford", "US President Joe Biden" tagged as one PERSON: the known
     place or organisation before the title becomes its own mention."""
-    out: list[Mention] = []
-    for m in mentions:
-        parts = next(
-            (
-                found
-                for name, split in _SPLITS
-                if RULES.enabled(name) and (found := split(m, gazetteer, known or Counter()))
-            ),
-            None,
-        )
-        out.extend(parts or [m])
-    return out
+    return [part for m in mentions for part in _first(_SPLITS, m, gazetteer, known) or [m]]
 
 
 @_split
 def possessor_and_possessed(
     m: Mention, gazetteer: Gazetteer, known: Counter
 ) -> list[Mention] | None:
-    """ "Alphabet's Google", "Abu Dhabi's Mubadala"."""
-    if m.entry is None and ("'s " in m.text or "\u2019s " in m.text):
-        return _possessor(m, gazetteer, known) or None
-    return None
+    """ "Alphabet's Google", "Abu Dhabi's Mubadala" read as one name: a known organisation or
+    place, a possessive and a capitalised name are two mentions (not "People's Party": the
+    owner must be a gazetteer name or a known place). An owner named elsewhere in the article
+    ("Sudani's Reconstruction and Development Coalition") is left to its other mentions."""
+    text = m.text.replace("\u2019", "'")
+    owner, _, owned = text.partition("'s ")
+    owner = THE.sub("", owner)
+    if m.entry is not None or not owned[:1].isupper() or not owner or "\n" in text:
+        return None
+    if all(
+        w in LEXICON.organisation_heads or w in LEXICON.corporate_suffixes for w in owned.split(" ")
+    ):
+        return None  # "McDonald's Corp", "Macy's Inc": the company's own name
+    entry = gazetteer.lookup(owner)
+    at = replace(m, start=m.start + text.index(owner))
+    second = _tail(m, owned, prev=f"{owner}'s")
+    if entry is not None:
+        return [_head(at, owner, label="GAZETTEER", entry=entry), second]
+    if is_known_place(owner):
+        return [_head(at, owner, label="GPE"), second]
+    if _person_owns_place(owner, owned, gazetteer):
+        return [_head(at, owner, label="PERSON"), replace(second, label="GPE")]
+    return None if " " in owner or known[owner] < 1 else [second]
 
 
 @_split
@@ -311,10 +323,9 @@ def company_in_person_span(
         return None
     if words[-1] in LEXICON.corporate_suffixes or words[-1] in LEXICON.organisation_heads:
         return [replace(m, label="ORG")]
-    rest, head = " ".join(words[1:]), words[0]
     return [
-        replace(m, text=head, label="GAZETTEER", entry=company, end=m.start + len(head)),
-        replace(m, text=rest, label="PRODUCT", start=m.end - len(rest)),
+        _head(m, words[0], label="GAZETTEER", entry=company),
+        _tail(m, " ".join(words[1:]), label="PRODUCT"),
     ]
 
 
@@ -327,10 +338,7 @@ def person_of_team(m: Mention, gazetteer: Gazetteer, known: Counter) -> list[Men
     if not looks_like_person(person):
         return None
     label = "GPE" if is_known_place(team) else "ORG"
-    return [
-        replace(m, text=person, label="PERSON", end=m.start + len(person)),
-        replace(m, text=team, label=label, start=m.end - len(team), prev="of"),
-    ]
+    return [_head(m, person, label="PERSON"), _tail(m, team, label=label, prev="of")]
 
 
 @_split
@@ -347,45 +355,7 @@ def affiliation_before_title(
         return None
     if m.label == "ORG" and not _titled_name(rest):
         return [m]
-    return [
-        replace(m, text=head, label="GPE", end=m.start + len(head)),
-        replace(m, text=rest, label="PERSON", start=m.end - len(rest)),
-    ]
-
-
-def _possessor(m: Mention, gazetteer: Gazetteer, known: Counter) -> list[Mention]:
-    """ "Alphabet's Google", "Abu Dhabi's Mubadala" read as one name: a known organisation or
-    place, a possessive and a capitalised name are two mentions (not "People's Party": the
-    owner must be a gazetteer name or a known place). An owner named elsewhere in the article
-    ("Sudani's Reconstruction and Development Coalition") is left to its other mentions."""
-    text = m.text.replace("\u2019", "'")
-    owner, _, owned = text.partition("'s ")
-    owner = THE.sub("", owner)
-    if not owned[:1].isupper() or not owner or "\n" in text:
-        return []
-    if all(
-        w in LEXICON.organisation_heads or w in LEXICON.corporate_suffixes for w in owned.split(" ")
-    ):
-        return []  # "McDonald's Corp", "Macy's Inc": the company's own name
-    entry = gazetteer.lookup(owner)
-    if entry is None and not is_known_place(owner):
-        if _person_owns_place(owner, owned, gazetteer):
-            start = m.start + text.index(owner)
-            return [
-                replace(m, text=owner, label="PERSON", start=start, end=start + len(owner)),
-                replace(m, text=owned, label="GPE", start=m.end - len(owned), prev=f"{owner}'s"),
-            ]
-        if " " in owner or known[owner] < 1:
-            return []
-        return [replace(m, text=owned, start=m.end - len(owned), prev=f"{owner}'s")]
-    start = m.start + text.index(owner)
-    first = (
-        replace(m, text=owner, label="GAZETTEER", entry=entry, end=start + len(owner))
-        if entry is not None
-        else replace(m, text=owner, label="GPE", start=start, end=start + len(owner))
-    )
-    second = replace(m, text=owned, start=m.end - len(owned), prev=f"{owner}'s")
-    return [first, second]
+    return [_head(m, head, label="GPE"), _tail(m, rest, label="PERSON")]
 
 
 def _person_owns_place(owner: str, owned: str, gazetteer: Gazetteer) -> bool:

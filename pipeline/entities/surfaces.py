@@ -15,8 +15,6 @@ from newsflow.pipeline.entities.ner import ROMAN_NUMERALS, Mention
 from newsflow.pipeline.entities.places import is_known_place
 
 THE = re.compile(r"^the\s+", re.IGNORECASE)
-
-
 _TOKEN = re.compile(r"\w(?:[\w'&-]|\.(?=\w))*|[^\w\s]")
 
 
@@ -70,29 +68,13 @@ def after_locative(prev: str) -> bool:
 
 
 _COMPOUND = re.compile(r"^[A-Z][\w.']*(?:\s*[-\u2013\u2014/]\s*[A-Z][\w.']*)+$")
-
-
 _COMPOUND_SPLIT = re.compile(r"\s*[-\u2013\u2014/]\s*")
-
-
 _EDGE_PUNCT = "\"'`()[]{}<>,;:!?*|-\u201c\u201d\u2018\u2019\u2022\u00b7\u2013\u2014 \t"
-
-
 _NICKNAME = re.compile(r"^[\"\u201c].+[\"\u201d]$")
-
-
 _POSSESSIVE = re.compile(r"'s?$")
-
-
 _COORDINATION = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+)")
-
-
 _SPACES = re.compile(r"\s+")
-
-
 _SCORE = re.compile(r"^\d+-\d+$")
-
-
 _DRAW_GROUP = re.compile(r"^(?:Group|Pool) [A-L]$")
 
 
@@ -143,6 +125,11 @@ def is_junk(surface: str, gazetteer: Gazetteer) -> bool:
     return not any(c.isupper() for c in surface)
 
 
+def is_known_name(name: str, gazetteer: Gazetteer) -> bool:
+    """In the gazetteer or the list of places."""
+    return gazetteer.lookup(name) is not None or is_known_place(name)
+
+
 def compound_demonym(surface: str, gazetteer: Gazetteer) -> bool:
     """ "Cape Verdean", "South African", "Sri Lankan", "New Zealander": the people of a
     multi-word place (the name less its ending is a known place)."""
@@ -172,10 +159,9 @@ def split_compound(surface: str, gazetteer: Gazetteer, known: Counter) -> list[s
     else:
         return [surface]
 
-    def is_known(part: str) -> bool:
-        return gazetteer.lookup(part) is not None or known[part] > 0 or is_known_place(part)
-
-    if len(parts) > 1 and all(p[:1].isupper() and is_known(p) for p in parts):
+    if len(parts) > 1 and all(
+        p[:1].isupper() and (known[p] > 0 or is_known_name(p, gazetteer)) for p in parts
+    ):
         return parts
     return [surface]
 
@@ -215,13 +201,17 @@ def only_titles(surface: str) -> bool:
     )
 
 
+def is_nationality_word(word: str, gazetteer: Gazetteer) -> bool:
+    entry = gazetteer.lookup(word)
+    return (entry is not None and entry.type == "NORP") or looks_like_demonym(word)
+
+
 def strip_demonym(surface: str, gazetteer: Gazetteer) -> str:
     """ "Kenyan Dorcas Ewoi" -> "Dorcas Ewoi": a nationality word the model took into a name."""
     first, _, rest = surface.partition(" ")
     if " " not in rest:
         return surface
-    entry = gazetteer.lookup(first)
-    if (entry is not None and entry.type == "NORP") or looks_like_demonym(first):
+    if is_nationality_word(first, gazetteer):
         return rest
     if first.endswith("an") and (is_known_place(first[:-1]) or is_known_place(first[:-2])):
         return rest  # Kenyan, Nigerian, Chilean
