@@ -361,3 +361,11 @@ def test_a_place_followed_by_a_facility_name_is_the_facility(reader: TextReader)
     # a court's district is no facility
     found = reader.entities("a U.S. District Judge ruled", [("U.S.", "GPE")], Gazetteer())
     assert found == {"U.S.": "LOCATION"}
+
+
+def test_a_racing_circuit_the_model_missed_is_a_place(reader: TextReader) -> None:
+    text = "The series moves on to Quellport's Zarnagos circuit next weekend."
+    found = reader.entities(text, [("Quellport", "GPE")], Gazetteer())
+    assert found == {"Quellport": "LOCATION", "Zarnagos": "LOCATION"}
+    # an acronym before "circuit" is a tour, not a place
+    assert reader.entities("She is back on the ATP circuit.", [], Gazetteer()) == {}
