@@ -372,3 +372,11 @@ def test_a_sport_or_service_noun_and_a_known_place_is_an_organisation() -> None:
     from tests.support.entities import one
 
     assert one("Elections Alberta", "PERSON") == {("Elections Alberta", "ORG")}
+
+
+def test_parties_the_model_missed_end_in_a_party_word(reader: TextReader) -> None:
+    text = "Police arrested dozens of his Zarnic Renewal Platform supporters on Sunday."
+    assert reader.entities(text, [], Gazetteer()) == {"Zarnic Renewal Platform": "ORG"}
+    text = "Quell, leader of the Weavers' Party, denied the charges."
+    found = reader.entities(text, [("Quell", "PERSON")], Gazetteer())
+    assert found["Weavers' Party"] == "ORG"
