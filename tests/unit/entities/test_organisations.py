@@ -380,3 +380,11 @@ def test_parties_the_model_missed_end_in_a_party_word(reader: TextReader) -> Non
     text = "Quell, leader of the Weavers' Party, denied the charges."
     found = reader.entities(text, [("Quell", "PERSON")], Gazetteer())
     assert found["Weavers' Party"] == "ORG"
+
+
+def test_a_court_named_by_its_level_after_a_country_or_city(reader: TextReader) -> None:
+    text = "Zarnland's High Court on Monday dismissed the appeal."
+    found = reader.entities(text, [("Zarnland", "GPE")], Gazetteer())
+    assert found == {"Zarnland": "LOCATION", "High Court": "ORG"}
+    text = "An order from the Quellabad High Court allows visits."
+    assert reader.entities(text, [], Gazetteer()) == {"Quellabad High Court": "ORG"}
