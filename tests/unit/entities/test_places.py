@@ -369,3 +369,7 @@ def test_a_racing_circuit_the_model_missed_is_a_place(reader: TextReader) -> Non
     assert found == {"Quellport": "LOCATION", "Zarnagos": "LOCATION"}
     # an acronym before "circuit" is a tour, not a place
     assert reader.entities("She is back on the ATP circuit.", [], Gazetteer()) == {}
+
+
+def test_a_pipeline_is_a_place() -> None:
+    assert one("Zarn Crude Oil Pipeline", "ORG") == {("Zarn Crude Oil Pipeline", "LOCATION")}
