@@ -373,3 +373,9 @@ def test_a_racing_circuit_the_model_missed_is_a_place(reader: TextReader) -> Non
 
 def test_a_pipeline_is_a_place() -> None:
     assert one("Zarn Crude Oil Pipeline", "ORG") == {("Zarn Crude Oil Pipeline", "LOCATION")}
+
+
+def test_a_name_before_hydroelectric_is_a_place() -> None:
+    assert one(
+        "Zarn Quell Dorado", "ORG", prev="stoppages at the", after="hydroelectric plant"
+    ) == {("Zarn Quell Dorado", "LOCATION")}
