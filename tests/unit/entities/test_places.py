@@ -379,3 +379,15 @@ def test_a_name_before_hydroelectric_is_a_place() -> None:
     assert one(
         "Zarn Quell Dorado", "ORG", prev="stoppages at the", after="hydroelectric plant"
     ) == {("Zarn Quell Dorado", "LOCATION")}
+
+
+def test_known_places_in_a_list_the_model_missed(reader: TextReader) -> None:
+    text = "Police blocked his rallies in Quellmoor and Kisumu on Sunday."
+    assert reader.entities(text, [], Gazetteer()) == {"Kisumu": "LOCATION"}
+    text = "Floods hit Nakuru and Eldoret overnight."
+    found = reader.entities(text, [("Nakuru", "GPE")], Gazetteer())
+    assert found == {"Nakuru": "LOCATION", "Eldoret": "LOCATION"}
+    # an unknown name in the list is left to the model
+    assert reader.entities(
+        "Floods hit Nakuru and Quellmoor.", [("Nakuru", "GPE")], Gazetteer()
+    ) == {"Nakuru": "LOCATION"}
