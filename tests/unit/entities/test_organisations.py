@@ -388,3 +388,9 @@ def test_a_court_named_by_its_level_after_a_country_or_city(reader: TextReader) 
     assert found == {"Zarnland": "LOCATION", "High Court": "ORG"}
     text = "An order from the Quellabad High Court allows visits."
     assert reader.entities(text, [], Gazetteer()) == {"Quellabad High Court": "ORG"}
+
+
+def test_a_name_before_consortium_is_an_organisation() -> None:
+    assert one("Zarnlink", "PERSON", prev="with the", after="consortium led by") == {
+        ("Zarnlink", "ORG")
+    }
