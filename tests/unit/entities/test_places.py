@@ -391,3 +391,9 @@ def test_known_places_in_a_list_the_model_missed(reader: TextReader) -> None:
     assert reader.entities(
         "Floods hit Nakuru and Quellmoor.", [("Nakuru", "GPE")], Gazetteer()
     ) == {"Nakuru": "LOCATION"}
+
+
+def test_a_known_place_after_at_or_between_the_model_missed(reader: TextReader) -> None:
+    text = "The talks were held at Eldoret, between Nakuru and Kisumu."
+    found = reader.entities(text, [("Nakuru", "GPE")], Gazetteer())
+    assert found == {"Eldoret": "LOCATION", "Nakuru": "LOCATION", "Kisumu": "LOCATION"}
