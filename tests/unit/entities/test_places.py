@@ -397,3 +397,9 @@ def test_a_known_place_after_at_or_between_the_model_missed(reader: TextReader) 
     text = "The talks were held at Eldoret, between Nakuru and Kisumu."
     found = reader.entities(text, [("Nakuru", "GPE")], Gazetteer())
     assert found == {"Eldoret": "LOCATION", "Nakuru": "LOCATION", "Kisumu": "LOCATION"}
+
+
+def test_famous_streets_and_squares_are_places_also_as_a_market(reader: TextReader) -> None:
+    text = "Quellco beat Dalal Street estimates, and crowds filled Times Square."
+    found = reader.entities(text, [("Quellco", "ORG"), ("Dalal Street", "ORG")])
+    assert found["Dalal Street"] == "LOCATION" and found["Times Square"] == "LOCATION"
