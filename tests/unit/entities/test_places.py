@@ -403,3 +403,9 @@ def test_famous_streets_and_squares_are_places_also_as_a_market(reader: TextRead
     text = "Quellco beat Dalal Street estimates, and crowds filled Times Square."
     found = reader.entities(text, [("Quellco", "ORG"), ("Dalal Street", "ORG")])
     assert found["Dalal Street"] == "LOCATION" and found["Times Square"] == "LOCATION"
+
+
+def test_launch_sites_and_telescope_sites_are_places(gazetteer: Gazetteer) -> None:
+    for name in ("Baikonur Cosmodrome", "Kennedy Space Centre", "Arecibo Observatory", "ALMA"):
+        entry = gazetteer.lookup(name)
+        assert entry is not None and entry.type == "LOCATION", name
