@@ -394,3 +394,10 @@ def test_a_name_before_consortium_is_an_organisation() -> None:
     assert one("Zarnlink", "PERSON", prev="with the", after="consortium led by") == {
         ("Zarnlink", "ORG")
     }
+
+
+def test_main_parties_of_large_democracies_are_in_the_gazetteer(gazetteer: Gazetteer) -> None:
+    for alias, name in (("AKP", "Justice and Development Party"), ("NDP", "New Democratic Party")):
+        entry = gazetteer.lookup(alias)
+        assert entry is not None and (entry.name, entry.type) == (name, "ORG"), alias
+    assert gazetteer.lookup("Komeito").type == "ORG"  # type: ignore[union-attr]
