@@ -401,3 +401,8 @@ def test_main_parties_of_large_democracies_are_in_the_gazetteer(gazetteer: Gazet
         entry = gazetteer.lookup(alias)
         assert entry is not None and (entry.name, entry.type) == (name, "ORG"), alias
     assert gazetteer.lookup("Komeito").type == "ORG"  # type: ignore[union-attr]
+
+
+def test_rugby_league_clubs_are_not_cut_to_their_city(reader: TextReader) -> None:
+    found = reader.entities("The Penrith Panthers beat the Sydney Roosters on Friday.")
+    assert found == {"Penrith Panthers": "ORG", "Sydney Roosters": "ORG"}
