@@ -276,6 +276,8 @@ def test_more_head_words_for_companies_events_and_facilities() -> None:
     assert one("Quell Air Mobility", "PERSON") == {("Quell Air Mobility", "ORG")}
     assert one("Grand Slam", "GPE") == {("Grand Slam", "EVENT")}
     assert one("Zarn Games", "ORG") == {("Zarn Games", "EVENT")}
+    assert one("Quell Investment Initiative", "ORG") == {("Quell Investment Initiative", "EVENT")}
+    assert one("Zarnford Fashion Week", "ORG") == {("Zarnford Fashion Week", "EVENT")}
     assert one("Quell Circular Collider", "ORG") == {("Quell Circular Collider", "LOCATION")}
 
 
