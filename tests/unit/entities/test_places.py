@@ -411,3 +411,9 @@ def test_launch_sites_and_telescope_sites_are_places(gazetteer: Gazetteer) -> No
     for name in ("Baikonur Cosmodrome", "Kennedy Space Centre", "Arecibo Observatory", "ALMA"):
         entry = gazetteer.lookup(name)
         assert entry is not None and entry.type == "LOCATION", name
+
+
+def test_a_name_before_mayor_is_a_place() -> None:
+    assert one("Zarnellín", "ORG", prev="former", after="mayor Quell Fajo") == {
+        ("Zarnellín", "LOCATION")
+    }
