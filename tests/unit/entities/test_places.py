@@ -417,3 +417,12 @@ def test_a_name_before_mayor_is_a_place() -> None:
     assert one("Zarnellín", "ORG", prev="former", after="mayor Quell Fajo") == {
         ("Zarnellín", "LOCATION")
     }
+
+
+def test_a_name_after_nearby_or_neighbouring_is_a_place() -> None:
+    assert one("Zarnigua", "PERSON", prev="Tourists in nearby", after="reported ash") == {
+        ("Zarnigua", "LOCATION")
+    }
+    assert one("Quellab", "PERSON", prev="burned in neighbouring", after="and") == {
+        ("Quellab", "LOCATION")
+    }
