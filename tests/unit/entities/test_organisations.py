@@ -406,3 +406,9 @@ def test_main_parties_of_large_democracies_are_in_the_gazetteer(gazetteer: Gazet
 def test_rugby_league_clubs_are_not_cut_to_their_city(reader: TextReader) -> None:
     found = reader.entities("The Penrith Panthers beat the Sydney Roosters on Friday.")
     assert found == {"Penrith Panthers": "ORG", "Sydney Roosters": "ORG"}
+
+
+def test_launch_companies_are_organisations(gazetteer: Gazetteer) -> None:
+    for name in ("Arianespace", "ULA", "Firefly Aerospace", "Skyroot Aerospace"):
+        entry = gazetteer.lookup(name)
+        assert entry is not None and entry.type == "ORG", name
