@@ -372,3 +372,43 @@ def test_a_sport_or_service_noun_and_a_known_place_is_an_organisation() -> None:
     from tests.support.entities import one
 
     assert one("Elections Alberta", "PERSON") == {("Elections Alberta", "ORG")}
+
+
+def test_parties_the_model_missed_end_in_a_party_word(reader: TextReader) -> None:
+    text = "Police arrested dozens of his Zarnic Renewal Platform supporters on Sunday."
+    assert reader.entities(text, [], Gazetteer()) == {"Zarnic Renewal Platform": "ORG"}
+    text = "Quell, leader of the Weavers' Party, denied the charges."
+    found = reader.entities(text, [("Quell", "PERSON")], Gazetteer())
+    assert found["Weavers' Party"] == "ORG"
+
+
+def test_a_court_named_by_its_level_after_a_country_or_city(reader: TextReader) -> None:
+    text = "Zarnland's High Court on Monday dismissed the appeal."
+    found = reader.entities(text, [("Zarnland", "GPE")], Gazetteer())
+    assert found == {"Zarnland": "LOCATION", "High Court": "ORG"}
+    text = "An order from the Quellabad High Court allows visits."
+    assert reader.entities(text, [], Gazetteer()) == {"Quellabad High Court": "ORG"}
+
+
+def test_a_name_before_consortium_is_an_organisation() -> None:
+    assert one("Zarnlink", "PERSON", prev="with the", after="consortium led by") == {
+        ("Zarnlink", "ORG")
+    }
+
+
+def test_main_parties_of_large_democracies_are_in_the_gazetteer(gazetteer: Gazetteer) -> None:
+    for alias, name in (("AKP", "Justice and Development Party"), ("NDP", "New Democratic Party")):
+        entry = gazetteer.lookup(alias)
+        assert entry is not None and (entry.name, entry.type) == (name, "ORG"), alias
+    assert gazetteer.lookup("Komeito").type == "ORG"  # type: ignore[union-attr]
+
+
+def test_rugby_league_clubs_are_not_cut_to_their_city(reader: TextReader) -> None:
+    found = reader.entities("The Penrith Panthers beat the Sydney Roosters on Friday.")
+    assert found == {"Penrith Panthers": "ORG", "Sydney Roosters": "ORG"}
+
+
+def test_launch_companies_are_organisations(gazetteer: Gazetteer) -> None:
+    for name in ("Arianespace", "ULA", "Firefly Aerospace", "Skyroot Aerospace"):
+        entry = gazetteer.lookup(name)
+        assert entry is not None and entry.type == "ORG", name

@@ -276,6 +276,8 @@ def test_more_head_words_for_companies_events_and_facilities() -> None:
     assert one("Quell Air Mobility", "PERSON") == {("Quell Air Mobility", "ORG")}
     assert one("Grand Slam", "GPE") == {("Grand Slam", "EVENT")}
     assert one("Zarn Games", "ORG") == {("Zarn Games", "EVENT")}
+    assert one("Quell Investment Initiative", "ORG") == {("Quell Investment Initiative", "EVENT")}
+    assert one("Zarnford Fashion Week", "ORG") == {("Zarnford Fashion Week", "EVENT")}
     assert one("Quell Circular Collider", "ORG") == {("Quell Circular Collider", "LOCATION")}
 
 
@@ -361,3 +363,66 @@ def test_a_place_followed_by_a_facility_name_is_the_facility(reader: TextReader)
     # a court's district is no facility
     found = reader.entities("a U.S. District Judge ruled", [("U.S.", "GPE")], Gazetteer())
     assert found == {"U.S.": "LOCATION"}
+
+
+def test_a_racing_circuit_the_model_missed_is_a_place(reader: TextReader) -> None:
+    text = "The series moves on to Quellport's Zarnagos circuit next weekend."
+    found = reader.entities(text, [("Quellport", "GPE")], Gazetteer())
+    assert found == {"Quellport": "LOCATION", "Zarnagos": "LOCATION"}
+    # an acronym before "circuit" is a tour, not a place
+    assert reader.entities("She is back on the ATP circuit.", [], Gazetteer()) == {}
+
+
+def test_a_pipeline_is_a_place() -> None:
+    assert one("Zarn Crude Oil Pipeline", "ORG") == {("Zarn Crude Oil Pipeline", "LOCATION")}
+
+
+def test_a_name_before_hydroelectric_is_a_place() -> None:
+    assert one(
+        "Zarn Quell Dorado", "ORG", prev="stoppages at the", after="hydroelectric plant"
+    ) == {("Zarn Quell Dorado", "LOCATION")}
+
+
+def test_known_places_in_a_list_the_model_missed(reader: TextReader) -> None:
+    text = "Police blocked his rallies in Quellmoor and Kisumu on Sunday."
+    assert reader.entities(text, [], Gazetteer()) == {"Kisumu": "LOCATION"}
+    text = "Floods hit Nakuru and Eldoret overnight."
+    found = reader.entities(text, [("Nakuru", "GPE")], Gazetteer())
+    assert found == {"Nakuru": "LOCATION", "Eldoret": "LOCATION"}
+    # an unknown name in the list is left to the model
+    assert reader.entities(
+        "Floods hit Nakuru and Quellmoor.", [("Nakuru", "GPE")], Gazetteer()
+    ) == {"Nakuru": "LOCATION"}
+
+
+def test_a_known_place_after_at_or_between_the_model_missed(reader: TextReader) -> None:
+    text = "The talks were held at Eldoret, between Nakuru and Kisumu."
+    found = reader.entities(text, [("Nakuru", "GPE")], Gazetteer())
+    assert found == {"Eldoret": "LOCATION", "Nakuru": "LOCATION", "Kisumu": "LOCATION"}
+
+
+def test_famous_streets_and_squares_are_places_also_as_a_market(reader: TextReader) -> None:
+    text = "Quellco beat Dalal Street estimates, and crowds filled Times Square."
+    found = reader.entities(text, [("Quellco", "ORG"), ("Dalal Street", "ORG")])
+    assert found["Dalal Street"] == "LOCATION" and found["Times Square"] == "LOCATION"
+
+
+def test_launch_sites_and_telescope_sites_are_places(gazetteer: Gazetteer) -> None:
+    for name in ("Baikonur Cosmodrome", "Kennedy Space Centre", "Arecibo Observatory", "ALMA"):
+        entry = gazetteer.lookup(name)
+        assert entry is not None and entry.type == "LOCATION", name
+
+
+def test_a_name_before_mayor_is_a_place() -> None:
+    assert one("Zarnellín", "ORG", prev="former", after="mayor Quell Fajo") == {
+        ("Zarnellín", "LOCATION")
+    }
+
+
+def test_a_name_after_nearby_or_neighbouring_is_a_place() -> None:
+    assert one("Zarnigua", "PERSON", prev="Tourists in nearby", after="reported ash") == {
+        ("Zarnigua", "LOCATION")
+    }
+    assert one("Quellab", "PERSON", prev="burned in neighbouring", after="and") == {
+        ("Quellab", "LOCATION")
+    }
