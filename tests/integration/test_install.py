@@ -84,5 +84,13 @@ def test_installed_commands_run_from_another_directory(
     demo = _run([newsflow, "demo", "--help"], tmp_path)
     assert demo.returncode == 0, demo.stderr
     assert "usage: newsflow demo" in demo.stdout
+    # the entity rules' data (word lists, type-rule table, patterns) ships in the wheel
+    rules = _run([newsflow, "entities", "rules"], tmp_path)
+    assert rules.returncode == 0, rules.stderr
+    assert "organisation_cue_word" in rules.stdout  # a row of data/rules/type_rules.yaml
+    assert "known_places_after_prepositions" in rules.stdout  # a data/patterns/*.jsonl id
+    lexicon = _run([newsflow, "entities", "lexicon"], tmp_path)
+    assert lexicon.returncode == 0, lexicon.stderr
+    assert "organisation_cue_words" in lexicon.stdout
     bare = _run([venv / "bin" / "python", "-c", "import pipeline"], tmp_path)
     assert "No module named 'pipeline'" in bare.stderr
