@@ -16,7 +16,7 @@ from typing import Any
 from newsflow.pipeline.entities.gazetteer import Gazetteer
 from newsflow.pipeline.entities.linker import LinkedEntity, link
 from newsflow.pipeline.entities.ner import Mention, MentionFinder
-from newsflow.pipeline.entities.rules import Evidence, vote
+from newsflow.pipeline.entities.rules import RULES, Evidence, vote
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class EntityExplanation:
     candidates: tuple[TypeCandidate, ...]
     vote: str | None
     mentions: tuple[int, ...]  # indexes into Explanation.mentions
+    fired: tuple[tuple[str, tuple[Evidence, ...]], ...] = ()  # every type rule that fired
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ class Explanation:
 def explain(finder: MentionFinder, gazetteer: Gazetteer, text: str) -> Explanation:
     """Find, type and link the entities of `text` as the enricher does, and keep the trail."""
     mentions = finder.pipe([text])[0]
-    entities = link(mentions, gazetteer)
+    with RULES.tracing() as fired:  # every type rule that fires, not only the deciding one
+        entities = link(mentions, gazetteer)
     owners = [_owner(m, entities) for m in mentions]
     return Explanation(
         text,
@@ -67,10 +69,21 @@ def explain(finder: MentionFinder, gazetteer: Gazetteer, text: str) -> Explanati
                 candidates(entity.evidence),
                 vote(entity.evidence),
                 tuple(i for i, owner in enumerate(owners) if owner == n),
+                tuple(
+                    (name, ev) for name, ev in fired if name in (entity.name, *entity.surface_forms)
+                ),
             )
             for n, entity in enumerate(entities)
         ),
     )
+
+
+def _fired_on(
+    entity: LinkedEntity, fired: Sequence[tuple[str, tuple[Evidence, ...]]]
+) -> tuple[tuple[str, tuple[Evidence, ...]], ...]:
+    """The traced type rules of the entity's names, each distinct finding once."""
+    names = {entity.name, *entity.surface_forms}
+    return tuple(dict.fromkeys(f for f in fired if f[0] in names))
 
 
 def candidates(evidence: Sequence[Evidence]) -> tuple[TypeCandidate, ...]:
@@ -110,6 +123,10 @@ def _mention_dict(m: Mention) -> dict[str, Any]:
     return out
 
 
+def _evidence_dict(ev: Evidence) -> dict[str, Any]:
+    return {"type": ev.type, "weight": ev.weight, "rule": ev.rule}
+
+
 def as_json(explanation: Explanation) -> dict[str, Any]:
     """The explanation as plain JSON data (`--json`)."""
     return {
@@ -118,11 +135,12 @@ def as_json(explanation: Explanation) -> dict[str, Any]:
             {
                 **e.entity.to_dict(),
                 "linked_by": list(e.entity.linked_by),
-                "evidence": [
-                    {"type": ev.type, "weight": ev.weight, "rule": ev.rule}
-                    for ev in e.entity.evidence
-                ],
+                "evidence": [_evidence_dict(ev) for ev in e.entity.evidence],
                 "vote": e.vote,
+                "rules_fired": [
+                    {"name": name, "evidence": [_evidence_dict(ev) for ev in evidence]}
+                    for name, evidence in e.fired
+                ],
                 "mention_indexes": list(e.mentions),
             }
             for e in explanation.entities
@@ -151,6 +169,9 @@ def _entity_block(e: EntityExplanation, mentions: Sequence[Mention]) -> list[str
             lines.append(f"    {c.type:<9} top {c.top:g} total {c.total:g}: {pieces}")
     else:
         lines.append("  type evidence: none recorded")
+    for name, evidence in e.fired:
+        pieces = ", ".join(f"{ev.rule} {ev.type} {ev.weight:g}" for ev in evidence)
+        lines.append(f"  rules fired on {name!r}: {pieces}")
     decided = "" if e.vote in (None, entity.type) else f" (final type {entity.type})"
     lines.append(f"  vote:          {e.vote or '-'}{decided}")
     lines.append(f"  linked by:     {', '.join(entity.linked_by) or '-'}")

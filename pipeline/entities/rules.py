@@ -28,6 +28,7 @@ class RuleRegistry:
     def __init__(self) -> None:
         self._rules: dict[str, tuple[str, Callable[..., Any] | None]] = {}  # name -> kind, fn
         self._disabled: frozenset[str] = frozenset()
+        self.trace: list[tuple[str, tuple[Evidence, ...]]] | None = None  # see tracing()
 
     def register(self, kind: str, name: str | None = None) -> Callable[[F], F]:
         """Decorator: register `fn` as rule `name` (default: the function's name)."""
@@ -77,6 +78,17 @@ class RuleRegistry:
             yield
         finally:
             self._disabled = before
+
+    @contextmanager
+    def tracing(self) -> Iterator[list[tuple[str, tuple[Evidence, ...]]]]:
+        """Record, for the block, every type rule that fires on each name, not only the one
+        that decides: (name, all its evidence) in the order the names were typed. Rule chains
+        then run every rule instead of stopping at the first (explain only, not the hot path)."""
+        before, self.trace = self.trace, []
+        try:
+            yield self.trace
+        finally:
+            self.trace = before
 
 
 RULES = RuleRegistry()

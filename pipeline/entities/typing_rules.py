@@ -26,7 +26,7 @@ from newsflow.pipeline.entities.lexicon import LEXICON
 from newsflow.pipeline.entities.names import looks_like_person
 from newsflow.pipeline.entities.ner import BODY_NOUNS
 from newsflow.pipeline.entities.places import is_known_place
-from newsflow.pipeline.entities.rules import RULES, Evidence
+from newsflow.pipeline.entities.rules import RULES, Evidence, vote
 from newsflow.pipeline.entities.surfaces import (
     after_locative,
     head_before_of,
@@ -197,6 +197,8 @@ class TypeRow:
 class RuleChain:
     """Type rules tried strongest first; the first to find evidence decides."""
 
+    _tracing_depth = 0
+
     def __init__(self, top: float) -> None:
         self.rules: list[tuple[str, Callable[[Context], Evidence | None]]] = []
         self._weight = top
@@ -217,12 +219,31 @@ class RuleChain:
         self.rules.append((name, evidence))
 
     def first(self, ctx: Context) -> Evidence | None:
+        if RULES.trace is not None:
+            return self._traced(ctx)
         for name, rule in self.rules:
             if RULES.enabled(name):
                 found = rule(ctx)
                 if found is not None:
                     return found
         return None
+
+    def _traced(self, ctx: Context) -> Evidence | None:
+        """Every enabled rule's evidence, recorded for `explain`; the vote over all of it
+        is the first rule's (the weights fall along the chain), as in the hot path."""
+        RuleChain._tracing_depth += 1  # a chain a row defers to is traced by its caller
+        try:
+            every = tuple(
+                found
+                for name, rule in self.rules
+                if RULES.enabled(name) and (found := rule(ctx)) is not None
+            )
+        finally:
+            RuleChain._tracing_depth -= 1
+        if every and RULES.trace is not None and RuleChain._tracing_depth == 0:
+            RULES.trace.append((ctx.surface, every))
+        decided = vote(every)
+        return next((e for e in every if e.type == decided), None)
 
     def type(self, ctx: Context) -> str | None:
         found = self.first(ctx)

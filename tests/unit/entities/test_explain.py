@@ -17,8 +17,8 @@ from newsflow.pipeline.entities.explain import EntityExplanation, Explanation, c
 from newsflow.pipeline.entities.lexicon import Lexicon
 from newsflow.pipeline.entities.linker import LinkedEntity
 from newsflow.pipeline.entities.ner import Mention
-from newsflow.pipeline.entities.rules import Evidence
-from newsflow.settings import Settings, load_settings
+from newsflow.pipeline.entities.rules import RULES, Evidence
+from newsflow.settings import PROJECT_ROOT, Settings, load_settings
 
 TEXT = (
     "President Joe Biden met Chancellor Olaf Scholz in Berlin on Monday.\n\n"
@@ -145,3 +145,18 @@ def test_lexicon_lists_each_file_its_size_and_what_it_holds(capsys, tmp_path: Pa
     ]
     assert run(Settings(), "lexicon") == 0
     assert "word list(s) in" in capsys.readouterr().out
+
+
+def test_tracing_every_rule_decides_as_the_first_rule_does(enricher: EntityEnricher):
+    """Explain runs every type rule and lets the vote decide; the pipeline stops at the first
+    rule that fires. Both must give the same entities on real articles (the weights fall
+    along each chain), and tracing must record what fired."""
+    path = PROJECT_ROOT / "tests" / "fixtures" / "entities" / "dev9.jsonl"
+    articles = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    docs = [{**a, "summary": ""} for a in articles]
+    fast = enricher.enrich(docs)
+    with RULES.tracing() as fired:
+        traced = enricher.enrich(docs)
+    assert traced == fast
+    assert len(fired) > 100
+    assert any(len(evidence) > 1 for _, evidence in fired)  # more than the deciding rule
