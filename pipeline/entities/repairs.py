@@ -187,7 +187,11 @@ def _extend_name(doc, start: int, end: int, label: str, taken: set[int]) -> Repa
             if facility > end:
                 return start, facility, "FAC", "facility_after_place"
         if _on("known_place_extends"):
-            return (*_extend_place(doc, start, end, taken), label, "known_place_extends")
+            return (*_extend_place(doc, start, end, taken, True), label, "known_place_extends")
+    elif label == "PERSON" and _on("known_place_extends"):
+        stop = _extend_place(doc, start, end, taken, False)[1]
+        if stop > end:
+            return start, stop, "GPE", "known_place_extends"
     elif label == "ORG" and end - start >= 3 and _on("department_and_tail"):
         return start, _department_tail(doc, start, end, taken), label, "department_and_tail"
     elif label == "ORG" and _on("hyphenated_organisation") and _hyphen_partner(doc, end, taken):
@@ -294,16 +298,20 @@ def _facility_after(doc, end: int, taken: set[int]) -> int:
 _FACILITY_WORDS = LEXICON.place_words_ending_names - {"District"}
 
 
-def _extend_place(doc, start: int, end: int, taken: set[int]) -> tuple[int, int]:
-    """Token texts, not Span.text: building a Span for every place costs more than the rest."""
-    if end < len(doc) and end not in taken:
-        last, after = doc[end - 1], doc[end]
-        if (
-            last.whitespace_ == " "
-            and is_cap_word(after)
-            and is_known_place(" ".join([t.text for t in doc[start:end]] + [after.text]))
-        ):
-            return start, end + 1
+def _extend_place(doc, start: int, end: int, taken: set[int], place: bool) -> tuple[int, int]:
+    """Token texts, not Span.text: building a Span for every place costs more than the rest.
+    A place (`place`: the model said so) takes a particle and a capitalised word after it
+    ("Rio Bonito" + "do Iguaçu"); any one-word name does when the longer name is a known place
+    ("Laranjeiras", read as a person, + "do Sul")."""
+    if end < len(doc) and end not in taken and doc[end - 1].whitespace_ == " ":
+        particle = doc[end].text in LEXICON.place_connectors and doc[end].whitespace_ == " "
+        stop = end + 2 if particle else end + 1
+        if stop <= len(doc) and stop - 1 not in taken and is_cap_word(doc[stop - 1]):
+            known = is_known_place(" ".join(t.text for t in doc[start:stop]))
+            if (known and (place or particle)) or (place and particle):
+                return start, stop
+    if not place:
+        return start, end
     if start > 0 and start - 1 not in taken:
         before = doc[start - 1]
         if (

@@ -317,6 +317,15 @@ def test_a_place_cut_short_takes_the_word_that_makes_it_a_known_place(
     assert found == {"Navi Mumbai": "LOCATION", "Paris": "LOCATION"}
 
 
+def test_a_place_cut_before_a_particle_takes_the_particle_and_the_word_after_it(
+    reader: TextReader,
+) -> None:
+    text = "Storms hit Vila Nerada do Trevo, and the wounded went to Cachoeira do Sul on Friday."
+    tagged = [("Vila Nerada", "GPE"), ("Cachoeira", "PERSON")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found == {"Vila Nerada do Trevo": "LOCATION", "Cachoeira do Sul": "LOCATION"}
+
+
 def test_a_capitalised_name_after_the_ending_in_a_facility_word(reader: TextReader) -> None:
     text = "They opened the Great Varnic Renaissance Dam and the new Science Ministry building."
     assert reader.entities(text, [], Gazetteer()) == {"Great Varnic Renaissance Dam": "LOCATION"}
