@@ -9,7 +9,7 @@ from __future__ import annotations
 from newsflow.pipeline.entities.finders import Spans, is_cap_word, name_part
 from newsflow.pipeline.entities.gazetteer import Gazetteer
 from newsflow.pipeline.entities.lexicon import LEXICON
-from newsflow.pipeline.entities.names import given_names
+from newsflow.pipeline.entities.names import given_names, looks_like_person
 from newsflow.pipeline.entities.places import is_known_place
 from newsflow.pipeline.entities.rules import RULES
 
@@ -22,13 +22,14 @@ for _rule in (
     "person_extends_left", "surname_after_hyphen", "last_name_after_person",
     "institution_word_after_name", "hyphenated_place", "facility_after_place",
     "known_place_extends", "department_and_tail", "hyphenated_organisation",
+    "facility_noun_joins_name",
 ):  # fmt: skip
     RULES.declare("finder", _rule)
 
 
 def repair_model_spans(doc, text: str, spans: Spans, gazetteer: Gazetteer) -> list[RepairedSpan]:
     """The model's spans, each cut-short name completed by the first repair that applies."""
-    return _extend_spans(doc, _complete_names(doc, text, spans, gazetteer))
+    return _extend_spans(doc, _complete_names(doc, text, spans, gazetteer), gazetteer)
 
 
 def _complete_names(doc, text: str, spans: Spans, gazetteer: Gazetteer) -> list[RepairedSpan]:
@@ -125,7 +126,7 @@ def _extends_left(doc, start: int, taken: set[int]) -> bool:
     return not opener.is_punct and not opener.is_space and not is_cap_word(opener)
 
 
-def _extend_spans(doc, spans: list[RepairedSpan]) -> list[RepairedSpan]:
+def _extend_spans(doc, spans: list[RepairedSpan], gazetteer: Gazetteer) -> list[RepairedSpan]:
     """Names the model cut short on the right or left: a place plus the capitalised word
     next to it when the two make a known place ("Navi" + "Mumbai"); a department's name "of X"
     plus "and Y" ("Department of Public Works" + "and Highways", the model read as a date); an
@@ -142,6 +143,11 @@ def _extend_spans(doc, spans: list[RepairedSpan]) -> list[RepairedSpan]:
     for start, end, label, rule in spans:
         if start in absorbed and end - start == 1:
             continue
+        if _on("facility_noun_joins_name") and _facility_noun_after(
+            doc, start, end, label, taken, gazetteer
+        ):
+            out.append((start, end + 1, "FAC", "facility_noun_joins_name"))
+            continue
         if label == "PERSON" and end - start >= 2:
             grown = _person_tail(doc, end, taken, singles)
             if grown > end:
@@ -155,6 +161,28 @@ def _extend_spans(doc, spans: list[RepairedSpan]) -> list[RepairedSpan]:
                 start, end, label, rule = repaired
         out.append((start, end, label, rule))
     return out
+
+
+def _facility_noun_after(
+    doc, start: int, end: int, label: str, taken: set[int], gazetteer: Gazetteer
+) -> bool:
+    """ "Dos Bocas" + "refinery", "Charles de Gaulle" + "airport": a name that is no known place,
+    entity or person's name, then a lower-case facility noun, is the facility's name with the
+    noun (a known place keeps its own name: "Silivri prison" is Silivri; "Swiss glacier" none)."""
+    from newsflow.pipeline.entities.surfaces import looks_like_demonym  # surfaces imports ner
+
+    if label not in NAME_LABELS or end >= len(doc) or end in taken:
+        return False
+    if doc[end].text not in LEXICON.facility_nouns_in_names:
+        return False
+    name = " ".join(t.text for t in doc[start:end])
+    return (
+        doc[end - 1].whitespace_ == " "
+        and not is_known_place(name)
+        and gazetteer.lookup(name) is None
+        and not looks_like_demonym(name)
+        and not (label == "PERSON" and looks_like_person(name))
+    )
 
 
 def _person_tail(doc, end: int, taken: set[int], singles: set[int]) -> int:

@@ -279,7 +279,8 @@ def _titled(mention: Mention) -> tuple[bool, Mention]:
 def _lines(mention: Mention) -> tuple[Mention, list[str]]:
     """The parts of a span that are names of their own (lines, run-on headlines,
     "the People Power Monument on EDSA")."""
-    lines = _run_on_parts(mention.text)
+    joined = mention.rule == "facility_noun_joins_name"  # "Adiala jail": the noun is the name's
+    lines = [mention.text] if joined else _run_on_parts(mention.text)
     last_word = mention.text.split()[-1] if mention.text.split() else ""
     if (
         mention.label != "PERSON"

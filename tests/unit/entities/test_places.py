@@ -326,6 +326,20 @@ def test_a_place_cut_before_a_particle_takes_the_particle_and_the_word_after_it(
     assert found == {"Vila Nerada do Trevo": "LOCATION", "Cachoeira do Sul": "LOCATION"}
 
 
+def test_a_facility_noun_after_a_name_that_is_no_place_joins_the_name(reader: TextReader) -> None:
+    text = (
+        "Crude reached the Porto Vesk refinery, inmates left Cachoeira prison, and "
+        "an Austrian glacier melted."
+    )
+    tagged = [("Porto Vesk", "PERSON"), ("Cachoeira", "GPE"), ("Austrian", "NORP")]
+    found = reader.entities(text, tagged)
+    assert found == {
+        "Porto Vesk refinery": "LOCATION",
+        "Cachoeira": "LOCATION",
+        "Austrian": "NORP",
+    }
+
+
 def test_a_capitalised_name_after_the_ending_in_a_facility_word(reader: TextReader) -> None:
     text = "They opened the Great Varnic Renaissance Dam and the new Science Ministry building."
     assert reader.entities(text, [], Gazetteer()) == {"Great Varnic Renaissance Dam": "LOCATION"}
