@@ -79,10 +79,13 @@ _DRAW_GROUP = re.compile(r"^(?:Group|Pool) [A-L]$")
 
 
 def clean_surface(text: str, label: str) -> str:
-    """Trim quotes, punctuation and 'the'; for people leading titles, for people and
+    """Trim quotes, punctuation, 'the' and a prefix ("non-NATO"); for people leading titles, for people and
     organisations trailing common nouns ("the MoDem party" -> "MoDem")."""
     text = _SPACES.sub(" ", text.replace("\u2019", "'")).strip(_EDGE_PUNCT)
     text = THE.sub("", text).strip(_EDGE_PUNCT)
+    prefix, _, rest = text.partition("-")
+    if prefix in LEXICON.prefixes_before_names and rest[:1].isupper():
+        text = rest  # "a non-NATO ally": NATO
     words = text.split(" ")
     if label == "PERSON":
         words = [w for w in words if not _NICKNAME.match(w)]  # Jorge "Tuto" Quiroga

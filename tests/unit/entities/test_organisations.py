@@ -372,3 +372,10 @@ def test_a_sport_or_service_noun_and_a_known_place_is_an_organisation() -> None:
     from tests.support.entities import one
 
     assert one("Elections Alberta", "PERSON") == {("Elections Alberta", "ORG")}
+
+
+def test_a_prefix_joined_to_a_name_by_a_hyphen_is_no_part_of_it(reader: TextReader) -> None:
+    text = "Velmoria became a major non-Korvex Alliance ally, to the anger of anti-Drassel groups."
+    tagged = [("non-Korvex Alliance", "ORG"), ("anti-Drassel", "ORG")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found == {"Korvex Alliance": "ORG", "Drassel": "ORG"}
