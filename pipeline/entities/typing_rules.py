@@ -158,6 +158,7 @@ class TypeRow:
     min_words: int = 1
     max_words: int = 0  # 0: any number
     person_like: bool | None = None
+    known_place: bool | None = None
     why: str = ""
     example: str = ""
 
@@ -191,6 +192,7 @@ class TypeRow:
             and ctx.etype != (self.not_model_type or None)
             and self.min_words <= size <= (self.max_words or size)
             and not (self.person_like is False and ctx.person_like)
+            and not (self.known_place is False and ctx.known_place)
         )
 
 

@@ -328,3 +328,10 @@ def test_no_last_word_after_a_possessive(reader: TextReader) -> None:
     assert found == {"Nouri Zarniki": "PERSON"}  # not "Nouri Zarniki's Quell"
     found = reader.entities("Nouri Zarniki Quell said", tagged, Gazetteer())
     assert found == {"Nouri Zarniki Quell": "PERSON"}
+
+
+def test_a_full_name_after_party_of_is_the_leader(reader: TextReader) -> None:
+    text = "The governing Vestra party of Ilka Morran came third, behind the party of New Zealand."
+    tagged = [("Vestra", "ORG"), ("Ilka Morran", "ORG"), ("New Zealand", "GPE")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found == {"Vestra": "ORG", "Ilka Morran": "PERSON", "New Zealand": "LOCATION"}
