@@ -261,6 +261,8 @@ def apposition_after(ctx: Context) -> str | None:
         return apposition(words[2:])
     if words[:3] == [",", "one", "of"] and len(words) > 3:
         return apposition(words[3:], plural=True)
+    if words[0] == "," and len(words) > 2 and words[1].islower():
+        return apposition(words[1:])  # no article: "Ilka Morran, candidate of the ... party"
     if words[0] in LEXICON.copulas and len(words) > 2 and words[1] in ("the", "a"):
         return apposition(words[2:])
     return None

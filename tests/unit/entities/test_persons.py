@@ -335,3 +335,10 @@ def test_a_full_name_after_party_of_is_the_leader(reader: TextReader) -> None:
     tagged = [("Vestra", "ORG"), ("Ilka Morran", "ORG"), ("New Zealand", "GPE")]
     found = reader.entities(text, tagged, Gazetteer())
     assert found == {"Vestra": "ORG", "Ilka Morran": "PERSON", "New Zealand": "LOCATION"}
+
+
+def test_an_apposition_without_an_article_types_the_name(reader: TextReader) -> None:
+    text = "Ilka Morran, candidate of the ruling Vestra party, trailed in Velmoria, which voted."
+    tagged = [("Ilka Morran", "ORG"), ("Vestra", "ORG"), ("Velmoria", "GPE")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found == {"Ilka Morran": "PERSON", "Vestra": "ORG", "Velmoria": "LOCATION"}
