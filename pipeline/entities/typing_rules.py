@@ -263,6 +263,9 @@ def apposition_after(ctx: Context) -> str | None:
         return apposition(words[3:], plural=True)
     if words[0] == "," and len(words) > 2 and words[1].islower():
         return apposition(words[1:])  # no article: "Ilka Morran, candidate of the ... party"
+    owner = next((i for i, w in enumerate(words[1:4], 1) if w.endswith("'s")), 0)
+    if words[0] == "," and owner and all(w[:1].isupper() for w in words[1 : owner + 1]):
+        return apposition(words[owner + 1 :])  # "Garena, Sea's gaming arm"
     if words[0] in LEXICON.copulas and len(words) > 2 and words[1] in ("the", "a"):
         return apposition(words[2:])
     return None

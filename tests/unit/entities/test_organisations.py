@@ -379,3 +379,11 @@ def test_a_prefix_joined_to_a_name_by_a_hyphen_is_no_part_of_it(reader: TextRead
     tagged = [("non-Korvex Alliance", "ORG"), ("anti-Drassel", "ORG")]
     found = reader.entities(text, tagged, Gazetteer())
     assert found == {"Korvex Alliance": "ORG", "Drassel": "ORG"}
+
+
+def test_an_apposition_after_a_possessive_types_the_name(reader: TextReader) -> None:
+    text = "Korvana, Drassel's gaming arm, grew; Ilka Morran, Velmoria's finance minister, spoke."
+    tagged = [("Korvana", "GPE"), ("Drassel", "ORG"), ("Ilka Morran", "ORG"), ("Velmoria", "GPE")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found["Korvana"] == "ORG"
+    assert found["Ilka Morran"] == "PERSON"
