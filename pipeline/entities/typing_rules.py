@@ -246,9 +246,7 @@ def plural_organisation_list(ctx: Context) -> str | None:
 
 @_logic
 def organisation_people_after(ctx: Context) -> str | None:
-    words = (
-        LEXICON.organisation_possessions if ctx.possessive else LEXICON.organisation_people_after
-    )
+    words = LEXICON.possessions_after_owner if ctx.possessive else LEXICON.organisation_people_after
     return "ORG" if ctx.following[:1] and ctx.following[0] in words else None
 
 

@@ -387,3 +387,12 @@ def test_an_apposition_after_a_possessive_types_the_name(reader: TextReader) -> 
     found = reader.entities(text, tagged, Gazetteer())
     assert found["Korvana"] == "ORG"
     assert found["Ilka Morran"] == "PERSON"
+
+
+def test_a_name_whose_shares_or_revenue_are_reported_is_an_organisation(
+    reader: TextReader,
+) -> None:
+    text = "Drassel's shares rose after Korvana's revenue beat forecasts."
+    tagged = [("Drassel", "GPE"), ("Korvana", "PERSON")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found == {"Drassel": "ORG", "Korvana": "ORG"}
