@@ -396,3 +396,10 @@ def test_a_name_whose_shares_or_revenue_are_reported_is_an_organisation(
     tagged = [("Drassel", "GPE"), ("Korvana", "PERSON")]
     found = reader.entities(text, tagged, Gazetteer())
     assert found == {"Drassel": "ORG", "Korvana": "ORG"}
+
+
+def test_a_name_a_thing_is_built_or_operated_by_is_an_organisation(reader: TextReader) -> None:
+    text = "The probe, built by Korvex Lab, flew; the house was built by James Morran."
+    tagged = [("Korvex Lab", "PERSON"), ("James Morran", "PERSON")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found == {"Korvex Lab": "ORG", "James Morran": "PERSON"}
