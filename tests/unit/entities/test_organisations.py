@@ -403,3 +403,9 @@ def test_a_name_a_thing_is_built_or_operated_by_is_an_organisation(reader: TextR
     tagged = [("Korvex Lab", "PERSON"), ("James Morran", "PERSON")]
     found = reader.entities(text, tagged, Gazetteer())
     assert found == {"Korvex Lab": "ORG", "James Morran": "PERSON"}
+
+
+def test_a_name_which_operates_something_is_an_organisation(reader: TextReader) -> None:
+    text = "Red Velmar, which operates the national grid, blamed a surge."
+    found = reader.entities(text, [("Red Velmar", "PERSON")], Gazetteer())
+    assert found == {"Red Velmar": "ORG"}
