@@ -22,7 +22,7 @@ for _rule in (
     "person_extends_left", "surname_after_hyphen", "last_name_after_person",
     "institution_word_after_name", "hyphenated_place", "facility_after_place",
     "known_place_extends", "department_and_tail", "hyphenated_organisation",
-    "facility_noun_joins_name",
+    "facility_noun_joins_name", "known_place_after_preposition",
 ):  # fmt: skip
     RULES.declare("finder", _rule)
 
@@ -44,6 +44,9 @@ def _complete(
     doc, span: tuple[int, int, str], taken: set[int], gazetteer: Gazetteer, headline_end: int
 ) -> RepairedSpan:
     start, end, label = span
+    misread = label in _MISREAD_LABELS and _on("known_place_after_preposition")
+    if misread and _known_place_after_preposition(doc, start, end):
+        return start, end, "GPE", "known_place_after_preposition"  # "rallies in Mbarara"
     if _on("given_name_before_surname") and _given_name_before(doc, *span, taken, gazetteer):
         return start - 1, end, "PERSON", "given_name_before_surname"  # "Faith Kipyegon"
     if _on("given_name_opening_name") and _given_name_opens(doc, *span, taken, gazetteer):
@@ -60,6 +63,22 @@ def _complete(
         if _on("person_extends_left") and _extends_left(doc, start, taken):
             return start - 1, end, label, "person_extends_left"
     return start, end, label, "model"
+
+
+# Labels the model gives a place's name it does not know ("in Mbarara" read as a DATE).
+_MISREAD_LABELS = frozenset({"DATE", "LANGUAGE", "PRODUCT", "WORK_OF_ART", "LAW"})
+
+
+def _known_place_after_preposition(doc, start: int, end: int) -> bool:
+    """A known place (places.json) right after "in", "at", "near", read as something else."""
+    name = " ".join(t.text for t in doc[start:end])
+    return (
+        start > 0
+        and doc[start - 1].lower_ in LEXICON.place_prepositions
+        and all(is_cap_word(t) for t in doc[start:end])
+        and name not in LEXICON.not_name_words
+        and is_known_place(name)
+    )
 
 
 def _on(rule: str) -> bool:

@@ -384,3 +384,12 @@ def test_a_place_followed_by_a_facility_name_is_the_facility(reader: TextReader)
     # a court's district is no facility
     found = reader.entities("a U.S. District Judge ruled", [("U.S.", "GPE")], Gazetteer())
     assert found == {"U.S.": "LOCATION"}
+
+
+def test_a_known_place_after_a_preposition_the_model_read_as_a_date_is_a_place(
+    reader: TextReader,
+) -> None:
+    text = "Rallies in Eldoret and Kisumu were blocked in March, a court in Nakuru said."
+    tagged = [("Eldoret", "DATE"), ("March", "DATE"), ("Nakuru", "LANGUAGE")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found == {"Eldoret": "LOCATION", "Kisumu": "LOCATION", "Nakuru": "LOCATION"}
