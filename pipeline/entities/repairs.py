@@ -22,7 +22,7 @@ for _rule in (
     "person_extends_left", "surname_after_hyphen", "last_name_after_person",
     "institution_word_after_name", "hyphenated_place", "facility_after_place",
     "known_place_extends", "department_and_tail", "hyphenated_organisation",
-    "facility_noun_joins_name", "known_place_after_preposition",
+    "facility_noun_joins_name", "known_place_after_preposition", "comma_list_of_places",
 ):  # fmt: skip
     RULES.declare("finder", _rule)
 
@@ -162,6 +162,10 @@ def _extend_spans(doc, spans: list[RepairedSpan], gazetteer: Gazetteer) -> list[
     for start, end, label, rule in spans:
         if start in absorbed and end - start == 1:
             continue
+        places = _comma_listed_places(doc, start, end) if _on("comma_list_of_places") else []
+        if places:  # "Fordow, Natanz" read as one organisation
+            out.extend((s, e, "GPE", "comma_list_of_places") for s, e in places)
+            continue
         if _on("facility_noun_joins_name") and _facility_noun_after(
             doc, start, end, label, taken, gazetteer
         ):
@@ -202,6 +206,17 @@ def _facility_noun_after(
         and not looks_like_demonym(name)
         and not (label == "PERSON" and looks_like_person(name))
     )
+
+
+def _comma_listed_places(doc, start: int, end: int) -> list[tuple[int, int]]:
+    """The parts of a span split at its commas, when every part is capitalised words and one of
+    them a known place ("Fordow, Natanz"); else none."""
+    cuts = [i for i in range(start, end) if doc[i].text == ","]
+    parts = list(zip([start] + [c + 1 for c in cuts], [*cuts, end], strict=True))
+    if not cuts or not all(e > s and all(is_cap_word(t) for t in doc[s:e]) for s, e in parts):
+        return []
+    known = any(is_known_place(" ".join(t.text for t in doc[s:e])) for s, e in parts)
+    return parts if known else []
 
 
 def _person_tail(doc, end: int, taken: set[int], singles: set[int]) -> int:

@@ -393,3 +393,11 @@ def test_a_known_place_after_a_preposition_the_model_read_as_a_date_is_a_place(
     tagged = [("Eldoret", "DATE"), ("March", "DATE"), ("Nakuru", "LANGUAGE")]
     found = reader.entities(text, tagged, Gazetteer())
     assert found == {"Eldoret": "LOCATION", "Kisumu": "LOCATION", "Nakuru": "LOCATION"}
+
+
+def test_a_span_listing_places_at_commas_is_split_into_the_places(reader: TextReader) -> None:
+    text = "Inspectors left the sites at Korvath, Eldoret and Nakuru; Drassel, Korvana Ltd stayed."
+    tagged = [("Korvath, Eldoret", "ORG"), ("Nakuru", "ORG"), ("Drassel, Korvana Ltd", "ORG")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found["Korvath"] == found["Eldoret"] == found["Nakuru"] == "LOCATION"
+    assert "Drassel" not in found
