@@ -192,7 +192,7 @@ class TypeRow:
             and ctx.etype != (self.not_model_type or None)
             and self.min_words <= size <= (self.max_words or size)
             and not (self.person_like is False and ctx.person_like)
-            and not (self.known_place is False and ctx.known_place)
+            and self.known_place in (None, ctx.known_place)
         )
 
 

@@ -401,3 +401,10 @@ def test_a_span_listing_places_at_commas_is_split_into_the_places(reader: TextRe
     found = reader.entities(text, tagged, Gazetteer())
     assert found["Korvath"] == found["Eldoret"] == found["Nakuru"] == "LOCATION"
     assert "Drassel" not in found
+
+
+def test_a_known_place_before_its_mayor_or_residents_is_a_place(reader: TextReader) -> None:
+    text = "The former Eldoret mayor met Korvana residents."
+    tagged = [("Eldoret", "ORG"), ("Korvana", "ORG")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found == {"Eldoret": "LOCATION", "Korvana": "ORG"}
