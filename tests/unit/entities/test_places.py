@@ -180,6 +180,10 @@ def test_an_ambiguous_gazetteer_name_yields_to_place_evidence() -> None:
     found = link([mention("Amazon", "ORG", 0, prev="near the mouth of the")], gaz)
     assert names(found) == {("Amazon", "LOCATION")}
     assert names(link([mention("Amazon", "ORG", 0, prev="shares of")], gaz)) == {("Amazon", "ORG")}
+    inside = mention("Amazon", "ORG", 0, prev="a dam in the", after=", raising fears")
+    assert names(link([inside], gaz)) == {("Amazon", "LOCATION")}
+    deal = mention("Amazon", "ORG", 0, prev="a role in the", after="deal, raising fears")
+    assert names(link([deal], gaz)) == {("Amazon", "ORG")}
 
 
 def test_places_after_including_follow_the_place_before() -> None:
