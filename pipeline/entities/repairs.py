@@ -70,11 +70,12 @@ _MISREAD_LABELS = frozenset({"DATE", "LANGUAGE", "PRODUCT", "WORK_OF_ART", "LAW"
 
 
 def _known_place_after_preposition(doc, start: int, end: int) -> bool:
-    """A known place (places.json) right after "in", "at", "near", read as something else."""
+    """A known place (places.json) right after a preposition of place ("in", "near", "from"; the
+    list the known_places_after_prepositions pattern reads), labelled as something else."""
     name = " ".join(t.text for t in doc[start:end])
     return (
         start > 0
-        and doc[start - 1].lower_ in LEXICON.place_prepositions
+        and doc[start - 1].lower_ in LEXICON.prepositions_before_places
         and all(is_cap_word(t) for t in doc[start:end])
         and name not in LEXICON.not_name_words
         and is_known_place(name)
