@@ -342,3 +342,9 @@ def test_an_apposition_without_an_article_types_the_name(reader: TextReader) -> 
     tagged = [("Ilka Morran", "ORG"), ("Vestra", "ORG"), ("Velmoria", "GPE")]
     found = reader.entities(text, tagged, Gazetteer())
     assert found == {"Ilka Morran": "PERSON", "Vestra": "ORG", "Velmoria": "LOCATION"}
+
+
+def test_the_first_of_two_family_names_used_alone_joins_the_person() -> None:
+    full = mention("Ilka Varro Dennet", "PERSON", 0)
+    alone = mention("Varro", "ORG", 40, prev="the result, said rival")
+    assert names(link([full, alone], Gazetteer())) == {("Ilka Varro Dennet", "PERSON")}
