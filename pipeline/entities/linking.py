@@ -89,7 +89,9 @@ def _short_for(r: Resolved, t: Resolved) -> bool:
         # Subianto, "Xi" for Xi Jinping: a family name or a name used alone opening the name
         surname = words[0] in (last, _bare_surname(last)) or fold(last) == fold(words[0])
         opener = twords[0] == words[0] and free and r.type in ("PERSON", "ORG", "LOCATION")
-        return (surname and r.type != "NORP") or opener
+        # "Tchiroma" for Issa Tchiroma Bakary: the first of two family names, used alone
+        middle = words[0] in twords[1:-1] and words[0][1:].islower() and not r.place_hint
+        return ((surname or middle) and r.type != "NORP") or opener
     # "González Amador" (ORG) for Alberto González Amador: a two-word surname
     return len(words) == 2 and twords[-2:] == words and free and r.type in ("ORG", "LOCATION")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from newsflow.pipeline.entities.finders import Spans, is_cap_word, name_part
 from newsflow.pipeline.entities.gazetteer import Gazetteer
 from newsflow.pipeline.entities.lexicon import LEXICON
-from newsflow.pipeline.entities.names import given_names
+from newsflow.pipeline.entities.names import given_names, looks_like_person
 from newsflow.pipeline.entities.places import is_known_place
 from newsflow.pipeline.entities.rules import RULES
 
@@ -22,13 +22,14 @@ for _rule in (
     "person_extends_left", "surname_after_hyphen", "last_name_after_person",
     "institution_word_after_name", "hyphenated_place", "facility_after_place",
     "known_place_extends", "department_and_tail", "hyphenated_organisation",
+    "facility_noun_joins_name", "known_place_after_preposition", "comma_list_of_places",
 ):  # fmt: skip
     RULES.declare("finder", _rule)
 
 
 def repair_model_spans(doc, text: str, spans: Spans, gazetteer: Gazetteer) -> list[RepairedSpan]:
     """The model's spans, each cut-short name completed by the first repair that applies."""
-    return _extend_spans(doc, _complete_names(doc, text, spans, gazetteer))
+    return _extend_spans(doc, _complete_names(doc, text, spans, gazetteer), gazetteer)
 
 
 def _complete_names(doc, text: str, spans: Spans, gazetteer: Gazetteer) -> list[RepairedSpan]:
@@ -43,6 +44,9 @@ def _complete(
     doc, span: tuple[int, int, str], taken: set[int], gazetteer: Gazetteer, headline_end: int
 ) -> RepairedSpan:
     start, end, label = span
+    misread = label in _MISREAD_LABELS and _on("known_place_after_preposition")
+    if misread and _known_place_after_preposition(doc, start, end):
+        return start, end, "GPE", "known_place_after_preposition"  # "rallies in Mbarara"
     if _on("given_name_before_surname") and _given_name_before(doc, *span, taken, gazetteer):
         return start - 1, end, "PERSON", "given_name_before_surname"  # "Faith Kipyegon"
     if _on("given_name_opening_name") and _given_name_opens(doc, *span, taken, gazetteer):
@@ -59,6 +63,23 @@ def _complete(
         if _on("person_extends_left") and _extends_left(doc, start, taken):
             return start - 1, end, label, "person_extends_left"
     return start, end, label, "model"
+
+
+# Labels the model gives a place's name it does not know ("in Mbarara" read as a DATE).
+_MISREAD_LABELS = frozenset({"DATE", "LANGUAGE", "PRODUCT", "WORK_OF_ART", "LAW"})
+
+
+def _known_place_after_preposition(doc, start: int, end: int) -> bool:
+    """A known place (places.json) right after a preposition of place ("in", "near", "from"; the
+    list the known_places_after_prepositions pattern reads), labelled as something else."""
+    name = " ".join(t.text for t in doc[start:end])
+    return (
+        start > 0
+        and doc[start - 1].lower_ in LEXICON.prepositions_before_places
+        and all(is_cap_word(t) for t in doc[start:end])
+        and name not in LEXICON.not_name_words
+        and is_known_place(name)
+    )
 
 
 def _on(rule: str) -> bool:
@@ -125,7 +146,7 @@ def _extends_left(doc, start: int, taken: set[int]) -> bool:
     return not opener.is_punct and not opener.is_space and not is_cap_word(opener)
 
 
-def _extend_spans(doc, spans: list[RepairedSpan]) -> list[RepairedSpan]:
+def _extend_spans(doc, spans: list[RepairedSpan], gazetteer: Gazetteer) -> list[RepairedSpan]:
     """Names the model cut short on the right or left: a place plus the capitalised word
     next to it when the two make a known place ("Navi" + "Mumbai"); a department's name "of X"
     plus "and Y" ("Department of Public Works" + "and Highways", the model read as a date); an
@@ -142,6 +163,15 @@ def _extend_spans(doc, spans: list[RepairedSpan]) -> list[RepairedSpan]:
     for start, end, label, rule in spans:
         if start in absorbed and end - start == 1:
             continue
+        places = _comma_listed_places(doc, start, end) if _on("comma_list_of_places") else []
+        if places:  # "Fordow, Natanz" read as one organisation
+            out.extend((s, e, "GPE", "comma_list_of_places") for s, e in places)
+            continue
+        if _on("facility_noun_joins_name") and _facility_noun_after(
+            doc, start, end, label, taken, gazetteer
+        ):
+            out.append((start, end + 1, "FAC", "facility_noun_joins_name"))
+            continue
         if label == "PERSON" and end - start >= 2:
             grown = _person_tail(doc, end, taken, singles)
             if grown > end:
@@ -155,6 +185,39 @@ def _extend_spans(doc, spans: list[RepairedSpan]) -> list[RepairedSpan]:
                 start, end, label, rule = repaired
         out.append((start, end, label, rule))
     return out
+
+
+def _facility_noun_after(
+    doc, start: int, end: int, label: str, taken: set[int], gazetteer: Gazetteer
+) -> bool:
+    """ "Dos Bocas" + "refinery", "Charles de Gaulle" + "airport": a name that is no known place,
+    entity or person's name, then a lower-case facility noun, is the facility's name with the
+    noun (a known place keeps its own name: "Silivri prison" is Silivri; "Swiss glacier" none)."""
+    from newsflow.pipeline.entities.surfaces import looks_like_demonym  # surfaces imports ner
+
+    if label not in NAME_LABELS or end >= len(doc) or end in taken:
+        return False
+    if doc[end].text not in LEXICON.facility_nouns_in_names:
+        return False
+    name = " ".join(t.text for t in doc[start:end])
+    return (
+        doc[end - 1].whitespace_ == " "
+        and not is_known_place(name)
+        and gazetteer.lookup(name) is None
+        and not looks_like_demonym(name)
+        and not (label == "PERSON" and looks_like_person(name))
+    )
+
+
+def _comma_listed_places(doc, start: int, end: int) -> list[tuple[int, int]]:
+    """The parts of a span split at its commas, when every part is capitalised words and one of
+    them a known place ("Fordow, Natanz"); else none."""
+    cuts = [i for i in range(start, end) if doc[i].text == ","]
+    parts = list(zip([start] + [c + 1 for c in cuts], [*cuts, end], strict=True))
+    if not cuts or not all(e > s and all(is_cap_word(t) for t in doc[s:e]) for s, e in parts):
+        return []
+    known = any(is_known_place(" ".join(t.text for t in doc[s:e])) for s, e in parts)
+    return parts if known else []
 
 
 def _person_tail(doc, end: int, taken: set[int], singles: set[int]) -> int:
@@ -187,7 +250,11 @@ def _extend_name(doc, start: int, end: int, label: str, taken: set[int]) -> Repa
             if facility > end:
                 return start, facility, "FAC", "facility_after_place"
         if _on("known_place_extends"):
-            return (*_extend_place(doc, start, end, taken), label, "known_place_extends")
+            return (*_extend_place(doc, start, end, taken, True), label, "known_place_extends")
+    elif label == "PERSON" and _on("known_place_extends"):
+        stop = _extend_place(doc, start, end, taken, False)[1]
+        if stop > end:
+            return start, stop, "GPE", "known_place_extends"
     elif label == "ORG" and end - start >= 3 and _on("department_and_tail"):
         return start, _department_tail(doc, start, end, taken), label, "department_and_tail"
     elif label == "ORG" and _on("hyphenated_organisation") and _hyphen_partner(doc, end, taken):
@@ -294,16 +361,20 @@ def _facility_after(doc, end: int, taken: set[int]) -> int:
 _FACILITY_WORDS = LEXICON.place_words_ending_names - {"District"}
 
 
-def _extend_place(doc, start: int, end: int, taken: set[int]) -> tuple[int, int]:
-    """Token texts, not Span.text: building a Span for every place costs more than the rest."""
-    if end < len(doc) and end not in taken:
-        last, after = doc[end - 1], doc[end]
-        if (
-            last.whitespace_ == " "
-            and is_cap_word(after)
-            and is_known_place(" ".join([t.text for t in doc[start:end]] + [after.text]))
-        ):
-            return start, end + 1
+def _extend_place(doc, start: int, end: int, taken: set[int], place: bool) -> tuple[int, int]:
+    """Token texts, not Span.text: building a Span for every place costs more than the rest.
+    A place (`place`: the model said so) takes a particle and a capitalised word after it
+    ("Rio Bonito" + "do Iguaçu"); any one-word name does when the longer name is a known place
+    ("Laranjeiras", read as a person, + "do Sul")."""
+    if end < len(doc) and end not in taken and doc[end - 1].whitespace_ == " ":
+        particle = doc[end].text in LEXICON.place_connectors and doc[end].whitespace_ == " "
+        stop = end + 2 if particle else end + 1
+        if stop <= len(doc) and stop - 1 not in taken and is_cap_word(doc[stop - 1]):
+            known = is_known_place(" ".join(t.text for t in doc[start:stop]))
+            if (known and (place or particle)) or (place and particle):
+                return start, stop
+    if not place:
+        return start, end
     if start > 0 and start - 1 not in taken:
         before = doc[start - 1]
         if (

@@ -13,7 +13,7 @@ from newsflow.pipeline.entities.lexicon import LEXICON
 from newsflow.pipeline.entities.names import looks_like_person
 from newsflow.pipeline.entities.ner import APPOSITION, CUED_ORG, ROYAL_TITLES, Mention
 from newsflow.pipeline.entities.places import is_known_place
-from newsflow.pipeline.entities.rules import RULES
+from newsflow.pipeline.entities.rules import RULES, Evidence
 from newsflow.pipeline.entities.spans import (
     facility_on_place,
     merge_adjacent,
@@ -100,7 +100,8 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> Resolved |
         and entry.type != "LOCATION"
         and RULES.enabled("place_cue_over_gazetteer")
     ):
-        cue = CUE_BEFORE.first(Context(surface, prev=mention.prev))
+        ctx = Context(surface, prev=mention.prev, after=mention.next)
+        cue = CUE_BEFORE.first(ctx) or CUE_AFTER.first(ctx) or _in_the(mention)
     if cue is not None and cue.type == "LOCATION":  # "the mouth of the Amazon": not the company
         rule = f"place_cue_over_gazetteer:{cue.rule}"
         return Resolved(surface, "LOCATION", surface, cued=True, locative=True, rule=rule)
@@ -115,6 +116,13 @@ def _resolve(surface: str, mention: Mention, gazetteer: Gazetteer) -> Resolved |
         rule="gazetteer",
         linked_by=["gazetteer"],
     )
+
+
+def _in_the(mention: Mention) -> Evidence | None:
+    """ "killed in the Amazon, officials said": a company is not "in the" X before a comma."""
+    words = tokens(mention.prev)[-2:]
+    closed = tokens(mention.next)[:1] in ([","], ["."], [";"])
+    return Evidence("LOCATION", 1, "in_the") if words == ["in", "the"] and closed else None
 
 
 for _kind, _name in (
@@ -279,7 +287,8 @@ def _titled(mention: Mention) -> tuple[bool, Mention]:
 def _lines(mention: Mention) -> tuple[Mention, list[str]]:
     """The parts of a span that are names of their own (lines, run-on headlines,
     "the People Power Monument on EDSA")."""
-    lines = _run_on_parts(mention.text)
+    joined = mention.rule == "facility_noun_joins_name"  # "Adiala jail": the noun is the name's
+    lines = [mention.text] if joined else _run_on_parts(mention.text)
     last_word = mention.text.split()[-1] if mention.text.split() else ""
     if (
         mention.label != "PERSON"

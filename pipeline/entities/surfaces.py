@@ -13,6 +13,7 @@ from newsflow.pipeline.entities.lexicon import LEXICON
 from newsflow.pipeline.entities.names import looks_like_person
 from newsflow.pipeline.entities.ner import ROMAN_NUMERALS, Mention
 from newsflow.pipeline.entities.places import is_known_place
+from newsflow.pipeline.entities.rules import RULES
 
 THE = re.compile(r"^the\s+", re.IGNORECASE)
 _TOKEN = re.compile(r"\w(?:[\w'&-]|\.(?=\w))*|[^\w\s]")
@@ -78,11 +79,18 @@ _SCORE = re.compile(r"^\d+-\d+$")
 _DRAW_GROUP = re.compile(r"^(?:Group|Pool) [A-L]$")
 
 
+_PREFIX = "prefix_trimmed_from_name"
+RULES.declare("link", _PREFIX)
+
+
 def clean_surface(text: str, label: str) -> str:
-    """Trim quotes, punctuation and 'the'; for people leading titles, for people and
+    """Trim quotes, punctuation, 'the' and a prefix ("non-NATO"); for people leading titles, for people and
     organisations trailing common nouns ("the MoDem party" -> "MoDem")."""
     text = _SPACES.sub(" ", text.replace("\u2019", "'")).strip(_EDGE_PUNCT)
     text = THE.sub("", text).strip(_EDGE_PUNCT)
+    prefix, _, rest = text.partition("-")
+    if prefix in LEXICON.prefixes_before_names and rest[:1].isupper() and RULES.enabled(_PREFIX):
+        text = rest  # "a non-NATO ally": NATO
     words = text.split(" ")
     if label == "PERSON":
         words = [w for w in words if not _NICKNAME.match(w)]  # Jorge "Tuto" Quiroga

@@ -158,6 +158,7 @@ class TypeRow:
     min_words: int = 1
     max_words: int = 0  # 0: any number
     person_like: bool | None = None
+    known_place: bool | None = None
     why: str = ""
     example: str = ""
 
@@ -191,6 +192,7 @@ class TypeRow:
             and ctx.etype != (self.not_model_type or None)
             and self.min_words <= size <= (self.max_words or size)
             and not (self.person_like is False and ctx.person_like)
+            and self.known_place in (None, ctx.known_place)
         )
 
 
@@ -265,9 +267,7 @@ def plural_organisation_list(ctx: Context) -> str | None:
 
 @_logic
 def organisation_people_after(ctx: Context) -> str | None:
-    words = (
-        LEXICON.organisation_possessions if ctx.possessive else LEXICON.organisation_people_after
-    )
+    words = LEXICON.possessions_after_owner if ctx.possessive else LEXICON.organisation_people_after
     return "ORG" if ctx.following[:1] and ctx.following[0] in words else None
 
 
@@ -280,6 +280,11 @@ def apposition_after(ctx: Context) -> str | None:
         return apposition(words[2:])
     if words[:3] == [",", "one", "of"] and len(words) > 3:
         return apposition(words[3:], plural=True)
+    if words[0] == "," and len(words) > 2 and words[1].islower():
+        return apposition(words[1:])  # no article: "Ilka Morran, candidate of the ... party"
+    owner = next((i for i, w in enumerate(words[1:4], 1) if w.endswith("'s")), 0)
+    if words[0] == "," and owner and all(w[:1].isupper() for w in words[1 : owner + 1]):
+        return apposition(words[owner + 1 :])  # "Garena, Sea's gaming arm"
     if words[0] in LEXICON.copulas and len(words) > 2 and words[1] in ("the", "a"):
         return apposition(words[2:])
     return None

@@ -412,3 +412,40 @@ def test_launch_companies_are_organisations(gazetteer: Gazetteer) -> None:
     for name in ("Arianespace", "ULA", "Firefly Aerospace", "Skyroot Aerospace"):
         entry = gazetteer.lookup(name)
         assert entry is not None and entry.type == "ORG", name
+
+
+def test_a_prefix_joined_to_a_name_by_a_hyphen_is_no_part_of_it(reader: TextReader) -> None:
+    text = "Velmoria became a major non-Korvex Alliance ally, to the anger of anti-Drassel groups."
+    tagged = [("non-Korvex Alliance", "ORG"), ("anti-Drassel", "ORG")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found == {"Korvex Alliance": "ORG", "Drassel": "ORG"}
+
+
+def test_an_apposition_after_a_possessive_types_the_name(reader: TextReader) -> None:
+    text = "Korvana, Drassel's gaming arm, grew; Ilka Morran, Velmoria's finance minister, spoke."
+    tagged = [("Korvana", "GPE"), ("Drassel", "ORG"), ("Ilka Morran", "ORG"), ("Velmoria", "GPE")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found["Korvana"] == "ORG"
+    assert found["Ilka Morran"] == "PERSON"
+
+
+def test_a_name_whose_shares_or_revenue_are_reported_is_an_organisation(
+    reader: TextReader,
+) -> None:
+    text = "Drassel's shares rose after Korvana's revenue beat forecasts."
+    tagged = [("Drassel", "GPE"), ("Korvana", "PERSON")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found == {"Drassel": "ORG", "Korvana": "ORG"}
+
+
+def test_a_name_a_thing_is_built_or_operated_by_is_an_organisation(reader: TextReader) -> None:
+    text = "The probe, built by Korvex Lab, flew; the house was built by James Morran."
+    tagged = [("Korvex Lab", "PERSON"), ("James Morran", "PERSON")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found == {"Korvex Lab": "ORG", "James Morran": "PERSON"}
+
+
+def test_a_name_which_operates_something_is_an_organisation(reader: TextReader) -> None:
+    text = "Red Velmar, which operates the national grid, blamed a surge."
+    found = reader.entities(text, [("Red Velmar", "PERSON")], Gazetteer())
+    assert found == {"Red Velmar": "ORG"}

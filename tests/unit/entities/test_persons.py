@@ -328,3 +328,23 @@ def test_no_last_word_after_a_possessive(reader: TextReader) -> None:
     assert found == {"Nouri Zarniki": "PERSON"}  # not "Nouri Zarniki's Quell"
     found = reader.entities("Nouri Zarniki Quell said", tagged, Gazetteer())
     assert found == {"Nouri Zarniki Quell": "PERSON"}
+
+
+def test_a_full_name_after_party_of_is_the_leader(reader: TextReader) -> None:
+    text = "The governing Vestra party of Ilka Morran came third, behind the party of New Zealand."
+    tagged = [("Vestra", "ORG"), ("Ilka Morran", "ORG"), ("New Zealand", "GPE")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found == {"Vestra": "ORG", "Ilka Morran": "PERSON", "New Zealand": "LOCATION"}
+
+
+def test_an_apposition_without_an_article_types_the_name(reader: TextReader) -> None:
+    text = "Ilka Morran, candidate of the ruling Vestra party, trailed in Velmoria, which voted."
+    tagged = [("Ilka Morran", "ORG"), ("Vestra", "ORG"), ("Velmoria", "GPE")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found == {"Ilka Morran": "PERSON", "Vestra": "ORG", "Velmoria": "LOCATION"}
+
+
+def test_the_first_of_two_family_names_used_alone_joins_the_person() -> None:
+    full = mention("Ilka Varro Dennet", "PERSON", 0)
+    alone = mention("Varro", "ORG", 40, prev="the result, said rival")
+    assert names(link([full, alone], Gazetteer())) == {("Ilka Varro Dennet", "PERSON")}

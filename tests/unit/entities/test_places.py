@@ -180,6 +180,10 @@ def test_an_ambiguous_gazetteer_name_yields_to_place_evidence() -> None:
     found = link([mention("Amazon", "ORG", 0, prev="near the mouth of the")], gaz)
     assert names(found) == {("Amazon", "LOCATION")}
     assert names(link([mention("Amazon", "ORG", 0, prev="shares of")], gaz)) == {("Amazon", "ORG")}
+    inside = mention("Amazon", "ORG", 0, prev="a dam in the", after=", raising fears")
+    assert names(link([inside], gaz)) == {("Amazon", "LOCATION")}
+    deal = mention("Amazon", "ORG", 0, prev="a role in the", after="deal, raising fears")
+    assert names(link([deal], gaz)) == {("Amazon", "ORG")}
 
 
 def test_places_after_including_follow_the_place_before() -> None:
@@ -319,6 +323,29 @@ def test_a_place_cut_short_takes_the_word_that_makes_it_a_known_place(
     assert found == {"Navi Mumbai": "LOCATION", "Paris": "LOCATION"}
 
 
+def test_a_place_cut_before_a_particle_takes_the_particle_and_the_word_after_it(
+    reader: TextReader,
+) -> None:
+    text = "Storms hit Vila Nerada do Trevo, and the wounded went to Cachoeira do Sul on Friday."
+    tagged = [("Vila Nerada", "GPE"), ("Cachoeira", "PERSON")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found == {"Vila Nerada do Trevo": "LOCATION", "Cachoeira do Sul": "LOCATION"}
+
+
+def test_a_facility_noun_after_a_name_that_is_no_place_joins_the_name(reader: TextReader) -> None:
+    text = (
+        "Crude reached the Porto Vesk refinery, inmates left Cachoeira prison, and "
+        "an Austrian glacier melted."
+    )
+    tagged = [("Porto Vesk", "PERSON"), ("Cachoeira", "GPE"), ("Austrian", "NORP")]
+    found = reader.entities(text, tagged)
+    assert found == {
+        "Porto Vesk refinery": "LOCATION",
+        "Cachoeira": "LOCATION",
+        "Austrian": "NORP",
+    }
+
+
 def test_a_capitalised_name_after_the_ending_in_a_facility_word(reader: TextReader) -> None:
     text = "They opened the Great Varnic Renaissance Dam and the new Science Ministry building."
     assert reader.entities(text, [], Gazetteer()) == {"Great Varnic Renaissance Dam": "LOCATION"}
@@ -426,3 +453,28 @@ def test_a_name_after_nearby_or_neighbouring_is_a_place() -> None:
     assert one("Quellab", "PERSON", prev="burned in neighbouring", after="and") == {
         ("Quellab", "LOCATION")
     }
+
+
+def test_a_known_place_after_a_preposition_the_model_read_as_a_date_is_a_place(
+    reader: TextReader,
+) -> None:
+    text = "Rallies in Eldoret and Kisumu were blocked in March, a court in Nakuru said."
+    tagged = [("Eldoret", "DATE"), ("March", "DATE"), ("Nakuru", "LANGUAGE")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found == {"Eldoret": "LOCATION", "Kisumu": "LOCATION", "Nakuru": "LOCATION"}
+
+
+def test_a_span_listing_places_at_commas_is_split_into_the_places(reader: TextReader) -> None:
+    text = "Inspectors left the sites at Korvath, Eldoret and Nakuru; Drassel, Korvana Ltd stayed."
+    tagged = [("Korvath, Eldoret", "ORG"), ("Nakuru", "ORG"), ("Drassel, Korvana Ltd", "ORG")]
+    found = reader.entities(text, tagged, Gazetteer())
+    assert found["Korvath"] == found["Eldoret"] == found["Nakuru"] == "LOCATION"
+    assert "Drassel" not in found
+
+
+def test_a_known_place_before_its_mayor_or_residents_is_a_place(reader: TextReader) -> None:
+    text = "The former Eldoret mayor met Korvana residents."
+    tagged = [("Eldoret", "ORG"), ("Korvana", "ORG")]
+    found = reader.entities(text, tagged, Gazetteer())
+    # a known place by the people-after rule; an unknown name by "residents", a place noun after it
+    assert found == {"Eldoret": "LOCATION", "Korvana": "LOCATION"}
