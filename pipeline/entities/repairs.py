@@ -71,15 +71,23 @@ _MISREAD_LABELS = frozenset({"DATE", "LANGUAGE", "PRODUCT", "WORK_OF_ART", "LAW"
 
 def _known_place_after_preposition(doc, start: int, end: int) -> bool:
     """A known place (places.json) right after a preposition of place ("in", "near", "from"; the
-    list the known_places_after_prepositions pattern reads), labelled as something else."""
-    name = " ".join(t.text for t in doc[start:end])
+    list the known_places_after_prepositions pattern reads), or listed after a place the model
+    found ("at Chokwe and Xai-Xai"), labelled as something else."""
+    name = doc[start:end].text  # "Xai-Xai" is three tokens
     return (
         start > 0
-        and doc[start - 1].lower_ in LEXICON.prepositions_before_places
-        and all(is_cap_word(t) for t in doc[start:end])
+        and _place_list_before(doc, start)
+        and all(is_cap_word(t) for t in doc[start:end] if t.text != "-")
         and name not in LEXICON.not_name_words
         and is_known_place(name)
     )
+
+
+def _place_list_before(doc, start: int) -> bool:
+    before = doc[start - 1].lower_
+    if before in LEXICON.prepositions_before_places:
+        return True
+    return before in LEXICON.list_coordinators and start > 1 and doc[start - 2].ent_type_ == "GPE"
 
 
 def _on(rule: str) -> bool:

@@ -153,10 +153,10 @@ def compound_demonym(surface: str, gazetteer: Gazetteer) -> bool:
 def split_compound(surface: str, gazetteer: Gazetteer, known: Counter) -> list[str]:
     """'Putin-Trump' -> ['Putin', 'Trump'], 'Florence and Palermo' -> ['Florence', 'Palermo']
     when every member is known on its own (gazetteer, place list or another mention in the
-    article); 'Coca-Cola' and 'Procter and Gamble' stay whole."""
+    article); 'Coca-Cola', 'Procter and Gamble' and a known place ('Xai-Xai') stay whole."""
     if gazetteer.lookup(surface) is not None:
         return [surface]
-    if _COMPOUND.match(surface):
+    if _COMPOUND.match(surface) and not is_known_place(surface):
         parts = [p for p in _COMPOUND_SPLIT.split(surface) if p]
         if (
             parts[0] in LEXICON.hyphenated_name_openers

@@ -273,6 +273,12 @@ def test_compound_kept_when_members_unknown() -> None:
     assert names(link([mention("Coca-Cola", "ORG")], Gazetteer())) == {("Coca-Cola", "ORG")}
 
 
+def test_compound_kept_when_whole_is_a_known_place() -> None:
+    # "Baden" is known on its own too, but the hyphenated whole is a town's name
+    mentions = [mention("Baden-Baden", "GPE", 0), mention("Baden", "GPE", 40)]
+    assert ("Baden-Baden", "LOCATION") in names(link(mentions, Gazetteer()))
+
+
 def test_headline_run_on_span_is_split() -> None:
     entities = link([mention("Real Madrid sign Maria Lopez", "ORG")], Gazetteer())
     assert names(entities) == {("Real Madrid", "ORG"), ("Maria Lopez", "PERSON")}
