@@ -98,11 +98,17 @@ class PatternFinder:
                 continue
             rule.append((start, end))
             first, stop = start + p.trim[0], end - p.trim[1]
-            if any(i in spans.taken for i in range(first, stop)) or _inside_word(doc, stop):
+            if any(i in spans.taken for i in range(first, stop)) or _cut_short(doc, stop, p):
                 continue
             if CHECKS[p.check](doc[first:stop]):
                 found.append((first, stop, p.label, p.id))
         return sorted(found)
+
+
+def _cut_short(doc, end: int, p: TokenPattern) -> bool:
+    """The name runs on into the next token, unless the pattern's trimmed tail is that token
+    (the Vevey-based company: "-based" is what the pattern asked for)."""
+    return p.trim[1] == 0 and _inside_word(doc, end)
 
 
 def _inside_word(doc, end: int) -> bool:

@@ -66,6 +66,22 @@ def test_mountains_and_agents_where_the_model_saw_nothing(reader: TextReader) ->
     }
 
 
+def test_a_known_place_before_based_is_a_place(reader: TextReader) -> None:
+    text = "Shares in the Montreux-based maker rose, and the Quellvale-based firm fell."
+    assert reader.entities(text, [], Gazetteer()) == {"Montreux": "LOCATION"}
+
+
+def test_a_known_place_listed_after_a_place_but_read_as_a_date_is_a_place(
+    reader: TextReader,
+) -> None:
+    text = "Water rose at Quellstad and Baden-Baden overnight."
+    spans = [("Quellstad", "GPE"), ("Baden-Baden", "DATE")]
+    assert reader.entities(text, spans, Gazetteer()) == {
+        "Quellstad": "LOCATION",
+        "Baden-Baden": "LOCATION",
+    }
+
+
 def test_places_of_worship_castles_and_prisons_are_places() -> None:
     for name in ("Quell Mosque", "Zarn Temple", "Quell Castle", "Zarn Prison"):
         assert names(link([mention(name, "ORG", 0)], Gazetteer())) == {(name, "LOCATION")}
