@@ -201,8 +201,15 @@ def _typed(surface: str, etype: str, mention: Mention, cued: bool, rule: str) ->
         plural_place=bool(following) and following[0] in LEXICON.place_nouns_after_list,
         cut=bool(following) and following[0][:1].isupper(),
         moved_to=etype == "PERSON" and " " not in surface and _place_preposition(mention.prev),
+        titled=etype == "PERSON" and cued and _between_commas(mention),
         rule=rule,
     )
+
+
+def _between_commas(mention: Mention) -> bool:
+    """ "The agency's head, Suharyanto, said": a person a cue names in an apposition is
+    introduced there, even by one name (a mononym), so the lone word is kept."""
+    return tokens(mention.prev)[-1:] == [","] and tokens(mention.next)[:1] == [","]
 
 
 _CODE_NAME = re.compile(r"^[A-Z]{1,3}-?\d{1,3}$")

@@ -348,3 +348,10 @@ def test_the_first_of_two_family_names_used_alone_joins_the_person() -> None:
     full = mention("Ilka Varro Dennet", "PERSON", 0)
     alone = mention("Varro", "ORG", 40, prev="the result, said rival")
     assert names(link([full, alone], Gazetteer())) == {("Ilka Varro Dennet", "PERSON")}
+
+
+def test_a_one_word_name_after_head_in_an_apposition_is_a_person(reader: TextReader) -> None:
+    text = "The agency's head, Zarnovo, said roads were cut. Later Quellbrun said little."
+    spans = [("Zarnovo", "GPE"), ("Quellbrun", "PERSON")]
+    # the apposition introduces the mononym; a lone word with no cue is still dropped
+    assert reader.entities(text, spans, Gazetteer()) == {"Zarnovo": "PERSON"}
