@@ -235,20 +235,20 @@ _SURNAME_BEFORE = re.compile(r"[A-Z][a-z]+ \S+$")  # "Kuldeep" + the surname
 def names_sharing_a_surname(doc, text: str, spans: Spans) -> list[TokenSpan]:
     """ "Spinner Kuldeep Yadav" the model missed in an article that names Suryakumar Yadav: a
     capitalised word before the surname of a person the model found is another person of
-    that name (not a title, a weekday or a sentence opener like "When")."""
-    surnames = {
-        doc[end - 1].text
-        for start, end, label in spans
-        if label == "PERSON" and end - start > 1 and doc[end - 1].is_alpha
-    }
-    if not surnames:
-        return []
+    that name (not a title, a weekday or a sentence opener like "When"). A person the model
+    found only by one word ("Sinner") is named in full where a common given name opens the
+    pair the model missed ("Jannik Sinner", after a headline that threw the model off)."""
+    persons = [(s, e) for s, e, label in spans if label == "PERSON" and doc[e - 1].is_alpha]
+    full = {doc[e - 1].text for s, e in persons if e - s > 1}
+    surnames = full | {doc[s].text for s, e in persons if e - s == 1}
     found = []
     for surname in sorted(surnames):  # str.find, not a regex built for every article
         ends = [i + 1 + len(surname) for i in _keyword_ends(text, (" " + surname,), True)]
         for start, end in _names_ending_at(text, ends, _SURNAME_BEFORE):
             span = _free_span(doc, start, end, spans.taken)
             if span is None or len(span) != 2 or _opens_no_name(span[0]):
+                continue
+            if surname not in full and span[0].text not in given_names():
                 continue
             lower = span[0].lower_
             if lower in LEXICON.title_words or lower in LEXICON.title_abbreviations:

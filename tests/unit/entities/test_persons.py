@@ -355,3 +355,15 @@ def test_a_one_word_name_after_head_in_an_apposition_is_a_person(reader: TextRea
     spans = [("Zarnovo", "GPE"), ("Quellbrun", "PERSON")]
     # the apposition introduces the mononym; a lone word with no cue is still dropped
     assert reader.entities(text, spans, Gazetteer()) == {"Zarnovo": "PERSON"}
+
+
+def test_a_person_the_model_found_by_one_word_is_named_in_full(reader: TextReader) -> None:
+    text = (
+        "Quellmann wins final\n\nMarta Quellmann won on Sunday. Later Quellmann said she was tired."
+    )
+    assert reader.entities(text, [("Quellmann", "PERSON")], Gazetteer()) == {
+        "Marta Quellmann": "PERSON"
+    }
+    # no common given name before the word: no full name, and the lone word is dropped
+    text = "Quellmann wins final\n\nTrelk Quellmann won on Sunday."
+    assert reader.entities(text, [("Quellmann", "PERSON")], Gazetteer()) == {}
