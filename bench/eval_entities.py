@@ -56,7 +56,7 @@ RAW_TYPES = {
 }
 
 TUNING_SPLITS = ("tune", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9")
-HELDOUT_SPLITS = ("heldout",)
+HELDOUT_SPLITS = ("heldout", "heldout10")
 
 Pairs = set[tuple[str, str]]
 
