@@ -16,7 +16,7 @@ from typing import Any
 from newsflow.pipeline.entities.gazetteer import Gazetteer
 from newsflow.pipeline.entities.linker import LinkedEntity, link
 from newsflow.pipeline.entities.ner import Mention, MentionFinder
-from newsflow.pipeline.entities.rules import RULES, Evidence, vote
+from newsflow.pipeline.entities.rules import RULES, Evidence, tally, vote
 
 
 @dataclass(frozen=True)
@@ -88,14 +88,10 @@ def _fired_on(
 
 def candidates(evidence: Sequence[Evidence]) -> tuple[TypeCandidate, ...]:
     """The evidence grouped by type, the way `vote` weighs it: strongest first."""
-    by_type: dict[str, list[Evidence]] = {}
-    for e in evidence:
-        by_type.setdefault(e.type, []).append(e)
+    weights = tally(evidence)
     found = [
-        TypeCandidate(
-            t, max(e.weight for e in pieces), sum(e.weight for e in pieces), tuple(pieces)
-        )
-        for t, pieces in by_type.items()
+        TypeCandidate(t, top, total, tuple(e for e in evidence if e.type == t))
+        for t, (top, total) in weights.items()
     ]
     return tuple(sorted(found, key=lambda c: (-c.top, -c.total, c.type)))
 

@@ -94,13 +94,17 @@ class RuleRegistry:
 RULES = RuleRegistry()
 
 
+def tally(evidence: Iterable[Evidence]) -> dict[str, tuple[float, float]]:
+    """Per type, the heaviest piece of evidence and the summed weight: what `vote` weighs."""
+    weights: dict[str, tuple[float, float]] = {}
+    for e in evidence:
+        top, total = weights.get(e.type, (0.0, 0.0))
+        weights[e.type] = (max(top, e.weight), total + e.weight)
+    return weights
+
+
 def vote(evidence: Iterable[Evidence]) -> str | None:
     """The type with the strongest evidence: the heaviest single piece decides, the summed
     weight breaks a tie between types; None when there is no evidence."""
-    best: dict[str, tuple[float, float]] = {}
-    for e in evidence:
-        top, total = best.get(e.type, (0.0, 0.0))
-        best[e.type] = (max(top, e.weight), total + e.weight)
-    if not best:
-        return None
-    return max(best, key=lambda t: best[t])
+    weights = tally(evidence)
+    return max(weights, key=lambda t: weights[t]) if weights else None
